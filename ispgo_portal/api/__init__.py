@@ -1,0 +1,1 @@
+"""HTTP routes that are not Reflex pages (webhook, return page, license API, health)."""

@@ -1,0 +1,34 @@
+"""The Starlette app mounted next to Reflex's backend (`rx.App(api_transformer=...)`)."""
+
+from __future__ import annotations
+
+import importlib
+
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute
+
+# Each module exposes `routes`; modules of features not installed are simply absent.
+ROUTE_MODULES = [
+    "ispgo_portal.api.health",
+    "ispgo_portal.api.payments",
+    "ispgo_portal.api.licenses",
+    "ispgo_portal.api.attachments",
+    "ispgo_portal.payments.emulator_mount",
+]
+
+
+def collect_routes() -> list[BaseRoute]:
+    routes: list[BaseRoute] = []
+    for name in ROUTE_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        routes.extend(module.routes)
+    return routes
+
+
+def create_api() -> Starlette:
+    return Starlette(routes=collect_routes())

@@ -1,0 +1,221 @@
+"""The shell every private page lives in: sidebar, header, content."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from ispgo_portal.state.session import SessionState
+
+NAV_ITEMS = [
+    ("Дашборд", "/dashboard", "layout-dashboard"),
+    ("Баланс", "/balance", "wallet"),
+    ("Тарифы", "/tariffs", "tags"),
+    ("Мои лицензии", "/licenses", "key-round"),
+    ("Тикеты", "/tickets", "life-buoy"),
+    ("FAQ", "/faq", "circle-help"),
+    ("Документация", "/docs", "book-open"),
+]
+ADMIN_ITEMS = [
+    ("Обзор", "/admin", "chart-line"),
+    ("Клиенты", "/admin/customers", "users"),
+    ("Тарифы", "/admin/tariffs", "package"),
+    ("Промокоды", "/admin/promo-codes", "ticket-percent"),
+    ("Платежи", "/admin/payments", "credit-card"),
+    ("Лицензии", "/admin/licenses", "shield-check"),
+    ("Тикеты", "/admin/tickets", "messages-square"),
+    ("Исходящие письма", "/admin/outbox", "mail"),
+    ("Аудит", "/admin/audit", "scroll-text"),
+]
+
+ACCENT = "#2563eb"
+
+
+def nav_link(label: str, href: str, icon: str) -> rx.Component:
+    active = rx.State.router.page.path == href  # type: ignore[attr-defined]
+    return rx.link(
+        rx.hstack(rx.icon(icon, size=18), rx.text(label, size="2"), spacing="3", align="center"),
+        href=href,
+        underline="none",
+        padding_x="12px",
+        padding_y="8px",
+        border_radius="8px",
+        width="100%",
+        color=rx.cond(active, ACCENT, rx.color("gray", 12)),
+        background=rx.cond(active, rx.color("blue", 3), "transparent"),
+        font_weight=rx.cond(active, "600", "400"),
+        _hover={"background": rx.color("gray", 3)},
+    )
+
+
+def brand() -> rx.Component:
+    return rx.link(
+        rx.hstack(
+            rx.image(src="/favicon.ico", width="26px", height="26px", alt=""),
+            rx.heading("ISPGo", size="5", color=ACCENT),
+            rx.text("портал", size="2", color_scheme="gray"),
+            align="center",
+            spacing="2",
+        ),
+        href="/dashboard",
+        underline="none",
+    )
+
+
+def nav_items() -> rx.Component:
+    return rx.vstack(
+        *[nav_link(*item) for item in NAV_ITEMS],
+        rx.cond(
+            SessionState.viewer_is_admin,
+            rx.vstack(
+                rx.text("Администрирование", size="1", color_scheme="gray", weight="bold",
+                        padding_x="12px", padding_top="16px"),
+                *[nav_link(*item) for item in ADMIN_ITEMS],
+                spacing="1",
+                width="100%",
+            ),
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def sidebar() -> rx.Component:
+    return rx.box(
+        rx.vstack(brand(), rx.divider(), nav_items(), spacing="4", width="100%"),
+        width="240px",
+        min_width="240px",
+        height="100vh",
+        position="sticky",
+        top="0",
+        padding="16px",
+        border_right=f"1px solid {rx.color('gray', 5)}",
+        background=rx.color("gray", 1),
+        overflow_y="auto",
+        display=["none", "none", "none", "block"],
+    )
+
+
+def mobile_menu() -> rx.Component:
+    return rx.box(
+        rx.drawer.root(
+            rx.drawer.trigger(rx.icon_button(rx.icon("menu"), variant="ghost", aria_label="Меню")),
+            rx.drawer.overlay(z_index="50"),
+            rx.drawer.portal(
+                rx.drawer.content(
+                    rx.vstack(
+                        rx.hstack(brand(), rx.spacer(),
+                                  rx.drawer.close(rx.icon_button(rx.icon("x"), variant="ghost", aria_label="Закрыть")),
+                                  width="100%"),
+                        nav_items(),
+                        spacing="4",
+                        width="100%",
+                    ),
+                    padding="16px",
+                    width="280px",
+                    height="100%",
+                    background=rx.color("gray", 1),
+                    overflow_y="auto",
+                    z_index="51",
+                ),
+            ),
+            direction="left",
+        ),
+        display=["block", "block", "block", "none"],
+    )
+
+
+def header() -> rx.Component:
+    return rx.hstack(
+        mobile_menu(),
+        rx.spacer(),
+        rx.link(
+            rx.badge(rx.icon("wallet", size=14), SessionState.viewer_balance, size="2",
+                     variant="soft", color_scheme="green"),
+            href="/balance",
+            underline="none",
+        ),
+        rx.text(SessionState.viewer_email, size="2", color_scheme="gray",
+                display=["none", "inline", "inline"]),
+        rx.button(rx.icon("log-out", size=16), rx.text("Выйти", display=["none", "inline"]),
+                  variant="soft", color_scheme="gray", size="2", on_click=SessionState.logout),
+        width="100%",
+        align="center",
+        spacing="3",
+        padding_x=["12px", "24px"],
+        padding_y="12px",
+        border_bottom=f"1px solid {rx.color('gray', 5)}",
+        background=rx.color("gray", 1),
+        position="sticky",
+        top="0",
+        z_index="10",
+    )
+
+
+def page_title(title: str, subtitle: str = "") -> rx.Component:
+    return rx.vstack(
+        rx.heading(title, size="7"),
+        rx.cond(subtitle != "", rx.text(subtitle, color_scheme="gray", size="3")),
+        spacing="1",
+        margin_bottom="16px",
+    )
+
+
+def app_shell(*children: rx.Component) -> rx.Component:
+    """A private page: waits for the session check, then shows sidebar + header + content."""
+    return rx.hstack(
+        sidebar(),
+        rx.vstack(
+            header(),
+            rx.box(
+                rx.cond(
+                    SessionState.auth_checked,
+                    rx.vstack(*children, spacing="4", width="100%"),
+                    loading_block(),
+                ),
+                width="100%",
+                max_width="1200px",
+                padding=["12px", "24px"],
+            ),
+            spacing="0",
+            width="100%",
+            min_width="0",
+        ),
+        spacing="0",
+        width="100%",
+        align="start",
+        min_height="100vh",
+        background=rx.color("gray", 2),
+    )
+
+
+def loading_block() -> rx.Component:
+    return rx.vstack(
+        rx.skeleton(height="32px", width="40%"),
+        rx.skeleton(height="120px", width="100%"),
+        rx.skeleton(height="120px", width="100%"),
+        spacing="4",
+        width="100%",
+    )
+
+
+def card(*children: rx.Component, **props) -> rx.Component:
+    return rx.card(*children, size="3", width="100%", **props)
+
+
+def empty_state(icon: str, title: str, hint: str, *actions: rx.Component) -> rx.Component:
+    return rx.center(
+        rx.vstack(
+            rx.icon(icon, size=36, color=rx.color("gray", 9)),
+            rx.text(title, weight="bold", size="4"),
+            rx.text(hint, color_scheme="gray", size="2", text_align="center"),
+            *actions,
+            align="center",
+            spacing="2",
+        ),
+        padding="32px",
+        width="100%",
+    )
+
+
+def field_error(message) -> rx.Component:  # noqa: ANN001 - a Var
+    return rx.cond(message != "", rx.text(message, color_scheme="red", size="1", role="alert"))

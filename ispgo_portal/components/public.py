@@ -1,0 +1,46 @@
+"""Shell for public pages (landing, FAQ, features, docs, login)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from ispgo_portal.components.layout import ACCENT
+
+
+def public_nav() -> rx.Component:
+    return rx.hstack(
+        rx.link(rx.hstack(rx.image(src="/favicon.ico", width="26px", height="26px", alt=""),
+                          rx.heading("ISPGo", size="5", color=ACCENT), align="center", spacing="2"),
+                href="/", underline="none"),
+        rx.spacer(),
+        rx.hstack(
+            rx.link("Возможности", href="/features", color_scheme="gray"),
+            rx.link("FAQ", href="/faq", color_scheme="gray"),
+            rx.link("Документация", href="/docs", color_scheme="gray"),
+            spacing="4",
+            display=["none", "none", "flex"],
+        ),
+        rx.link(rx.button("Войти", variant="soft"), href="/login"),
+        rx.link(rx.button("Регистрация"), href="/register", display=["none", "inline"]),
+        width="100%",
+        align="center",
+        spacing="3",
+        padding_x=["12px", "32px"],
+        padding_y="14px",
+        border_bottom=f"1px solid {rx.color('gray', 5)}",
+        background=rx.color("gray", 1),
+    )
+
+
+def public_shell(*children: rx.Component) -> rx.Component:
+    return rx.vstack(
+        public_nav(),
+        rx.box(rx.vstack(*children, spacing="5", width="100%"), width="100%",
+               max_width="1100px", padding=["16px", "32px"], margin_x="auto"),
+        rx.center(rx.text("© ISPGo — панель управления хостингом", size="1", color_scheme="gray"),
+                  padding="24px", width="100%"),
+        spacing="0",
+        width="100%",
+        min_height="100vh",
+        background=rx.color("gray", 2),
+    )

@@ -1,0 +1,37 @@
+"""SQLModel tables. Importing this package registers every table in the metadata."""
+
+from ispgo_portal.models.audit import AuditLog
+from ispgo_portal.models.billing import LEDGER_KINDS, PAYMENT_PURPOSES, LedgerEntry, Payment, Refund
+from ispgo_portal.models.licenses import (
+    LICENSE_STATUSES,
+    License,
+    LicenseActivation,
+    PromoCode,
+    PromoRedemption,
+    Tariff,
+)
+from ispgo_portal.models.outbox import OutboxEmail
+from ispgo_portal.models.tickets import (
+    TICKET_CATEGORIES,
+    TICKET_PRIORITIES,
+    TICKET_STATUSES,
+    Ticket,
+    TicketAttachment,
+    TicketMessage,
+)
+from ispgo_portal.models.users import (
+    ROLE_ADMIN,
+    ROLE_CUSTOMER,
+    AuthSession,
+    LoginAttempt,
+    PasswordResetToken,
+    User,
+)
+
+__all__ = [
+    "AuditLog", "AuthSession", "LEDGER_KINDS", "LICENSE_STATUSES", "LedgerEntry", "License",
+    "LicenseActivation", "LoginAttempt", "OutboxEmail", "PAYMENT_PURPOSES", "PasswordResetToken",
+    "Payment", "PromoCode", "PromoRedemption", "ROLE_ADMIN", "ROLE_CUSTOMER", "Refund",
+    "TICKET_CATEGORIES", "TICKET_PRIORITIES", "TICKET_STATUSES", "Tariff", "Ticket",
+    "TicketAttachment", "TicketMessage", "User",
+]

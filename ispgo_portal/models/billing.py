@@ -1,0 +1,85 @@
+"""The ledger and YooKassa payments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Column, Index, String
+from sqlmodel import Field, SQLModel
+
+from ispgo_portal.clock import utcnow
+
+# Ledger kinds (stored values) with their Russian names for the history.
+LEDGER_KINDS = {
+    "topup": "Пополнение",
+    "purchase": "Покупка лицензии",
+    "renewal": "Продление лицензии",
+    "refund": "Возврат",
+    "adjustment": "Корректировка",
+}
+
+
+class LedgerEntry(SQLModel, table=True):
+    """Append-only: every balance change is exactly one row."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (Index("ix_ledger_user_created", "user_id", "created_at", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id")
+    kind: str = Field(max_length=16)
+    amount: int = Field(sa_type=BigInteger)  # signed kopecks
+    balance_after: int = Field(sa_type=BigInteger)
+    description: str = Field(max_length=500)
+    # Idempotency: the same business event can never be booked twice.
+    reference: str = Field(sa_column=Column(String(120), unique=True, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+PAYMENT_PURPOSES = {
+    "topup": "Пополнение баланса",
+    "purchase": "Покупка лицензии",
+    "renewal": "Продление лицензии",
+}
+
+
+class Payment(SQLModel, table=True):
+    """A YooKassa payment as we know it. Our idempotence key exists before the API call."""
+
+    __tablename__ = "payments"
+    __table_args__ = (Index("ix_payments_status_created", "status", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    purpose: str = Field(default="topup", max_length=16)
+    amount: int = Field(sa_type=BigInteger)
+    currency: str = Field(default="RUB", max_length=3)
+    # new (not yet sent) | pending | waiting_for_capture | succeeded | canceled | failed
+    status: str = Field(default="new", max_length=24)
+    idempotence_key: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    yookassa_id: str | None = Field(default=None, sa_column=Column(String(64), unique=True))
+    confirmation_url: str = Field(default="", max_length=2000)
+    description: str = Field(default="", max_length=128)
+    tariff_id: int | None = Field(default=None, foreign_key="tariffs.id")
+    license_id: int | None = Field(default=None, foreign_key="licenses.id")
+    promo_code_id: int | None = Field(default=None, foreign_key="promo_codes.id")
+    cancellation_reason: str = Field(default="", max_length=64)
+    refunded_amount: int = Field(default=0, sa_type=BigInteger)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    settled_at: datetime | None = None
+
+
+class Refund(SQLModel, table=True):
+    __tablename__ = "refunds"
+
+    id: int | None = Field(default=None, primary_key=True)
+    payment_id: int = Field(foreign_key="payments.id", index=True)
+    amount: int = Field(sa_type=BigInteger)
+    status: str = Field(default="new", max_length=24)  # new | pending | succeeded | canceled
+    idempotence_key: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    yookassa_id: str | None = Field(default=None, sa_column=Column(String(64), unique=True))
+    reason: str = Field(default="", max_length=250)
+    admin_id: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    settled_at: datetime | None = None

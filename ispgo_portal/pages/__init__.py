@@ -1,0 +1,1 @@
+"""Pages: components only; data comes from state classes."""

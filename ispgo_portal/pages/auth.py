@@ -1,0 +1,92 @@
+"""Login and registration pages."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from ispgo_portal.components.layout import field_error
+from ispgo_portal.components.public import public_shell
+from ispgo_portal.state.auth import LoginState, RegisterState
+
+
+def _labeled(label: str, control: rx.Component, error=None) -> rx.Component:  # noqa: ANN001
+    return rx.vstack(
+        rx.text(label, as_="label", size="2", weight="medium", html_for=control.id),
+        control,
+        field_error(error) if error is not None else rx.fragment(),
+        spacing="1",
+        width="100%",
+    )
+
+
+def auth_card(title: str, *children: rx.Component) -> rx.Component:
+    return public_shell(
+        rx.center(
+            rx.card(
+                rx.vstack(rx.heading(title, size="6"), *children, spacing="4", width="100%"),
+                size="4",
+                width="100%",
+                max_width="420px",
+            ),
+            width="100%",
+            padding_y="32px",
+        )
+    )
+
+
+def login_page() -> rx.Component:
+    return auth_card(
+        "Вход в личный кабинет",
+        rx.form(
+            rx.vstack(
+                _labeled("Email", rx.input(id="email", name="email", type="email", placeholder="ivan@example.ru",
+                                           auto_complete="username", required=True, width="100%", size="3")),
+                _labeled("Пароль", rx.input(id="password", name="password", type="password",
+                                            auto_complete="current-password", required=True, width="100%", size="3")),
+                rx.cond(
+                    LoginState.login_error != "",
+                    rx.callout(LoginState.login_error, icon="triangle-alert", color_scheme="red",
+                               size="1", width="100%", id="login-error"),
+                ),
+                rx.button("Войти", type="submit", size="3", width="100%"),
+                rx.hstack(
+                    rx.link("Забыли пароль?", href="/password-reset", size="2"),
+                    rx.spacer(),
+                    rx.link("Регистрация", href="/register", size="2"),
+                    width="100%",
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=LoginState.submit_login,
+            width="100%",
+        ),
+    )
+
+
+def register_page() -> rx.Component:
+    S = RegisterState
+    return auth_card(
+        "Регистрация",
+        rx.form(
+            rx.vstack(
+                _labeled("Имя", rx.input(id="name", name="name", placeholder="Иван Петров", width="100%",
+                                         size="3", auto_complete="name"), S.err_name),
+                _labeled("Email", rx.input(id="email", name="email", type="email", placeholder="ivan@example.ru",
+                                           width="100%", size="3", auto_complete="email"), S.err_email),
+                _labeled("Пароль (не короче 8 символов)",
+                         rx.input(id="password", name="password", type="password", width="100%", size="3",
+                                  auto_complete="new-password"), S.err_password),
+                _labeled("Повторите пароль",
+                         rx.input(id="password_confirm", name="password_confirm", type="password", width="100%",
+                                  size="3", auto_complete="new-password"), S.err_password_confirm),
+                field_error(S.err_form),
+                rx.button("Зарегистрироваться", type="submit", size="3", width="100%"),
+                rx.text("Уже есть учётная запись? ", rx.link("Войти", href="/login"), size="2"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=RegisterState.submit_register,
+            width="100%",
+        ),
+    )

@@ -1,0 +1,94 @@
+"""Дашборд: account information and the customer's own password change."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from ispgo_portal.components.layout import app_shell, card, field_error, page_title
+from ispgo_portal.state.auth import PasswordState
+from ispgo_portal.state.dashboard import DashboardState
+
+
+def stat(label: str, value, hint: str = "", color: str = "") -> rx.Component:  # noqa: ANN001
+    return rx.vstack(
+        rx.text(label, size="2", color_scheme="gray"),
+        rx.text(value, size="6", weight="bold", color=color or None),
+        rx.cond(hint != "", rx.text(hint, size="1", color_scheme="gray")),
+        spacing="1",
+        align="start",
+    )
+
+
+def account_info() -> rx.Component:
+    S = DashboardState
+    return card(
+        rx.vstack(
+            rx.heading("Информация об аккаунте", size="4"),
+            rx.grid(
+                stat("Баланс", S.acc_balance),
+                stat("Кредитный лимит", S.acc_credit_limit),
+                stat("Использовано кредита", S.acc_credit_used),
+                stat("Доступно средств", S.acc_available, "баланс + кредитный лимит"),
+                stat("Индивидуальная скидка", S.acc_discount),
+                columns=rx.breakpoints(initial="1", xs="2", md="3"),
+                spacing="5",
+                width="100%",
+                id="account-info",
+            ),
+            rx.separator(),
+            rx.hstack(
+                rx.text("Email: ", rx.text.strong(S.acc_email), size="2"),
+                rx.text("Имя: ", rx.text.strong(S.acc_name), size="2"),
+                spacing="5",
+                wrap="wrap",
+            ),
+            spacing="4",
+            width="100%",
+        )
+    )
+
+
+def password_form() -> rx.Component:
+    P = PasswordState
+
+    def row(label: str, name: str, err, autocomplete: str) -> rx.Component:  # noqa: ANN001
+        return rx.vstack(
+            rx.text(label, as_="label", size="2", html_for=f"pw-{name}"),
+            rx.input(id=f"pw-{name}", name=name, type="password", width="100%", auto_complete=autocomplete),
+            field_error(err),
+            spacing="1",
+            width="100%",
+        )
+
+    return card(
+        rx.vstack(
+            rx.heading("Смена пароля", size="4"),
+            rx.form(
+                rx.vstack(
+                    row("Текущий пароль", "current", P.err_current, "current-password"),
+                    row("Новый пароль (не короче 8 символов)", "password", P.err_new, "new-password"),
+                    row("Повторите новый пароль", "password_confirm", P.err_confirm, "new-password"),
+                    rx.button("Сменить пароль", type="submit"),
+                    spacing="3",
+                    width="100%",
+                    max_width="420px",
+                ),
+                on_submit=P.change_password,
+                id="password-form",
+            ),
+            spacing="3",
+            width="100%",
+        )
+    )
+
+
+def dashboard_page() -> rx.Component:
+    return app_shell(
+        page_title("Дашборд", "Ваш аккаунт, лицензии и обращения"),
+        rx.cond(
+            DashboardState.loaded,
+            account_info(),
+            rx.skeleton(height="160px", width="100%"),
+        ),
+        password_form(),
+    )

@@ -1,0 +1,24 @@
+"""Every page and its route, title and on_load guard, in one list."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from ispgo_portal.pages.admin import admin_overview_page
+from ispgo_portal.pages.auth import login_page, register_page
+from ispgo_portal.pages.dashboard import dashboard_page
+from ispgo_portal.state.dashboard import DashboardState
+from ispgo_portal.state.session import SessionState
+
+
+def register_pages(app: rx.App) -> None:
+    app.add_page(login_page, route="/login", title="Вход — ISPGo",
+                 on_load=SessionState.redirect_if_logged_in)
+    app.add_page(register_page, route="/register", title="Регистрация — ISPGo",
+                 on_load=SessionState.redirect_if_logged_in)
+    app.add_page(dashboard_page, route="/dashboard", title="Дашборд — ISPGo",
+                 on_load=[SessionState.require_login, DashboardState.load_dashboard])
+    from ispgo_portal.state.admin_overview import AdminOverviewState
+
+    app.add_page(admin_overview_page, route="/admin", title="Обзор — ISPGo",
+                 on_load=[SessionState.require_admin_page, AdminOverviewState.load_overview])

@@ -1,0 +1,1 @@
+"""Business rules. Plain Python, no Reflex: pages and tasks call these."""

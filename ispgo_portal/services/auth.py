@@ -1,0 +1,221 @@
+"""Registration, login, sessions, throttling and password changes."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, func
+from sqlmodel import Session, select
+
+from ispgo_portal.clock import utcnow
+from ispgo_portal.db import session_scope
+from ispgo_portal.models import ROLE_ADMIN, ROLE_CUSTOMER, AuthSession, LoginAttempt, User
+from ispgo_portal.services.errors import DomainError
+from ispgo_portal.services.passwords import (
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
+from ispgo_portal.settings import get_settings
+
+EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+THROTTLE_WINDOW = timedelta(minutes=15)
+THROTTLE_MAX_FAILURES = 5
+THROTTLE_MAX_FAILURES_PER_IP = 20
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user_id: int
+    token: str  # the raw token; only its hash is stored
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def validate_email(email: str) -> str:
+    email = normalize_email(email)
+    if not email:
+        raise DomainError("email_required", "Введите email", field="email")
+    if len(email) > 254 or not EMAIL_RE.match(email):
+        raise DomainError("email_invalid", "Введите корректный email, например ivan@example.ru", field="email")
+    return email
+
+
+def validate_new_password(password: str, confirmation: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise DomainError(
+            "password_too_short",
+            f"Пароль должен быть не короче {MIN_PASSWORD_LENGTH} символов",
+            field="password",
+        )
+    if len(password) > 256:
+        raise DomainError("password_too_long", "Пароль слишком длинный", field="password")
+    if password != confirmation:
+        raise DomainError("password_mismatch", "Пароли не совпадают", field="password_confirm")
+
+
+def register_user(
+    *, email: str, name: str, password: str, password_confirm: str, role: str = ROLE_CUSTOMER
+) -> User:
+    email = validate_email(email)
+    name = (name or "").strip()
+    if not name:
+        raise DomainError("name_required", "Введите имя", field="name")
+    if len(name) > 120:
+        raise DomainError("name_too_long", "Имя слишком длинное (до 120 символов)", field="name")
+    validate_new_password(password, password_confirm)
+    with session_scope() as session:
+        if session.exec(select(User.id).where(User.email == email)).first() is not None:
+            raise DomainError("email_taken", "Этот email уже зарегистрирован", field="email")
+        user = User(email=email, name=name, password_hash=hash_password(password), role=role)
+        session.add(user)
+        session.flush()
+        from ispgo_portal.services import notifications
+
+        notifications.queue_email(
+            session, template="welcome", to=user.email, context={"name": user.name},
+            dedupe_key=f"welcome:{user.id}",
+        )
+    return user
+
+
+def _is_throttled(session: Session, *, email: str, ip: str) -> bool:
+    since = utcnow() - THROTTLE_WINDOW
+    by_email = session.exec(
+        select(func.count()).select_from(LoginAttempt).where(
+            LoginAttempt.email == email, LoginAttempt.success.is_(False), LoginAttempt.created_at >= since
+        )
+    ).one()
+    if by_email >= THROTTLE_MAX_FAILURES:
+        return True
+    if not ip:
+        return False
+    by_ip = session.exec(
+        select(func.count()).select_from(LoginAttempt).where(
+            LoginAttempt.ip == ip, LoginAttempt.success.is_(False), LoginAttempt.created_at >= since
+        )
+    ).one()
+    return by_ip >= THROTTLE_MAX_FAILURES_PER_IP
+
+
+def login(*, email: str, password: str, ip: str = "", old_token: str = "") -> LoginResult:
+    """Check the password and issue a new session; an old session of this browser is rotated out."""
+    email = normalize_email(email)
+    if not email or not password:
+        raise DomainError("credentials_required", "Введите email и пароль")
+    with session_scope() as session:
+        if _is_throttled(session, email=email, ip=ip):
+            raise DomainError(
+                "login_throttled",
+                "Слишком много неудачных попыток входа. Попробуйте через 15 минут.",
+            )
+        user = session.exec(select(User).where(User.email == email)).first()
+        ok = verify_password(user.password_hash if user else None, password)
+        session.add(LoginAttempt(email=email, ip=ip, success=ok and not (user and user.is_blocked)))
+        if not ok or user is None:
+            session.commit()
+            raise DomainError("invalid_credentials", "Неверный email или пароль")
+        if user.is_blocked:
+            session.commit()
+            raise DomainError(
+                "user_blocked", "Учётная запись заблокирована. Обратитесь в поддержку."
+            )
+        if needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        if old_token:
+            session.exec(delete(AuthSession).where(AuthSession.token_hash == hash_token(old_token)))
+        token = _issue_session(session, user_id=user.id, ip=ip)
+        return LoginResult(user_id=user.id, token=token)
+
+
+def _issue_session(session: Session, *, user_id: int, ip: str = "") -> str:
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(
+        AuthSession(
+            user_id=user_id,
+            token_hash=hash_token(token),
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + timedelta(days=get_settings().session_days),
+            ip=ip[:64],
+        )
+    )
+    return token
+
+
+def logout(*, token: str) -> None:
+    if not token:
+        return
+    with session_scope() as session:
+        session.exec(delete(AuthSession).where(AuthSession.token_hash == hash_token(token)))
+
+
+def revoke_user_sessions(session: Session, *, user_id: int, keep_token: str = "") -> None:
+    query = delete(AuthSession).where(AuthSession.user_id == user_id)
+    if keep_token:
+        query = query.where(AuthSession.token_hash != hash_token(keep_token))
+    session.exec(query)
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """The active user behind a session token, or None (unknown, expired or blocked)."""
+    if not token or len(token) > 128:
+        return None
+    now = utcnow()
+    auth = session.exec(select(AuthSession).where(AuthSession.token_hash == hash_token(token))).first()
+    if auth is None or auth.expires_at <= now:
+        return None
+    user = session.get(User, auth.user_id)
+    if user is None or user.is_blocked:
+        return None
+    return user
+
+
+def change_password(*, user_id: int, current: str, new: str, confirm: str, token: str) -> None:
+    """Self-service change; every other session of the user is revoked."""
+    validate_new_password(new, confirm)
+    with session_scope() as session:
+        user = session.get(User, user_id)
+        if user is None or not verify_password(user.password_hash, current or ""):
+            raise DomainError("wrong_password", "Текущий пароль указан неверно", field="current")
+        user.password_hash = hash_password(new)
+        user.updated_at = utcnow()
+        revoke_user_sessions(session, user_id=user_id, keep_token=token)
+
+
+def create_admin(*, email: str, password: str, name: str = "Администратор") -> User:
+    """Create an admin, or promote and reset the password of an existing account."""
+    email = validate_email(email)
+    validate_new_password(password, password)
+    with session_scope() as session:
+        user = session.exec(select(User).where(User.email == email)).first()
+        if user is None:
+            user = User(email=email, name=name, password_hash=hash_password(password), role=ROLE_ADMIN)
+            session.add(user)
+        else:
+            user.role = ROLE_ADMIN
+            user.password_hash = hash_password(password)
+            user.is_blocked = False
+        session.flush()
+        return user
+
+
+def purge_expired(*, now=None) -> int:  # noqa: ANN001
+    """Delete expired sessions and old login attempts; returns sessions removed."""
+    now = now or utcnow()
+    with session_scope() as session:
+        result = session.exec(delete(AuthSession).where(AuthSession.expires_at <= now))
+        session.exec(delete(LoginAttempt).where(LoginAttempt.created_at < now - timedelta(days=7)))
+        return result.rowcount or 0

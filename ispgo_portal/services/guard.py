@@ -1,0 +1,51 @@
+"""The one place that says who is calling. Every protected handler and route goes through it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ispgo_portal.db import session_scope
+from ispgo_portal.services.auth import user_for_token
+from ispgo_portal.services.errors import AccessDenied
+
+
+@dataclass(frozen=True)
+class Caller:
+    user_id: int
+    email: str
+    name: str
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def resolve_caller(token: str) -> Caller | None:
+    """The caller behind a session token, re-read from the database on every call."""
+    with session_scope() as session:
+        user = user_for_token(session, token)
+        if user is None:
+            return None
+        return Caller(user_id=user.id, email=user.email, name=user.name, role=user.role)
+
+
+def require_user(token: str) -> Caller:
+    caller = resolve_caller(token)
+    if caller is None:
+        raise AccessDenied("not_authenticated", "Войдите в личный кабинет")
+    return caller
+
+
+def require_admin(token: str) -> Caller:
+    caller = require_user(token)
+    if not caller.is_admin:
+        raise AccessDenied("forbidden", "Раздел доступен только администраторам")
+    return caller
+
+
+def ensure_owner(caller: Caller, owner_id: int, *, allow_admin: bool = True) -> None:
+    """Ownership check; the NotFound-style message does not confirm the object exists."""
+    if caller.user_id == owner_id or (allow_admin and caller.is_admin):
+        return
+    raise AccessDenied("not_found", "Не найдено")

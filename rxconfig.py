@@ -1,0 +1,20 @@
+"""Reflex configuration. Values come from the portal's settings (environment / .env)."""
+
+import reflex as rx
+
+from ispgo_portal.settings import get_settings
+
+_settings = get_settings()
+
+config = rx.Config(
+    app_name="ispgo_portal",
+    db_url=_settings.db_url,
+    # Only the portal's own origin may open the websocket / call the backend.
+    cors_allowed_origins=[_settings.base_url.rstrip("/")],
+    telemetry_enabled=False,
+    show_built_with_reflex=False,
+    frontend_port=3000,
+    backend_port=3000,
+    disable_plugins=["reflex.plugins.sitemap.SitemapPlugin"],
+    **({"redis_url": _settings.redis_url} if _settings.redis_url and _settings.is_production else {}),
+)
