@@ -1,0 +1,29 @@
+# ISPGo portal. `make run` — the embedded default; `make test` — the whole suite.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP_FLAGS := --disable-pip-version-check -q
+export REFLEX_USE_SYSTEM_BUN := 1
+export REFLEX_TELEMETRY_ENABLED := false
+
+.PHONY: run test lint bun
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install $(PIP_FLAGS) -U pip 2>&1 | grep -v "^WARNING: Location" || true
+	$(PY) -m pip install $(PIP_FLAGS) -e '.[test]' 2>&1 | grep -v "^WARNING: Location" || true
+	$(PY) -c "import reflex, yookassa, celery, playwright"
+	touch $@
+
+bun:
+	@command -v bun >/dev/null 2>&1 || npm install -g bun
+
+run: $(VENV)/.installed bun
+	$(PY) scripts/run_embedded.py
+
+test: $(VENV)/.installed bun
+	bash scripts/test_services.sh
+	$(VENV)/bin/ruff check ispgo_portal tests scripts bench
+	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check ispgo_portal tests scripts bench

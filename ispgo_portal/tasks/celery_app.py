@@ -1,0 +1,71 @@
+"""The Celery app: Redis broker from REDIS_URL, or kombu's filesystem transport in the
+embedded default (no server to install)."""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from ispgo_portal.settings import get_settings
+
+TASK_MODULES = [
+    "ispgo_portal.tasks.email",
+    "ispgo_portal.tasks.renewals",
+    "ispgo_portal.tasks.payments",
+    "ispgo_portal.tasks.maintenance",
+]
+
+
+def _broker_config() -> dict:
+    settings = get_settings()
+    if settings.redis_url:
+        return {"broker_url": settings.redis_url}
+    folder = settings.data_dir / "broker"
+    folder.mkdir(parents=True, exist_ok=True)
+    return {
+        "broker_url": "filesystem://",
+        "broker_transport_options": {
+            "data_folder_in": str(folder),
+            "data_folder_out": str(folder),
+        },
+    }
+
+
+def make_celery() -> Celery:
+    app = Celery("ispgo_portal")
+    app.conf.update(
+        **_broker_config(),
+        task_ignore_result=True,
+        task_acks_late=True,  # a worker killed mid-task leaves the message for another
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_serializer="json",
+        accept_content=["json"],
+        timezone="UTC",
+        broker_connection_retry_on_startup=True,
+        beat_schedule_filename=str(get_settings().data_dir / "celerybeat-schedule"),
+    )
+    app.set_default()
+    return app
+
+
+def _import_tasks() -> None:
+    """Task modules use @shared_task, so they bind to the app made above."""
+    import importlib
+
+    for name in TASK_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+
+
+celery_app = make_celery()
+_import_tasks()
+try:
+    from ispgo_portal.tasks.schedule import BEAT_SCHEDULE
+
+    celery_app.conf.beat_schedule = BEAT_SCHEDULE
+except ModuleNotFoundError as _exc:  # the schedule module is optional until tasks exist
+    if _exc.name != "ispgo_portal.tasks.schedule":
+        raise

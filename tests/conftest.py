@@ -1,0 +1,155 @@
+"""Shared fixtures: a throwaway PostgreSQL database migrated to head, a clean slate and
+the ledger invariant after every test, and factories for customers, admins and tariffs.
+
+Environment (all optional):
+  TEST_PG_URL      server to create the throwaway database on (default 127.0.0.1:5432, postgres)
+  TEST_REDIS_URL   Redis for Celery in tests (default redis://127.0.0.1:6379/15)
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+PG_SERVER = os.environ.get("TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+TEST_DB_NAME = f"ispgo_test_{uuid.uuid4().hex[:10]}"
+TEST_DATA_DIR = Path(tempfile.mkdtemp(prefix="ispgo-test-"))
+
+
+def _pg_admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_SERVER, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def _test_db_url() -> str:
+    base = PG_SERVER.rsplit("/", 1)[0]
+    return f"{base}/{TEST_DB_NAME}"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Settings are read from the environment: set it before the portal is imported.
+    _pg_admin(f'CREATE DATABASE "{TEST_DB_NAME}"')
+    os.environ["DATABASE_URL"] = _test_db_url()
+    os.environ["DATA_DIR"] = str(TEST_DATA_DIR)
+    os.environ.setdefault("REDIS_URL", os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
+    os.environ.setdefault("BASE_URL", "http://localhost:3000")
+    os.environ.setdefault("SUPPORT_EMAILS", "support@ispgo.local")
+    for var in ("YOOKASSA_SHOP_ID", "YOOKASSA_SECRET_KEY", "SMTP_HOST"):
+        os.environ.pop(var, None)
+
+    from ispgo_portal.migrations import upgrade_to_head
+
+    upgrade_to_head()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    from ispgo_portal.db import get_engine
+
+    get_engine().dispose()
+    try:
+        _pg_admin(f'DROP DATABASE IF EXISTS "{TEST_DB_NAME}" WITH (FORCE)')
+    except Exception as exc:  # noqa: BLE001 - cleanup must not hide the test result
+        print(f"could not drop {TEST_DB_NAME}: {exc}")
+
+
+def truncate_all() -> None:
+    from sqlalchemy import text
+    from sqlmodel import SQLModel
+
+    from ispgo_portal.db import get_engine
+
+    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with get_engine().begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(autouse=True)
+def clean_db() -> Iterator[None]:
+    """Every test starts empty; afterwards every balance must equal the sum of its ledger."""
+    truncate_all()
+    yield
+    from ispgo_portal.db import session_scope
+    from ispgo_portal.services.billing import ledger_mismatches
+
+    with session_scope() as session:
+        bad = ledger_mismatches(session)
+    assert bad == [], f"balance != sum of ledger for {bad}"
+
+
+@pytest.fixture
+def make_customer() -> Callable[..., int]:
+    """make_customer(balance=0, credit_limit=0, discount=0, email=None) -> user id.
+    A starting balance is booked through the ledger like any other money."""
+    from ispgo_portal.db import session_scope
+    from ispgo_portal.models import User
+    from ispgo_portal.services import billing
+    from ispgo_portal.services.passwords import hash_password
+
+    def factory(*, balance: int = 0, credit_limit: int = 0, discount: int = 0,
+                email: str | None = None, password: str = "password123", name: str = "Клиент",
+                role: str = "customer") -> int:
+        with session_scope() as session:
+            user = User(
+                email=email or f"c{uuid.uuid4().hex[:8]}@example.ru",
+                name=name,
+                password_hash=hash_password(password),
+                role=role,
+                credit_limit=credit_limit,
+                discount_percent=discount,
+            )
+            session.add(user)
+            session.flush()
+            if balance > 0:
+                billing.credit(session, user_id=user.id, amount=balance, kind="adjustment",
+                               description="Начальный баланс (тест)", reference=f"test-seed:{user.id}")
+            elif balance < 0:
+                billing.debit_unchecked(session, user_id=user.id, amount=-balance, kind="adjustment",
+                                        description="Начальный долг (тест)", reference=f"test-seed:{user.id}")
+            return user.id
+
+    return factory
+
+
+@pytest.fixture
+def make_admin(make_customer: Callable[..., int]) -> Callable[..., int]:
+    def factory(**kwargs) -> int:
+        return make_customer(role="admin", name="Админ", **kwargs)
+
+    return factory
+
+
+@pytest.fixture
+def make_tariff() -> Callable[..., int]:
+    from ispgo_portal.db import session_scope
+    from ispgo_portal.models import Tariff
+
+    def factory(*, name: str = "Тест", price: int = 100_000, period_days: int = 30,
+                max_servers: int = 1, max_sites: int = 0, is_active: bool = True) -> int:
+        with session_scope() as session:
+            tariff = Tariff(name=name, price=price, period_days=period_days, max_servers=max_servers,
+                            max_sites=max_sites, is_active=is_active, description="Тестовый тариф")
+            session.add(tariff)
+            session.flush()
+            return tariff.id
+
+    return factory
+
+
+@pytest.fixture
+def session_token() -> Callable[[int], str]:
+    """session_token(user_id) -> a valid raw session token for that user."""
+    from ispgo_portal.db import session_scope
+    from ispgo_portal.services.auth import _issue_session
+
+    def factory(user_id: int) -> str:
+        with session_scope() as session:
+            return _issue_session(session, user_id=user_id)
+
+    return factory

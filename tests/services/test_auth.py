@@ -1,0 +1,171 @@
+"""Accounts: registration, login, throttling, sessions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from ispgo_portal.db import session_scope
+from ispgo_portal.models import AuthSession, User
+from ispgo_portal.services import auth
+from ispgo_portal.services.errors import DomainError
+from ispgo_portal.services.guard import require_admin, require_user, resolve_caller
+
+
+def _register(email: str = "ivan@example.ru", password: str = "password123", confirm: str | None = None,
+              name: str = "Иван") -> User:
+    return auth.register_user(email=email, name=name, password=password,
+                              password_confirm=password if confirm is None else confirm)
+
+
+@pytest.mark.parametrize("email", ["", "ivan", "ivan@", "@example.ru", "ivan@example", "iv an@example.ru",
+                                   "ivan@@example.ru", "<script>@x.ru"])
+def test_register_rejects_bad_email(email: str) -> None:
+    with pytest.raises(DomainError) as err:
+        _register(email=email)
+    assert err.value.field == "email"
+
+
+def test_register_rejects_short_password() -> None:
+    with pytest.raises(DomainError) as err:
+        _register(password="1234567")
+    assert err.value.code == "password_too_short"
+
+
+def test_register_rejects_mismatched_confirmation() -> None:
+    with pytest.raises(DomainError) as err:
+        _register(confirm="password124")
+    assert err.value.code == "password_mismatch"
+
+
+def test_register_normalises_email_and_rejects_duplicates_in_any_case() -> None:
+    user = _register(email="  Ivan@Example.RU ")
+    assert user.email == "ivan@example.ru"
+    with pytest.raises(DomainError) as err:
+        _register(email="IVAN@example.ru")
+    assert err.value.code == "email_taken"
+
+
+def test_register_creates_nothing_on_bad_input() -> None:
+    with pytest.raises(DomainError):
+        _register(password="short")
+    with session_scope() as session:
+        assert session.exec(select(User)).all() == []
+
+
+def test_login_issues_hashed_session_token() -> None:
+    user = _register()
+    result = auth.login(email="IVAN@example.ru", password="password123")
+    assert result.user_id == user.id
+    with session_scope() as session:
+        stored = session.exec(select(AuthSession)).one()
+    assert stored.token_hash == auth.hash_token(result.token)
+    assert result.token not in stored.token_hash
+    assert resolve_caller(result.token).email == "ivan@example.ru"
+
+
+def test_login_wrong_password_is_refused() -> None:
+    _register()
+    with pytest.raises(DomainError) as err:
+        auth.login(email="ivan@example.ru", password="wrong-password")
+    assert err.value.code == "invalid_credentials"
+    assert err.value.message == "Неверный email или пароль"
+
+
+def test_login_unknown_email_gets_the_same_message() -> None:
+    with pytest.raises(DomainError) as err:
+        auth.login(email="nobody@example.ru", password="password123")
+    assert err.value.message == "Неверный email или пароль"
+
+
+def test_login_is_throttled_after_five_failures_per_email() -> None:
+    _register()
+    for _ in range(5):
+        with pytest.raises(DomainError):
+            auth.login(email="ivan@example.ru", password="bad-password", ip="10.0.0.1")
+    with pytest.raises(DomainError) as err:
+        auth.login(email="ivan@example.ru", password="password123", ip="10.0.0.2")
+    assert err.value.code == "login_throttled"
+
+
+def test_login_is_throttled_per_ip_across_emails() -> None:
+    for i in range(auth.THROTTLE_MAX_FAILURES_PER_IP):
+        with pytest.raises(DomainError):
+            auth.login(email=f"x{i}@example.ru", password="bad-password", ip="10.9.9.9")
+    _register()
+    with pytest.raises(DomainError) as err:
+        auth.login(email="ivan@example.ru", password="password123", ip="10.9.9.9")
+    assert err.value.code == "login_throttled"
+
+
+def test_expired_session_resolves_to_nobody() -> None:
+    _register()
+    token = auth.login(email="ivan@example.ru", password="password123").token
+    with session_scope() as session:
+        stored = session.exec(select(AuthSession)).one()
+        stored.expires_at = stored.created_at - timedelta(seconds=1)
+    assert resolve_caller(token) is None
+
+
+def test_login_rotates_the_browser_session() -> None:
+    _register()
+    first = auth.login(email="ivan@example.ru", password="password123").token
+    second = auth.login(email="ivan@example.ru", password="password123", old_token=first).token
+    assert resolve_caller(first) is None
+    assert resolve_caller(second) is not None
+
+
+def test_logout_revokes_the_session() -> None:
+    _register()
+    token = auth.login(email="ivan@example.ru", password="password123").token
+    auth.logout(token=token)
+    assert resolve_caller(token) is None
+
+
+def test_blocked_user_cannot_log_in_and_sessions_stop_working() -> None:
+    user = _register()
+    token = auth.login(email="ivan@example.ru", password="password123").token
+    with session_scope() as session:
+        session.get(User, user.id).is_blocked = True
+    assert resolve_caller(token) is None
+    with pytest.raises(DomainError) as err:
+        auth.login(email="ivan@example.ru", password="password123")
+    assert err.value.code == "user_blocked"
+
+
+def test_guard_refuses_anonymous_and_customers_for_admin() -> None:
+    _register()
+    token = auth.login(email="ivan@example.ru", password="password123").token
+    with pytest.raises(DomainError):
+        require_user("")
+    with pytest.raises(DomainError):
+        require_user("forged-token")
+    assert require_user(token).role == "customer"
+    with pytest.raises(DomainError) as err:
+        require_admin(token)
+    assert err.value.code == "forbidden"
+
+
+def test_change_password_checks_current_and_revokes_other_sessions() -> None:
+    user = _register()
+    keep = auth.login(email="ivan@example.ru", password="password123").token
+    other = auth.login(email="ivan@example.ru", password="password123").token
+    with pytest.raises(DomainError) as err:
+        auth.change_password(user_id=user.id, current="nope-nope", new="newpassword1",
+                             confirm="newpassword1", token=keep)
+    assert err.value.code == "wrong_password"
+    auth.change_password(user_id=user.id, current="password123", new="newpassword1",
+                         confirm="newpassword1", token=keep)
+    assert resolve_caller(keep) is not None
+    assert resolve_caller(other) is None
+    auth.login(email="ivan@example.ru", password="newpassword1")
+
+
+def test_create_admin_is_idempotent_and_promotes() -> None:
+    _register()
+    admin = auth.create_admin(email="ivan@example.ru", password="adminpass1")
+    again = auth.create_admin(email="ivan@example.ru", password="adminpass1")
+    assert admin.id == again.id
+    assert require_admin(auth.login(email="ivan@example.ru", password="adminpass1").token).is_admin
