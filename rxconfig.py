@@ -1,6 +1,7 @@
 """Reflex configuration. Values come from the portal's settings (environment / .env)."""
 
 import reflex as rx
+from reflex_base.plugins.sitemap import SitemapPlugin
 
 from ispgo_portal.settings import get_settings
 
@@ -15,6 +16,11 @@ config = rx.Config(
     show_built_with_reflex=False,
     frontend_port=3000,
     backend_port=3000,
-    disable_plugins=["reflex.plugins.sitemap.SitemapPlugin"],
+    disable_plugins=[SitemapPlugin],
+    plugins=[
+        rx.plugins.RadixThemesPlugin(
+            theme=rx.theme(appearance="light", accent_color="blue", radius="medium", scaling="100%")
+        )
+    ],
     **({"redis_url": _settings.redis_url} if _settings.redis_url and _settings.is_production else {}),
 )

@@ -8,7 +8,6 @@ from ispgo_portal.api.app import create_api
 from ispgo_portal.pages.registry import register_pages
 
 app = rx.App(
-    theme=rx.theme(appearance="light", accent_color="blue", radius="medium", scaling="100%"),
     api_transformer=create_api(),
     head_components=[rx.el.link(rel="icon", href="/favicon.ico")],
 )
