@@ -1,0 +1,258 @@
+"""Every public handler of every state class is reachable by a crafted websocket message.
+
+This test enumerates them all (so a new handler cannot be forgotten) and calls each one
+  * anonymously (no or a forged session token): nothing may change in the database and no
+    other customer's data may appear in the state;
+  * as a customer: handlers of admin state classes (modules state/admin_*.py) must refuse and
+    change nothing; customer handlers aimed at another customer's objects must leave that
+    customer's data untouched and must not reveal it.
+Handlers any visitor may use are listed in PUBLIC_HANDLERS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import importlib
+import inspect
+import pkgutil
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+PUBLIC_HANDLERS: set[str] = {
+    # session plumbing: redirects only, they reveal nothing and change nothing
+    "SessionState.require_login",
+    "SessionState.require_admin_page",
+    "SessionState.redirect_if_logged_in",
+    "SessionState.refresh_header",
+    "SessionState.logout",
+    # anyone may try to log in or register
+    "LoginState.submit_login",
+    "RegisterState.submit_register",
+}
+
+VICTIM_EMAIL = "victim-secret@example.ru"
+VICTIM_KEY = "ISPG-VICT-IMKE-Y777-0001"
+VICTIM_SUBJECT = "Секретная тема жертвы"
+VICTIM_SECRETS = (VICTIM_EMAIL, VICTIM_KEY, VICTIM_SUBJECT, "Жертва Викторовна")
+
+
+def _state_classes() -> list[type]:
+    import ispgo_portal.ispgo_portal  # noqa: F401  (imports every page and state module)
+    import ispgo_portal.state as pkg
+    from ispgo_portal.state.session import SessionState
+
+    for mod in pkgutil.iter_modules(pkg.__path__):
+        importlib.import_module(f"{pkg.__name__}.{mod.name}")
+    found: list[type] = []
+    todo = [SessionState]
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo.extend(cls.__subclasses__())
+    return found
+
+
+def _handlers() -> list[tuple[type, str]]:
+    items = []
+    for cls in _state_classes():
+        for name in cls.event_handlers:
+            if name.startswith("set_") and name.removeprefix("set_") in getattr(cls, "base_vars", {}):
+                continue  # auto setters are off; any left would be Reflex's own
+            if name == "setvar":
+                continue
+            owner = next(c for c in cls.__mro__ if name in c.__dict__)
+            if owner is not cls:
+                continue  # inherited: tested on the class that defines it
+            items.append((cls, name))
+    return sorted(items, key=lambda item: (item[0].__name__, item[1]))
+
+
+HANDLERS = _handlers()
+
+
+def _is_admin_class(cls: type) -> bool:
+    return cls.__module__.rsplit(".", 1)[-1].startswith("admin_")
+
+
+def _snapshot(tables: list[str] | None = None, where_user: int | None = None) -> str:
+    """A digest of database contents (all tables, or the victim's rows)."""
+    from sqlmodel import SQLModel
+
+    from ispgo_portal.db import get_engine
+
+    digest = hashlib.sha256()
+    with get_engine().connect() as conn:
+        for table in SQLModel.metadata.sorted_tables:
+            if tables is not None and table.name not in tables:
+                continue
+            if table.name in {"login_attempts"}:
+                continue  # a login attempt is itself a record, not a change of anyone's data
+            query = f'SELECT * FROM "{table.name}"'
+            if where_user is not None:
+                if "user_id" in table.c:
+                    query += f" WHERE user_id = {where_user}"
+                elif table.name == "users":
+                    query += f" WHERE id = {where_user}"
+            rows = conn.execute(text(query + " ORDER BY 1")).all()
+            digest.update(f"{table.name}:{rows!r}".encode())
+    return digest.hexdigest()
+
+
+def _seed_victim() -> dict[str, int]:
+    """A customer with money, a license with a server, a ticket and a payment (all id 1)."""
+    from ispgo_portal.clock import utcnow
+    from ispgo_portal.db import session_scope
+    from ispgo_portal.models import (
+        License,
+        LicenseActivation,
+        Payment,
+        Tariff,
+        Ticket,
+        TicketMessage,
+        User,
+    )
+    from ispgo_portal.services import billing
+    from ispgo_portal.services.passwords import hash_password
+
+    with session_scope() as session:
+        victim = User(email=VICTIM_EMAIL, name="Жертва Викторовна", password_hash=hash_password("password123"),
+                      credit_limit=50_000)
+        session.add(victim)
+        session.flush()
+        billing.credit(session, user_id=victim.id, amount=1_000_000, kind="topup",
+                       description="Пополнение", reference="victim-topup")
+        tariff = Tariff(name="Секретный", price=10_000, period_days=30, max_servers=2, max_sites=0)
+        session.add(tariff)
+        session.flush()
+        lic = License(user_id=victim.id, tariff_id=tariff.id, key=VICTIM_KEY,
+                      expires_at=utcnow() + timedelta(days=3), auto_renew=False)
+        session.add(lic)
+        session.flush()
+        session.add(LicenseActivation(license_id=lic.id, fingerprint="fp-victim", hostname="victim.example.ru"))
+        ticket = Ticket(user_id=victim.id, category="billing", subject=VICTIM_SUBJECT, priority="high")
+        session.add(ticket)
+        session.flush()
+        session.add(TicketMessage(ticket_id=ticket.id, author_id=victim.id, body="Текст жертвы"))
+        session.add(Payment(user_id=victim.id, amount=10_000, idempotence_key="victim-idem", status="succeeded",
+                            yookassa_id="2f000000-000f-5000-8000-000000000001"))
+        return {"user": victim.id, "license": lic.id, "ticket": ticket.id, "tariff": tariff.id}
+
+
+def _arg_for(name: str, annotation: Any, ids: dict[str, int]) -> Any:
+    lowered = name.lower()
+    target = next((ids[k] for k in ("ticket", "license", "tariff") if k in lowered), ids["user"])
+    ann = str(annotation).lower()
+    if "dict" in ann or lowered in {"form", "form_data", "data"}:
+        return {
+            "email": VICTIM_EMAIL, "new_email": "attacker@example.ru", "password": "password123",
+            "password_confirm": "password123", "current": "password123", "amount": "100",
+            "reason": "проверка", "percent": "50", "credit_limit": "100000", "discount": "50",
+            "license_id": str(ids["license"]), "ticket_id": str(ids["ticket"]), "tariff_id": str(ids["tariff"]),
+            "customer_id": str(ids["user"]), "user_id": str(ids["user"]), "days": "30", "text": "текст",
+            "body": "Ответ злоумышленника", "subject": "Тема", "description": "Описание тикета",
+            "category": "general", "priority": "high", "status": "closed", "code": "PROMO", "name": "X",
+            "price": "100", "period_days": "30", "max_servers": "1", "max_sites": "1", "query": VICTIM_EMAIL,
+            "fingerprint": "fp-victim", "method": "balance", "promo_code": "",
+        }
+    if "list" in ann or "uploadfile" in ann:
+        return []
+    if "bool" in ann:
+        return True
+    if "int" in ann:
+        return target
+    return str(target)
+
+
+def _call(state: Any, name: str, args: list[Any]) -> None:
+    fn = type(state).event_handlers[name].fn
+    result = fn(state, *args)
+    if inspect.iscoroutine(result):
+        asyncio.run(result)
+    elif inspect.isasyncgen(result):
+        async def drain() -> None:
+            async for _ in result:
+                pass
+        asyncio.run(drain())
+    elif inspect.isgenerator(result):
+        for _ in result:
+            pass
+
+
+def _make_state(cls: type, token: str) -> Any:
+    from reflex.state import State
+
+    root = State(_reflex_internal_init=True)
+    path = cls.get_full_name().split(".")[1:]
+    state = root.get_substate(path) if path else root
+    object.__setattr__(state, "dirty_vars", set())
+    session_cls = next(c for c in cls.__mro__ if c.__name__ == "SessionState")
+    substate = root.get_substate(session_cls.get_full_name().split(".")[1:])
+    substate.session_token = token
+    if state is not substate:
+        state.session_token = token
+    return state
+
+
+def _args(cls: type, name: str, ids: dict[str, int]) -> list[Any]:
+    fn = cls.event_handlers[name].fn
+    params = list(inspect.signature(fn).parameters.values())[1:]
+    return [_arg_for(p.name, p.annotation, ids) for p in params
+            if p.default is inspect.Parameter.empty and p.kind is not inspect.Parameter.VAR_KEYWORD]
+
+
+def _leaks(state: Any) -> list[str]:
+    try:
+        dumped = repr(state.dict())
+    except Exception:  # noqa: BLE001 - serialisation quirks are not what this test is about
+        dumped = repr(vars(state))
+    return [s for s in VICTIM_SECRETS if s in dumped]
+
+
+def _id(item: tuple[type, str]) -> str:
+    return f"{item[0].__name__}.{item[1]}"
+
+
+@pytest.mark.parametrize("handler", HANDLERS, ids=[_id(h) for h in HANDLERS])
+@pytest.mark.parametrize("token_kind", ["anonymous", "forged"])
+def test_handler_refuses_anonymous(handler: tuple[type, str], token_kind: str) -> None:
+    cls, name = handler
+    if _id(handler) in PUBLIC_HANDLERS:
+        pytest.skip("public handler: any visitor may call it")
+    ids = _seed_victim()
+    before = _snapshot()
+    state = _make_state(cls, "" if token_kind == "anonymous" else "forged-token-" + "x" * 30)
+    with contextlib.suppress(Exception):
+        _call(state, name, _args(cls, name, ids))
+    assert _snapshot() == before, f"{_id(handler)} changed the database for an anonymous caller"
+    assert _leaks(state) == [], f"{_id(handler)} revealed another customer's data"
+
+
+@pytest.mark.parametrize("handler", HANDLERS, ids=[_id(h) for h in HANDLERS])
+def test_handler_refuses_other_customer(handler: tuple[type, str], make_customer, session_token) -> None:  # noqa: ANN001
+    cls, name = handler
+    if _id(handler) in PUBLIC_HANDLERS:
+        pytest.skip("public handler: any visitor may call it")
+    ids = _seed_victim()
+    attacker = make_customer(email="attacker@example.ru", balance=500_000)
+    token = session_token(attacker)
+    admin_only = _is_admin_class(cls)
+    before = _snapshot() if admin_only else _snapshot(where_user=ids["user"])
+    state = _make_state(cls, token)
+    with contextlib.suppress(Exception):
+        _call(state, name, _args(cls, name, ids))
+    after = _snapshot() if admin_only else _snapshot(where_user=ids["user"])
+    who = "a customer calling an admin handler" if admin_only else "another customer"
+    assert after == before, f"{_id(handler)} changed data for {who}"
+    assert _leaks(state) == [], f"{_id(handler)} revealed another customer's data to {who}"
+
+
+def test_every_admin_state_module_is_covered() -> None:
+    admin_classes = [cls for cls in _state_classes() if _is_admin_class(cls)]
+    assert admin_classes, "admin state classes are expected in ispgo_portal/state/admin_*.py"
+    assert all(any(c is cls for c, _ in HANDLERS) or not cls.__dict__.get("event_handlers")
+               for cls in admin_classes)
