@@ -20,6 +20,7 @@ from ispgo_portal.db import session_scope
 from ispgo_portal.models import PromoCode, Tariff
 from ispgo_portal.services import audit
 from ispgo_portal.services.admin_forms import (
+    acting_admin,
     day_end_utc,
     day_start_utc,
     int_field,
@@ -168,6 +169,7 @@ def list_promos() -> list[PromoRow]:
 def create_promo(*, admin_id: int, form: Mapping[str, Any]) -> int:
     draft = parse_promo_form(form)
     with session_scope() as session:
+        acting_admin(session, admin_id)
         _check_draft(session, draft)
         promo = PromoCode(code=draft.code, percent=draft.percent)
         _apply(promo, draft)
@@ -182,6 +184,7 @@ def update_promo(*, admin_id: int, promo_id: int, form: Mapping[str, Any]) -> No
     """Edit a code. Its use count stays; the limit cannot go below the uses already made."""
     draft = parse_promo_form(form)
     with session_scope() as session:
+        acting_admin(session, admin_id)
         promo = _load_for_update(session, promo_id)
         _check_draft(session, draft, except_id=promo_id)
         if draft.max_uses and draft.max_uses < promo.uses_count:
@@ -203,6 +206,7 @@ def update_promo(*, admin_id: int, promo_id: int, form: Mapping[str, Any]) -> No
 def set_promo_active(*, admin_id: int, promo_id: int, active: bool) -> None:
     """Deactivate (customers get "Промокод не найден или отключён") or switch back on."""
     with session_scope() as session:
+        acting_admin(session, admin_id)
         promo = _load_for_update(session, promo_id)
         if promo.is_active == active:
             raise DomainError("promo_state_unchanged",

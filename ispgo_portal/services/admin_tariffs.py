@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import License, Tariff
 from ispgo_portal.services import audit
-from ispgo_portal.services.admin_forms import bounded_text, int_field, rubles_field
+from ispgo_portal.services.admin_forms import acting_admin, bounded_text, int_field, rubles_field
 from ispgo_portal.services.errors import DomainError, NotFound
 
 MAX_TARIFF_PRICE = 100_000_000  # 1 000 000 ₽ per period: anything above is a typo
@@ -123,6 +123,7 @@ def list_tariffs() -> list[TariffRow]:
 def create_tariff(*, admin_id: int, form: Mapping[str, Any]) -> int:
     draft = parse_tariff_form(form)
     with session_scope() as session:
+        acting_admin(session, admin_id)
         _ensure_unique_name(session, draft.name)
         tariff = Tariff(**asdict(draft), is_active=True)
         session.add(tariff)
@@ -136,6 +137,7 @@ def update_tariff(*, admin_id: int, tariff_id: int, form: Mapping[str, Any]) -> 
     """Edit a tariff. A new price applies to purchases and renewals from now on."""
     draft = parse_tariff_form(form)
     with session_scope() as session:
+        acting_admin(session, admin_id)
         tariff = _load_for_update(session, tariff_id)
         _ensure_unique_name(session, draft.name, except_id=tariff_id)
         before = _snapshot(tariff)
@@ -154,6 +156,7 @@ def update_tariff(*, admin_id: int, tariff_id: int, form: Mapping[str, Any]) -> 
 def set_tariff_archived(*, admin_id: int, tariff_id: int, archived: bool) -> None:
     """Archive (stop selling) or return to sale. Existing licenses are not touched."""
     with session_scope() as session:
+        acting_admin(session, admin_id)
         tariff = _load_for_update(session, tariff_id)
         if tariff.is_active == (not archived):
             message = "Тариф уже в архиве" if archived else "Тариф уже продаётся"

@@ -160,3 +160,10 @@ def test_expired_promo_is_listed_as_expired(make_admin) -> None:  # noqa: ANN001
     yesterday = (utcnow() - timedelta(days=2)).strftime("%Y-%m-%d")
     admin_promo.create_promo(admin_id=make_admin(), form=_form(valid_until=yesterday))
     assert admin_promo.list_promos()[0].status == "Истёк"
+
+
+def test_customer_id_as_admin_is_refused(make_customer) -> None:  # noqa: ANN001
+    with pytest.raises(DomainError) as err:
+        admin_promo.create_promo(admin_id=make_customer(), form=_form())
+    assert err.value.code == "forbidden"
+    assert admin_promo.list_promos() == []
