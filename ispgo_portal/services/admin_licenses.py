@@ -1,0 +1,222 @@
+"""Admin «Лицензии»: find a license by key or customer, suspend and resume it with a reason the
+customer sees on the license card, extend it by N days, and deactivate a server.
+
+An admin suspension is marked in `status_reason` with ADMIN_SUSPENSION_PREFIX so renewals can
+tell it from a suspension for lack of funds: paying must not lift what an admin decided.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from ispgo_portal.clock import as_utc, format_date, utcnow
+from ispgo_portal.db import session_scope
+from ispgo_portal.models import LICENSE_STATUSES, License, LicenseActivation, Tariff, User
+from ispgo_portal.services import audit
+from ispgo_portal.services.admin_forms import acting_admin, int_field
+from ispgo_portal.services.errors import DomainError, NotFound
+from ispgo_portal.services.license_keys import normalize_license_key
+
+ADMIN_SUSPENSION_PREFIX = "Приостановлена администратором: "
+PAGE_SIZE = 30
+MAX_EXTEND_DAYS = 3650
+MAX_REASON = 250  # leaves room for the prefix in status_reason (300)
+STATUS_FILTERS = {"": "Все", **LICENSE_STATUSES, "expiring": "Истекают в течение 7 дней"}
+
+
+@dataclass(frozen=True)
+class LicenseRow:
+    id: int
+    key: str
+    status: str
+    status_reason: str
+    user_id: int
+    customer_email: str
+    customer_name: str
+    tariff_name: str
+    max_servers: int
+    servers_count: int
+    auto_renew: bool
+    expires_at: datetime
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ServerRow:
+    id: int
+    hostname: str
+    fingerprint: str
+    activated_at: datetime
+    last_seen_at: datetime
+
+
+@dataclass(frozen=True)
+class LicensePage:
+    rows: list[LicenseRow]
+    total: int
+
+
+def is_admin_suspension(lic: License) -> bool:
+    return lic.status == "suspended" and lic.status_reason.startswith(ADMIN_SUSPENSION_PREFIX)
+
+
+def _reason(text: Any) -> str:
+    reason = text.strip() if isinstance(text, str) else ""
+    if len(reason) < 3:
+        raise DomainError("reason_required", "Укажите причину (не короче 3 символов)", field="reason")
+    if len(reason) > MAX_REASON:
+        raise DomainError("reason_too_long", f"Причина: не длиннее {MAX_REASON} символов", field="reason")
+    return reason
+
+
+def _snapshot(lic: License) -> dict[str, Any]:
+    return {"status": lic.status, "status_reason": lic.status_reason, "expires_at": lic.expires_at}
+
+
+def _lock_license(session: Session, license_id: int) -> License:
+    if not isinstance(license_id, int) or license_id <= 0:
+        raise NotFound("Лицензия не найдена")
+    lic = session.exec(
+        select(License).where(License.id == license_id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if lic is None:
+        raise NotFound("Лицензия не найдена")
+    return lic
+
+
+def _status_after_term(lic: License, now: datetime) -> str:
+    return "active" if as_utc(lic.expires_at) > now else "expired"
+
+
+def search_licenses(*, query: str = "", status: str = "", page: int = 0) -> LicensePage:
+    """By key (any part, any case), customer email or name; newest first."""
+    now = utcnow()
+    servers = (
+        select(LicenseActivation.license_id, func.count().label("n"))
+        .group_by(LicenseActivation.license_id).subquery()
+    )
+    base = (
+        select(License, User.email, User.name, Tariff.name, Tariff.max_servers, func.coalesce(servers.c.n, 0))
+        .join(User, User.id == License.user_id)
+        .join(Tariff, Tariff.id == License.tariff_id)
+        .outerjoin(servers, servers.c.license_id == License.id)
+    )
+    text = (query or "").strip() if isinstance(query, str) else ""
+    if text:
+        key_part = normalize_license_key(text)
+        like = f"%{text.lower()}%"
+        base = base.where(or_(License.key.contains(key_part), func.lower(User.email).like(like),  # type: ignore[union-attr]
+                              func.lower(User.name).like(like)))
+    if status == "expiring":
+        base = base.where(License.status == "active", License.expires_at <= now + timedelta(days=7))
+    elif status in LICENSE_STATUSES:
+        base = base.where(License.status == status)
+    page = max(0, page) if isinstance(page, int) else 0
+    with session_scope() as session:
+        total = int(session.exec(select(func.count()).select_from(base.subquery())).one())
+        found = session.exec(
+            base.order_by(License.id.desc()).offset(page * PAGE_SIZE).limit(PAGE_SIZE)  # type: ignore[union-attr]
+        ).all()
+        rows = [
+            LicenseRow(id=lic.id, key=lic.key, status=lic.status, status_reason=lic.status_reason,
+                       user_id=lic.user_id, customer_email=email, customer_name=name, tariff_name=tariff,
+                       max_servers=max_servers, servers_count=int(count), auto_renew=lic.auto_renew,
+                       expires_at=lic.expires_at, created_at=lic.created_at)
+            for lic, email, name, tariff, max_servers, count in found
+        ]
+    return LicensePage(rows=rows, total=total)
+
+
+def list_servers(*, license_id: int) -> list[ServerRow]:
+    with session_scope() as session:
+        if not isinstance(license_id, int) or session.get(License, license_id) is None:
+            raise NotFound("Лицензия не найдена")
+        found = session.exec(
+            select(LicenseActivation).where(LicenseActivation.license_id == license_id)
+            .order_by(LicenseActivation.activated_at, LicenseActivation.id)
+        ).all()
+        return [ServerRow(id=a.id, hostname=a.hostname, fingerprint=a.fingerprint, activated_at=a.activated_at,
+                          last_seen_at=a.last_seen_at) for a in found]
+
+
+def suspend_license(*, admin_id: int, license_id: int, reason: str) -> None:
+    """The panel stops working; the customer sees the reason on the license card."""
+    reason = _reason(reason)
+    with session_scope() as session:
+        acting_admin(session, admin_id)
+        lic = _lock_license(session, license_id)
+        if is_admin_suspension(lic):
+            raise DomainError("already_suspended", "Лицензия уже приостановлена администратором")
+        before = _snapshot(lic)
+        lic.status = "suspended"
+        lic.status_reason = ADMIN_SUSPENSION_PREFIX + reason
+        lic.updated_at = utcnow()
+        session.add(lic)
+        audit.record(session, admin_id=admin_id, action="license.suspend", target_type="license",
+                     target_id=lic.id, target_user_id=lic.user_id, before=before, after=_snapshot(lic),
+                     reason=reason)
+
+
+def resume_license(*, admin_id: int, license_id: int, reason: str) -> str:
+    """Lift a suspension: active if the term still runs, expired otherwise (then it needs a
+    renewal like any expired license). Returns the new status."""
+    reason = _reason(reason)
+    with session_scope() as session:
+        acting_admin(session, admin_id)
+        lic = _lock_license(session, license_id)
+        if lic.status != "suspended":
+            raise DomainError("not_suspended", "Лицензия не приостановлена")
+        before = _snapshot(lic)
+        lic.status = _status_after_term(lic, utcnow())
+        lic.status_reason = ""
+        lic.updated_at = utcnow()
+        session.add(lic)
+        audit.record(session, admin_id=admin_id, action="license.resume", target_type="license",
+                     target_id=lic.id, target_user_id=lic.user_id, before=before, after=_snapshot(lic),
+                     reason=reason)
+        return lic.status
+
+
+def extend_license(*, admin_id: int, license_id: int, days: int | str, reason: str) -> datetime:
+    """Add N days to the term, counted from max(now, expiry) like a renewal, free of charge.
+    An expired license becomes active again; a suspended one stays suspended."""
+    days = int_field({"days": str(days)}, "days", label="Количество дней", low=1, high=MAX_EXTEND_DAYS)
+    reason = _reason(reason)
+    with session_scope() as session:
+        acting_admin(session, admin_id)
+        lic = _lock_license(session, license_id)
+        now = utcnow()
+        before = _snapshot(lic)
+        lic.expires_at = max(now, as_utc(lic.expires_at)) + timedelta(days=days)
+        if lic.status == "expired":
+            lic.status = "active"
+            lic.status_reason = ""
+        lic.updated_at = now
+        session.add(lic)
+        audit.record(session, admin_id=admin_id, action="license.extend", target_type="license",
+                     target_id=lic.id, target_user_id=lic.user_id, before=before,
+                     after={**_snapshot(lic), "days": days}, reason=reason)
+        return lic.expires_at
+
+
+def deactivate_server(*, admin_id: int, activation_id: int, reason: str = "") -> None:
+    """Free a server slot: the panel on that server has to activate again."""
+    reason = reason.strip()[:MAX_REASON] if isinstance(reason, str) else ""
+    with session_scope() as session:
+        acting_admin(session, admin_id)
+        activation = session.get(LicenseActivation, activation_id) if isinstance(activation_id, int) else None
+        if activation is None:
+            raise NotFound("Сервер не найден")
+        lic = _lock_license(session, activation.license_id)
+        before = {"hostname": activation.hostname, "fingerprint": activation.fingerprint,
+                  "activated_at": format_date(activation.activated_at)}
+        session.delete(activation)
+        session.flush()
+        audit.record(session, admin_id=admin_id, action="license.server_deactivate", target_type="license",
+                     target_id=lic.id, target_user_id=lic.user_id, before=before, after={}, reason=reason)
