@@ -1,0 +1,192 @@
+"""Reading the audit trail: who did what to whom, when, before → after; filtered and paged."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import func, or_
+from sqlalchemy.orm import aliased
+from sqlmodel import select
+
+from ispgo_portal.clock import MSK
+from ispgo_portal.db import session_scope
+from ispgo_portal.models import ROLE_ADMIN, AuditLog, User
+from ispgo_portal.money import format_rub
+from ispgo_portal.services.admin_customers import ensure_admin
+from ispgo_portal.services.errors import DomainError
+
+PAGE_SIZE = 25
+
+# Russian names of the actions; an action without one is shown by its code.
+ACTION_LABELS = {
+    "customer.credit_limit": "Кредитный лимит",
+    "customer.discount": "Индивидуальная скидка",
+    "customer.balance_adjust": "Корректировка баланса",
+    "customer.email": "Смена email",
+    "customer.password": "Смена пароля",
+    "customer.block": "Блокировка",
+    "customer.unblock": "Разблокировка",
+    "customer.role": "Смена роли",
+}
+FIELD_LABELS = {
+    "credit_limit": "кредитный лимит",
+    "discount_percent": "скидка",
+    "balance": "баланс",
+    "amount": "сумма",
+    "email": "email",
+    "password": "пароль",
+    "sessions": "сеансы",
+    "is_blocked": "заблокирован",
+    "role": "роль",
+}
+MONEY_FIELDS = {"balance", "credit_limit", "amount", "price", "refunded_amount"}
+PERCENT_FIELDS = {"discount_percent", "percent"}
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    admin_id: int | None = None
+    action: str = ""
+    customer: str = ""  # email fragment or the customer's id
+    date_from: date | None = None  # Moscow dates, both ends included
+    date_to: date | None = None
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    id: int
+    created_at: datetime
+    admin_email: str
+    action: str
+    action_label: str
+    target_user_id: int | None
+    target_email: str
+    target: str  # "user #5", "tariff #2" when there is no customer
+    changes: list[str]  # "кредитный лимит: 0,00 ₽ → 1 000,00 ₽"
+    reason: str
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    rows: list[AuditRow]
+    total: int
+    page: int
+    pages: int
+
+
+def parse_filter_date(text: str) -> date | None:
+    """'2026-11-26' (an <input type=date>) or '26.11.2026'; empty means no bound."""
+    raw = str(text or "").strip()
+    if not raw:
+        return None
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(raw, fmt).date()
+        except ValueError:
+            continue
+    raise DomainError("date_invalid", "Дата в формате ДД.ММ.ГГГГ", field="date")
+
+
+def _show(field: str, value: object) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "да" if value else "нет"
+    if field in MONEY_FIELDS and isinstance(value, int):
+        return format_rub(value)
+    if field in PERCENT_FIELDS and isinstance(value, int):
+        return f"{value}%"
+    return str(value)
+
+
+def describe_changes(before: str, after: str) -> list[str]:
+    """Readable 'field: old → new' lines from the JSON kept in the audit row."""
+    def load(text: str) -> dict:
+        try:
+            data = json.loads(text) if text else {}
+        except ValueError:
+            return {"значение": text}
+        return data if isinstance(data, dict) else {"значение": data}
+
+    old, new = load(before), load(after)
+    lines = []
+    for field in list(old) + [k for k in new if k not in old]:
+        label = FIELD_LABELS.get(field, field)
+        if field in old and field in new:
+            lines.append(f"{label}: {_show(field, old[field])} → {_show(field, new[field])}")
+        elif field in new:
+            lines.append(f"{label}: {_show(field, new[field])}")
+        else:
+            lines.append(f"{label}: было {_show(field, old[field])}")
+    return lines
+
+
+def list_audit(*, admin_id: int, filters: AuditFilter | None = None, page: int = 1,
+               page_size: int = PAGE_SIZE) -> AuditPage:
+    filters = filters or AuditFilter()
+    page = page if isinstance(page, int) and page > 0 else 1
+    actor = aliased(User)
+    target = aliased(User)
+    with session_scope() as session:
+        ensure_admin(session, admin_id)
+        conditions = []
+        if filters.admin_id:
+            conditions.append(AuditLog.admin_id == filters.admin_id)
+        if filters.action:
+            conditions.append(AuditLog.action == filters.action)
+        customer = filters.customer.strip().lower()
+        if customer:
+            by_email = select(User.id).where(func.lower(User.email).contains(customer, autoescape=True))
+            match = AuditLog.target_user_id.in_(by_email)
+            if customer.lstrip("#").isdigit():
+                match = or_(match, AuditLog.target_user_id == int(customer.lstrip("#")))
+            conditions.append(match)
+        if filters.date_from:
+            conditions.append(AuditLog.created_at >= datetime.combine(filters.date_from, time(), tzinfo=MSK))
+        if filters.date_to:
+            end = datetime.combine(filters.date_to + timedelta(days=1), time(), tzinfo=MSK)
+            conditions.append(AuditLog.created_at < end)
+        total = int(session.exec(select(func.count()).select_from(AuditLog).where(*conditions)).one())
+        pages = max(1, -(-total // page_size))
+        page = min(page, pages)
+        rows = session.exec(
+            select(AuditLog, actor.email, target.email)
+            .join(actor, actor.id == AuditLog.admin_id)
+            .outerjoin(target, target.id == AuditLog.target_user_id)
+            .where(*conditions)
+            .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
+            .offset((page - 1) * page_size)
+            .limit(page_size)
+        ).all()
+        return AuditPage(
+            rows=[
+                AuditRow(
+                    id=row.id, created_at=row.created_at, admin_email=admin_email, action=row.action,
+                    action_label=ACTION_LABELS.get(row.action, row.action),
+                    target_user_id=row.target_user_id, target_email=target_email or "",
+                    target=f"{row.target_type} #{row.target_id}" if row.target_id is not None else "",
+                    changes=describe_changes(row.before, row.after), reason=row.reason,
+                )
+                for row, admin_email, target_email in rows
+            ],
+            total=total,
+            page=page,
+            pages=pages,
+        )
+
+
+def filter_options(*, admin_id: int) -> tuple[list[tuple[int, str]], list[tuple[str, str]]]:
+    """(admins as (id, email), actions as (code, label)) for the filter selects: every admin
+    who ever acted or is an admin now, every action that was ever recorded."""
+    with session_scope() as session:
+        ensure_admin(session, admin_id)
+        acted = select(AuditLog.admin_id).distinct()
+        admins = session.exec(
+            select(User.id, User.email).where(or_(User.role == ROLE_ADMIN, User.id.in_(acted)))
+            .order_by(User.email)
+        ).all()
+        codes = set(session.exec(select(AuditLog.action).distinct()).all()) | set(ACTION_LABELS)
+    actions = sorted(((code, ACTION_LABELS.get(code, code)) for code in codes), key=lambda a: a[1])
+    return [(int(i), str(e)) for i, e in admins], actions
