@@ -1,0 +1,131 @@
+"""The panel license API (JSON in and out, every response body signed with Ed25519).
+
+    POST /api/v1/licenses/activate    {"key", "fingerprint", "hostname"[, "nonce"]}
+    POST /api/v1/licenses/validate    {"key", "fingerprint"[, "nonce"]}
+    POST /api/v1/licenses/deactivate  {"key", "fingerprint"[, "nonce"]}
+    GET  /api/v1/licenses/public-key
+
+`X-Signature` holds the base64 Ed25519 signature of the exact response bytes; the public key
+is served by /public-key (raw 32 bytes in base64, and PEM). Codes and HTTP statuses are
+listed in services/license_api.py.
+
+Throttling per client address and per license key (fixed one-minute windows, Redis when
+REDIS_URL is set): LICENSE_API_RATE_PER_ADDRESS (default 600) and LICENSE_API_RATE_PER_KEY
+(default 60) requests per minute, 0 = no limit.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+import anyio
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ispgo_portal.api.rate_limit import Bucket, RateLimiter
+from ispgo_portal.services import license_api, signing
+from ispgo_portal.services.license_api import InvalidRequest, LicenseAnswer
+from ispgo_portal.settings import get_settings
+
+log = logging.getLogger(__name__)
+MAX_BODY_BYTES = 4096
+
+
+class LicenseApiSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    rate_per_address: int = Field(default=600, alias="LICENSE_API_RATE_PER_ADDRESS")
+    rate_per_key: int = Field(default=60, alias="LICENSE_API_RATE_PER_KEY")
+
+
+@lru_cache
+def api_settings() -> LicenseApiSettings:
+    return LicenseApiSettings()
+
+
+@lru_cache
+def limiter() -> RateLimiter:
+    return RateLimiter(redis_url=get_settings().redis_url, prefix="ispgo:rl:licenses")
+
+
+def signed_json(payload: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """Serialise once and sign exactly those bytes."""
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    return Response(body, status_code=status, media_type="application/json",
+                    headers={"X-Signature": signing.sign(body), "Cache-Control": "no-store", **(headers or {})})
+
+
+def client_address(request: Request) -> str:
+    header = get_settings().trusted_proxy_header
+    if header and request.headers.get(header):
+        return request.headers[header].split(",")[0].strip()
+    return request.client.host if request.client else ""
+
+
+async def read_json_body(request: Request) -> Any:
+    """The parsed body, refusing more than MAX_BODY_BYTES before reading it all."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise InvalidRequest("body too large")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise InvalidRequest("body too large")
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InvalidRequest("body is not JSON") from exc
+
+
+async def _handle(request: Request, required: tuple[str, ...], operation: Callable[..., LicenseAnswer]) -> Response:
+    fields: dict[str, str] | None = None
+    problem = ""
+    try:
+        fields = license_api.clean_fields(await read_json_body(request), required)
+    except InvalidRequest as exc:
+        problem = str(exc)
+    settings = api_settings()
+    buckets = [Bucket(f"addr:{client_address(request)}", settings.rate_per_address)]
+    if fields is not None:
+        buckets.append(Bucket(f"key:{fields['key']}", settings.rate_per_key))
+    retry_after = await limiter().hit(buckets)
+    if retry_after is not None:
+        return signed_json(LicenseAnswer("rate_limited").body(), 429, {"Retry-After": str(retry_after)})
+    if fields is None:
+        return signed_json({**LicenseAnswer("invalid_request").body(), "detail": problem}, 400)
+    nonce = fields.pop("nonce", "")
+    answer = await anyio.to_thread.run_sync(lambda: operation(**fields))
+    return signed_json(answer.body(nonce=nonce), answer.http_status)
+
+
+async def activate(request: Request) -> Response:
+    return await _handle(request, ("key", "fingerprint", "hostname"), license_api.activate_license)
+
+
+async def validate(request: Request) -> Response:
+    return await _handle(request, ("key", "fingerprint"), license_api.validate_license)
+
+
+async def deactivate(request: Request) -> Response:
+    return await _handle(request, ("key", "fingerprint"), license_api.deactivate_license)
+
+
+async def public_key(_request: Request) -> Response:
+    return signed_json({"algorithm": "Ed25519", "public_key": signing.public_key_base64(),
+                        "public_key_pem": signing.public_key_pem(), "signature_header": "X-Signature"})
+
+
+routes = [
+    Route("/api/v1/licenses/activate", activate, methods=["POST"]),
+    Route("/api/v1/licenses/validate", validate, methods=["POST"]),
+    Route("/api/v1/licenses/deactivate", deactivate, methods=["POST"]),
+    Route("/api/v1/licenses/public-key", public_key, methods=["GET"]),
+]

@@ -1,0 +1,110 @@
+"""Read models of licenses and tariffs for the pages and the dashboard (no writes here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import select
+
+from ispgo_portal.clock import as_utc, utcnow
+from ispgo_portal.db import session_scope
+from ispgo_portal.models import License, LicenseActivation, Tariff
+
+DELETABLE_STATUSES = ("expired", "suspended")
+
+
+def effective_status(status: str, expires_at: datetime, now: datetime | None = None) -> str:
+    """An active license whose term has ended is expired even before the expiry pass runs."""
+    if status == "active" and as_utc(expires_at) <= (now or utcnow()):
+        return "expired"
+    return status
+
+
+@dataclass(frozen=True)
+class ServerView:
+    id: int
+    hostname: str
+    fingerprint: str
+    activated_at: datetime
+    last_seen_at: datetime
+
+
+@dataclass(frozen=True)
+class LicenseView:
+    id: int
+    tariff_id: int
+    tariff_name: str
+    key: str
+    status: str  # effective: an active license past its term is "expired"
+    status_reason: str
+    auto_renew: bool
+    starts_at: datetime
+    expires_at: datetime
+    days_left: int
+    max_servers: int
+    max_sites: int
+    servers: tuple[ServerView, ...]
+
+    @property
+    def can_delete(self) -> bool:
+        return self.status in DELETABLE_STATUSES
+
+
+def days_left(expires_at: datetime, now: datetime | None = None) -> int:
+    """Whole days until expiry, counting a started day (0 once expired)."""
+    seconds = (as_utc(expires_at) - (now or utcnow())).total_seconds()
+    return max(0, -int(-seconds // 86400))
+
+
+def list_licenses(*, user_id: int) -> list[LicenseView]:
+    """The customer's own licenses, newest first, with their activated servers."""
+    now = utcnow()
+    with session_scope() as session:
+        rows = session.exec(
+            select(License, Tariff).join(Tariff, Tariff.id == License.tariff_id)
+            .where(License.user_id == user_id).order_by(License.created_at.desc(), License.id.desc())
+        ).all()
+        ids = [lic.id for lic, _ in rows]
+        servers: dict[int, list[ServerView]] = {i: [] for i in ids}
+        if ids:
+            for act in session.exec(select(LicenseActivation).where(LicenseActivation.license_id.in_(ids))
+                                    .order_by(LicenseActivation.activated_at)):
+                servers[act.license_id].append(ServerView(act.id, act.hostname, act.fingerprint,
+                                                          as_utc(act.activated_at), as_utc(act.last_seen_at)))
+        return [
+            LicenseView(id=lic.id, tariff_id=tariff.id, tariff_name=tariff.name, key=lic.key,
+                        status=effective_status(lic.status, lic.expires_at, now),
+                        status_reason=lic.status_reason, auto_renew=lic.auto_renew,
+                        starts_at=as_utc(lic.starts_at), expires_at=as_utc(lic.expires_at),
+                        days_left=days_left(lic.expires_at, now), max_servers=tariff.max_servers,
+                        max_sites=tariff.max_sites, servers=tuple(servers[lic.id]))
+            for lic, tariff in rows
+        ]
+
+
+@dataclass(frozen=True)
+class LicenseSummary:
+    active: int
+    expiring: tuple[tuple[int, str, datetime], ...]  # (license id, tariff name, expiry) within the window
+
+
+def license_summary(*, user_id: int, within_days: int = 7) -> LicenseSummary:
+    """For the dashboard: active licenses and those of them ending within `within_days`."""
+    now = utcnow()
+    horizon = now + timedelta(days=within_days)
+    with session_scope() as session:
+        rows = session.exec(
+            select(License.id, Tariff.name, License.expires_at).join(Tariff, Tariff.id == License.tariff_id)
+            .where(License.user_id == user_id, License.status == "active", License.expires_at > now)
+            .order_by(License.expires_at)
+        ).all()
+    expiring = tuple((lid, name, as_utc(exp)) for lid, name, exp in rows if as_utc(exp) <= horizon)
+    return LicenseSummary(active=len(rows), expiring=expiring)
+
+
+def list_tariffs_for_sale() -> list[Tariff]:
+    """Active tariffs in display order (detached copies; safe to read after the session)."""
+    with session_scope() as session:
+        return list(session.exec(select(Tariff).where(Tariff.is_active)
+                                 .order_by(Tariff.sort_order, Tariff.price, Tariff.id)).all())

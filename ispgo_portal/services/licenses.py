@@ -1,0 +1,342 @@
+"""Licenses: buying a tariff, renewing, the auto-renewal switch, deleting, the customer's servers.
+
+Every public function is one transaction (or runs inside the caller's, when it takes a
+`session`) and checks that the license belongs to the customer: someone else's license is
+"Не найдено" and nothing changes. Money moves only through `billing`; locks are taken
+license first, then the customer (the same order as the auto-renewal pass).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from ispgo_portal.clock import as_utc, utcnow
+from ispgo_portal.db import is_postgres, session_scope
+from ispgo_portal.models import (
+    LedgerEntry,
+    License,
+    LicenseActivation,
+    Payment,
+    PromoRedemption,
+    Tariff,
+    User,
+)
+from ispgo_portal.services import billing, pricing
+from ispgo_portal.services.errors import DomainError, NotFound
+from ispgo_portal.services.license_keys import new_unique_license_key
+from ispgo_portal.services.license_views import (  # noqa: F401 - list_licenses is re-exported
+    DELETABLE_STATUSES,
+    effective_status,
+    list_licenses,
+)
+from ispgo_portal.services.notifications import queue_email
+
+log = logging.getLogger(__name__)
+
+# --- small shared rules ------------------------------------------------------------------
+
+def _lock_license(session: Session, license_id: int) -> License | None:
+    query = select(License).where(License.id == license_id)
+    if is_postgres(session):
+        query = query.with_for_update()
+    return session.exec(query.execution_options(populate_existing=True)).first()
+
+
+def _owned_license(session: Session, *, user_id: int, license_id: int, lock: bool = False) -> License:
+    lic = _lock_license(session, license_id) if lock else session.get(License, license_id)
+    if lic is None or lic.user_id != user_id:
+        raise NotFound()
+    return lic
+
+
+def _tariff_for_sale(session: Session, tariff_id: int) -> Tariff:
+    tariff = session.get(Tariff, tariff_id)
+    if tariff is None or not tariff.is_active:
+        raise DomainError("tariff_not_found", "Тариф не найден или больше не продаётся")
+    return tariff
+
+
+def _user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("Клиент не найден")
+    return user
+
+
+def _describe(action: str, tariff: Tariff, price: pricing.Quote) -> str:
+    text = f"{action} «{tariff.name}», {tariff.period_days} дн."
+    return f"{text} ({price.explanation})" if price.discount_source else text
+
+
+def _create_license(session: Session, *, user_id: int, tariff: Tariff) -> License:
+    now = utcnow()
+    lic = License(user_id=user_id, tariff_id=tariff.id, key=new_unique_license_key(session),
+                  status="active", starts_at=now, expires_at=now + timedelta(days=tariff.period_days),
+                  created_at=now, updated_at=now)
+    session.add(lic)
+    session.flush()
+    return lic
+
+
+def _extend(session: Session, lic: License, tariff: Tariff) -> None:
+    """Manual or automatic renewal: from max(now, expiry), and the license works again."""
+    now = utcnow()
+    lic.expires_at = max(now, as_utc(lic.expires_at)) + timedelta(days=tariff.period_days)
+    lic.status = "active"
+    lic.status_reason = ""
+    lic.updated_at = now
+    session.add(lic)
+    session.flush()
+
+
+def _queue_bought(session: Session, *, user: User, tariff: Tariff, lic: License) -> None:
+    queue_email(session, template="license_bought", to=user.email,
+                context={"name": user.name, "tariff": tariff.name, "key": lic.key,
+                         "expires_at": as_utc(lic.expires_at)},
+                dedupe_key=f"license_bought:{lic.id}")
+
+
+def _queue_renewed(session: Session, *, user: User, tariff: Tariff, lic: License, amount: int,
+                   reference: str) -> None:
+    queue_email(session, template="license_renewed", to=user.email,
+                context={"name": user.name, "tariff": tariff.name, "key": lic.key, "amount": amount,
+                         "expires_at": as_utc(lic.expires_at)},
+                dedupe_key=f"license_renewed:{reference}")
+
+
+# --- buying ------------------------------------------------------------------------------
+
+def quote_purchase(*, user_id: int, tariff_id: int, promo_code: str = "") -> pricing.Quote:
+    """The price breakdown shown before buying; an unusable promo code raises (field='promo')."""
+    with session_scope() as session:
+        return pricing.quote(session, user=_user(session, user_id),
+                             tariff=_tariff_for_sale(session, tariff_id), promo_code=promo_code)
+
+
+def buy_from_balance(*, user_id: int, tariff_id: int, promo_code: str = "") -> int:
+    """Charge the price (balance, then credit) and create an active license; its id.
+    Too little money raises insufficient_funds and changes nothing."""
+    with session_scope() as session:
+        user = billing.lock_user(session, user_id)
+        tariff = _tariff_for_sale(session, tariff_id)
+        price = pricing.quote(session, user=user, tariff=tariff, promo_code=promo_code)
+        lic = _create_license(session, user_id=user_id, tariff=tariff)
+        billing.charge(session, user_id=user_id, amount=price.final_price, kind="purchase",
+                       description=_describe("Покупка лицензии", tariff, price),
+                       reference=f"purchase:license:{lic.id}")
+        if price.promo_code_id:
+            pricing.redeem_promo(session, promo_code_id=price.promo_code_id, user_id=user_id,
+                                 license_id=lic.id)
+        _queue_bought(session, user=user, tariff=tariff, lic=lic)
+        return lic.id
+
+
+def buy_by_yookassa(*, user_id: int, tariff_id: int, promo_code: str = "") -> str:
+    """Start a YooKassa payment for the tariff; the license appears when it succeeds
+    (`fulfil_payment`). Returns the URL to send the customer to. A free purchase (100 %
+    discount) needs no payment and is completed from the balance at once."""
+    with session_scope() as session:
+        user = _user(session, user_id)
+        tariff = _tariff_for_sale(session, tariff_id)
+        price = pricing.quote(session, user=user, tariff=tariff, promo_code=promo_code)
+        description = f"Лицензия ISPGo «{tariff.name}», {tariff.period_days} дн."
+    if price.final_price == 0:
+        license_id = buy_from_balance(user_id=user_id, tariff_id=tariff_id, promo_code=promo_code)
+        return f"/licenses?highlight={license_id}"
+    return _start_payment(user_id=user_id, amount=price.final_price, purpose="purchase",
+                          description=description, tariff_id=tariff_id, license_id=None,
+                          promo_code_id=price.promo_code_id)
+
+
+def _start_payment(*, user_id: int, amount: int, purpose: str, description: str, tariff_id: int,
+                   license_id: int | None, promo_code_id: int | None) -> str:
+    from ispgo_portal.services.payments import start_payment
+
+    started = start_payment(user_id=user_id, amount=amount, purpose=purpose, description=description,
+                            receipt_item=description, tariff_id=tariff_id, license_id=license_id,
+                            promo_code_id=promo_code_id)
+    return started.confirmation_url
+
+
+def fulfil_payment(session: Session, *, payment: Payment) -> int | None:
+    """Called by the payments service in its transaction right after it credited the paid
+    amount: charge it back as the purchase or renewal and create or renew the license.
+    Runs at most once per payment (ledger reference `fulfil:<payment id>`). Returns the
+    license id, or None when there is nothing to deliver (the money then stays on the balance)."""
+    reference = f"fulfil:{payment.id}"
+    user = billing.lock_user(session, payment.user_id)
+    if billing.reference_exists(session, reference):
+        return payment.license_id
+    if payment.purpose == "purchase":
+        lic, tariff = _fulfil_purchase(session, payment=payment, user=user, reference=reference)
+    elif payment.purpose == "renewal":
+        lic, tariff = _fulfil_renewal(session, payment=payment, user=user, reference=reference)
+    else:
+        return None
+    if lic is None or tariff is None:
+        return None
+    if payment.promo_code_id:
+        _redeem_paid_promo(session, promo_code_id=payment.promo_code_id, user_id=user.id, license_id=lic.id)
+    return lic.id
+
+
+def _can_pay(user: User, amount: int, payment: Payment) -> bool:
+    if billing.funds_of(user).available >= amount:
+        return True
+    # Only possible if money was taken out of reach since the order (an admin correction):
+    # keep the paid money on the balance rather than lose the notification.
+    log.warning("payment %s: funds too low to fulfil, money left on the balance", payment.id)
+    return False
+
+
+def _fulfil_purchase(session: Session, *, payment: Payment, user: User,
+                     reference: str) -> tuple[License | None, Tariff | None]:
+    # An archived tariff is still delivered: the customer paid for it while it was on sale.
+    tariff = session.get(Tariff, payment.tariff_id) if payment.tariff_id else None
+    if tariff is None or not _can_pay(user, payment.amount, payment):
+        return None, None
+    lic = _create_license(session, user_id=user.id, tariff=tariff)
+    billing.charge(session, user_id=user.id, amount=payment.amount, kind="purchase",
+                   description=f"Покупка лицензии «{tariff.name}», {tariff.period_days} дн. (YooKassa)",
+                   reference=reference)
+    payment.license_id = lic.id  # the return page highlights it
+    session.add(payment)
+    _queue_bought(session, user=user, tariff=tariff, lic=lic)
+    return lic, tariff
+
+
+def _fulfil_renewal(session: Session, *, payment: Payment, user: User,
+                    reference: str) -> tuple[License | None, Tariff | None]:
+    lic = _lock_license(session, payment.license_id) if payment.license_id else None
+    if lic is None or lic.user_id != user.id or not _can_pay(user, payment.amount, payment):
+        return None, None  # deleted meanwhile: the payment simply tops up the balance
+    tariff = session.get(Tariff, lic.tariff_id)
+    billing.charge(session, user_id=user.id, amount=payment.amount, kind="renewal",
+                   description=f"Продление лицензии «{tariff.name}», {tariff.period_days} дн. (YooKassa)",
+                   reference=reference)
+    _extend(session, lic, tariff)
+    _queue_renewed(session, user=user, tariff=tariff, lic=lic, amount=payment.amount, reference=reference)
+    return lic, tariff
+
+
+def _redeem_paid_promo(session: Session, *, promo_code_id: int, user_id: int, license_id: int) -> None:
+    """The customer has paid the promo price; if the code ran out meanwhile (or was used in a
+    parallel order) the price is honoured and only the use is not counted."""
+    try:
+        with session.begin_nested():
+            pricing.redeem_promo(session, promo_code_id=promo_code_id, user_id=user_id, license_id=license_id)
+    except (DomainError, IntegrityError) as exc:
+        log.info("promo %s not counted for user %s: %s", promo_code_id, user_id, exc)
+
+
+# --- renewing ----------------------------------------------------------------------------
+
+def renewal_quote(session: Session, *, license_id: int) -> pricing.Quote:
+    """Auto-renewal price: the tariff price with the customer's individual discount, no promo."""
+    lic = session.get(License, license_id)
+    if lic is None:
+        raise NotFound()
+    return pricing.quote(session, user=_user(session, lic.user_id), tariff=session.get(Tariff, lic.tariff_id))
+
+
+def renew_license(session: Session, *, license_id: int, reference: str) -> LedgerEntry:
+    """Auto-renewal inside the caller's transaction: charge the renewal price (balance, then
+    credit) under `reference` and extend the term. Short of money: DomainError
+    ('insufficient_funds') and nothing changes. A reference already booked returns its entry
+    without charging again."""
+    lic = _lock_license(session, license_id)
+    if lic is None:
+        raise NotFound()
+    user = billing.lock_user(session, lic.user_id)
+    existing = session.exec(select(LedgerEntry).where(LedgerEntry.reference == reference)).first()
+    if existing is not None:
+        return existing
+    tariff = session.get(Tariff, lic.tariff_id)
+    price = pricing.quote(session, user=user, tariff=tariff)
+    entry = billing.charge(session, user_id=user.id, amount=price.final_price, kind="renewal",
+                           description=_describe("Автопродление лицензии", tariff, price),
+                           reference=reference)
+    _extend(session, lic, tariff)
+    return entry
+
+
+def quote_renewal(*, user_id: int, license_id: int, promo_code: str = "") -> pricing.Quote:
+    with session_scope() as session:
+        lic = _owned_license(session, user_id=user_id, license_id=license_id)
+        return pricing.quote(session, user=_user(session, user_id),
+                             tariff=session.get(Tariff, lic.tariff_id), promo_code=promo_code)
+
+
+def renew_from_balance(*, user_id: int, license_id: int, promo_code: str = "") -> datetime:
+    """Manual renewal paid from the balance (then credit); returns the new expiry."""
+    with session_scope() as session:
+        lic = _owned_license(session, user_id=user_id, license_id=license_id, lock=True)
+        user = billing.lock_user(session, user_id)
+        tariff = session.get(Tariff, lic.tariff_id)
+        price = pricing.quote(session, user=user, tariff=tariff, promo_code=promo_code)
+        reference = f"renewal:manual:{lic.id}:{uuid.uuid4().hex}"
+        billing.charge(session, user_id=user_id, amount=price.final_price, kind="renewal",
+                       description=_describe("Продление лицензии", tariff, price), reference=reference)
+        _extend(session, lic, tariff)
+        if price.promo_code_id:
+            pricing.redeem_promo(session, promo_code_id=price.promo_code_id, user_id=user_id,
+                                 license_id=lic.id)
+        _queue_renewed(session, user=user, tariff=tariff, lic=lic, amount=price.final_price,
+                       reference=reference)
+        return as_utc(lic.expires_at)
+
+
+def renew_by_yookassa(*, user_id: int, license_id: int, promo_code: str = "") -> str:
+    """Start a YooKassa payment renewing this license; the URL to send the customer to."""
+    with session_scope() as session:
+        lic = _owned_license(session, user_id=user_id, license_id=license_id)
+        tariff = session.get(Tariff, lic.tariff_id)
+        price = pricing.quote(session, user=_user(session, user_id), tariff=tariff, promo_code=promo_code)
+        description = f"Продление лицензии ISPGo «{tariff.name}», {tariff.period_days} дн."
+    if price.final_price == 0:
+        renew_from_balance(user_id=user_id, license_id=license_id, promo_code=promo_code)
+        return f"/licenses?highlight={license_id}"
+    return _start_payment(user_id=user_id, amount=price.final_price, purpose="renewal",
+                          description=description, tariff_id=tariff.id, license_id=license_id,
+                          promo_code_id=price.promo_code_id)
+
+
+# --- managing ----------------------------------------------------------------------------
+
+def set_auto_renew(*, user_id: int, license_id: int, enabled: bool) -> None:
+    with session_scope() as session:
+        lic = _owned_license(session, user_id=user_id, license_id=license_id, lock=True)
+        lic.auto_renew = bool(enabled)
+        lic.updated_at = utcnow()
+        session.add(lic)
+
+
+def delete_license(*, user_id: int, license_id: int) -> None:
+    """Only an expired or suspended license can be deleted, by its owner. Its servers go with
+    it; payments and promo uses stay in the history without the link."""
+    with session_scope() as session:
+        lic = _owned_license(session, user_id=user_id, license_id=license_id, lock=True)
+        if effective_status(lic.status, lic.expires_at) not in DELETABLE_STATUSES:
+            raise DomainError("license_active",
+                              "Удалить можно только истёкшую или приостановленную лицензию")
+        session.exec(delete(LicenseActivation).where(LicenseActivation.license_id == lic.id))
+        session.exec(update(PromoRedemption).where(PromoRedemption.license_id == lic.id)
+                     .values(license_id=None))
+        session.exec(update(Payment).where(Payment.license_id == lic.id).values(license_id=None))
+        session.delete(lic)
+
+
+def deactivate_server(*, user_id: int, license_id: int, activation_id: int) -> None:
+    """Free a server slot from the portal (the panel on that server stops validating)."""
+    with session_scope() as session:
+        lic = _owned_license(session, user_id=user_id, license_id=license_id, lock=True)
+        activation = session.get(LicenseActivation, activation_id)
+        if activation is None or activation.license_id != lic.id:
+            raise NotFound()
+        session.delete(activation)
