@@ -22,3 +22,9 @@ def register_pages(app: rx.App) -> None:
 
     app.add_page(admin_overview_page, route="/admin", title="Обзор — ISPGo",
                  on_load=[SessionState.require_admin_page, AdminOverviewState.load_overview])
+
+    from ispgo_portal.pages.admin_tariffs import admin_tariffs_page
+    from ispgo_portal.state.admin_tariffs import AdminTariffsState
+
+    app.add_page(admin_tariffs_page, route="/admin/tariffs", title="Тарифы — ISPGo",
+                 on_load=[SessionState.require_admin_page, AdminTariffsState.load_tariffs])

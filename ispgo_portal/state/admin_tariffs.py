@@ -1,0 +1,169 @@
+"""Admin «Тарифы»: the list, the create/edit dialog, archive and return to sale."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import reflex as rx
+
+from ispgo_portal.money import format_rub
+from ispgo_portal.services import admin_tariffs
+from ispgo_portal.services.errors import DomainError
+from ispgo_portal.state.session import SessionState, error_toast, ok_toast
+
+UNLIMITED = "без ограничений"
+EMPTY_FORM = {"name": "", "price": "", "period_days": "30", "max_servers": "1", "max_sites": "0",
+              "description": "", "features": "", "sort_order": "0"}
+
+
+@dataclass
+class TariffView:
+    id: int = 0
+    name: str = ""
+    price: str = ""
+    period: str = ""
+    servers: str = ""
+    sites: str = ""
+    description: str = ""
+    features: str = ""
+    sort_order: int = 0
+    is_active: bool = True
+    licenses: str = ""
+
+
+def as_id(value: Any) -> int:
+    """A row id from the browser; anything that is not a positive integer becomes 0 (not found)."""
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        return 0
+    return number if number > 0 else 0
+
+
+def rubles_input(kopecks: int) -> str:
+    """What the price field shows when editing: 99050 -> '990,50', 49000 -> '490'."""
+    rubles, kop = divmod(kopecks, 100)
+    return f"{rubles},{kop:02d}" if kop else str(rubles)
+
+
+def _limit(value: int) -> str:
+    return UNLIMITED if value == 0 else str(value)
+
+
+def _view(row: admin_tariffs.TariffRow) -> TariffView:
+    return TariffView(
+        id=row.id, name=row.name, price=format_rub(row.price), period=f"{row.period_days} дн.",
+        servers=_limit(row.max_servers), sites=_limit(row.max_sites), description=row.description,
+        features=row.features, sort_order=row.sort_order, is_active=row.is_active,
+        licenses=f"{row.licenses_total} (активных {row.licenses_active})",
+    )
+
+
+def _form_values(row: admin_tariffs.TariffRow) -> dict[str, str]:
+    return {"name": row.name, "price": rubles_input(row.price), "period_days": str(row.period_days),
+            "max_servers": str(row.max_servers), "max_sites": str(row.max_sites),
+            "description": row.description, "features": row.features, "sort_order": str(row.sort_order)}
+
+
+class AdminTariffsState(SessionState):
+    tariffs: list[TariffView] = []
+    tariffs_loaded: bool = False
+    editor_open: bool = False
+    editor_tariff_id: int = 0  # 0 = a new tariff
+    editor_values: dict[str, str] = dict(EMPTY_FORM)
+    err_field: str = ""
+    err_message: str = ""
+
+    def _reload(self) -> None:
+        self.tariffs = [_view(row) for row in admin_tariffs.list_tariffs()]
+        self.tariffs_loaded = True
+
+    def _clear_errors(self) -> None:
+        self.err_field = self.err_message = ""
+
+    @rx.event
+    def load_tariffs(self):
+        try:
+            self._admin()
+        except DomainError as exc:
+            self.tariffs_loaded = False
+            return error_toast(exc)
+        self._reload()
+        return None
+
+    @rx.event
+    def open_new_tariff(self):
+        try:
+            self._admin()
+        except DomainError as exc:
+            return error_toast(exc)
+        self._clear_errors()
+        self.editor_tariff_id = 0
+        self.editor_values = dict(EMPTY_FORM)
+        self.editor_open = True
+        return None
+
+    @rx.event
+    def open_edit_tariff(self, tariff_id: int):
+        try:
+            self._admin()
+        except DomainError as exc:
+            return error_toast(exc)
+        wanted = as_id(tariff_id)
+        row = next((r for r in admin_tariffs.list_tariffs() if r.id == wanted), None)
+        if row is None:
+            return rx.toast.error("Тариф не найден")
+        self._clear_errors()
+        self.editor_tariff_id = row.id
+        self.editor_values = _form_values(row)
+        self.editor_open = True
+        return None
+
+    @rx.event
+    def set_editor_open(self, is_open: bool):
+        try:
+            self._admin()
+        except DomainError:
+            is_open = False
+        self.editor_open = bool(is_open) and self.editor_open
+
+    @rx.event
+    def save_tariff(self, form: dict):
+        self._clear_errors()
+        try:
+            caller = self._admin()
+            data = form if isinstance(form, dict) else {}
+            if self.editor_tariff_id:
+                admin_tariffs.update_tariff(admin_id=caller.user_id, tariff_id=self.editor_tariff_id, form=data)
+                message = "Тариф сохранён"
+            else:
+                admin_tariffs.create_tariff(admin_id=caller.user_id, form=data)
+                message = "Тариф создан"
+        except DomainError as exc:
+            if exc.field:
+                self.err_field, self.err_message = exc.field, exc.message
+                return None
+            return error_toast(exc)
+        self.editor_open = False
+        self._reload()
+        return ok_toast(message)
+
+    def _set_archived(self, tariff_id: Any, archived: bool):  # noqa: ANN202
+        try:
+            caller = self._admin()
+            admin_tariffs.set_tariff_archived(admin_id=caller.user_id, tariff_id=as_id(tariff_id),
+                                              archived=archived)
+        except DomainError as exc:
+            return error_toast(exc)
+        self._reload()
+        return ok_toast("Тариф перенесён в архив: он больше не продаётся, лицензии продолжают работать"
+                        if archived else "Тариф снова продаётся")
+
+    @rx.event
+    def archive_tariff(self, tariff_id: int):
+        return self._set_archived(tariff_id, True)
+
+    @rx.event
+    def unarchive_tariff(self, tariff_id: int):
+        return self._set_archived(tariff_id, False)
