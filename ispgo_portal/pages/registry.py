@@ -28,3 +28,9 @@ def register_pages(app: rx.App) -> None:
 
     app.add_page(admin_tariffs_page, route="/admin/tariffs", title="Тарифы — ISPGo",
                  on_load=[SessionState.require_admin_page, AdminTariffsState.load_tariffs])
+
+    from ispgo_portal.pages.admin_promo import admin_promo_page
+    from ispgo_portal.state.admin_promo import AdminPromoState
+
+    app.add_page(admin_promo_page, route="/admin/promo-codes", title="Промокоды — ISPGo",
+                 on_load=[SessionState.require_admin_page, AdminPromoState.load_promos])

@@ -1,0 +1,170 @@
+"""Admin «Промокоды»: the list with uses, the create/edit dialog, deactivate and switch back on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import reflex as rx
+
+from ispgo_portal.clock import format_date
+from ispgo_portal.services import admin_promo, admin_tariffs
+from ispgo_portal.services.admin_forms import date_input_value
+from ispgo_portal.services.errors import DomainError
+from ispgo_portal.state.admin_tariffs import as_id
+from ispgo_portal.state.session import SessionState, error_toast, ok_toast
+
+EMPTY_FORM = {"code": "", "percent": "10", "valid_from": "", "valid_until": "", "max_uses": "0"}
+STATUS_COLORS = {"Действует": "green", "Отключён": "gray", "Истёк": "orange", "Исчерпан": "orange",
+                 "Ещё не действует": "blue"}
+
+
+@dataclass
+class PromoView:
+    id: int = 0
+    code: str = ""
+    percent: str = ""
+    window: str = ""
+    uses: str = ""
+    tariffs: str = ""
+    status: str = ""
+    status_color: str = "gray"
+    is_active: bool = True
+
+
+@dataclass
+class TariffOption:
+    id: int = 0
+    name: str = ""
+
+
+def _window(row: admin_promo.PromoRow) -> str:
+    if row.valid_from and row.valid_until:
+        return f"{format_date(row.valid_from)} — {format_date(row.valid_until)}"
+    if row.valid_from:
+        return f"с {format_date(row.valid_from)}"
+    if row.valid_until:
+        return f"по {format_date(row.valid_until)}"
+    return "бессрочно"
+
+
+def _view(row: admin_promo.PromoRow) -> PromoView:
+    return PromoView(
+        id=row.id, code=row.code, percent=f"−{row.percent}%", window=_window(row),
+        uses=f"{row.uses_count} из {row.max_uses}" if row.max_uses else f"{row.uses_count} (без лимита)",
+        tariffs=", ".join(row.tariff_names) if row.tariff_names else "все тарифы",
+        status=row.status, status_color=STATUS_COLORS.get(row.status, "gray"), is_active=row.is_active,
+    )
+
+
+def _chosen_tariffs(form: dict[str, Any]) -> list[str]:
+    """Checked boxes arrive as tariff_<id>: on."""
+    return [key.removeprefix("tariff_") for key, value in form.items()
+            if isinstance(key, str) and key.startswith("tariff_") and value]
+
+
+class AdminPromoState(SessionState):
+    promos: list[PromoView] = []
+    promos_loaded: bool = False
+    tariff_options: list[TariffOption] = []
+    editor_open: bool = False
+    editor_promo_id: int = 0  # 0 = a new code
+    editor_values: dict[str, str] = dict(EMPTY_FORM)
+    editor_tariff_ids: list[int] = []
+    err_field: str = ""
+    err_message: str = ""
+
+    def _reload(self) -> None:
+        self.promos = [_view(row) for row in admin_promo.list_promos()]
+        self.tariff_options = [TariffOption(id=t.id, name=t.name if t.is_active else f"{t.name} (архив)")
+                               for t in admin_tariffs.list_tariffs()]
+        self.promos_loaded = True
+
+    def _open_editor(self, promo_id: int, values: dict[str, str], tariff_ids: list[int]) -> None:
+        self.err_field = self.err_message = ""
+        self.editor_promo_id = promo_id
+        self.editor_values = values
+        self.editor_tariff_ids = tariff_ids
+        self.editor_open = True
+
+    @rx.event
+    def load_promos(self):
+        try:
+            self._admin()
+        except DomainError as exc:
+            self.promos_loaded = False
+            return error_toast(exc)
+        self._reload()
+        return None
+
+    @rx.event
+    def open_new_promo(self):
+        try:
+            self._admin()
+        except DomainError as exc:
+            return error_toast(exc)
+        self._open_editor(0, dict(EMPTY_FORM), [])
+        return None
+
+    @rx.event
+    def open_edit_promo(self, promo_id: int):
+        try:
+            self._admin()
+        except DomainError as exc:
+            return error_toast(exc)
+        wanted = as_id(promo_id)
+        row = next((r for r in admin_promo.list_promos() if r.id == wanted), None)
+        if row is None:
+            return rx.toast.error("Промокод не найден")
+        self._open_editor(row.id, {
+            "code": row.code, "percent": str(row.percent), "valid_from": date_input_value(row.valid_from),
+            "valid_until": date_input_value(row.valid_until), "max_uses": str(row.max_uses),
+        }, row.tariff_ids)
+        return None
+
+    @rx.event
+    def set_editor_open(self, is_open: bool):
+        try:
+            self._admin()
+        except DomainError:
+            is_open = False
+        self.editor_open = bool(is_open) and self.editor_open
+
+    @rx.event
+    def save_promo(self, form: dict):
+        self.err_field = self.err_message = ""
+        try:
+            caller = self._admin()
+            data = dict(form) if isinstance(form, dict) else {}
+            data["tariff_ids"] = _chosen_tariffs(data)
+            if self.editor_promo_id:
+                admin_promo.update_promo(admin_id=caller.user_id, promo_id=self.editor_promo_id, form=data)
+                message = "Промокод сохранён"
+            else:
+                admin_promo.create_promo(admin_id=caller.user_id, form=data)
+                message = "Промокод создан"
+        except DomainError as exc:
+            if exc.field:
+                self.err_field, self.err_message = exc.field, exc.message
+                return None
+            return error_toast(exc)
+        self.editor_open = False
+        self._reload()
+        return ok_toast(message)
+
+    def _set_active(self, promo_id: Any, active: bool):  # noqa: ANN202
+        try:
+            caller = self._admin()
+            admin_promo.set_promo_active(admin_id=caller.user_id, promo_id=as_id(promo_id), active=active)
+        except DomainError as exc:
+            return error_toast(exc)
+        self._reload()
+        return ok_toast("Промокод снова действует" if active else "Промокод отключён")
+
+    @rx.event
+    def deactivate_promo(self, promo_id: int):
+        return self._set_active(promo_id, False)
+
+    @rx.event
+    def activate_promo(self, promo_id: int):
+        return self._set_active(promo_id, True)
