@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from ispgo_portal.components.layout import ACCENT
+from ispgo_portal.state.session import SessionState
 
 
 def public_nav() -> rx.Component:
@@ -20,8 +21,18 @@ def public_nav() -> rx.Component:
             spacing="4",
             display=["none", "none", "flex"],
         ),
-        rx.link(rx.button("Войти", variant="soft"), href="/login"),
-        rx.link(rx.button("Регистрация"), href="/register", display=["none", "inline"]),
+        # auth_checked is filled by SessionState.refresh_header in the page's on_load.
+        rx.cond(
+            SessionState.auth_checked,
+            rx.link(rx.button(rx.icon("layout-dashboard", size=16), "Личный кабинет"), href="/dashboard",
+                    id="public-nav-cabinet"),
+            rx.hstack(
+                rx.link(rx.button("Войти", variant="soft"), href="/login"),
+                rx.link(rx.button("Регистрация"), href="/register", display=["none", "inline"]),
+                spacing="3",
+                align="center",
+            ),
+        ),
         width="100%",
         align="center",
         spacing="3",

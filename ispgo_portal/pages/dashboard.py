@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ispgo_portal.components.first_step import first_step_block
 from ispgo_portal.components.layout import app_shell, card, field_error, page_title
 from ispgo_portal.state.auth import PasswordState
 from ispgo_portal.state.dashboard import DashboardState
@@ -85,6 +86,7 @@ def password_form() -> rx.Component:
 def dashboard_page() -> rx.Component:
     return app_shell(
         page_title("Дашборд", "Ваш аккаунт, лицензии и обращения"),
+        first_step_block(),
         rx.cond(
             DashboardState.loaded,
             account_info(),

@@ -8,16 +8,42 @@ from ispgo_portal.pages.admin import admin_overview_page
 from ispgo_portal.pages.auth import login_page, register_page
 from ispgo_portal.pages.dashboard import dashboard_page
 from ispgo_portal.state.dashboard import DashboardState
+from ispgo_portal.state.onboarding import OnboardingState
 from ispgo_portal.state.session import SessionState
 
 
+def register_public_pages(app: rx.App) -> None:
+    """Landing, FAQ, features, documentation and the 404 page: open to every visitor."""
+    from ispgo_portal.pages.docs import docs_page
+    from ispgo_portal.pages.faq import faq_page
+    from ispgo_portal.pages.features import features_page
+    from ispgo_portal.pages.landing import landing_page
+    from ispgo_portal.pages.not_found import not_found_page
+    from ispgo_portal.state.landing import LandingState
+
+    app.add_page(landing_page, route="/", title="ISPGo — панель управления хостингом",
+                 description="Лицензии панели ISPGo: сайты, почта, DNS, базы данных, cron, мониторинг, REST API.",
+                 on_load=[SessionState.redirect_if_logged_in, LandingState.load_landing])
+    # Logged-in visitors keep the public shell; refresh_header only switches its buttons.
+    app.add_page(faq_page, route="/faq", title="Часто задаваемые вопросы — ISPGo",
+                 on_load=SessionState.refresh_header)
+    app.add_page(features_page, route="/features", title="Возможности — ISPGo",
+                 on_load=SessionState.refresh_header)
+    app.add_page(docs_page, route="/docs", title="Документация — ISPGo",
+                 on_load=SessionState.refresh_header)
+    app.add_page(not_found_page, route="404", title="Страница не найдена — ISPGo",
+                 on_load=SessionState.refresh_header)
+
+
 def register_pages(app: rx.App) -> None:
+    register_public_pages(app)
     app.add_page(login_page, route="/login", title="Вход — ISPGo",
                  on_load=SessionState.redirect_if_logged_in)
     app.add_page(register_page, route="/register", title="Регистрация — ISPGo",
                  on_load=SessionState.redirect_if_logged_in)
     app.add_page(dashboard_page, route="/dashboard", title="Дашборд — ISPGo",
-                 on_load=[SessionState.require_login, DashboardState.load_dashboard])
+                 on_load=[SessionState.require_login, DashboardState.load_dashboard,
+                          OnboardingState.load_first_step])
     from ispgo_portal.state.admin_overview import AdminOverviewState
 
     app.add_page(admin_overview_page, route="/admin", title="Обзор — ISPGo",

@@ -33,6 +33,11 @@ PUBLIC_HANDLERS: set[str] = {
     # anyone may try to log in or register
     "LoginState.submit_login",
     "RegisterState.submit_register",
+    # public pages: FAQ search over static text, the tariffs on sale
+    "FaqState.search",
+    "FaqState.clear_search",
+    "FaqState.show_answers",
+    "LandingState.load_landing",
 }
 
 VICTIM_EMAIL = "victim-secret@example.ru"

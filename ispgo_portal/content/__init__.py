@@ -1,0 +1,1 @@
+"""Static texts of the public pages (FAQ, documentation), kept apart from layout code."""

@@ -1,0 +1,262 @@
+"""/docs «Документация»: installing and activating the panel, tariff limits, the license API."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from ispgo_portal.components.layout import ACCENT
+from ispgo_portal.components.public import public_shell
+from ispgo_portal.content import docs as d
+from ispgo_portal.settings import get_settings
+
+TOC = (
+    ("install", "Установка панели на сервер"),
+    ("activation", "Активация ключом лицензии"),
+    ("limits", "Серверы и сайты в тарифе"),
+    ("rest-api", "REST API"),
+    ("license-api", "API лицензий для панелей"),
+    ("signature", "Проверка подписи"),
+    ("errors", "Коды ответов и ошибки"),
+    ("rate-limits", "Ограничение частоты запросов"),
+    ("help", "Где получить помощь"),
+)
+
+
+def portal_url() -> str:
+    return get_settings().base_url.rstrip("/")
+
+
+def code(text: str, name: str) -> rx.Component:
+    """A copyable code sample; long lines scroll inside the block, never the page."""
+    body = d.sample(text, portal_url())
+    return rx.box(
+        rx.icon_button(rx.icon("copy", size=14), variant="soft", size="1", color_scheme="gray",
+                       aria_label="Скопировать пример", position="absolute", top="8px", right="8px",
+                       on_click=[rx.set_clipboard(body), rx.toast.success("Пример скопирован")]),
+        rx.el.pre(rx.el.code(body), style={
+            "margin": "0", "padding": "14px 44px 14px 14px", "overflow_x": "auto", "font_size": "13px",
+            "line_height": "1.5", "font_family": "ui-monospace, SFMono-Regular, Menlo, monospace",
+            "white_space": "pre",
+        }),
+        id=f"docs-code-{name}",
+        position="relative",
+        width="100%",
+        max_width="100%",
+        border_radius="8px",
+        background=rx.color("gray", 3),
+        border=f"1px solid {rx.color('gray', 5)}",
+    )
+
+
+def mono(text: str) -> rx.Component:
+    return rx.code(text, variant="ghost", white_space="nowrap")
+
+
+def table(headers: tuple[str, ...], rows: list[tuple[rx.Component | str, ...]]) -> rx.Component:
+    return rx.box(
+        rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
+            rx.table.body(*[rx.table.row(*[rx.table.cell(c) for c in row]) for row in rows]),
+            variant="surface",
+            size="1",
+            width="100%",
+        ),
+        width="100%",
+        overflow_x="auto",
+    )
+
+
+def section(anchor: str, title: str, *children: rx.Component) -> rx.Component:
+    return rx.card(
+        rx.vstack(rx.heading(title, size="5", as_="h2"), *children, spacing="3", width="100%"),
+        id=anchor,
+        size="3",
+        width="100%",
+        scroll_margin_top="16px",
+    )
+
+
+def para(*parts: rx.Component | str) -> rx.Component:
+    return rx.text(*parts, size="2", as_="p")
+
+
+def numbered(*items: rx.Component | str) -> rx.Component:
+    return rx.el.ol(*[rx.el.li(rx.text(i, size="2")) for i in items],
+                    style={"padding_left": "1.4em", "margin": "0", "display": "grid", "gap": "6px"})
+
+
+def contents() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.text("Содержание", weight="bold"),
+            rx.grid(*[rx.link(title, href=f"#{anchor}", size="2") for anchor, title in TOC],
+                    columns=rx.breakpoints(initial="1", sm="2", md="3"), spacing="2", width="100%"),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def install_section() -> rx.Component:
+    return section(
+        "install", "Установка панели на сервер",
+        para("Панель ISPGo ставится на чистый сервер и сама настраивает веб-сервер, почту, DNS, "
+             "базы данных и планировщик задач. Что нужно:"),
+        rx.el.ul(
+            *[rx.el.li(rx.text(t, size="2")) for t in (
+                "сервер (выделенный или виртуальный) с 64-битным Linux и доступом root по SSH;",
+                "публичный IP-адрес и открытые порты для сайтов (80, 443) и почты;",
+                f"исходящий доступ по HTTPS к порталу {portal_url()} — панель проверяет по нему лицензию;",
+                "ключ лицензии — его выдаёт портал после покупки тарифа.",
+            )],
+            style={"padding_left": "1.4em", "margin": "0", "display": "grid", "gap": "4px"},
+        ),
+        numbered(
+            "Подключитесь к серверу по SSH под пользователем root.",
+            "Скачайте установщик панели ISPGo и запустите его. Если установщика у вас нет, создайте тикет "
+            "в категории «Техническая» — поддержка пришлёт ссылку на актуальную версию для вашей ОС.",
+            "Дождитесь окончания установки: в конце установщик показывает адрес веб-интерфейса панели.",
+            "Откройте веб-интерфейс в браузере и переходите к активации.",
+        ),
+    )
+
+
+def activation_section() -> rx.Component:
+    return section(
+        "activation", "Активация ключом лицензии",
+        numbered(
+            rx.fragment("Купите тариф в разделе ", rx.link("«Тарифы»", href="/tariffs"),
+                        " — лицензия появится в разделе ", rx.link("«Мои лицензии»", href="/licenses"), "."),
+            "В карточке лицензии нажмите на иконку копирования рядом с ключом (формат ISPG-XXXX-XXXX-XXXX-XXXX).",
+            "Вставьте ключ в веб-интерфейсе панели при первом входе.",
+            "Панель отправит на портал запрос activate со своим идентификатором (fingerprint) и именем "
+            "сервера. Сервер появится в карточке лицензии, и откроется доступ к панели.",
+        ),
+        para("Дальше панель регулярно проверяет лицензию (validate) и хранит последний подписанный "
+             "ответ, поэтому короткий перерыв связи с порталом не останавливает работу. Если лицензия "
+             "истекла или приостановлена, панель перестаёт работать до продления; после продления она "
+             "продолжает работу при следующей проверке."),
+        para("Переезд на другой сервер: отключите старый сервер кнопкой «Отключить сервер» в карточке "
+             "лицензии (или запросом deactivate из панели) и активируйте ключ на новом."),
+    )
+
+
+def limits_section() -> rx.Component:
+    return section(
+        "limits", "Серверы и сайты в тарифе",
+        table(("Ограничение", "Что значит"), [
+            ("Максимум серверов", "Сколько серверов можно активировать одним ключом. Сервер считается по "
+                                  "его идентификатору (fingerprint): повторная активация того же сервера "
+                                  "место не занимает. Лишний сервер получает ответ server_limit_reached."),
+            ("Максимум сайтов", "Сколько веб-сайтов можно создать в панели. Лимит приходит в ответе "
+                                "API (max_sites), соблюдает его панель."),
+            ("0", "Без ограничений: серверов или сайтов может быть сколько угодно."),
+        ]),
+        para("Сколько серверов уже подключено, видно в карточке лицензии в разделе «Мои лицензии». "
+             "Нужно больше — купите тариф побольше: новая лицензия будет работать вместе со старой."),
+    )
+
+
+def rest_api_section() -> rx.Component:
+    return section(
+        "rest-api", "REST API",
+        para("Панель ISPGo на вашем сервере предоставляет REST API для автоматизации задач и интеграции "
+             "с внешними системами: сайты, почта, DNS, базы данных и cron-задачи управляются так же, как "
+             "из веб-интерфейса."),
+        para("Портал, в свою очередь, отвечает панелям по REST API лицензий: JSON в запросе и в ответе, "
+             "каждый ответ подписан. Этот API описан ниже — им пользуется сама панель, а вы можете "
+             "вызывать его из своих скриптов, например чтобы следить за сроком лицензии в мониторинге."),
+    )
+
+
+def license_api_section() -> rx.Component:
+    return section(
+        "license-api", "API лицензий для панелей",
+        para("Адрес: ", mono(portal_url()), ". Запросы POST принимают JSON-объект (",
+             mono("Content-Type: application/json"), "), ответы — всегда JSON, в том числе при ошибках."),
+        table(("Метод", "Путь", "Поля запроса", "Назначение"),
+              [(mono(m), mono(path), fields, what) for m, path, fields, what in d.ENDPOINTS]),
+        rx.heading("Поля запроса", size="3", as_="h3"),
+        table(("Поле", "Описание"), [(mono(n), t) for n, t in d.REQUEST_FIELDS]),
+        rx.heading("Активация сервера", size="3", as_="h3"),
+        code(d.ACTIVATE_REQUEST, "activate-request"),
+        code(d.ACTIVATE_RESPONSE, "activate-response"),
+        rx.heading("Проверка лицензии", size="3", as_="h3"),
+        code(d.VALIDATE_REQUEST, "validate-request"),
+        para("Ответ для истёкшей лицензии (панель должна перестать работать):"),
+        code(d.VALIDATE_EXPIRED_RESPONSE, "validate-expired"),
+        para("Попытка подключить сервер сверх лимита тарифа и неизвестный ключ:"),
+        code(d.LIMIT_RESPONSE, "limit-response"),
+        code(d.NOT_FOUND_RESPONSE, "not-found-response"),
+        rx.heading("Поля ответа", size="3", as_="h3"),
+        table(("Поле", "Описание"), [(mono(n), t) for n, t in d.RESPONSE_FIELDS]),
+    )
+
+
+def signature_section() -> rx.Component:
+    return section(
+        "signature", "Проверка подписи",
+        para("Каждый ответ API лицензий подписан ключом Ed25519 портала. Подпись — в заголовке ",
+             mono("X-Signature"), " (base64, 64 байта) и вычислена над точными байтами тела ответа. "
+             "Проверяйте подпись до разбора JSON и не доверяйте ответу без неё: так панель отличает "
+             "ответ портала от подделки и может кешировать его."),
+        para("Открытый ключ отдаёт ", mono("GET /api/v1/licenses/public-key"),
+             " (поля public_key — 32 байта в base64 и public_key_pem — PEM). Сохраните его в панели один раз."),
+        code(d.PUBLIC_KEY_REQUEST, "public-key"),
+        rx.heading("Python (библиотека cryptography)", size="3", as_="h3"),
+        code(d.PYTHON_VERIFY, "python-verify"),
+        rx.heading("curl и openssl", size="3", as_="h3"),
+        code(d.CURL_VERIFY, "curl-verify"),
+    )
+
+
+def errors_section() -> rx.Component:
+    return section(
+        "errors", "Коды ответов и ошибки",
+        para("Поле code есть в каждом ответе; valid равно true только при code = valid."),
+        table(("code", "HTTP", "Что значит и что делать"),
+              [(mono(c), status, what) for c, status, what in d.ERROR_CODES]),
+    )
+
+
+def rate_limit_section() -> rx.Component:
+    return section(
+        "rate-limits", "Ограничение частоты запросов",
+        para("Портал ограничивает число запросов к API лицензий для каждого ключа и для каждого "
+             "IP-адреса. При превышении приходит ответ 429 с code = rate_limited (тоже подписанный) — "
+             "повторите запрос позже, увеличивая паузу. Панели достаточно проверять лицензию раз в "
+             "несколько минут и пользоваться сохранённым подписанным ответом между проверками."),
+    )
+
+
+def help_section() -> rx.Component:
+    return section(
+        "help", "Где получить помощь",
+        para("Ответы на частые вопросы — в ", rx.link("FAQ", href="/faq"), ". Если ответа нет, "
+             "создайте тикет в личном кабинете в разделе ", rx.link("«Тикеты»", href="/tickets"),
+             ": категория «Лицензия» — для ключей, активации и лимитов, «Техническая» — для установки "
+             "и работы панели. Приложите скриншоты и текст ответа API — так мы поможем быстрее. Ответ "
+             "поддержки придёт и на email."),
+    )
+
+
+def docs_page() -> rx.Component:
+    return public_shell(
+        rx.vstack(
+            rx.heading("Документация", size="8", color=ACCENT),
+            rx.text("Установка и активация панели ISPGo, ограничения тарифов и API лицензий.",
+                    size="3", color_scheme="gray"),
+            spacing="2",
+        ),
+        contents(),
+        install_section(),
+        activation_section(),
+        limits_section(),
+        rest_api_section(),
+        license_api_section(),
+        signature_section(),
+        errors_section(),
+        rate_limit_section(),
+        help_section(),
+    )
