@@ -23,7 +23,7 @@ def collect_routes() -> list[BaseRoute]:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name == name:
+            if exc.name and name.startswith(exc.name):
                 continue
             raise
         routes.extend(module.routes)
