@@ -101,10 +101,3 @@ def license_summary(*, user_id: int, within_days: int = 7) -> LicenseSummary:
         ).all()
     expiring = tuple((lid, name, as_utc(exp)) for lid, name, exp in rows if as_utc(exp) <= horizon)
     return LicenseSummary(active=len(rows), expiring=expiring)
-
-
-def list_tariffs_for_sale() -> list[Tariff]:
-    """Active tariffs in display order (detached copies; safe to read after the session)."""
-    with session_scope() as session:
-        return list(session.exec(select(Tariff).where(Tariff.is_active)
-                                 .order_by(Tariff.sort_order, Tariff.price, Tariff.id)).all())

@@ -102,14 +102,6 @@ def _queue_bought(session: Session, *, user: User, tariff: Tariff, lic: License)
                 dedupe_key=f"license_bought:{lic.id}")
 
 
-def _queue_renewed(session: Session, *, user: User, tariff: Tariff, lic: License, amount: int,
-                   reference: str) -> None:
-    queue_email(session, template="license_renewed", to=user.email,
-                context={"name": user.name, "tariff": tariff.name, "key": lic.key, "amount": amount,
-                         "expires_at": as_utc(lic.expires_at)},
-                dedupe_key=f"license_renewed:{reference}")
-
-
 # --- buying ------------------------------------------------------------------------------
 
 def quote_purchase(*, user_id: int, tariff_id: int, promo_code: str = "") -> pricing.Quote:
@@ -221,7 +213,6 @@ def _fulfil_renewal(session: Session, *, payment: Payment, user: User,
                    description=f"Продление лицензии «{tariff.name}», {tariff.period_days} дн. (YooKassa)",
                    reference=reference)
     _extend(session, lic, tariff)
-    _queue_renewed(session, user=user, tariff=tariff, lic=lic, amount=payment.amount, reference=reference)
     return lic, tariff
 
 
@@ -274,7 +265,8 @@ def quote_renewal(*, user_id: int, license_id: int, promo_code: str = "") -> pri
 
 
 def renew_from_balance(*, user_id: int, license_id: int, promo_code: str = "") -> datetime:
-    """Manual renewal paid from the balance (then credit); returns the new expiry."""
+    """Manual renewal paid from the balance (then credit); returns the new expiry. No email:
+    the customer sees the result on the page (license_renewed is the auto-renewal notice)."""
     with session_scope() as session:
         lic = _owned_license(session, user_id=user_id, license_id=license_id, lock=True)
         user = billing.lock_user(session, user_id)
@@ -287,8 +279,6 @@ def renew_from_balance(*, user_id: int, license_id: int, promo_code: str = "") -
         if price.promo_code_id:
             pricing.redeem_promo(session, promo_code_id=price.promo_code_id, user_id=user_id,
                                  license_id=lic.id)
-        _queue_renewed(session, user=user, tariff=tariff, lic=lic, amount=price.final_price,
-                       reference=reference)
         return as_utc(lic.expires_at)
 
 
