@@ -60,3 +60,20 @@ def register_pages(app: rx.App) -> None:
 
     app.add_page(admin_promo_page, route="/admin/promo-codes", title="Промокоды — ISPGo",
                  on_load=[SessionState.require_admin_page, AdminPromoState.load_promos])
+
+    register_admin_customer_pages(app)
+
+
+def register_admin_customer_pages(app: rx.App) -> None:
+    """«Клиенты» (list and card) and «Аудит»."""
+    from ispgo_portal.pages.admin_audit import admin_audit_page
+    from ispgo_portal.pages.admin_customers import admin_customer_card_page, admin_customers_page
+    from ispgo_portal.state.admin_audit import AdminAuditState
+    from ispgo_portal.state.admin_customers import AdminCustomerCardState, AdminCustomersState
+
+    app.add_page(admin_customers_page, route="/admin/customers", title="Клиенты — ISPGo",
+                 on_load=[SessionState.require_admin_page, AdminCustomersState.load_customers])
+    app.add_page(admin_customer_card_page, route="/admin/customers/[customer_id]", title="Клиент — ISPGo",
+                 on_load=[SessionState.require_admin_page, AdminCustomerCardState.load_card])
+    app.add_page(admin_audit_page, route="/admin/audit", title="Аудит — ISPGo",
+                 on_load=[SessionState.require_admin_page, AdminAuditState.load_audit])

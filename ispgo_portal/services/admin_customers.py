@@ -91,7 +91,7 @@ def parse_adjustment(text: str, direction: str) -> int:
     return amount if direction == "credit" else -amount
 
 
-def _clean_reason(reason: str, *, required: bool) -> str:
+def clean_reason(reason: str, *, required: bool) -> str:
     reason = " ".join(str(reason or "").split())
     if required and not reason:
         raise DomainError("reason_required", "Укажите причину", field="reason")
@@ -181,7 +181,7 @@ def set_credit_limit(*, admin_id: int, customer_id: int, credit_limit: int, reas
     if not isinstance(credit_limit, int) or credit_limit < 0 or credit_limit > MAX_CREDIT_LIMIT:
         raise DomainError("credit_limit_invalid",
                           f"Кредитный лимит — от 0 до {format_rub(MAX_CREDIT_LIMIT)}", field="credit_limit")
-    reason = _clean_reason(reason, required=False)
+    reason = clean_reason(reason, required=False)
     with session_scope() as session:
         admin, customer = _customer_for_update(session, admin_id, customer_id)
         before = customer.credit_limit
@@ -197,7 +197,7 @@ def set_credit_limit(*, admin_id: int, customer_id: int, credit_limit: int, reas
 def set_discount(*, admin_id: int, customer_id: int, percent: int, reason: str = "") -> int:
     if not isinstance(percent, int) or isinstance(percent, bool) or not 0 <= percent <= 100:
         raise DomainError("discount_invalid", "Скидка — целое число от 0 до 100", field="discount")
-    reason = _clean_reason(reason, required=False)
+    reason = clean_reason(reason, required=False)
     with session_scope() as session:
         admin, customer = _customer_for_update(session, admin_id, customer_id)
         before = customer.discount_percent
@@ -218,7 +218,7 @@ def adjust_balance(*, admin_id: int, customer_id: int, amount: int, reason: str,
     if not isinstance(amount, int) or amount == 0 or abs(amount) > MAX_ADJUSTMENT:
         raise DomainError("amount_invalid",
                           f"Сумма корректировки — от 0,01 ₽ до {format_rub(MAX_ADJUSTMENT)}", field="amount")
-    reason = _clean_reason(reason, required=True)
+    reason = clean_reason(reason, required=True)
     reference = f"admin-adjust:{str(request_key)[:64] or uuid.uuid4().hex}"
     with session_scope() as session:
         admin, customer = _customer_for_update(session, admin_id, customer_id)
@@ -238,7 +238,7 @@ def adjust_balance(*, admin_id: int, customer_id: int, amount: int, reason: str,
 def change_email(*, admin_id: int, customer_id: int, new_email: str, reason: str = "") -> str:
     """Unique in any letter case; the customer is told at both the old and the new address."""
     email = auth.validate_email(new_email)
-    reason = _clean_reason(reason, required=False)
+    reason = clean_reason(reason, required=False)
     with session_scope() as session:
         admin, customer = _customer_for_update(session, admin_id, customer_id)
         old_email = customer.email
@@ -271,7 +271,7 @@ def set_password(*, admin_id: int, customer_id: int, password: str, password_con
                  reason: str = "") -> None:
     """A new password chosen by support; every session of the customer ends."""
     auth.validate_new_password(str(password or ""), str(password_confirm or ""))
-    reason = _clean_reason(reason, required=False)
+    reason = clean_reason(reason, required=False)
     with session_scope() as session:
         admin, customer = _customer_for_update(session, admin_id, customer_id)
         customer.password_hash = hash_password(password)
@@ -291,7 +291,7 @@ def set_blocked(*, admin_id: int, customer_id: int, blocked: bool, reason: str =
     """Block (login refused, every session ended) or unblock an account."""
     if not isinstance(blocked, bool):
         raise DomainError("blocked_invalid", "Неверное действие")
-    reason = _clean_reason(reason, required=False)
+    reason = clean_reason(reason, required=False)
     with session_scope() as session:
         admin, customer = _customer_for_update(session, admin_id, customer_id)
         if blocked and customer.id == admin.id:
@@ -313,7 +313,7 @@ def set_role(*, admin_id: int, customer_id: int, role: str, reason: str = "") ->
     """Make an account an admin or a customer again; nobody demotes themselves."""
     if role not in ROLES:
         raise DomainError("role_invalid", "Неизвестная роль", field="role")
-    reason = _clean_reason(reason, required=False)
+    reason = clean_reason(reason, required=False)
     with session_scope() as session:
         admin, customer = _customer_for_update(session, admin_id, customer_id)
         if customer.id == admin.id and role != ROLE_ADMIN:

@@ -1,0 +1,387 @@
+"""Admin «Клиенты»: the searchable list and a customer's card with every support action.
+
+Every public handler re-checks the admin role first. The customer being edited is kept in a
+backend-only var set from the URL on load, so the browser cannot point an action elsewhere.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import reflex as rx
+
+from ispgo_portal.clock import format_date, format_datetime
+from ispgo_portal.models import (
+    LEDGER_KINDS,
+    LICENSE_STATUSES,
+    PAYMENT_PURPOSES,
+    TICKET_CATEGORIES,
+    TICKET_PRIORITIES,
+    TICKET_STATUSES,
+)
+from ispgo_portal.money import format_rub
+from ispgo_portal.services import admin_customers as ac
+from ispgo_portal.services.errors import AccessDenied, DomainError
+from ispgo_portal.state.session import SessionState, error_toast, ok_toast
+
+PAYMENT_STATUSES = {
+    "new": "Создан",
+    "pending": "Ожидает оплаты",
+    "waiting_for_capture": "Ожидает подтверждения",
+    "succeeded": "Оплачен",
+    "canceled": "Отменён",
+    "failed": "Ошибка",
+}
+
+
+def _field(form: Any, name: str) -> str:
+    """A form value as text; anything that is not a form gives empty fields."""
+    return str(form.get(name, "") or "") if isinstance(form, dict) else ""
+
+
+def _rub_input(kopecks: int) -> str:
+    rubles, kop = divmod(kopecks, 100)
+    return f"{rubles},{kop:02d}" if kop else str(rubles)
+
+
+class AdminCustomersState(SessionState):
+    cust_query: str = ""
+    cust_page: int = 1
+    cust_pages: int = 1
+    cust_total: int = 0
+    cust_rows: list[dict] = []
+    cust_loaded: bool = False
+
+    def _search(self, admin_id: int) -> rx.event.EventSpec | None:
+        try:
+            result = ac.search_customers(admin_id=admin_id, query=self.cust_query, page=self.cust_page)
+        except DomainError as exc:
+            self.cust_loaded = False
+            return error_toast(exc)
+        self.cust_page, self.cust_pages, self.cust_total = result.page, result.pages, result.total
+        self.cust_rows = [
+            {
+                "id": str(r.id), "href": f"/admin/customers/{r.id}", "email": r.email, "name": r.name,
+                "is_admin": r.role == "admin", "blocked": r.is_blocked,
+                "balance": format_rub(r.balance), "balance_negative": r.balance < 0,
+                "credit_limit": format_rub(r.credit_limit), "discount": f"{r.discount_percent}%",
+                "active_licenses": str(r.active_licenses), "created": format_date(r.created_at),
+            }
+            for r in result.rows
+        ]
+        self.cust_loaded = True
+        return None
+
+    @rx.event
+    def load_customers(self):
+        try:
+            caller = self._admin()
+        except AccessDenied:
+            return None  # the page guard already redirected and said why
+        return self._search(caller.user_id)
+
+    @rx.event
+    def search_customers(self, form: dict):
+        try:
+            caller = self._admin()
+        except DomainError as exc:
+            return error_toast(exc)
+        self.cust_query = _field(form, "query").strip()[:200]
+        self.cust_page = 1
+        return self._search(caller.user_id)
+
+    @rx.event
+    def clear_search(self):
+        try:
+            caller = self._admin()
+        except DomainError as exc:
+            return error_toast(exc)
+        self.cust_query = ""
+        self.cust_page = 1
+        return self._search(caller.user_id)
+
+    @rx.event
+    def next_page(self):
+        try:
+            caller = self._admin()
+        except DomainError as exc:
+            return error_toast(exc)
+        self.cust_page = min(self.cust_page + 1, self.cust_pages)
+        return self._search(caller.user_id)
+
+    @rx.event
+    def prev_page(self):
+        try:
+            caller = self._admin()
+        except DomainError as exc:
+            return error_toast(exc)
+        self.cust_page = max(self.cust_page - 1, 1)
+        return self._search(caller.user_id)
+
+
+class AdminCustomerCardState(SessionState):
+    _customer_id: int = 0
+    _is_blocked: bool = False
+    _is_admin: bool = False
+    _adj_amount: int = 0
+    _adj_reason: str = ""
+    _adj_key: str = ""
+
+    card_loaded: bool = False
+    card_missing: bool = False
+    card_id: str = ""
+    c_email: str = ""
+    c_name: str = ""
+    c_is_admin: bool = False
+    c_is_self: bool = False
+    c_blocked: bool = False
+    c_created: str = ""
+    c_updated: str = ""
+    c_balance: str = ""
+    c_balance_negative: bool = False
+    c_credit_limit: str = ""
+    c_credit_used: str = ""
+    c_available: str = ""
+    c_discount: str = ""
+    c_active_licenses: str = ""
+    c_credit_limit_input: str = ""
+    c_discount_input: str = ""
+    c_licenses: list[dict] = []
+    c_transactions: list[dict] = []
+    c_payments: list[dict] = []
+    c_tickets: list[dict] = []
+
+    err_credit_limit: str = ""
+    err_discount: str = ""
+    err_amount: str = ""
+    err_reason: str = ""
+    err_email: str = ""
+    err_password: str = ""
+
+    adj_open: bool = False
+    adj_preview: str = ""
+    adj_reason_preview: str = ""
+    adj_is_debit: bool = False
+    block_open: bool = False
+    # Bumped after every successful form so the page re-renders the forms empty.
+    form_version: int = 0
+
+    # --- helpers ---
+
+    def _customer_from_url(self) -> int:
+        tail = str(self.router.url.path or "").rstrip("/").rsplit("/", 1)[-1]
+        return int(tail) if tail.isdigit() and len(tail) < 12 else 0
+
+    def _clear_errors(self) -> None:
+        self.err_credit_limit = self.err_discount = self.err_amount = self.err_reason = ""
+        self.err_email = self.err_password = ""
+
+    def _show_error(self, exc: DomainError) -> rx.event.EventSpec:
+        fields = {"credit_limit": "err_credit_limit", "discount": "err_discount", "amount": "err_amount",
+                  "direction": "err_amount", "reason": "err_reason", "email": "err_email",
+                  "password": "err_password", "password_confirm": "err_password"}
+        if exc.field in fields:
+            setattr(self, fields[exc.field], exc.message)
+        return error_toast(exc)
+
+    def _reload(self, admin_id: int) -> None:
+        card = ac.customer_card(admin_id=admin_id, customer_id=self._customer_id)
+        p = card.profile
+        self._is_blocked, self._is_admin = p.is_blocked, p.role == "admin"
+        self.card_id = str(p.id)
+        self.c_email, self.c_name = p.email, p.name
+        self.c_is_admin, self.c_blocked, self.c_is_self = self._is_admin, p.is_blocked, p.id == admin_id
+        self.c_created, self.c_updated = format_date(p.created_at), format_datetime(card.updated_at)
+        self.c_balance, self.c_balance_negative = format_rub(p.balance), p.balance < 0
+        self.c_credit_limit = format_rub(p.credit_limit)
+        self.c_credit_used, self.c_available = format_rub(card.credit_used), format_rub(card.available)
+        self.c_discount = f"{p.discount_percent}%"
+        self.c_active_licenses = str(p.active_licenses)
+        self.c_credit_limit_input, self.c_discount_input = _rub_input(p.credit_limit), str(p.discount_percent)
+        self.c_licenses = [
+            {"key": lic.key, "tariff": card.tariff_names.get(lic.tariff_id, "—"), "status": lic.status,
+             "status_label": LICENSE_STATUSES.get(lic.status, lic.status), "reason": lic.status_reason,
+             "expires": format_date(lic.expires_at), "auto_renew": "вкл." if lic.auto_renew else "выкл."}
+            for lic in card.licenses
+        ]
+        self.c_transactions = [
+            {"date": format_datetime(t.created_at), "kind": LEDGER_KINDS.get(t.kind, t.kind),
+             "amount": ("+" if t.amount > 0 else "") + format_rub(t.amount), "negative": t.amount < 0,
+             "balance_after": format_rub(t.balance_after), "description": t.description}
+            for t in card.transactions
+        ]
+        self.c_payments = [
+            {"date": format_datetime(pay.created_at), "purpose": PAYMENT_PURPOSES.get(pay.purpose, pay.purpose),
+             "amount": format_rub(pay.amount), "status": PAYMENT_STATUSES.get(pay.status, pay.status),
+             "refunded": format_rub(pay.refunded_amount) if pay.refunded_amount else "—",
+             "yookassa_id": pay.yookassa_id or "—"}
+            for pay in card.payments
+        ]
+        self.c_tickets = [
+            {"id": str(t.id), "href": f"/admin/tickets/{t.id}", "subject": t.subject,
+             "status": TICKET_STATUSES.get(t.status, t.status).split(" — ")[0],
+             "category": TICKET_CATEGORIES.get(t.category, t.category),
+             "priority": TICKET_PRIORITIES.get(t.priority, t.priority),
+             "updated": format_date(t.last_activity_at)}
+            for t in card.tickets
+        ]
+        self.card_loaded, self.card_missing = True, False
+
+    def _done(self, admin_id: int, message: str) -> rx.event.EventSpec:
+        self._clear_errors()
+        self.form_version += 1
+        self._reload(admin_id)
+        return ok_toast(message)
+
+    # --- events ---
+
+    @rx.event
+    def load_card(self):
+        try:
+            caller = self._admin()
+        except AccessDenied:
+            return None  # the page guard already redirected and said why
+        self._customer_id = self._customer_from_url()
+        self.card_loaded = self.card_missing = False
+        self.adj_open = self.block_open = False
+        self._clear_errors()
+        try:
+            self._reload(caller.user_id)
+        except DomainError as exc:
+            self.card_missing = exc.code == "not_found"
+            return error_toast(exc)
+        return None
+
+    @rx.event
+    def save_credit_limit(self, form: dict):
+        try:
+            caller = self._admin()
+            self._clear_errors()
+            limit = ac.parse_credit_limit(_field(form, "credit_limit"))
+            ac.set_credit_limit(admin_id=caller.user_id, customer_id=self._customer_id, credit_limit=limit,
+                                reason=_field(form, "reason"))
+            return self._done(caller.user_id, f"Кредитный лимит: {format_rub(limit)}")
+        except DomainError as exc:
+            return self._show_error(exc)
+
+    @rx.event
+    def save_discount(self, form: dict):
+        try:
+            caller = self._admin()
+            self._clear_errors()
+            percent = ac.parse_percent(_field(form, "discount"))
+            ac.set_discount(admin_id=caller.user_id, customer_id=self._customer_id, percent=percent,
+                            reason=_field(form, "reason"))
+            return self._done(caller.user_id, f"Индивидуальная скидка: {percent}%")
+        except DomainError as exc:
+            return self._show_error(exc)
+
+    @rx.event
+    def prepare_adjustment(self, form: dict):
+        """Check the form and ask for confirmation; nothing is booked yet."""
+        try:
+            self._admin()
+            self._clear_errors()
+            amount = ac.parse_adjustment(_field(form, "amount"), _field(form, "direction"))
+            reason = ac.clean_reason(_field(form, "reason"), required=True)
+        except DomainError as exc:
+            return self._show_error(exc)
+        self._adj_amount, self._adj_reason = amount, reason
+        self._adj_key = uuid.uuid4().hex  # one booking per confirmed form, however many clicks
+        self.adj_is_debit = amount < 0
+        self.adj_preview = ("Списать " if amount < 0 else "Начислить ") + format_rub(abs(amount))
+        self.adj_reason_preview = reason
+        self.adj_open = True
+        return None
+
+    @rx.event
+    def confirm_adjustment(self):
+        try:
+            caller = self._admin()
+            if not self._adj_key or not self._adj_amount:
+                self.adj_open = False
+                return None
+            ac.adjust_balance(admin_id=caller.user_id, customer_id=self._customer_id, amount=self._adj_amount,
+                              reason=self._adj_reason, request_key=self._adj_key)
+        except DomainError as exc:
+            self.adj_open = False
+            return self._show_error(exc)
+        self.adj_open = False
+        self._adj_key, self._adj_amount, self._adj_reason = "", 0, ""
+        return self._done(caller.user_id, "Баланс скорректирован")
+
+    @rx.event
+    def cancel_adjustment(self):
+        try:
+            self._admin()
+        except DomainError as exc:
+            return error_toast(exc)
+        self.adj_open = False
+        self._adj_key, self._adj_amount, self._adj_reason = "", 0, ""
+        return None
+
+    @rx.event
+    def save_email(self, form: dict):
+        try:
+            caller = self._admin()
+            self._clear_errors()
+            email = ac.change_email(admin_id=caller.user_id, customer_id=self._customer_id,
+                                    new_email=_field(form, "email"), reason=_field(form, "reason"))
+            return self._done(caller.user_id, f"Email изменён на {email}; клиенту отправлены письма")
+        except DomainError as exc:
+            return self._show_error(exc)
+
+    @rx.event
+    def save_password(self, form: dict):
+        try:
+            caller = self._admin()
+            self._clear_errors()
+            ac.set_password(admin_id=caller.user_id, customer_id=self._customer_id,
+                            password=_field(form, "password"), password_confirm=_field(form, "password_confirm"),
+                            reason=_field(form, "reason"))
+            return self._done(caller.user_id, "Пароль изменён, сеансы клиента завершены, письмо отправлено")
+        except DomainError as exc:
+            return self._show_error(exc)
+
+    @rx.event
+    def open_block_dialog(self):
+        try:
+            self._admin()
+        except DomainError as exc:
+            return error_toast(exc)
+        self.block_open = True
+        return None
+
+    @rx.event
+    def close_block_dialog(self):
+        try:
+            self._admin()
+        except DomainError as exc:
+            return error_toast(exc)
+        self.block_open = False
+        return None
+
+    @rx.event
+    def confirm_block(self, form: dict):
+        try:
+            caller = self._admin()
+            self.block_open = False
+            blocked = not self._is_blocked
+            ac.set_blocked(admin_id=caller.user_id, customer_id=self._customer_id, blocked=blocked,
+                           reason=_field(form, "reason"))
+            return self._done(caller.user_id, "Аккаунт заблокирован, сеансы завершены" if blocked
+                              else "Аккаунт разблокирован")
+        except DomainError as exc:
+            return self._show_error(exc)
+
+    @rx.event
+    def toggle_admin_role(self):
+        try:
+            caller = self._admin()
+            role = "customer" if self._is_admin else "admin"
+            ac.set_role(admin_id=caller.user_id, customer_id=self._customer_id, role=role)
+            return self._done(caller.user_id, "Права администратора выданы" if role == "admin"
+                              else "Права администратора сняты")
+        except DomainError as exc:
+            return self._show_error(exc)
