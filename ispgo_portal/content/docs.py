@@ -59,8 +59,9 @@ ERROR_CODES: tuple[tuple[str, str, str], ...] = (
     ("not_found", "404", "Ключ не найден. Проверьте, что он скопирован полностью. Другие поля ответа "
                          "пусты (null)."),
     ("invalid_request", "400", "Тело запроса — не JSON-объект, не хватает полей, поля пустые или "
-                               "слишком длинные, либо тело слишком большое."),
-    ("rate_limited", "429", "Слишком много запросов с этого ключа или адреса. Повторите позже."),
+                               "слишком длинные, либо тело больше 4 КБ. Поле detail уточняет причину."),
+    ("rate_limited", "429", "Слишком много запросов с этого ключа или адреса. Повторите через столько "
+                            "секунд, сколько указано в заголовке Retry-After."),
 )
 
 ACTIVATE_REQUEST = """curl -s -X POST {portal}/api/v1/licenses/activate \\
@@ -106,7 +107,11 @@ NOT_FOUND_RESPONSE = """HTTP/1.1 404 Not Found
  "status": null, "expires_at": null, "tariff": null, "max_servers": null,
  "max_sites": null, "servers_used": null, "issued_at": "2026-10-27T09:33:00Z"}"""
 
-PUBLIC_KEY_REQUEST = """curl -s {portal}/api/v1/licenses/public-key"""
+PUBLIC_KEY_REQUEST = """curl -s {portal}/api/v1/licenses/public-key
+
+{"algorithm": "Ed25519", "public_key": "Vq1n…(base64, 44 символа)",
+ "public_key_pem": "-----BEGIN PUBLIC KEY-----\\n…\\n-----END PUBLIC KEY-----\\n",
+ "signature_header": "X-Signature"}"""
 
 PYTHON_VERIFY = '''import base64
 import json

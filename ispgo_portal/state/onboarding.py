@@ -11,6 +11,7 @@ from ispgo_portal.state.session import SessionState
 
 class OnboardingState(SessionState):
     show_first_step: bool = False
+    first_step_checked: bool = False
 
     @rx.event
     def load_first_step(self):
@@ -18,6 +19,8 @@ class OnboardingState(SessionState):
             caller = self._caller()
         except DomainError:
             self.show_first_step = False
+            self.first_step_checked = False
             return
         # Admins run the console; the customer's first step is not theirs to take.
         self.show_first_step = not caller.is_admin and not has_started(user_id=caller.user_id)
+        self.first_step_checked = True
