@@ -121,8 +121,9 @@ def _autocommit_engine() -> Engine:
 
 
 def _servers_used():  # noqa: ANN202 - a scalar subquery
-    return (select(func.count()).select_from(A).where(A.c.license_id == L.c.id)
-            .scalar_subquery().label("servers_used"))
+    counted = A.alias("counted")  # apart from the activation of this server joined outside
+    return (select(func.count()).select_from(counted).where(counted.c.license_id == L.c.id)
+            .correlate(L).scalar_subquery().label("servers_used"))
 
 
 def _license_columns() -> list:
