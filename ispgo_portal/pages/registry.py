@@ -10,6 +10,7 @@ from ispgo_portal.pages.dashboard import dashboard_page
 from ispgo_portal.state.dashboard import DashboardState
 from ispgo_portal.state.onboarding import OnboardingState
 from ispgo_portal.state.session import SessionState
+from ispgo_portal.state.tickets import TicketsDashboardState
 
 
 def register_public_pages(app: rx.App) -> None:
@@ -43,7 +44,7 @@ def register_pages(app: rx.App) -> None:
                  on_load=SessionState.redirect_if_logged_in)
     app.add_page(dashboard_page, route="/dashboard", title="Дашборд — ISPGo",
                  on_load=[SessionState.require_login, DashboardState.load_dashboard,
-                          OnboardingState.load_first_step])
+                          OnboardingState.load_first_step, TicketsDashboardState.load_ticket_block])
     from ispgo_portal.state.admin_overview import AdminOverviewState
 
     app.add_page(admin_overview_page, route="/admin", title="Обзор — ISPGo",
@@ -62,6 +63,24 @@ def register_pages(app: rx.App) -> None:
                  on_load=[SessionState.require_admin_page, AdminPromoState.load_promos])
 
     register_admin_customer_pages(app)
+
+    register_ticket_pages(app)
+
+
+def register_ticket_pages(app: rx.App) -> None:
+    from ispgo_portal.pages.admin_tickets import admin_ticket_page, admin_tickets_page
+    from ispgo_portal.pages.tickets import ticket_page, tickets_page
+    from ispgo_portal.state.admin_tickets import AdminTicketsState, AdminTicketViewState
+    from ispgo_portal.state.tickets import TicketsState, TicketViewState
+
+    app.add_page(tickets_page, route="/tickets", title="Тикеты — ISPGo",
+                 on_load=[SessionState.require_login, TicketsState.load_tickets])
+    app.add_page(ticket_page, route="/tickets/[ticket_id]", title="Тикет — ISPGo",
+                 on_load=[SessionState.require_login, TicketViewState.load_ticket])
+    app.add_page(admin_tickets_page, route="/admin/tickets", title="Тикеты поддержки — ISPGo",
+                 on_load=[SessionState.require_admin_page, AdminTicketsState.load_queue])
+    app.add_page(admin_ticket_page, route="/admin/tickets/[ticket_id]", title="Тикет — ISPGo",
+                 on_load=[SessionState.require_admin_page, AdminTicketViewState.load_admin_ticket])
 
 
 def register_admin_customer_pages(app: rx.App) -> None:

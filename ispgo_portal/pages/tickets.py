@@ -1,0 +1,480 @@
+"""Тикеты: the customer's list and archive, the «Создать тикет» dialog, a ticket's page and
+the dashboard block. Shared pieces (badges, the conversation) are reused by the admin pages.
+
+Message text is rendered as React text (escaped) with white-space: pre-wrap, so line breaks
+survive and nothing a customer types can become HTML."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from ispgo_portal.components.layout import (
+    app_shell,
+    card,
+    empty_state,
+    field_error,
+    loading_block,
+    page_title,
+)
+from ispgo_portal.models import TICKET_CATEGORIES, TICKET_PRIORITIES
+from ispgo_portal.services.attachments import MAX_FILE_BYTES, MAX_FILES
+from ispgo_portal.services.tickets import CATEGORY_HINTS
+from ispgo_portal.state.tickets import (
+    NEW_TICKET_UPLOAD,
+    REPLY_UPLOAD,
+    AttachmentView,
+    MessageView,
+    NewTicketState,
+    TicketRow,
+    TicketsDashboardState,
+    TicketsState,
+    TicketViewState,
+)
+
+IMAGE_ACCEPT = {"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"], "image/webp": [".webp"],
+                "image/gif": [".gif"]}
+STATUS_COLORS = {"open": "orange", "in_progress": "blue", "closed": "gray"}
+PRIORITY_COLORS = {"high": "red", "medium": "amber", "low": "gray"}
+
+
+# --- small shared pieces ---------------------------------------------------------------
+
+def status_badge(status, label) -> rx.Component:  # noqa: ANN001 - Vars
+    return rx.badge(label, color_scheme=rx.match(status, *STATUS_COLORS.items(), "gray"),
+                    variant="soft", size="2", white_space="normal")
+
+
+def priority_badge(priority, label) -> rx.Component:  # noqa: ANN001 - Vars
+    return rx.badge(rx.icon("flag", size=12), label,
+                    color_scheme=rx.match(priority, *PRIORITY_COLORS.items(), "gray"), variant="outline")
+
+
+def labelled(label: str, control: rx.Component, error=None, html_for: str = "") -> rx.Component:  # noqa: ANN001
+    return rx.vstack(
+        rx.text(label, as_="label", size="2", weight="medium", html_for=html_for),
+        control,
+        field_error(error) if error is not None else rx.fragment(),
+        spacing="1",
+        width="100%",
+    )
+
+
+def choice_select(name: str, options: dict[str, str], *, element_id: str, default: str = "",
+                  placeholder: str = "", **props) -> rx.Component:
+    return rx.select.root(
+        rx.select.trigger(placeholder=placeholder, width="100%", id=element_id),
+        rx.select.content(*[rx.select.item(label, value=value) for value, label in options.items()]),
+        name=name,
+        default_value=default or None,
+        **props,
+    )
+
+
+def screenshot_picker(upload_id: str, error) -> rx.Component:  # noqa: ANN001
+    return rx.vstack(
+        rx.upload.root(
+            rx.hstack(
+                rx.icon("image-plus", size=18, color=rx.color("gray", 10)),
+                rx.text("Выберите скриншоты или перетащите их сюда", size="2"),
+                align="center",
+                spacing="2",
+            ),
+            id=upload_id,
+            multiple=True,
+            accept=IMAGE_ACCEPT,
+            max_files=MAX_FILES,
+            max_size=MAX_FILE_BYTES,
+            border=f"1px dashed {rx.color('gray', 7)}",
+            border_radius="8px",
+            padding="12px",
+            width="100%",
+            cursor="pointer",
+        ),
+        rx.text(f"PNG, JPEG, WebP или GIF, до 5 МБ каждый, не больше {MAX_FILES} файлов",
+                size="1", color_scheme="gray"),
+        rx.foreach(
+            rx.selected_files(upload_id),
+            lambda name: rx.hstack(rx.icon("paperclip", size=14), rx.text(name, size="1"),
+                                   align="center", spacing="1"),
+        ),
+        rx.cond(rx.selected_files(upload_id).length() > 0,
+                rx.button("Убрать файлы", type="button", variant="ghost", size="1", color_scheme="gray",
+                          on_click=rx.clear_selected_files(upload_id))),
+        field_error(error),
+        spacing="1",
+        width="100%",
+    )
+
+
+def attachment_thumb(att: AttachmentView) -> rx.Component:
+    return rx.link(
+        rx.image(src=att.url, alt=att.name, width="120px", height="90px", object_fit="cover",
+                 border_radius="6px", border=f"1px solid {rx.color('gray', 5)}", loading="lazy"),
+        href=att.url,
+        is_external=True,
+        title=att.name,
+        class_name="ticket-attachment",
+    )
+
+
+def message_card(message: MessageView, customer_label: str) -> rx.Component:
+    return rx.box(
+        rx.hstack(
+            rx.icon(rx.cond(message.is_staff, "headset", "user-round"), size=16),
+            rx.text(message.author, weight="bold", size="2"),
+            rx.badge(rx.cond(message.is_staff, "Поддержка", customer_label),
+                     color_scheme=rx.cond(message.is_staff, "blue", "gray"), variant="soft"),
+            rx.spacer(),
+            rx.text(message.time, size="1", color_scheme="gray"),
+            align="center",
+            spacing="2",
+            width="100%",
+            wrap="wrap",
+        ),
+        rx.text(message.body, size="2", white_space="pre-wrap", word_break="break-word",
+                margin_top="8px", class_name="ticket-message-body"),
+        rx.cond(
+            message.attachments.length() > 0,
+            rx.flex(rx.foreach(message.attachments, attachment_thumb), wrap="wrap", gap="8px",
+                    margin_top="10px"),
+        ),
+        padding="14px",
+        border_radius="10px",
+        width="100%",
+        background=rx.cond(message.is_staff, rx.color("blue", 2), rx.color("gray", 1)),
+        border=rx.cond(message.is_staff, f"1px solid {rx.color('blue', 5)}", f"1px solid {rx.color('gray', 5)}"),
+        class_name=rx.cond(message.is_staff, "ticket-message staff", "ticket-message customer"),
+    )
+
+
+def conversation(messages, customer_label: str) -> rx.Component:  # noqa: ANN001 - a Var
+    return rx.vstack(rx.foreach(messages, lambda m: message_card(m, customer_label)),
+                     spacing="3", width="100%", id="ticket-conversation")
+
+
+def confirm_dialog(trigger: rx.Component, title: str, text: str, action_label: str,
+                   on_confirm, action_id: str) -> rx.Component:  # noqa: ANN001
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(trigger),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(title),
+            rx.alert_dialog.description(text),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Отмена", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(rx.button(action_label, on_click=on_confirm, id=action_id)),
+                spacing="3",
+                justify="end",
+                margin_top="16px",
+            ),
+            max_width="440px",
+        ),
+    )
+
+
+# --- «Создать тикет» ---------------------------------------------------------------------
+
+def category_hints() -> rx.Component:
+    groups = [("Техническая", CATEGORY_HINTS["technical"]), ("Биллинг", CATEGORY_HINTS["billing"]),
+              ("Лицензия", CATEGORY_HINTS["license"]), ("Общая / Другое", CATEGORY_HINTS["general"])]
+    return rx.box(
+        *[rx.text(rx.text.strong(name), " — ", hint, size="1", color_scheme="gray") for name, hint in groups],
+        padding="8px 10px",
+        border_radius="6px",
+        background=rx.color("gray", 2),
+        width="100%",
+    )
+
+
+def new_ticket_form() -> rx.Component:
+    S = NewTicketState
+    return rx.form(
+        rx.vstack(
+            labelled("Категория", choice_select("category", TICKET_CATEGORIES, element_id="ticket-category",
+                                                placeholder="Выберите категорию"), S.err_category),
+            category_hints(),
+            labelled("Тема", rx.input(name="subject", id="ticket-subject", max_length=200, width="100%",
+                                      placeholder="Кратко: что случилось"), S.err_subject, "ticket-subject"),
+            labelled("Описание", rx.text_area(name="description", id="ticket-description", rows="6",
+                                              max_length=10_000, width="100%",
+                                              placeholder="Подробно: что делали, что ожидали, что получили"),
+                     S.err_description, "ticket-description"),
+            labelled("Приоритет", choice_select("priority", TICKET_PRIORITIES, element_id="ticket-priority",
+                                                default="medium"), S.err_priority),
+            labelled("Скриншоты", screenshot_picker(NEW_TICKET_UPLOAD, S.err_files)),
+            rx.text("Чем подробнее вы опишете проблему, тем быстрее мы сможем помочь.",
+                    size="1", color_scheme="gray"),
+            rx.hstack(
+                rx.dialog.close(rx.button("Отмена", type="button", variant="soft", color_scheme="gray")),
+                rx.button("Отправить", type="submit", id="ticket-submit"),
+                spacing="3",
+                justify="end",
+                width="100%",
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=lambda form: S.submit_ticket(form, rx.upload_files(upload_id=NEW_TICKET_UPLOAD)),
+        id="new-ticket-form",
+        width="100%",
+    )
+
+
+def new_ticket_button(label: str = "Создать тикет", button_id: str = "new-ticket-button") -> rx.Component:
+    return rx.button(rx.icon("plus", size=16), label, on_click=NewTicketState.open_dialog, id=button_id)
+
+
+def new_ticket_dialog() -> rx.Component:
+    """Rendered once per page; any new_ticket_button opens it."""
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Создать тикет"),
+            rx.dialog.description("Опишите вопрос — ответ придёт сюда и на ваш email.", size="2",
+                                  margin_bottom="12px"),
+            new_ticket_form(),
+            max_width="560px",
+            max_height="92vh",
+            overflow_y="auto",
+        ),
+        open=NewTicketState.nt_open,
+        on_open_change=NewTicketState.set_dialog_open,
+    )
+
+
+# --- «Тикеты» ----------------------------------------------------------------------------
+
+def ticket_card(row: TicketRow) -> rx.Component:
+    return rx.link(
+        card(
+            rx.vstack(
+                rx.hstack(
+                    rx.text("№", row.id, size="2", color_scheme="gray"),
+                    rx.text(row.subject, weight="bold", size="3", word_break="break-word"),
+                    spacing="2",
+                    align="baseline",
+                ),
+                rx.flex(status_badge(row.status, row.status_label),
+                        rx.badge(row.category_label, variant="surface", color_scheme="gray"),
+                        priority_badge(row.priority, row.priority_label),
+                        wrap="wrap", gap="6px"),
+                rx.flex(
+                    rx.text("Создан ", row.created, size="1", color_scheme="gray"),
+                    rx.text("Обновлён ", row.updated, size="1", color_scheme="gray"),
+                    rx.text("Ответов: ", row.replies, size="1", color_scheme="gray"),
+                    wrap="wrap", gap="4px 16px",
+                ),
+                spacing="2",
+                align="start",
+            ),
+            _hover={"border_color": rx.color("blue", 7)},
+        ),
+        href=row.href,
+        underline="none",
+        color="inherit",
+        width="100%",
+        class_name="ticket-row",
+    )
+
+
+def ticket_list() -> rx.Component:
+    S = TicketsState
+    return rx.cond(
+        S.tk_loaded,
+        rx.cond(
+            S.tk_rows.length() > 0,
+            rx.vstack(rx.foreach(S.tk_rows, ticket_card), spacing="3", width="100%", id="ticket-list"),
+            rx.cond(
+                S.tk_view == "archive",
+                empty_state("archive", "Архив пуст", "Закрытые тикеты будут храниться здесь."),
+                empty_state("life-buoy", "Открытых тикетов нет",
+                            "Если что-то не работает или есть вопрос — создайте тикет, поддержка ответит здесь и на email.",
+                            new_ticket_button("Создать тикет", "new-ticket-empty")),
+            ),
+        ),
+        loading_block(),
+    )
+
+
+def tickets_page() -> rx.Component:
+    S = TicketsState
+    return app_shell(
+        rx.flex(
+            page_title("Тикеты", "Обращения в службу поддержки"),
+            rx.spacer(),
+            new_ticket_button(),
+            width="100%",
+            align="start",
+            wrap="wrap",
+            gap="8px",
+        ),
+        rx.flex(
+            rx.tabs.root(
+                rx.tabs.list(
+                    rx.tabs.trigger("Активные", value="active", id="tab-active"),
+                    rx.tabs.trigger("Архив", value="archive", id="tab-archive"),
+                ),
+                value=S.tk_view,
+                on_change=S.show_view,
+            ),
+            rx.spacer(),
+            rx.cond(
+                S.tk_view == "active",
+                rx.hstack(
+                    rx.text("Статус", size="2", color_scheme="gray"),
+                    rx.select.root(
+                        rx.select.trigger(id="status-filter", min_width="220px"),
+                        rx.select.content(
+                            rx.select.item("Все активные", value="all"),
+                            rx.select.item("Открыт — ожидает ответа поддержки", value="open"),
+                            rx.select.item("В работе", value="in_progress"),
+                        ),
+                        value=S.tk_status,
+                        on_change=S.filter_status,
+                    ),
+                    align="center",
+                    spacing="2",
+                ),
+            ),
+            width="100%",
+            align="center",
+            wrap="wrap",
+            gap="12px",
+        ),
+        ticket_list(),
+        new_ticket_dialog(),
+    )
+
+
+# --- a ticket's page ---------------------------------------------------------------------
+
+def ticket_header(S) -> rx.Component:  # noqa: ANN001 - the state class
+    return card(
+        rx.vstack(
+            rx.hstack(rx.text("Тикет №", S.tv_id, size="2", color_scheme="gray"), spacing="1"),
+            rx.heading(S.tv_subject, size="5", word_break="break-word", id="ticket-subject-title"),
+            rx.flex(status_badge(S.tv_status, S.tv_status_label),
+                    rx.badge(S.tv_category_label, variant="surface", color_scheme="gray"),
+                    priority_badge(S.tv_priority, S.tv_priority_label),
+                    wrap="wrap", gap="6px", id="ticket-status"),
+            rx.flex(rx.text("Создан ", S.tv_created, size="1", color_scheme="gray"),
+                    rx.text("Обновлён ", S.tv_updated, size="1", color_scheme="gray"),
+                    rx.text("Ответов: ", S.tv_replies, size="1", color_scheme="gray"),
+                    wrap="wrap", gap="4px 16px"),
+            spacing="2",
+            align="start",
+        )
+    )
+
+
+def reply_form() -> rx.Component:
+    S = TicketViewState
+    return card(
+        rx.form(
+            rx.vstack(
+                labelled("Ваш ответ", rx.text_area(name="text", id="reply-text", rows="4", max_length=10_000,
+                                                  width="100%"), S.err_reply_text, "reply-text"),
+                screenshot_picker(REPLY_UPLOAD, S.err_reply_files),
+                rx.flex(
+                    confirm_dialog(
+                        rx.button(rx.icon("archive", size=16), "В архив", type="button", variant="soft",
+                                  color_scheme="gray", id="archive-button"),
+                        "Закрыть тикет?",
+                        "Тикет будет закрыт и перемещён в архив. Ответить в нём будет нельзя, но вы всегда "
+                        "можете создать новый тикет.",
+                        "В архив", S.archive_current, "archive-confirm",
+                    ),
+                    rx.spacer(),
+                    rx.button(rx.icon("send", size=16), "Отправить ответ", type="submit", id="reply-submit"),
+                    width="100%",
+                    wrap="wrap",
+                    gap="8px",
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=lambda form: S.send_reply(form, rx.upload_files(upload_id=REPLY_UPLOAD)),
+            id="reply-form",
+            width="100%",
+        )
+    )
+
+
+def closed_notice() -> rx.Component:
+    return rx.callout.root(
+        rx.callout.icon(rx.icon("archive")),
+        rx.callout.text("Тикет закрыт и перемещён в архив. Если вопрос остался — создайте новый тикет."),
+        rx.box(new_ticket_button("Создать новый тикет", "new-ticket-from-closed"), margin_top="8px"),
+        color_scheme="gray",
+        width="100%",
+        id="ticket-closed-notice",
+    )
+
+
+def ticket_page() -> rx.Component:
+    S = TicketViewState
+    return app_shell(
+        rx.link(rx.hstack(rx.icon("arrow-left", size=16), rx.text("Все тикеты", size="2"), align="center",
+                          spacing="1"), href="/tickets", underline="none"),
+        rx.cond(
+            S.tv_loaded,
+            rx.cond(
+                S.tv_found,
+                rx.vstack(
+                    ticket_header(S),
+                    conversation(S.tv_messages, "Вы"),
+                    rx.cond(S.tv_status == "closed", closed_notice(), reply_form()),
+                    spacing="4",
+                    width="100%",
+                ),
+                empty_state("search-x", "Тикет не найден",
+                            "Возможно, ссылка неверна. Все ваши обращения — в разделе «Тикеты».",
+                            rx.link(rx.button("К списку тикетов", variant="soft"), href="/tickets")),
+            ),
+            loading_block(),
+        ),
+        new_ticket_dialog(),
+    )
+
+
+# --- dashboard block ---------------------------------------------------------------------
+
+def tickets_dashboard_block() -> rx.Component:
+    S = TicketsDashboardState
+    return card(
+        rx.vstack(
+            rx.hstack(
+                rx.heading("Обращения в поддержку", size="4"),
+                rx.spacer(),
+                rx.link("Все тикеты", href="/tickets", size="2"),
+                width="100%",
+                align="center",
+            ),
+            rx.cond(
+                S.td_loaded,
+                rx.vstack(
+                    rx.text("Открытых тикетов: ", rx.text.strong(S.td_active), size="2", id="dashboard-open-tickets"),
+                    rx.foreach(S.td_recent, lambda row: rx.link(
+                        rx.hstack(rx.text("№", row.id, " ", row.subject, size="2", trim="both"),
+                                  status_badge(row.status, row.status_label), align="center", spacing="2",
+                                  wrap="wrap"),
+                        href=row.href, underline="hover", color="inherit")),
+                    rx.cond(
+                        S.td_show_queue,
+                        rx.link(
+                            rx.hstack(rx.icon("messages-square", size=16),
+                                      rx.text("Очередь поддержки: ", rx.text.strong(S.td_queue_active),
+                                              " активных, ждут ответа: ", rx.text.strong(S.td_queue_waiting),
+                                              size="2"),
+                                      align="center", spacing="2"),
+                            href="/admin/tickets", underline="hover", id="dashboard-ticket-queue",
+                        ),
+                    ),
+                    spacing="2",
+                    width="100%",
+                ),
+                rx.skeleton(height="48px", width="100%"),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        id="dashboard-tickets",
+    )

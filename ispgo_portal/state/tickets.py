@@ -1,0 +1,306 @@
+"""Тикеты for customers: the list and archive, the new-ticket dialog, a ticket's page and
+the dashboard block. Handlers only parse input and call services/tickets.py, which checks
+ownership; the ticket a page shows is remembered in a backend-only var."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import reflex as rx
+
+from ispgo_portal.clock import format_date, format_datetime
+from ispgo_portal.services import tickets
+from ispgo_portal.services.attachments import MAX_FILE_BYTES, MAX_FILES, IncomingFile
+from ispgo_portal.services.errors import DomainError
+from ispgo_portal.services.tickets import MessageInfo, TicketFormError, TicketSummary
+from ispgo_portal.state.session import SessionState, error_toast, ok_toast
+
+NEW_TICKET_UPLOAD = "new-ticket-files"
+REPLY_UPLOAD = "reply-files"
+STATUS_FILTERS = ("all", "open", "in_progress")
+
+
+@dataclasses.dataclass
+class TicketRow:
+    id: int = 0
+    href: str = ""
+    subject: str = ""
+    status: str = ""
+    status_label: str = ""
+    category_label: str = ""
+    priority: str = ""
+    priority_label: str = ""
+    created: str = ""
+    updated: str = ""
+    replies: int = 0
+    customer_email: str = ""
+    waiting_since: str = ""
+
+
+@dataclasses.dataclass
+class AttachmentView:
+    url: str = ""
+    name: str = ""
+
+
+@dataclasses.dataclass
+class MessageView:
+    id: int = 0
+    author: str = ""
+    is_staff: bool = False
+    time: str = ""
+    body: str = ""
+    attachments: list[AttachmentView] = dataclasses.field(default_factory=list)
+
+
+def ticket_row(summary: TicketSummary, *, href_prefix: str = "/tickets") -> TicketRow:
+    return TicketRow(
+        id=summary.id, href=f"{href_prefix}/{summary.id}", subject=summary.subject,
+        status=summary.status, status_label=summary.status_label,
+        category_label=summary.category_label, priority=summary.priority,
+        priority_label=summary.priority_label, created=format_date(summary.created_at),
+        updated=format_date(summary.updated_at), replies=summary.replies_count,
+        customer_email=summary.customer_email,
+        waiting_since=format_datetime(summary.waiting_since) if summary.waiting_since else "",
+    )
+
+
+def message_view(message: MessageInfo) -> MessageView:
+    return MessageView(
+        id=message.id, author=message.author_name, is_staff=message.is_staff,
+        time=format_datetime(message.created_at), body=message.body,
+        attachments=[AttachmentView(url=f"/api/attachments/{a.id}", name=a.filename)
+                     for a in message.attachments],
+    )
+
+
+def incoming_files(files: object) -> list[IncomingFile]:
+    """rx.UploadFile objects (or garbage from a crafted event) as plain bytes for the services.
+    Reads at most MAX_FILE_BYTES + 1 bytes of at most MAX_FILES + 1 files: enough to refuse
+    too big or too many without holding an oversized upload in memory."""
+    if not isinstance(files, list):
+        return []
+    result: list[IncomingFile] = []
+    for item in files[: MAX_FILES + 1]:
+        stream = getattr(item, "file", None)
+        data: bytes | None = None
+        try:
+            if stream is not None:
+                stream.seek(0)
+                chunk = stream.read(MAX_FILE_BYTES + 1)
+                data = chunk if isinstance(chunk, bytes) else None
+        except (OSError, ValueError, AttributeError):
+            data = None
+        name = getattr(item, "filename", "")
+        result.append(IncomingFile(name if isinstance(name, str) else "", data))
+    return result
+
+
+def route_ticket_id(path: object) -> int:
+    """The id in /tickets/<id> or /admin/tickets/<id>; 0 for anything else."""
+    match = re.search(r"/tickets/(\d{1,11})/?$", path if isinstance(path, str) else "")
+    return int(match.group(1)) if match else 0
+
+
+def form_text(form: object, name: str) -> str:
+    value = form.get(name, "") if isinstance(form, dict) else ""
+    return value if isinstance(value, str) else ""
+
+
+class TicketsState(SessionState):
+    """The "Тикеты" list: active tickets (with a status filter) or the archive."""
+
+    tk_rows: list[TicketRow] = []
+    tk_view: str = "active"  # active | archive
+    tk_status: str = "all"  # all | open | in_progress (active view only)
+    tk_loaded: bool = False
+
+    def _reload(self) -> None:
+        caller = self._caller()
+        status = "closed" if self.tk_view == "archive" else ("" if self.tk_status == "all" else self.tk_status)
+        self.tk_rows = [ticket_row(s) for s in tickets.list_tickets(user_id=caller.user_id, status=status)]
+        self.tk_loaded = True
+
+    @rx.event
+    def load_tickets(self):
+        self.tk_loaded = False
+        try:
+            self._reload()
+        except DomainError as exc:
+            self.tk_rows = []
+            return error_toast(exc)
+        return None
+
+    @rx.event
+    def show_view(self, view: str):
+        self.tk_view = view if view in ("active", "archive") else "active"
+        return self.load_tickets()
+
+    @rx.event
+    def filter_status(self, status: str):
+        self.tk_status = status if status in STATUS_FILTERS else "all"
+        return self.load_tickets()
+
+
+class NewTicketState(SessionState):
+    """The "Создать тикет" dialog (used on the list and on a closed ticket's page)."""
+
+    nt_open: bool = False
+    err_category: str = ""
+    err_subject: str = ""
+    err_description: str = ""
+    err_priority: str = ""
+    err_files: str = ""
+
+    def _clear_errors(self) -> None:
+        self.err_category = self.err_subject = self.err_description = ""
+        self.err_priority = self.err_files = ""
+
+    @rx.event
+    def open_dialog(self):
+        self._clear_errors()
+        self.nt_open = True
+
+    @rx.event
+    def set_dialog_open(self, value: bool):
+        self.nt_open = value is True
+
+    @rx.event
+    def submit_ticket(self, form: dict, files: list[rx.UploadFile]):
+        self._clear_errors()
+        try:
+            caller = self._caller()
+            ticket_id = tickets.create_ticket(
+                user_id=caller.user_id,
+                category=form_text(form, "category"),
+                subject=form_text(form, "subject"),
+                description=form_text(form, "description"),
+                priority=form_text(form, "priority"),
+                files=incoming_files(files),
+            )
+        except TicketFormError as exc:
+            for field, message in exc.errors.items():
+                setattr(self, f"err_{field}", message)
+            return None
+        except DomainError as exc:
+            return error_toast(exc)
+        self.nt_open = False
+        return [
+            rx.clear_selected_files(NEW_TICKET_UPLOAD),
+            rx.redirect(f"/tickets/{ticket_id}"),
+            ok_toast(f"Тикет №{ticket_id} создан. Мы ответим как можно скорее."),
+        ]
+
+
+class TicketViewState(SessionState):
+    """A customer's ticket page: the conversation, a reply box, "В архив"."""
+
+    tv_loaded: bool = False
+    tv_found: bool = False
+    tv_id: int = 0
+    tv_subject: str = ""
+    tv_status: str = ""
+    tv_status_label: str = ""
+    tv_category_label: str = ""
+    tv_priority: str = ""
+    tv_priority_label: str = ""
+    tv_created: str = ""
+    tv_updated: str = ""
+    tv_replies: int = 0
+    tv_messages: list[MessageView] = []
+    err_reply_text: str = ""
+    err_reply_files: str = ""
+    _tv_ticket_id: int = 0
+
+    def _show(self, user_id: int) -> None:
+        thread = tickets.ticket_thread(ticket_id=self._tv_ticket_id, user_id=user_id)
+        t = thread.ticket
+        self.tv_id, self.tv_subject = t.id, t.subject
+        self.tv_status, self.tv_status_label = t.status, t.status_label
+        self.tv_category_label = t.category_label
+        self.tv_priority, self.tv_priority_label = t.priority, t.priority_label
+        self.tv_created, self.tv_updated = format_datetime(t.created_at), format_datetime(t.updated_at)
+        self.tv_replies = t.replies_count
+        self.tv_messages = [message_view(m) for m in thread.messages]
+        self.tv_found = True
+
+    def _forget(self) -> None:
+        self.tv_found = False
+        self.tv_id = 0
+        self.tv_subject = ""
+        self.tv_messages = []
+
+    @rx.event
+    def load_ticket(self):
+        self.tv_loaded = False
+        self.err_reply_text = self.err_reply_files = ""
+        self._tv_ticket_id = route_ticket_id(self.router.url.path)
+        try:
+            caller = self._caller()
+            self._show(caller.user_id)
+        except DomainError as exc:
+            self._forget()
+            self.tv_loaded = True
+            return None if exc.code == "not_found" else error_toast(exc)
+        self.tv_loaded = True
+        return None
+
+    @rx.event
+    def send_reply(self, form: dict, files: list[rx.UploadFile]):
+        self.err_reply_text = self.err_reply_files = ""
+        try:
+            caller = self._caller()
+            tickets.reply_to_ticket(ticket_id=self._tv_ticket_id, user_id=caller.user_id,
+                                    text=form_text(form, "text"), files=incoming_files(files))
+            self._show(caller.user_id)
+        except TicketFormError as exc:
+            self.err_reply_text = exc.errors.get("text", "")
+            self.err_reply_files = exc.errors.get("files", "")
+            return None
+        except DomainError as exc:
+            return error_toast(exc)
+        return [
+            rx.clear_selected_files(REPLY_UPLOAD),
+            rx.call_script("document.getElementById('reply-form')?.reset()"),
+            ok_toast("Ответ отправлен"),
+        ]
+
+    @rx.event
+    def archive_current(self):
+        try:
+            caller = self._caller()
+            tickets.archive_ticket(ticket_id=self._tv_ticket_id, user_id=caller.user_id)
+            self._show(caller.user_id)
+        except DomainError as exc:
+            return error_toast(exc)
+        return ok_toast("Тикет закрыт и перемещён в архив")
+
+
+class TicketsDashboardState(SessionState):
+    """Dashboard block: a customer's own open tickets; for admins, the support queue."""
+
+    td_loaded: bool = False
+    td_active: int = 0
+    td_recent: list[TicketRow] = []
+    td_queue_active: int = 0
+    td_queue_waiting: int = 0
+    td_show_queue: bool = False  # display only; the figures come from an admin-checked service
+
+    @rx.event
+    def load_ticket_block(self):
+        from ispgo_portal.services.ticket_queue import queue_counts
+
+        try:
+            caller = self._caller()
+            self.td_active = tickets.count_active_tickets(user_id=caller.user_id)
+            self.td_recent = [ticket_row(s) for s in tickets.list_tickets(user_id=caller.user_id)[:3]]
+            self.td_show_queue = caller.is_admin
+            if caller.is_admin:
+                counts = queue_counts(admin_id=caller.user_id)
+                self.td_queue_active, self.td_queue_waiting = counts.active, counts.waiting
+        except DomainError as exc:
+            self.td_loaded = False
+            return error_toast(exc)
+        self.td_loaded = True
+        return None
