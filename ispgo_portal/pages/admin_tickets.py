@@ -5,8 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from ispgo_portal.components.layout import app_shell, card, empty_state, loading_block, page_title
-from ispgo_portal.models import TICKET_CATEGORIES, TICKET_PRIORITIES, TICKET_STATUSES
-from ispgo_portal.pages.tickets import (
+from ispgo_portal.components.tickets import (
     confirm_dialog,
     conversation,
     labelled,
@@ -14,6 +13,7 @@ from ispgo_portal.pages.tickets import (
     screenshot_picker,
     status_badge,
 )
+from ispgo_portal.models import TICKET_CATEGORIES, TICKET_PRIORITIES, TICKET_STATUSES
 from ispgo_portal.state.admin_tickets import (
     ADMIN_REPLY_UPLOAD,
     AdminTicketsState,
