@@ -1,0 +1,179 @@
+"""The emulator's control API (for tests and benchmarks) and a small client for it.
+
+Only loopback clients may use it. It makes the next N API calls fail (500, 500 after
+doing the work, 429, or hang past the client's timeout), turns the webhook knobs (drop,
+delay, duplicate, hold and release in any order), pays or declines a payment without a
+browser, and shows what was delivered.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+import httpx
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from ispgo_portal.payments.emulator_store import ApiProblem, EmulatorStore, public_view
+from ispgo_portal.payments.emulator_webhooks import DeliveryControls, WebhookSender
+
+
+def _is_loopback(request: Request) -> bool:
+    host = request.client.host if request.client else ""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+async def _json(request: Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def control_routes(store: EmulatorStore, sender: WebhookSender) -> list[BaseRoute]:
+    def guarded(fn):  # noqa: ANN001, ANN202 - a tiny decorator
+        async def endpoint(request: Request) -> Response:
+            if not _is_loopback(request):
+                return JSONResponse({"error": "control API is for loopback clients"}, status_code=403)
+            try:
+                return JSONResponse(await fn(request))
+            except ApiProblem as problem:
+                return JSONResponse(problem.body, status_code=problem.status)
+            except (ValueError, TypeError) as exc:
+                return JSONResponse({"error": str(exc)}, status_code=400)
+        return endpoint
+
+    async def reset(_request: Request) -> dict[str, Any]:
+        store.reset()
+        sender.reset()
+        return {"ok": True}
+
+    async def faults(request: Request) -> dict[str, Any]:
+        body = await _json(request)
+        store.add_fault(target=str(body.get("target", "any")), mode=str(body.get("mode", "")),
+                        count=int(body.get("count", 1)), seconds=float(body.get("seconds", 30)))
+        return {"ok": True, "pending": len(store.faults)}
+
+    async def webhooks(request: Request) -> dict[str, Any]:
+        body = await _json(request)
+        controls = sender.controls
+        sender.controls = DeliveryControls(
+            drop=int(body.get("drop", controls.drop)),
+            delay=float(body.get("delay", controls.delay)),
+            duplicate=int(body.get("duplicate", controls.duplicate)),
+            hold=bool(body.get("hold", controls.hold)),
+        )
+        if "url" in body:
+            store.config.webhook_url = str(body["url"])
+        if "retry_delays" in body:
+            store.config.retry_delays = tuple(float(x) for x in body["retry_delays"])
+        return {"ok": True}
+
+    async def release(request: Request) -> dict[str, Any]:
+        body = await _json(request)
+        return {"released": sender.release(order=str(body.get("order", "fifo")))}
+
+    async def deliveries(_request: Request) -> dict[str, Any]:
+        return {"deliveries": list(sender.deliveries), "held": len(sender.held)}
+
+    async def payments(_request: Request) -> dict[str, Any]:
+        # Internal fields too (`_receipt`, `_capture`): tests check what was sent.
+        return {"payments": list(store.payments.values()), "refunds": list(store.refunds.values()),
+                "calls": dict(store.calls)}
+
+    async def pay(request: Request) -> dict[str, Any]:
+        return public_view(store.pay(request.path_params["payment_id"]))
+
+    async def decline(request: Request) -> dict[str, Any]:
+        body = await _json(request)
+        return public_view(store.decline(request.path_params["payment_id"],
+                                         str(body.get("reason", "general_decline"))))
+
+    async def notify(request: Request) -> dict[str, Any]:
+        body = await _json(request)
+        payment = store.get_payment(request.path_params["payment_id"])
+        sender.resend(str(body.get("event") or f"payment.{payment['status']}"), payment)
+        return {"ok": True}
+
+    async def config(request: Request) -> dict[str, Any]:
+        body = await _json(request)
+        if "confirmation_timeout" in body:
+            store.config.confirmation_timeout = float(body["confirmation_timeout"])
+        return {"confirmation_timeout": store.config.confirmation_timeout,
+                "webhook_url": store.config.webhook_url}
+
+    return [
+        Route("/control/reset", guarded(reset), methods=["POST"]),
+        Route("/control/faults", guarded(faults), methods=["POST"]),
+        Route("/control/webhooks", guarded(webhooks), methods=["POST"]),
+        Route("/control/webhooks/release", guarded(release), methods=["POST"]),
+        Route("/control/deliveries", guarded(deliveries), methods=["GET"]),
+        Route("/control/payments", guarded(payments), methods=["GET"]),
+        Route("/control/payments/{payment_id}/pay", guarded(pay), methods=["POST"]),
+        Route("/control/payments/{payment_id}/decline", guarded(decline), methods=["POST"]),
+        Route("/control/payments/{payment_id}/notify", guarded(notify), methods=["POST"]),
+        Route("/control/config", guarded(config), methods=["POST"]),
+    ]
+
+
+class EmulatorControl:
+    """Client of the control API: `EmulatorControl("http://127.0.0.1:8765")`."""
+
+    def __init__(self, base_url: str, *, timeout: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.Client(timeout=timeout)
+
+    def _post(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = self._http.post(f"{self.base_url}/control/{path}", json=body or {})
+        response.raise_for_status()
+        return response.json()
+
+    def _get(self, path: str) -> dict[str, Any]:
+        response = self._http.get(f"{self.base_url}/control/{path}")
+        response.raise_for_status()
+        return response.json()
+
+    def reset(self) -> None:
+        self._post("reset")
+
+    def fail_next(self, mode: str, *, target: str = "any", count: int = 1, seconds: float = 30) -> None:
+        """mode: 500 | 500_after | 429 | hang."""
+        self._post("faults", {"mode": mode, "target": target, "count": count, "seconds": seconds})
+
+    def webhooks(self, **controls: Any) -> None:
+        """drop=N, delay=s, duplicate=K, hold=bool, url=str, retry_delays=[...]."""
+        self._post("webhooks", controls)
+
+    def release(self, order: str = "fifo") -> int:
+        return int(self._post("webhooks/release", {"order": order})["released"])
+
+    def deliveries(self) -> list[dict[str, Any]]:
+        return self._get("deliveries")["deliveries"]
+
+    def payments(self) -> list[dict[str, Any]]:
+        return self._get("payments")["payments"]
+
+    def calls(self) -> dict[str, int]:
+        """How many API calls each endpoint received since the last reset."""
+        return self._get("payments")["calls"]
+
+    def pay(self, payment_id: str) -> dict[str, Any]:
+        return self._post(f"payments/{payment_id}/pay")
+
+    def decline(self, payment_id: str, reason: str = "general_decline") -> dict[str, Any]:
+        return self._post(f"payments/{payment_id}/decline", {"reason": reason})
+
+    def notify(self, payment_id: str, event: str = "") -> None:
+        self._post(f"payments/{payment_id}/notify", {"event": event} if event else {})
+
+    def configure(self, **values: Any) -> dict[str, Any]:
+        return self._post("config", values)
+
+    def close(self) -> None:
+        self._http.close()

@@ -1,0 +1,397 @@
+"""The YooKassa gateway: the only module that imports the `yookassa` SDK.
+
+It speaks the SDK, and gives the rest of the portal our own data classes and our own
+errors. Three SDK habits are corrected here:
+  * the SDK sets no HTTP timeout, so its requests session gets one;
+  * the SDK invents a new idempotence key per call, so we always pass ours, and a retry
+    after a 500, a 429 or a timeout reuses it (YooKassa then answers with the same
+    payment instead of creating a second one); a 4xx is never repeated;
+  * a network failure surfaces as an `AttributeError` (the SDK reads `.response` of a
+    `requests` exception that has none), which we tell apart from API errors.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3 import Retry
+from yookassa import Configuration
+from yookassa import Payment as SdkPayment
+from yookassa import Refund as SdkRefund
+from yookassa.client import ApiClient
+from yookassa.domain.exceptions import (
+    ApiError,
+    InternalServerError,
+    NotFoundError,
+    ResponseProcessingError,
+    TooManyRequestsError,
+)
+from yookassa.domain.notification import WebhookNotificationFactory
+
+from ispgo_portal.money import from_api_amount, to_api_amount
+from ispgo_portal.payments import EMULATOR_MOUNT_PATH, EMULATOR_SECRET_KEY, EMULATOR_SHOP_ID
+from ispgo_portal.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+YOOKASSA_API_URL = "https://api.yookassa.ru/v3"
+# Pauses before the 2nd and 3rd attempt of a call that failed transiently.
+RETRY_DELAYS: tuple[float, ...] = (0.3, 1.0)
+T = TypeVar("T")
+
+
+# --- our errors -------------------------------------------------------------------------
+
+class GatewayError(Exception):
+    """A call to YooKassa failed. `message` is safe to show to a customer."""
+
+    retryable = False
+
+    def __init__(self, code: str, detail: str = "", *, status: int | None = None) -> None:
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+        self.detail = detail
+        self.status = status
+
+    @property
+    def message(self) -> str:
+        return "Платёжная система отклонила запрос. Попробуйте позже или обратитесь в поддержку."
+
+
+class GatewayUnavailable(GatewayError):
+    """Network failure, timeout, 5xx or 429: worth trying again later with the same key."""
+
+    retryable = True
+
+    @property
+    def message(self) -> str:
+        return "Платёжная система временно недоступна. Попробуйте ещё раз через минуту."
+
+
+class GatewayRejected(GatewayError):
+    """YooKassa refused the request (4xx). Repeating it would not help."""
+
+
+class GatewayNotFound(GatewayRejected):
+    """YooKassa does not know this payment or refund."""
+
+
+class InvalidNotification(ValueError):
+    """A webhook body that is not a YooKassa notification."""
+
+
+# --- our data classes --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class GatewayPayment:
+    id: str
+    status: str  # pending | waiting_for_capture | succeeded | canceled
+    amount: int  # kopecks
+    currency: str
+    paid: bool
+    confirmation_url: str
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    cancellation_party: str = ""
+    cancellation_reason: str = ""
+    refunded_amount: int = 0
+
+
+@dataclass(frozen=True)
+class GatewayRefund:
+    id: str
+    payment_id: str
+    status: str  # pending | succeeded | canceled
+    amount: int
+    currency: str
+    cancellation_reason: str = ""
+
+
+@dataclass(frozen=True)
+class Notification:
+    event: str  # payment.succeeded, payment.canceled, payment.waiting_for_capture, refund.succeeded
+    object_id: str
+
+    @property
+    def is_refund(self) -> bool:
+        return self.event.startswith("refund.")
+
+
+@dataclass(frozen=True)
+class GatewayConfig:
+    shop_id: str
+    secret_key: str
+    api_url: str
+    http_timeout: float
+
+
+# 54-FZ receipt attributes per purpose: money for future services is an advance; a
+# license is a service paid in full.
+RECEIPT_KINDS = {
+    "topup": ("advance", "payment"),
+    "purchase": ("full_payment", "service"),
+    "renewal": ("full_payment", "service"),
+}
+
+# YooKassa's cancellation reasons as a customer should read them.
+CANCELLATION_REASONS_RU = {
+    "3d_secure_failed": "Не пройдена проверка 3-D Secure",
+    "call_issuer": "Банк отклонил платёж: обратитесь в банк",
+    "canceled_by_merchant": "Платёж отменён магазином",
+    "card_expired": "Истёк срок действия карты",
+    "country_forbidden": "Оплата картой этой страны невозможна",
+    "expired_on_capture": "Истёк срок подтверждения платежа",
+    "expired_on_confirmation": "Истёк срок оплаты",
+    "fraud_suspected": "Платёж заблокирован из-за подозрения в мошенничестве",
+    "general_decline": "Банк отклонил платёж",
+    "identification_required": "Превышены лимиты кошелька без идентификации",
+    "insufficient_funds": "Недостаточно средств для оплаты",
+    "internal_timeout": "Технический сбой на стороне платёжной системы",
+    "invalid_card_number": "Неверный номер карты",
+    "invalid_csc": "Неверный код CVV2/CVC2",
+    "issuer_unavailable": "Банк недоступен, попробуйте позже",
+    "payment_method_limit_exceeded": "Превышен лимит платежей",
+    "payment_method_restricted": "Операции этим способом оплаты запрещены",
+    "permission_revoked": "Разрешение на списание отозвано",
+    "unsupported_mobile_operator": "Оплата с этого номера телефона невозможна",
+}
+
+
+def describe_cancellation(reason: str) -> str:
+    return CANCELLATION_REASONS_RU.get(reason, "Платёж отменён")
+
+
+# --- configuration -----------------------------------------------------------------------
+
+_lock = threading.Lock()
+_active: GatewayConfig | None = None
+
+
+def config_from_settings() -> GatewayConfig:
+    """Shop credentials and API URL. Without shop credentials the built-in emulator,
+    mounted on the portal's own server, is the provider."""
+    settings = get_settings()
+    if settings.uses_emulator:
+        shop_id, secret = EMULATOR_SHOP_ID, EMULATOR_SECRET_KEY
+        default_url = f"{settings.base_url.rstrip('/')}{EMULATOR_MOUNT_PATH}/v3"
+    else:
+        shop_id, secret = settings.yookassa_shop_id, settings.yookassa_secret_key
+        default_url = YOOKASSA_API_URL
+    return GatewayConfig(
+        shop_id=shop_id,
+        secret_key=secret,
+        api_url=(settings.yookassa_api_url or default_url).rstrip("/"),
+        http_timeout=settings.yookassa_timeout,
+    )
+
+
+def _ensure_configured() -> GatewayConfig:
+    """Configure the SDK (process-wide class attributes) when the settings change."""
+    global _active
+    wanted = config_from_settings()
+    if wanted != _active:
+        with _lock:
+            if wanted != _active:
+                # `timeout` here is the SDK's pause (ms) between its own retries of a 202
+                # answer, not an HTTP timeout; that one is set on the session below.
+                Configuration.configure(wanted.shop_id, wanted.secret_key, api_url=wanted.api_url,
+                                        timeout=1000, max_attempts=3)
+                _active = wanted
+    return wanted
+
+
+class _TimeoutSession(requests.Session):
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self._timeout = timeout
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", self._timeout)
+        return super().request(method, url, *args, **kwargs)
+
+
+class _TimeoutApiClient(ApiClient):
+    def get_session(self) -> requests.Session:
+        session = _TimeoutSession(_active.http_timeout if _active else 15.0)
+        # Same as the SDK: it repeats a POST answered with 202 (still processing).
+        retries = Retry(total=self.max_attempts, backoff_factor=self.timeout / 1000,
+                        allowed_methods=["POST"], status_forcelist=[202])
+        session.mount("https://", HTTPAdapter(max_retries=retries))
+        return session
+
+
+class _Payments(SdkPayment):
+    def __init__(self) -> None:
+        self.client = _TimeoutApiClient()
+
+
+class _Refunds(SdkRefund):
+    def __init__(self) -> None:
+        self.client = _TimeoutApiClient()
+
+
+# --- calling with retries ----------------------------------------------------------------
+
+def _translate(exc: Exception) -> GatewayError | None:
+    """Our error for an SDK failure, or None if it is not a gateway failure (a bug)."""
+    if isinstance(exc, ApiError):
+        content = exc.content or {}
+        detail = str(content.get("description") or content.get("code") or type(exc).__name__)
+        if isinstance(exc, TooManyRequestsError | InternalServerError | ResponseProcessingError):
+            return GatewayUnavailable("api_unavailable", detail, status=exc.HTTP_CODE)
+        if isinstance(exc, NotFoundError):
+            return GatewayNotFound("not_found", detail, status=404)
+        if exc.HTTP_CODE == 0:  # a status the SDK has no class for (502, 503, 504…)
+            return GatewayUnavailable("api_unavailable", detail)
+        return GatewayRejected(str(content.get("code") or "rejected"), detail, status=exc.HTTP_CODE)
+    if isinstance(exc, requests.RequestException):  # includes a non-JSON error body
+        return GatewayUnavailable("network", f"{type(exc).__name__}: {exc}")
+    if isinstance(exc, AttributeError) and isinstance(exc.__context__, requests.RequestException):
+        ctx = exc.__context__
+        return GatewayUnavailable("network", f"{type(ctx).__name__}: {ctx}")
+    return None
+
+
+def _call(operation: str, fn: Callable[[], T]) -> T:
+    _ensure_configured()
+    attempts = len(RETRY_DELAYS) + 1
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except Exception as exc:  # noqa: BLE001 - sorted into ours below; bugs re-raised
+            error = _translate(exc)
+            if error is None:
+                raise
+        if not error.retryable or attempt == attempts - 1:
+            log.warning("yookassa %s failed for good: %s", operation, error)
+            raise error from None
+        log.info("yookassa %s failed (%s), retrying with the same key", operation, error)
+        time.sleep(RETRY_DELAYS[attempt])
+    raise AssertionError("unreachable")
+
+
+# --- conversions -------------------------------------------------------------------------
+
+def _payment_from_sdk(obj: Any) -> GatewayPayment:
+    confirmation = getattr(obj, "confirmation", None)
+    details = getattr(obj, "cancellation_details", None)
+    refunded = getattr(obj, "refunded_amount", None)
+    return GatewayPayment(
+        id=str(obj.id),
+        status=str(obj.status),
+        amount=from_api_amount(obj.amount.value),
+        currency=str(obj.amount.currency),
+        paid=bool(obj.paid),
+        confirmation_url=str(getattr(confirmation, "confirmation_url", "") or ""),
+        metadata={str(k): str(v) for k, v in dict(obj.metadata or {}).items()},
+        cancellation_party=str(getattr(details, "party", "") or ""),
+        cancellation_reason=str(getattr(details, "reason", "") or ""),
+        refunded_amount=from_api_amount(refunded.value) if refunded is not None else 0,
+    )
+
+
+def _refund_from_sdk(obj: Any) -> GatewayRefund:
+    details = getattr(obj, "cancellation_details", None)
+    return GatewayRefund(
+        id=str(obj.id),
+        payment_id=str(obj.payment_id),
+        status=str(obj.status),
+        amount=from_api_amount(obj.amount.value),
+        currency=str(obj.amount.currency),
+        cancellation_reason=str(getattr(details, "reason", "") or ""),
+    )
+
+
+def build_receipt(*, customer_email: str, item_description: str, amount: int, purpose: str) -> dict:
+    """A 54-FZ receipt with one line, as YooKassa expects it."""
+    settings = get_settings()
+    payment_mode, payment_subject = RECEIPT_KINDS.get(purpose, RECEIPT_KINDS["purchase"])
+    receipt: dict[str, Any] = {
+        "customer": {"email": customer_email},
+        "items": [{
+            "description": item_description[:128],
+            "quantity": "1.00",
+            "amount": {"value": to_api_amount(amount), "currency": "RUB"},
+            "vat_code": settings.yookassa_vat_code,
+            "payment_mode": payment_mode,
+            "payment_subject": payment_subject,
+        }],
+    }
+    if settings.yookassa_tax_system_code:
+        receipt["tax_system_code"] = settings.yookassa_tax_system_code
+    return receipt
+
+
+def return_url_for(payment_id: int) -> str:
+    return f"{get_settings().base_url.rstrip('/')}/payments/return?payment={payment_id}"
+
+
+# --- operations --------------------------------------------------------------------------
+
+def create_payment(
+    *, payment_id: int, user_id: int, purpose: str, idempotence_key: str, amount: int,
+    description: str, customer_email: str, receipt_item: str,
+) -> GatewayPayment:
+    """Create a redirect payment for our Payment row `payment_id`, captured automatically."""
+    params = {
+        "amount": {"value": to_api_amount(amount), "currency": "RUB"},
+        "capture": True,
+        "confirmation": {"type": "redirect", "return_url": return_url_for(payment_id)},
+        "description": description[:128],
+        "metadata": {"payment_id": str(payment_id), "user_id": str(user_id), "purpose": purpose},
+        "receipt": build_receipt(customer_email=customer_email, item_description=receipt_item,
+                                 amount=amount, purpose=purpose),
+    }
+    return _call("create_payment", lambda: _payment_from_sdk(
+        _Payments.create(params, idempotence_key)))
+
+
+def fetch_payment(yookassa_id: str) -> GatewayPayment:
+    return _call("fetch_payment", lambda: _payment_from_sdk(_Payments.find_one(yookassa_id)))
+
+
+def capture_payment(yookassa_id: str, *, amount: int, idempotence_key: str) -> GatewayPayment:
+    params = {"amount": {"value": to_api_amount(amount), "currency": "RUB"}}
+    return _call("capture_payment", lambda: _payment_from_sdk(
+        _Payments.capture(yookassa_id, params, idempotence_key)))
+
+
+def create_refund(
+    *, payment_yookassa_id: str, amount: int, idempotence_key: str, description: str,
+    customer_email: str = "", receipt_item: str = "Возврат оплаты",
+) -> GatewayRefund:
+    """Refund `amount` kopecks of a succeeded payment. With `customer_email` a refund
+    receipt (54-FZ) is attached."""
+    params: dict[str, Any] = {
+        "payment_id": payment_yookassa_id,
+        "amount": {"value": to_api_amount(amount), "currency": "RUB"},
+        "description": description[:250],
+    }
+    if customer_email:
+        params["receipt"] = build_receipt(customer_email=customer_email, item_description=receipt_item,
+                                          amount=amount, purpose="purchase")
+    return _call("create_refund", lambda: _refund_from_sdk(_Refunds.create(params, idempotence_key)))
+
+
+def get_refund(refund_id: str) -> GatewayRefund:
+    return _call("get_refund", lambda: _refund_from_sdk(_Refunds.find_one(refund_id)))
+
+
+def parse_notification(body: Any) -> Notification:
+    """Read a webhook body with the SDK's factory; InvalidNotification if it is not one."""
+    try:
+        notification = WebhookNotificationFactory().create(body)
+        obj = notification.object
+        object_id = str(getattr(obj, "id", "") or "")
+    except Exception as exc:  # noqa: BLE001 - an untrusted body may break the SDK in any way
+        raise InvalidNotification(f"{type(exc).__name__}: {exc}") from exc
+    event = str(notification.event or "")
+    if not object_id or not event:
+        raise InvalidNotification("notification without event or object id")
+    return Notification(event=event, object_id=object_id)

@@ -1,0 +1,115 @@
+"""Reconciliation: payments whose notification never came are settled from YooKassa's
+own answer; payments nobody paid are closed after YooKassa's payment timeout.
+
+Run by the Celery beat task `reconcile_payments` every few minutes; each payment is its
+own transaction (through `settle_payment`), so one failure never stops the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import select
+
+from ispgo_portal.clock import as_utc, utcnow
+from ispgo_portal.db import session_scope
+from ispgo_portal.models import Payment
+from ispgo_portal.payments import gateway
+from ispgo_portal.services.errors import DomainError
+from ispgo_portal.services.payments import OPEN_STATUSES, lock_payment, settle_payment
+
+log = logging.getLogger(__name__)
+
+# A webhook normally arrives within seconds; after this we ask YooKassa ourselves.
+RECHECK_AFTER = timedelta(minutes=3)
+# YooKassa cancels a payment the customer has not confirmed within an hour; we wait a
+# little longer before closing it on our side.
+CLOSE_UNPAID_AFTER = timedelta(hours=1, minutes=10)
+# A row still "new" this long after creation means the process died before YooKassa answered.
+STALE_NEW_AFTER = timedelta(minutes=15)
+BATCH = 500
+
+
+@dataclass
+class ReconcileReport:
+    checked: int = 0
+    succeeded: int = 0
+    canceled: int = 0
+    closed_unpaid: int = 0
+    failed_new: int = 0
+    errors: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def reconcile_payments(*, recheck_after: timedelta = RECHECK_AFTER,
+                       close_after: timedelta = CLOSE_UNPAID_AFTER,
+                       now: datetime | None = None) -> ReconcileReport:
+    now = now or utcnow()
+    report = ReconcileReport()
+    with session_scope() as session:
+        rows = session.exec(
+            select(Payment.id, Payment.created_at)
+            .where(Payment.status.in_(OPEN_STATUSES), Payment.created_at <= now - recheck_after)
+            .order_by(Payment.created_at)
+            .limit(BATCH)
+        ).all()
+    for payment_id, created_at in rows:
+        report.checked += 1
+        _recheck(payment_id, overdue=as_utc(created_at) <= now - close_after, report=report)
+    report.failed_new = _fail_stale_new(now - STALE_NEW_AFTER)
+    if report.checked or report.failed_new:
+        log.info("payment reconciliation: %s", report.as_dict())
+    return report
+
+
+def _recheck(payment_id: int, *, overdue: bool, report: ReconcileReport) -> None:
+    try:
+        result = settle_payment(payment_id=payment_id)
+    except gateway.GatewayError as exc:
+        report.errors += 1
+        log.warning("reconcile payment %s: YooKassa unavailable (%s)", payment_id, exc)
+        return
+    except DomainError as exc:
+        if exc.code != "payment_not_found" or not overdue:
+            report.errors += 1
+            log.warning("reconcile payment %s: %s", payment_id, exc)
+            return
+        result = None  # YooKassa forgot it (an emulator restart): close it below
+    if result is not None and result.status == "succeeded":
+        report.succeeded += result.applied
+        return
+    if result is not None and result.status == "canceled":
+        report.canceled += 1
+        return
+    if overdue and _close_unpaid(payment_id):
+        report.closed_unpaid += 1
+
+
+def _close_unpaid(payment_id: int) -> bool:
+    """Closed on our side only: settled_at stays empty, so if YooKassa ever reports it
+    paid after all, settle_payment still credits it."""
+    with session_scope() as session:
+        payment = lock_payment(session, payment_id)
+        if payment.settled_at is not None or payment.status not in OPEN_STATUSES:
+            return False
+        payment.status = "canceled"
+        payment.cancellation_reason = gateway.describe_cancellation("expired_on_confirmation")
+        payment.updated_at = utcnow()
+        session.add(payment)
+        return True
+
+
+def _fail_stale_new(before: datetime) -> int:
+    with session_scope() as session:
+        stale = session.exec(
+            select(Payment).where(Payment.status == "new", Payment.created_at <= before).limit(BATCH)
+        ).all()
+        for payment in stale:
+            payment.status = "failed"
+            payment.updated_at = utcnow()
+            session.add(payment)
+        return len(stale)

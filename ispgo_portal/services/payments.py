@@ -1,0 +1,316 @@
+"""YooKassa payments: starting one, and settling it.
+
+`settle_payment` is the one way money paid through YooKassa reaches a balance: the
+webhook, the return page and reconciliation all call it. It acts only on the payment as
+fetched back from the API, checks it against our record, and applies it exactly once
+(the payment row is locked, and the ledger reference `payment:<id>` is unique).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from ispgo_portal.clock import utcnow
+from ispgo_portal.db import is_postgres, session_scope
+from ispgo_portal.models import PAYMENT_PURPOSES, Payment, User
+from ispgo_portal.payments import gateway
+from ispgo_portal.services import billing
+from ispgo_portal.services.errors import DomainError, NotFound
+from ispgo_portal.services.notifications import queue_email
+from ispgo_portal.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+OPEN_STATUSES = ("pending", "waiting_for_capture")
+TOPUP_DESCRIPTION = "Пополнение баланса"
+
+
+@dataclass(frozen=True)
+class PaymentStart:
+    payment_id: int
+    confirmation_url: str
+
+
+@dataclass(frozen=True)
+class SettleResult:
+    payment_id: int
+    status: str  # our status after this call
+    applied: bool  # True only for the call that booked the money
+    purpose: str
+    amount: int
+    license_id: int | None
+    cancellation_reason: str = ""
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """Our record, read without a lock, to decide what to ask YooKassa."""
+
+    id: int
+    user_id: int
+    yookassa_id: str | None
+    idempotence_key: str
+    amount: int
+    currency: str
+    status: str
+    purpose: str
+    license_id: int | None
+    cancellation_reason: str
+    settled: bool
+
+    @classmethod
+    def of(cls, p: Payment) -> _Snapshot:
+        return cls(id=p.id, user_id=p.user_id, yookassa_id=p.yookassa_id, idempotence_key=p.idempotence_key,
+                   amount=p.amount, currency=p.currency, status=p.status, purpose=p.purpose,
+                   license_id=p.license_id, cancellation_reason=p.cancellation_reason,
+                   settled=p.settled_at is not None)
+
+    def result(self, *, applied: bool = False) -> SettleResult:
+        return SettleResult(payment_id=self.id, status=self.status, applied=applied, purpose=self.purpose,
+                            amount=self.amount, license_id=self.license_id,
+                            cancellation_reason=self.cancellation_reason)
+
+
+def gateway_failure(exc: gateway.GatewayError) -> DomainError:
+    """A gateway failure as the customer should read it."""
+    return DomainError("payment_gateway_unavailable" if exc.retryable else "payment_gateway_rejected",
+                       exc.message)
+
+
+# --- starting ----------------------------------------------------------------------------
+
+def start_topup(*, user_id: int, amount: int) -> PaymentStart:
+    """A balance top-up of `amount` kopecks through YooKassa."""
+    if not 100 <= amount <= get_settings().max_topup_kopecks:
+        raise DomainError("invalid_amount", "Недопустимая сумма пополнения", field="amount")
+    return start_payment(user_id=user_id, amount=amount, purpose="topup",
+                         description=TOPUP_DESCRIPTION, receipt_item=TOPUP_DESCRIPTION)
+
+
+def start_payment(
+    *, user_id: int, amount: int, purpose: str, description: str, receipt_item: str,
+    tariff_id: int | None = None, license_id: int | None = None, promo_code_id: int | None = None,
+) -> PaymentStart:
+    """Record the payment with our idempotence key, then create it at YooKassa (retries
+    reuse the key, so a lost answer never becomes a second payment)."""
+    if purpose not in PAYMENT_PURPOSES:
+        raise ValueError(f"unknown payment purpose {purpose!r}")
+    if amount <= 0:
+        raise DomainError("invalid_amount", "Сумма платежа должна быть больше нуля", field="amount")
+    with session_scope() as session:
+        user = session.get(User, user_id)
+        if user is None or user.is_blocked:
+            raise NotFound("Клиент не найден")
+        payment = Payment(user_id=user_id, purpose=purpose, amount=amount, status="new",
+                          idempotence_key=uuid.uuid4().hex, description=description[:128],
+                          tariff_id=tariff_id, license_id=license_id, promo_code_id=promo_code_id)
+        session.add(payment)
+        session.flush()
+        payment_id, key, email = payment.id, payment.idempotence_key, user.email
+    try:
+        created = gateway.create_payment(
+            payment_id=payment_id, user_id=user_id, purpose=purpose, idempotence_key=key,
+            amount=amount, description=description, customer_email=email, receipt_item=receipt_item)
+    except gateway.GatewayError as exc:
+        _mark_failed(payment_id, exc)
+        raise gateway_failure(exc) from exc
+    with session_scope() as session:
+        payment = session.get(Payment, payment_id)
+        payment.yookassa_id = created.id
+        payment.status = created.status
+        payment.confirmation_url = created.confirmation_url[:2000]
+        payment.updated_at = utcnow()
+        session.add(payment)
+    return PaymentStart(payment_id=payment_id, confirmation_url=created.confirmation_url)
+
+
+def _mark_failed(payment_id: int, exc: gateway.GatewayError) -> None:
+    log.warning("payment %s could not be created at YooKassa: %s", payment_id, exc)
+    with session_scope() as session:
+        payment = session.get(Payment, payment_id)
+        if payment is not None and payment.status == "new":
+            payment.status = "failed"
+            payment.updated_at = utcnow()
+            session.add(payment)
+
+
+# --- settling ----------------------------------------------------------------------------
+
+def _snapshot(*, payment_id: int | None = None, yookassa_id: str | None = None) -> _Snapshot | None:
+    with session_scope() as session:
+        if payment_id is not None:
+            payment = session.get(Payment, payment_id)
+        elif yookassa_id:
+            payment = session.exec(select(Payment).where(Payment.yookassa_id == yookassa_id)).first()
+        else:
+            payment = None
+        return _Snapshot.of(payment) if payment is not None else None
+
+
+def _fetch(yookassa_id: str) -> gateway.GatewayPayment:
+    try:
+        return gateway.fetch_payment(yookassa_id)
+    except gateway.GatewayNotFound as exc:
+        raise DomainError("payment_not_found", "Платёж не найден") from exc
+
+
+def _our_id(remote: gateway.GatewayPayment) -> int | None:
+    raw = remote.metadata.get("payment_id", "")
+    return int(raw) if raw.isdigit() else None
+
+
+def _check_matches(local: _Snapshot, remote: gateway.GatewayPayment) -> None:
+    problems = []
+    if local.yookassa_id and local.yookassa_id != remote.id:
+        problems.append(f"id {remote.id} != {local.yookassa_id}")
+    if _our_id(remote) != local.id or remote.metadata.get("user_id") != str(local.user_id):
+        problems.append(f"metadata {dict(remote.metadata)}")
+    if remote.amount != local.amount or remote.currency != local.currency:
+        problems.append(f"amount {remote.amount} {remote.currency} != {local.amount} {local.currency}")
+    if problems:
+        log.error("payment %s does not match YooKassa's %s: %s", local.id, remote.id, "; ".join(problems))
+        raise DomainError("payment_mismatch", "Данные платежа не совпадают с заказом")
+
+
+def settle_payment(*, payment_id: int | None = None, yookassa_id: str | None = None) -> SettleResult:
+    """Bring our payment in line with YooKassa and apply it once. Raises DomainError
+    (`payment_not_found`, `payment_mismatch`) or gateway.GatewayError (try again later)."""
+    local = _snapshot(payment_id=payment_id, yookassa_id=yookassa_id)
+    remote = None
+    if local is None:
+        if not yookassa_id:
+            raise DomainError("payment_not_found", "Платёж не найден")
+        # Not yet linked on our side (or not ours): the metadata names our record.
+        remote = _fetch(yookassa_id)
+        our_id = _our_id(remote)
+        local = _snapshot(payment_id=our_id) if our_id is not None else None
+        if local is None:
+            raise DomainError("payment_not_found", "Платёж не найден")
+    if local.settled:
+        return local.result()
+    if remote is None:
+        if not (local.yookassa_id or yookassa_id):
+            return local.result()  # never reached YooKassa: nothing to ask about
+        remote = _fetch(local.yookassa_id or yookassa_id)
+    _check_matches(local, remote)
+    if remote.status == "waiting_for_capture":
+        remote = gateway.capture_payment(remote.id, amount=local.amount,
+                                         idempotence_key=f"capture-{local.idempotence_key}")
+        _check_matches(local, remote)
+    return _apply(local.id, remote)
+
+
+def lock_payment(session: Session, payment_id: int) -> Payment:
+    query = select(Payment).where(Payment.id == payment_id)
+    if is_postgres(session):
+        query = query.with_for_update()
+    return session.exec(query.execution_options(populate_existing=True)).one()
+
+
+def _apply(payment_id: int, remote: gateway.GatewayPayment) -> SettleResult:
+    with session_scope() as session:
+        payment = lock_payment(session, payment_id)
+        if payment.settled_at is not None:
+            return _Snapshot.of(payment).result()
+        payment.yookassa_id = payment.yookassa_id or remote.id
+        payment.updated_at = utcnow()
+        applied = False
+        if remote.status == "succeeded":
+            applied = _book_success(session, payment)
+        elif remote.status == "canceled":
+            payment.status = "canceled"
+            payment.cancellation_reason = gateway.describe_cancellation(remote.cancellation_reason)[:64]
+            payment.settled_at = utcnow()
+        elif remote.status in OPEN_STATUSES:
+            payment.status = remote.status
+        session.add(payment)
+        session.flush()
+        return _Snapshot.of(payment).result(applied=applied)
+
+
+def _book_success(session: Session, payment: Payment) -> bool:
+    what = "Пополнение баланса" if payment.purpose == "topup" else payment.description
+    entry = billing.credit(session, user_id=payment.user_id, amount=payment.amount, kind="topup",
+                           description=f"{what} через YooKassa (платёж №{payment.id})",
+                           reference=f"payment:{payment.id}")
+    payment.status = "succeeded"
+    payment.cancellation_reason = ""
+    payment.settled_at = utcnow()
+    session.add(payment)
+    if entry is None:  # booked before: the lock makes this a backstop only
+        return False
+    delivered = payment.purpose in ("purchase", "renewal") and _fulfil(session, payment)
+    if not delivered:
+        user = session.get(User, payment.user_id)
+        queue_email(session, template="topup_received", to=user.email,
+                    context={"name": user.name, "amount": payment.amount, "balance": user.balance},
+                    dedupe_key=f"topup_received:{payment.id}")
+    return True
+
+
+def _fulfil_function() -> Callable[..., int | None] | None:
+    try:
+        module = importlib.import_module("ispgo_portal.services.licenses")
+    except ModuleNotFoundError as exc:
+        if exc.name != "ispgo_portal.services.licenses":
+            raise
+        return None
+    return getattr(module, "fulfil_payment", None)
+
+
+def _fulfil(session: Session, payment: Payment) -> bool:
+    """Buy or renew what was paid for, in this transaction. If that is impossible the
+    money simply stays on the balance (a savepoint undoes the partial work)."""
+    fulfil = _fulfil_function()
+    if fulfil is None:
+        log.warning("payment %s: licenses are not installed, the money stays on the balance", payment.id)
+        return False
+    try:
+        with session.begin_nested():
+            license_id = fulfil(session, payment=payment)
+    except DomainError as exc:
+        log.warning("payment %s could not be fulfilled (%s); money left on the balance", payment.id, exc)
+        return False
+    if license_id is None:
+        return False
+    payment.license_id = license_id
+    session.add(payment)
+    return True
+
+
+# --- the return page ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PaymentOutcome:
+    payment_id: int
+    status: str  # new | pending | waiting_for_capture | succeeded | canceled | failed
+    purpose: str
+    amount: int
+    balance: int
+    license_id: int | None
+    cancellation_reason: str
+
+
+def check_payment(*, user_id: int, payment_id: int) -> PaymentOutcome:
+    """The customer's own payment, asked about at YooKassa if still open, so a late
+    webhook does not leave them waiting. Someone else's payment is "Не найдено"."""
+    local = _snapshot(payment_id=payment_id)
+    if local is None or local.user_id != user_id:
+        raise NotFound("Платёж не найден")
+    if not local.settled and local.status in (*OPEN_STATUSES, "canceled"):
+        try:
+            settle_payment(payment_id=payment_id)
+        except gateway.GatewayError as exc:
+            log.info("payment %s: YooKassa unavailable, still waiting (%s)", payment_id, exc)
+    with session_scope() as session:
+        payment = session.get(Payment, payment_id)
+        user = session.get(User, user_id)
+        return PaymentOutcome(payment_id=payment.id, status=payment.status, purpose=payment.purpose,
+                              amount=payment.amount, balance=user.balance, license_id=payment.license_id,
+                              cancellation_reason=payment.cancellation_reason)
