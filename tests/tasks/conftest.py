@@ -74,9 +74,9 @@ def _point_celery_at(url: str) -> None:
     from ispgo_portal.tasks.celery_app import celery_app
 
     celery_app.conf.broker_url = url
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-    celery_app._pool = None  # the producer pools are rebuilt from the new URL on next use
+    # kombu keeps one pool per URL (and hands a closed one back), so only drop our references:
+    # the producer pools are looked up again from the new URL on next use.
+    celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
 
