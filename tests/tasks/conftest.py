@@ -70,7 +70,7 @@ def use_smtp() -> Iterator[Callable[..., None]]:
     _reload_settings()
 
 
-def _point_celery_at(url: str) -> None:
+def point_celery_at(url: str) -> None:
     from ispgo_portal.tasks.celery_app import celery_app
 
     celery_app.conf.broker_url = url
@@ -92,9 +92,9 @@ def broker() -> Iterator[object]:
     saved_env, saved_url = os.environ.get("REDIS_URL"), celery_app.conf.broker_url
     os.environ["REDIS_URL"] = TASKS_REDIS_URL
     _reload_settings()
-    _point_celery_at(TASKS_REDIS_URL)
+    point_celery_at(TASKS_REDIS_URL)
     yield client
-    _point_celery_at(saved_url)
+    point_celery_at(saved_url)
     if saved_env is None:
         os.environ.pop("REDIS_URL", None)
     else:

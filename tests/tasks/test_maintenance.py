@@ -1,0 +1,29 @@
+"""The daily clean-up task: expired sessions and dead password-reset links go, live ones stay."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import select
+
+from ispgo_portal.clock import utcnow
+from ispgo_portal.db import session_scope
+from ispgo_portal.models import AuthSession, PasswordResetToken
+from ispgo_portal.services.auth import hash_token
+from ispgo_portal.tasks.maintenance import purge_expired_sessions
+
+
+def test_purge_removes_expired_sessions_and_dead_reset_links(make_customer, session_token) -> None:  # noqa: ANN001
+    user_id = make_customer()
+    live_session = session_token(user_id)
+    now = utcnow()
+    with session_scope() as session:
+        session.add(AuthSession(user_id=user_id, token_hash=hash_token("expired"), expires_at=now - timedelta(hours=1)))
+        session.add(PasswordResetToken(user_id=user_id, token_hash=hash_token("dead"),
+                                       expires_at=now - timedelta(days=2)))
+        session.add(PasswordResetToken(user_id=user_id, token_hash=hash_token("live"),
+                                       expires_at=now + timedelta(minutes=30)))
+    assert purge_expired_sessions() == "removed 1 expired sessions, 1 dead password-reset links"
+    with session_scope() as session:
+        assert [s.token_hash for s in session.exec(select(AuthSession)).all()] == [hash_token(live_session)]
+        assert [t.token_hash for t in session.exec(select(PasswordResetToken)).all()] == [hash_token("live")]
