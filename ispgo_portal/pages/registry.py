@@ -8,6 +8,7 @@ from ispgo_portal.pages.admin import admin_overview_page
 from ispgo_portal.pages.auth import login_page, register_page
 from ispgo_portal.pages.dashboard import dashboard_page
 from ispgo_portal.state.dashboard import DashboardState
+from ispgo_portal.state.licenses import LicenseDashboardState
 from ispgo_portal.state.onboarding import OnboardingState
 from ispgo_portal.state.session import SessionState
 from ispgo_portal.state.tickets import TicketsDashboardState
@@ -44,7 +45,8 @@ def register_pages(app: rx.App) -> None:
                  on_load=SessionState.redirect_if_logged_in)
     app.add_page(dashboard_page, route="/dashboard", title="Дашборд — ISPGo",
                  on_load=[SessionState.require_login, DashboardState.load_dashboard,
-                          OnboardingState.load_first_step, TicketsDashboardState.load_ticket_block])
+                          OnboardingState.load_first_step, TicketsDashboardState.load_ticket_block,
+                          LicenseDashboardState.load_license_block])
     from ispgo_portal.state.admin_overview import AdminOverviewState
 
     app.add_page(admin_overview_page, route="/admin", title="Обзор — ISPGo",
@@ -65,6 +67,21 @@ def register_pages(app: rx.App) -> None:
     register_admin_customer_pages(app)
 
     register_ticket_pages(app)
+
+    register_license_pages(app)
+
+
+def register_license_pages(app: rx.App) -> None:
+    """«Тарифы» and «Мои лицензии»."""
+    from ispgo_portal.pages.licenses import licenses_page
+    from ispgo_portal.pages.tariffs import tariffs_page
+    from ispgo_portal.state.licenses import LicensesState
+    from ispgo_portal.state.tariffs import TariffsState
+
+    app.add_page(tariffs_page, route="/tariffs", title="Тарифы — ISPGo",
+                 on_load=[SessionState.require_login, TariffsState.load_tariffs])
+    app.add_page(licenses_page, route="/licenses", title="Мои лицензии — ISPGo",
+                 on_load=[SessionState.require_login, LicensesState.load_licenses])
 
 
 def register_ticket_pages(app: rx.App) -> None:

@@ -1,0 +1,272 @@
+"""«Мои лицензии» (/licenses) and the licenses block of the dashboard."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from ispgo_portal.components.layout import ACCENT, app_shell, card, empty_state, page_title
+from ispgo_portal.pages.tariffs import (
+    method_picker,
+    price_breakdown,
+    promo_field,
+    shortfall_callout,
+)
+from ispgo_portal.state.licenses import LicenseCard, LicenseDashboardState, LicensesState, ServerRow
+
+S = LicensesState
+
+
+def fact(label: str, *value: rx.Component | str, **props) -> rx.Component:
+    return rx.vstack(rx.text(label, size="1", color_scheme="gray"), rx.text(*value, size="2", weight="medium"),
+                     spacing="0", align="start", **props)
+
+
+def key_row(lic: LicenseCard) -> rx.Component:
+    return rx.hstack(
+        rx.code(lic.key, size="3", variant="soft", id="license-key-" + lic.id.to_string(),
+                style={"letter_spacing": "0.04em", "word_break": "break-all"}),
+        rx.tooltip(
+            rx.icon_button(rx.icon("copy", size=16), variant="ghost", size="2", aria_label="Скопировать ключ",
+                           on_click=[rx.set_clipboard(lic.key),
+                                     rx.toast.success("Ключ скопирован в буфер обмена", close_button=True)],
+                           id="copy-key-" + lic.id.to_string()),
+            content="Скопировать ключ",
+        ),
+        align="center",
+        spacing="2",
+    )
+
+
+def confirm(trigger: rx.Component, title: str, text: rx.Component, action: str, on_confirm,  # noqa: ANN001
+            confirm_id) -> rx.Component:  # noqa: ANN001 - Vars
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(trigger),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(title),
+            rx.alert_dialog.description(text, size="2"),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Отмена", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(rx.button(action, color_scheme="red", on_click=on_confirm, id=confirm_id)),
+                justify="end",
+                spacing="3",
+                margin_top="16px",
+            ),
+            max_width="460px",
+        ),
+    )
+
+
+def server_row(lic: LicenseCard, server: ServerRow) -> rx.Component:
+    return rx.hstack(
+        rx.vstack(
+            rx.text(server.hostname, size="2", weight="medium"),
+            rx.text("Отпечаток: ", rx.code(server.fingerprint, size="1"), size="1", color_scheme="gray",
+                    style={"word_break": "break-all"}),
+            rx.text("Последняя проверка: ", server.last_seen, size="1", color_scheme="gray"),
+            spacing="0",
+            align="start",
+            min_width="0",
+        ),
+        rx.spacer(),
+        confirm(
+            rx.button(rx.icon("unplug", size=14), "Отключить сервер", variant="soft", color_scheme="gray",
+                      size="1", id="deactivate-" + server.id.to_string()),
+            "Отключить сервер?",
+            rx.text("Панель на сервере ", rx.text.strong(server.hostname),
+                    " перестанет проходить проверку лицензии, а место освободится для другого сервера."),
+            "Отключить",
+            S.deactivate_server(lic.id, server.id),
+            "deactivate-confirm-" + server.id.to_string(),
+        ),
+        width="100%",
+        align="center",
+        wrap="wrap",
+        spacing="2",
+        padding_y="8px",
+        border_top=f"1px solid {rx.color('gray', 4)}",
+    )
+
+
+def servers_block(lic: LicenseCard) -> rx.Component:
+    return rx.vstack(
+        rx.text("Активированные серверы", size="2", weight="medium"),
+        rx.cond(
+            lic.servers.length() > 0,
+            rx.vstack(rx.foreach(lic.servers, lambda server: server_row(lic, server)), spacing="0", width="100%"),
+            rx.text("Пока ни одного: введите ключ в панели ISPGo на сервере — он появится здесь.", size="2",
+                    color_scheme="gray"),
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def license_card(lic: LicenseCard) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.heading(lic.tariff, size="4"),
+                rx.badge(lic.status_label, color_scheme=lic.status_color, size="2",
+                         id="license-status-" + lic.id.to_string()),
+                rx.cond(lic.highlighted, rx.badge("Новая", color_scheme="blue", variant="outline")),
+                rx.spacer(),
+                rx.text(lic.days_left, size="2", color=rx.cond(lic.expiring_soon, rx.color("orange", 11),
+                                                               rx.color("gray", 11))),
+                align="center",
+                spacing="2",
+                width="100%",
+                wrap="wrap",
+            ),
+            rx.cond(lic.status_reason != "",
+                    rx.callout(lic.status_reason, icon="info", color_scheme=lic.status_color, size="1",
+                               width="100%")),
+            key_row(lic),
+            rx.grid(
+                fact("Действует до", lic.expires),
+                fact("Серверы", lic.servers_used),
+                fact("Максимум сайтов", lic.max_sites),
+                rx.vstack(
+                    rx.text("Автопродление", size="1", color_scheme="gray", as_="label",
+                            html_for="auto-renew-" + lic.id.to_string()),
+                    rx.switch(checked=lic.auto_renew, on_change=lambda value: S.set_auto_renew(lic.id, value),
+                              id="auto-renew-" + lic.id.to_string()),
+                    spacing="1",
+                ),
+                columns=rx.breakpoints(initial="2", md="4"),
+                spacing="4",
+                width="100%",
+            ),
+            servers_block(lic),
+            rx.hstack(
+                rx.button(rx.icon("refresh-cw", size=16), "Продлить", on_click=S.open_renew(lic.id),
+                          id="renew-" + lic.id.to_string()),
+                rx.cond(
+                    lic.can_delete,
+                    confirm(
+                        rx.button(rx.icon("trash-2", size=16), "Удалить", variant="soft", color_scheme="red",
+                                  id="delete-" + lic.id.to_string()),
+                        "Удалить лицензию?",
+                        rx.text("Лицензия ", rx.text.strong(lic.key), " и список её серверов будут удалены "
+                                "без возможности восстановления. История платежей сохранится."),
+                        "Удалить",
+                        S.delete_license(lic.id),
+                        "delete-confirm-" + lic.id.to_string(),
+                    ),
+                ),
+                spacing="3",
+                wrap="wrap",
+            ),
+            spacing="4",
+            width="100%",
+        ),
+        size="3",
+        width="100%",
+        id="license-" + lic.id.to_string(),
+        class_name="license-card",
+        style=rx.cond(lic.highlighted, {"outline": f"2px solid {ACCENT}", "outline_offset": "2px"}, {}),
+    )
+
+
+def renew_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Продление лицензии"),
+            rx.dialog.description(S.renew_title, ". Срок продлевается от даты окончания, а для истёкшей "
+                                  "лицензии — от сегодняшнего дня.", size="2", color_scheme="gray"),
+            rx.vstack(
+                method_picker(S.renew_method, S.set_renew_method, "renew"),
+                promo_field(S.renew_promo, S.set_renew_promo, S.renew_promo_error, S.renew_price.promo_applied,
+                            "renew-promo"),
+                price_breakdown(S.renew_price, "renew-breakdown"),
+                rx.cond(S.renew_method == "balance",
+                        rx.text("Доступно средств: ", rx.text.strong(S.renew_funds),
+                                " (баланс + кредитный лимит)", size="1", color_scheme="gray")),
+                shortfall_callout(S.renew_shortfall),
+                rx.hstack(
+                    rx.dialog.close(rx.button("Отмена", variant="soft", color_scheme="gray", type="button")),
+                    rx.button(rx.cond(S.renew_method == "yookassa", "Перейти к оплате", "Продлить с баланса"),
+                              on_click=S.confirm_renew, loading=S.renew_busy, id="renew-confirm"),
+                    justify="end",
+                    spacing="3",
+                    width="100%",
+                    wrap="wrap",
+                ),
+                spacing="4",
+                width="100%",
+                margin_top="12px",
+            ),
+            max_width="520px",
+        ),
+        open=S.renew_open,
+        on_open_change=S.set_renew_open,
+    )
+
+
+def licenses_page() -> rx.Component:
+    return app_shell(
+        rx.hstack(
+            page_title("Мои лицензии", "Ключи для панели ISPGo, сроки, автопродление и серверы"),
+            rx.spacer(),
+            rx.link(rx.button(rx.icon("plus", size=16), "Купить лицензию"), href="/tariffs", underline="none"),
+            width="100%",
+            align="start",
+            wrap="wrap",
+        ),
+        rx.cond(
+            S.licenses_loaded,
+            rx.cond(
+                S.licenses.length() > 0,
+                rx.vstack(rx.foreach(S.licenses, license_card), spacing="4", width="100%", id="license-list"),
+                card(empty_state("key-round", "У вас пока нет лицензий",
+                                 "Выберите тариф — ключ появится здесь сразу после оплаты.",
+                                 rx.link(rx.button("Выбрать тариф"), href="/tariffs", underline="none"))),
+            ),
+            rx.vstack(rx.skeleton(height="220px", width="100%"), rx.skeleton(height="220px", width="100%"),
+                      spacing="4", width="100%"),
+        ),
+        renew_dialog(),
+    )
+
+
+def licenses_dashboard_block() -> rx.Component:
+    D = LicenseDashboardState
+    return card(
+        rx.vstack(
+            rx.hstack(
+                rx.heading("Лицензии", size="4"),
+                rx.spacer(),
+                rx.link("Мои лицензии", href="/licenses", size="2"),
+                width="100%",
+                align="center",
+            ),
+            rx.cond(
+                D.ld_loaded,
+                rx.vstack(
+                    rx.text("Активных лицензий: ", rx.text.strong(D.ld_active), size="2", id="dashboard-active-licenses"),
+                    rx.cond(
+                        D.ld_expiring.length() > 0,
+                        rx.vstack(
+                            rx.text("Истекают в ближайшие 7 дней:", size="2", color_scheme="orange"),
+                            rx.foreach(D.ld_expiring, lambda row: rx.hstack(
+                                rx.text("«", row.tariff, "» — до ", row.expires, " (", row.days_left, ")", size="2"),
+                                rx.link("Продлить", href="/licenses?highlight=" + row.id.to_string(), size="2",
+                                        weight="medium"),
+                                spacing="2",
+                                align="center",
+                                wrap="wrap",
+                            )),
+                            spacing="1",
+                            id="dashboard-expiring-licenses",
+                        ),
+                        rx.text("В ближайшие 7 дней ничего не истекает.", size="2", color_scheme="gray"),
+                    ),
+                    spacing="2",
+                    width="100%",
+                ),
+                rx.skeleton(height="48px", width="100%"),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        id="dashboard-licenses",
+    )

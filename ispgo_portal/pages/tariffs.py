@@ -1,0 +1,208 @@
+"""«Тарифы» (/tariffs): a card per tariff on sale and the «Купить лицензию» dialog.
+
+The payment-method picker, promo field and price breakdown are shared with the renewal dialog
+on «Мои лицензии»."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from ispgo_portal.components.layout import app_shell, card, empty_state, field_error, page_title
+from ispgo_portal.pages.landing import limit_row
+from ispgo_portal.state.tariffs import TariffsState
+
+S = TariffsState
+
+
+def method_picker(value, on_change, id_prefix: str) -> rx.Component:  # noqa: ANN001 - Vars
+    def option(method: str, title: str, hint: str) -> rx.Component:
+        return rx.text(
+            rx.hstack(
+                rx.radio_group.item(value=method, id=f"{id_prefix}-method-{method}"),
+                rx.vstack(rx.text(title, size="2", weight="medium"), rx.text(hint, size="1", color_scheme="gray"),
+                          spacing="0"),
+                spacing="2",
+                align="start",
+            ),
+            as_="label",
+            width="100%",
+            padding="10px",
+            border=f"1px solid {rx.color('gray', 6)}",
+            border_radius="8px",
+            cursor="pointer",
+        )
+
+    return rx.vstack(
+        rx.text("Способ оплаты", size="2", weight="medium"),
+        rx.radio_group.root(
+            rx.grid(
+                option("balance", "Баланс", "Сразу, с баланса, затем из кредитного лимита"),
+                option("yookassa", "YooKassa", "Банковская карта, ЮMoney, СБП и другие способы"),
+                columns=rx.breakpoints(initial="1", sm="2"),
+                spacing="2",
+                width="100%",
+            ),
+            value=value,
+            on_change=on_change,
+            width="100%",
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def promo_field(value, on_change, error, applied, input_id: str) -> rx.Component:  # noqa: ANN001 - Vars
+    return rx.vstack(
+        rx.text("Промокод (если есть)", as_="label", size="2", weight="medium", html_for=input_id),
+        rx.input(id=input_id, value=value, on_change=on_change, debounce_timeout=400, placeholder="SPRING25",
+                 max_length=40, auto_complete="off", width="100%"),
+        field_error(error),
+        rx.cond((error == "") & applied, rx.text("Промокод применён", size="1", color_scheme="green")),
+        spacing="1",
+        width="100%",
+    )
+
+
+def breakdown_row(label: str, value, **props) -> rx.Component:  # noqa: ANN001 - a Var
+    return rx.hstack(rx.text(label, size="2", color_scheme="gray"), rx.spacer(),
+                     rx.text(value, white_space="nowrap", **{"size": "2", **props}), width="100%", align="baseline")
+
+
+def price_breakdown(price, box_id: str) -> rx.Component:  # noqa: ANN001 - a Var of Breakdown
+    return rx.cond(
+        price.ready,
+        rx.vstack(
+            breakdown_row("Цена", price.base),
+            rx.cond(
+                price.has_discount,
+                rx.vstack(
+                    breakdown_row("Скидка", price.discount, color_scheme="green"),
+                    rx.text(price.source, size="1", color_scheme="gray"),
+                    spacing="0",
+                    width="100%",
+                ),
+            ),
+            rx.separator(size="4"),
+            breakdown_row("К оплате", price.final, weight="bold", size="4"),
+            spacing="2",
+            width="100%",
+            padding="12px",
+            background=rx.color("gray", 2),
+            border_radius="8px",
+            id=box_id,
+        ),
+        rx.skeleton(height="96px", width="100%"),
+    )
+
+
+def shortfall_callout(message) -> rx.Component:  # noqa: ANN001 - a Var
+    return rx.cond(
+        message != "",
+        rx.callout(
+            rx.vstack(
+                rx.text(message, size="2"),
+                rx.link("Пополнить баланс", href="/balance", size="2", weight="medium", id="shortfall-topup"),
+                spacing="1",
+            ),
+            icon="wallet",
+            color_scheme="orange",
+            size="1",
+            width="100%",
+            id="shortfall",
+        ),
+    )
+
+
+def buy_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Покупка лицензии «", S.buy_tariff_name, "»"),
+            rx.dialog.description("Новая лицензия на ", S.buy_period.replace("за ", ""),
+                                  ". Индивидуальная скидка применяется сама; промокод и скидка не суммируются.",
+                                  size="2", color_scheme="gray"),
+            rx.vstack(
+                method_picker(S.buy_method, S.set_buy_method, "buy"),
+                promo_field(S.buy_promo, S.set_buy_promo, S.promo_error, S.price.promo_applied, "buy-promo"),
+                price_breakdown(S.price, "buy-breakdown"),
+                rx.cond(S.buy_method == "balance",
+                        rx.text("Доступно средств: ", rx.text.strong(S.funds_available),
+                                " (баланс + кредитный лимит)", size="1", color_scheme="gray")),
+                shortfall_callout(S.shortfall),
+                rx.hstack(
+                    rx.dialog.close(rx.button("Отмена", variant="soft", color_scheme="gray", type="button")),
+                    rx.button(rx.cond(S.buy_method == "yookassa", "Перейти к оплате", "Оплатить с баланса"),
+                              on_click=S.confirm_buy, loading=S.buy_busy, id="buy-confirm"),
+                    justify="end",
+                    spacing="3",
+                    width="100%",
+                    wrap="wrap",
+                ),
+                spacing="4",
+                width="100%",
+                margin_top="12px",
+            ),
+            max_width="520px",
+        ),
+        open=S.buy_open,
+        on_open_change=S.set_buy_open,
+    )
+
+
+def tariff_card(tariff) -> rx.Component:  # noqa: ANN001 - a Var of dict[str, str]
+    return rx.card(
+        rx.vstack(
+            rx.heading(tariff["name"], size="5"),
+            rx.hstack(
+                rx.text(tariff["price"], size="7", weight="bold", white_space="nowrap"),
+                rx.text(tariff["period"], size="2", color_scheme="gray"),
+                align="baseline",
+                spacing="2",
+                wrap="wrap",
+            ),
+            rx.text(tariff["description"], size="2", color_scheme="gray"),
+            rx.separator(size="4"),
+            limit_row("Максимум серверов", tariff["max_servers"]),
+            limit_row("Максимум сайтов", tariff["max_sites"]),
+            rx.cond(
+                tariff["features"] != "",
+                rx.vstack(
+                    rx.foreach(
+                        tariff["features"].split("\n"),
+                        lambda line: rx.hstack(rx.icon("check", size=16, color=rx.color("green", 9)),
+                                               rx.text(line, size="2"), spacing="2", align="center"),
+                    ),
+                    spacing="1",
+                ),
+            ),
+            rx.spacer(),
+            rx.button(rx.icon("shopping-cart", size=16), "Купить лицензию", width="100%", size="3",
+                      on_click=S.open_buy(tariff["id"]), id="buy-tariff-" + tariff["id"]),
+            spacing="3",
+            height="100%",
+        ),
+        size="3",
+        height="100%",
+        class_name="tariff-card",
+    )
+
+
+def tariffs_page() -> rx.Component:
+    return app_shell(
+        page_title("Тарифы", "Лицензия панели ISPGo на выбранный срок. 0 в ограничениях — без ограничений."),
+        rx.cond(
+            S.tariffs_loaded,
+            rx.cond(
+                S.tariffs.length() > 0,
+                rx.grid(rx.foreach(S.tariffs, tariff_card), columns=rx.breakpoints(initial="1", sm="2", lg="3"),
+                        spacing="4", width="100%", id="tariff-list"),
+                card(empty_state("package", "Тарифы пока не продаются",
+                                 "Загляните позже или напишите в поддержку — мы подскажем.",
+                                 rx.link(rx.button("Создать тикет", variant="soft"), href="/tickets"))),
+            ),
+            rx.grid(*[rx.skeleton(height="320px") for _ in range(3)],
+                    columns=rx.breakpoints(initial="1", sm="2", lg="3"), spacing="4", width="100%"),
+        ),
+        rx.text("Покупка нового тарифа создаёт новую лицензию; прежние продолжают действовать до конца срока.",
+                size="2", color_scheme="gray"),
+        buy_dialog(),
+    )

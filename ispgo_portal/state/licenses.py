@@ -1,0 +1,278 @@
+"""«Мои лицензии»: the customer's licenses, auto-renewal, servers, renewal and deletion; and the
+dashboard block with active and soon-expiring licenses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import reflex as rx
+
+from ispgo_portal.clock import format_date, format_datetime
+from ispgo_portal.models import LICENSE_STATUSES
+from ispgo_portal.money import format_rub
+from ispgo_portal.services import license_views, licenses
+from ispgo_portal.services.accounts import account_summary
+from ispgo_portal.services.errors import DomainError
+from ispgo_portal.state.landing import days_label, limit_label
+from ispgo_portal.state.session import SessionState, error_toast, ok_toast
+from ispgo_portal.state.tariffs import (
+    MAX_PROMO_LENGTH,
+    METHODS,
+    Breakdown,
+    as_int,
+    breakdown_of,
+    go_to,
+    shortfall_message,
+)
+
+STATUS_COLORS = {"active": "green", "expired": "orange", "suspended": "red"}
+SOON_DAYS = 7
+
+
+@dataclass
+class ServerRow:
+    id: int = 0
+    hostname: str = ""
+    fingerprint: str = ""
+    last_seen: str = ""
+
+
+@dataclass
+class LicenseCard:
+    id: int = 0
+    tariff: str = ""
+    key: str = ""
+    status: str = ""
+    status_label: str = ""
+    status_color: str = "gray"
+    status_reason: str = ""
+    expires: str = ""
+    days_left: str = ""
+    expiring_soon: bool = False
+    auto_renew: bool = False
+    servers_used: str = ""
+    max_sites: str = ""
+    servers: list[ServerRow] = field(default_factory=list)
+    can_delete: bool = False
+    highlighted: bool = False
+
+
+def _days_left_text(view: license_views.LicenseView) -> str:
+    if view.status == "expired" or view.days_left == 0:
+        return "срок истёк"
+    return f"осталось {days_label(view.days_left)}"
+
+
+def card_of(view: license_views.LicenseView, highlight_id: int) -> LicenseCard:
+    limit = "без ограничений" if view.max_servers == 0 else str(view.max_servers)
+    return LicenseCard(
+        id=view.id, tariff=view.tariff_name, key=view.key, status=view.status,
+        status_label=LICENSE_STATUSES.get(view.status, view.status),
+        status_color=STATUS_COLORS.get(view.status, "gray"), status_reason=view.status_reason,
+        expires=format_date(view.expires_at), days_left=_days_left_text(view),
+        expiring_soon=view.status == "active" and view.days_left <= SOON_DAYS,
+        auto_renew=view.auto_renew, servers_used=f"{len(view.servers)} из {limit}",
+        max_sites=limit_label(view.max_sites),
+        servers=[ServerRow(id=s.id, hostname=s.hostname or "—", fingerprint=s.fingerprint,
+                           last_seen=format_datetime(s.last_seen_at)) for s in view.servers],
+        can_delete=view.can_delete, highlighted=view.id == highlight_id,
+    )
+
+
+class LicensesState(SessionState):
+    licenses: list[LicenseCard] = []
+    licenses_loaded: bool = False
+
+    renew_open: bool = False
+    renew_title: str = ""
+    renew_method: str = "balance"
+    renew_promo: str = ""
+    renew_busy: bool = False
+    renew_promo_error: str = ""
+    renew_price: Breakdown = Breakdown()
+    renew_funds: str = ""
+    renew_shortfall: str = ""
+
+    _renew_license_id: int = 0
+    _renew_final: int = 0
+    _renew_available: int = 0
+
+    def _reload(self, user_id: int, highlight_id: int = 0) -> None:
+        self.licenses = [card_of(view, highlight_id) for view in licenses.list_licenses(user_id=user_id)]
+        self.licenses_loaded = True
+
+    @rx.event
+    def load_licenses(self):
+        try:
+            caller = self._caller()
+        except DomainError as exc:
+            return error_toast(exc)
+        params = self.router.url.query_parameters if self.router.url else {}
+        highlight_id = as_int(params.get("highlight", ""))
+        self._reload(caller.user_id, highlight_id)
+        if highlight_id and any(c.id == highlight_id for c in self.licenses):
+            return rx.call_script(
+                f"setTimeout(() => document.getElementById('license-{highlight_id}')"
+                "?.scrollIntoView({behavior: 'smooth', block: 'center'}), 300)")
+        return None
+
+    @rx.event
+    def set_auto_renew(self, license_id: str, enabled: bool):
+        try:
+            caller = self._caller()
+            licenses.set_auto_renew(user_id=caller.user_id, license_id=as_int(license_id), enabled=enabled is True)
+            self._reload(caller.user_id)
+        except DomainError as exc:
+            return error_toast(exc)
+        return ok_toast("Автопродление включено" if enabled is True else "Автопродление выключено")
+
+    @rx.event
+    def delete_license(self, license_id: str):
+        try:
+            caller = self._caller()
+            licenses.delete_license(user_id=caller.user_id, license_id=as_int(license_id))
+            self._reload(caller.user_id)
+        except DomainError as exc:
+            return error_toast(exc)
+        return ok_toast("Лицензия удалена")
+
+    @rx.event
+    def deactivate_server(self, license_id: str, activation_id: str):
+        try:
+            caller = self._caller()
+            licenses.deactivate_server(user_id=caller.user_id, license_id=as_int(license_id),
+                                       activation_id=as_int(activation_id))
+            self._reload(caller.user_id)
+        except DomainError as exc:
+            return error_toast(exc)
+        return ok_toast("Сервер отключён: место освободилось")
+
+    # --- the renewal dialog ---
+
+    def _renew_quote(self, user_id: int) -> None:
+        self.renew_promo_error = ""
+        try:
+            quote = licenses.quote_renewal(user_id=user_id, license_id=self._renew_license_id,
+                                           promo_code=self.renew_promo)
+        except DomainError as exc:
+            if exc.field != "promo":
+                raise
+            self.renew_promo_error = exc.message
+            quote = licenses.quote_renewal(user_id=user_id, license_id=self._renew_license_id)
+        self.renew_price = breakdown_of(quote)
+        self._renew_final = quote.final_price
+        self._renew_update_shortfall()
+
+    def _renew_update_shortfall(self) -> None:
+        self.renew_shortfall = (shortfall_message(self._renew_final, self._renew_available)
+                                if self.renew_method == "balance" and self.renew_price.ready else "")
+
+    @rx.event
+    def open_renew(self, license_id: str):
+        try:
+            caller = self._caller()
+            self._renew_license_id = as_int(license_id)
+            self.renew_method, self.renew_promo, self.renew_busy = "balance", "", False
+            self.renew_price = Breakdown()
+            self._renew_available = account_summary(user_id=caller.user_id).available
+            self.renew_funds = format_rub(self._renew_available)
+            self._renew_quote(caller.user_id)
+        except DomainError as exc:
+            self._renew_license_id = 0
+            self.renew_open = False
+            return error_toast(exc)
+        card = next((c for c in self.licenses if c.id == self._renew_license_id), None)
+        self.renew_title = f"«{card.tariff}», {card.key}" if card else ""
+        self.renew_open = True
+        return None
+
+    @rx.event
+    def set_renew_open(self, is_open: bool):
+        self.renew_open = is_open is True and self._renew_license_id > 0
+
+    @rx.event
+    def set_renew_method(self, method: str):
+        self.renew_method = method if method in METHODS else "balance"
+        self._renew_update_shortfall()
+
+    @rx.event
+    def set_renew_promo(self, value: str):
+        try:
+            caller = self._caller()
+            self.renew_promo = str(value or "")[:MAX_PROMO_LENGTH]
+            if self._renew_license_id:
+                self._renew_quote(caller.user_id)
+        except DomainError as exc:
+            return error_toast(exc)
+        return None
+
+    @rx.event
+    def confirm_renew(self):
+        if self.renew_busy or not self._renew_license_id:
+            return
+        try:
+            caller = self._caller()
+        except DomainError as exc:
+            yield error_toast(exc)
+            return
+        self.renew_busy = True
+        yield
+        license_id = self._renew_license_id
+        try:
+            if self.renew_method == "yookassa":
+                yield go_to(licenses.renew_by_yookassa(user_id=caller.user_id, license_id=license_id,
+                                                       promo_code=self.renew_promo))
+                return
+            expires = licenses.renew_from_balance(user_id=caller.user_id, license_id=license_id,
+                                                  promo_code=self.renew_promo)
+        except DomainError as exc:
+            yield self._renew_failed(caller.user_id, exc)
+            return
+        finally:
+            self.renew_busy = False
+        self.renew_open = False
+        self._renew_license_id = 0
+        self._reload(caller.user_id, license_id)
+        yield ok_toast(f"Лицензия продлена до {format_date(expires)}")
+
+    def _renew_failed(self, user_id: int, exc: DomainError):  # noqa: ANN202
+        if exc.code == "insufficient_funds":
+            self._renew_available = account_summary(user_id=user_id).available
+            self.renew_funds = format_rub(self._renew_available)
+            self.renew_shortfall = exc.message
+            return None
+        if exc.field == "promo":
+            self.renew_promo_error = exc.message
+            return None
+        return error_toast(exc)
+
+
+@dataclass
+class ExpiringRow:
+    id: int = 0
+    tariff: str = ""
+    expires: str = ""
+    days_left: str = ""
+
+
+class LicenseDashboardState(SessionState):
+    ld_loaded: bool = False
+    ld_active: int = 0
+    ld_expiring: list[ExpiringRow] = []
+
+    @rx.event
+    def load_license_block(self):
+        try:
+            caller = self._caller()
+        except DomainError:
+            self.ld_loaded = False
+            return None
+        summary = license_views.license_summary(user_id=caller.user_id, within_days=SOON_DAYS)
+        self.ld_active = summary.active
+        self.ld_expiring = [
+            ExpiringRow(id=lid, tariff=name, expires=format_date(expires),
+                        days_left=days_label(license_views.days_left(expires)))
+            for lid, name, expires in summary.expiring
+        ]
+        self.ld_loaded = True
+        return None
