@@ -140,17 +140,18 @@ def iter_ledger_csv(*, user_id: int, filters: HistoryFilter | None = None) -> It
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
     yield "\ufeff" + buffer.getvalue()
+    # Plain columns, not ORM objects: nothing accumulates in the session while streaming.
+    columns = (LedgerEntry.created_at, LedgerEntry.kind, LedgerEntry.amount, LedgerEntry.balance_after,
+               LedgerEntry.description)
     with session_scope() as session:
         result = session.exec(
-            select(LedgerEntry).where(*conditions).order_by(*_newest_first())
+            select(*columns).where(*conditions).order_by(*_newest_first())
             .execution_options(yield_per=EXPORT_BATCH)
         )
         for batch in result.partitions():
             buffer.seek(0)
             buffer.truncate()
-            for entry in batch:
-                writer.writerow([format_datetime(entry.created_at), LEDGER_KINDS.get(entry.kind, entry.kind),
-                                 _plain_rubles(entry.amount), _plain_rubles(entry.balance_after),
-                                 entry.description])
+            for created_at, kind, amount, balance_after, description in batch:
+                writer.writerow([format_datetime(created_at), LEDGER_KINDS.get(kind, kind),
+                                 _plain_rubles(amount), _plain_rubles(balance_after), description])
             yield buffer.getvalue()
-            session.expunge_all()  # keep memory flat over a long export

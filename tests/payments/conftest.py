@@ -55,6 +55,7 @@ def control(emulator: ThreadedServer, portal_api: ThreadedServer) -> Iterator[Em
     ctl.webhooks(url=f"{portal_api.url}/api/yookassa/webhook", retry_delays=FAST_RETRIES)
     yield ctl
     ctl.reset()
+    ctl.configure(confirmation_timeout=3600)
     ctl.close()
 
 
