@@ -70,6 +70,10 @@ def register_pages(app: rx.App) -> None:
 
     register_license_pages(app)
 
+    register_password_reset_pages(app)
+
+    register_outbox_pages(app)
+
 
 def register_license_pages(app: rx.App) -> None:
     """«Тарифы» and «Мои лицензии»."""
@@ -113,3 +117,23 @@ def register_admin_customer_pages(app: rx.App) -> None:
                  on_load=[SessionState.require_admin_page, AdminCustomerCardState.load_card])
     app.add_page(admin_audit_page, route="/admin/audit", title="Аудит — ISPGo",
                  on_load=[SessionState.require_admin_page, AdminAuditState.load_audit])
+
+
+def register_password_reset_pages(app: rx.App) -> None:
+    """«Забыли пароль?» and the new-password form: open to every visitor."""
+    from ispgo_portal.pages.password_reset import password_reset_confirm_page, password_reset_page
+    from ispgo_portal.state.password_reset import PasswordResetState
+
+    app.add_page(password_reset_page, route="/password-reset", title="Восстановление пароля — ISPGo",
+                 on_load=PasswordResetState.start_request)
+    app.add_page(password_reset_confirm_page, route="/password-reset/confirm", title="Новый пароль — ISPGo",
+                 on_load=PasswordResetState.check_link)
+
+
+def register_outbox_pages(app: rx.App) -> None:
+    """«Исходящие письма»."""
+    from ispgo_portal.pages.admin_outbox import admin_outbox_page
+    from ispgo_portal.state.admin_outbox import AdminOutboxState
+
+    app.add_page(admin_outbox_page, route="/admin/outbox", title="Исходящие письма — ISPGo",
+                 on_load=[SessionState.require_admin_page, AdminOutboxState.load_outbox])

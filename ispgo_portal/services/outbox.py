@@ -32,6 +32,7 @@ from ispgo_portal.clock import format_datetime, utcnow
 from ispgo_portal.db import is_postgres, session_scope
 from ispgo_portal.models import OutboxEmail
 from ispgo_portal.services import audit
+from ispgo_portal.services.admin_forms import acting_admin
 from ispgo_portal.services.errors import DomainError, NotFound
 from ispgo_portal.services.mailer import MailError, OutgoingEmail, SmtpConnection, smtp_configured
 
@@ -168,12 +169,13 @@ def _row(email: OutboxEmail) -> dict[str, str | int]:
     }
 
 
-def list_outbox(*, status: str = "", search: str = "", offset: int = 0,
+def list_outbox(*, admin_id: int, status: str = "", search: str = "", offset: int = 0,
                 limit: int = PAGE_SIZE) -> OutboxPage:
     """Newest first, optionally by status and by a recipient/subject substring."""
     status = status if status in STATUS_LABELS else ""
     search = (search or "").strip()[:100]
     with session_scope() as session:
+        acting_admin(session, admin_id)
         query = select(OutboxEmail)
         if status:
             query = query.where(OutboxEmail.status == status)
@@ -192,8 +194,9 @@ def list_outbox(*, status: str = "", search: str = "", offset: int = 0,
                           counts={k: int(counts.get(k, 0)) for k in STATUS_LABELS})
 
 
-def get_outbox_email(*, email_id: int) -> dict[str, str | int]:
+def get_outbox_email(*, admin_id: int, email_id: int) -> dict[str, str | int]:
     with session_scope() as session:
+        acting_admin(session, admin_id)
         email = session.get(OutboxEmail, email_id)
         if email is None:
             raise NotFound("Письмо не найдено")
@@ -203,6 +206,7 @@ def get_outbox_email(*, email_id: int) -> dict[str, str | int]:
 def resend_outbox_email(*, admin_id: int, email_id: int) -> None:
     """Put a failed (or stuck pending) email back in the queue and dispatch it."""
     with session_scope() as session:
+        acting_admin(session, admin_id)
         email = _lock_email(session, email_id)
         if email is None:
             raise NotFound("Письмо не найдено или уже отправляется")
@@ -211,7 +215,7 @@ def resend_outbox_email(*, admin_id: int, email_id: int) -> None:
         before = {"status": email.status, "attempts": email.attempts}
         email.status = "pending"
         session.add(email)
-        audit.record(session, admin_id=admin_id, action="outbox_resend", target_type="outbox_email",
+        audit.record(session, admin_id=admin_id, action="outbox.resend", target_type="outbox_email",
                      target_id=email.id, before=before, after={"status": "pending"})
     from ispgo_portal.services.notifications import dispatch_outbox
 

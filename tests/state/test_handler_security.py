@@ -38,6 +38,10 @@ PUBLIC_HANDLERS: set[str] = {
     "FaqState.clear_search",
     "FaqState.show_answers",
     "LandingState.load_landing",
+    # «Забыли пароль?»: anyone may ask for a link (the answer never says if the email exists)
+    # and set a new password with a valid link
+    "PasswordResetState.request_reset",
+    "PasswordResetState.confirm_reset",
 }
 
 VICTIM_EMAIL = "victim-secret@example.ru"

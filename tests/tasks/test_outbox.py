@@ -130,8 +130,15 @@ def test_resend_returns_failed_email_to_the_queue_and_audits(make_admin, broker)
     outbox.resend_outbox_email(admin_id=admin_id, email_id=email_id)
     assert _row(email_id).status == "pending"
     with session_scope() as session:
-        audit = session.exec(select(AuditLog).where(AuditLog.action == "outbox_resend")).one()
+        audit = session.exec(select(AuditLog).where(AuditLog.action == "outbox.resend")).one()
     assert (audit.admin_id, audit.target_id) == (admin_id, email_id)
+
+
+def test_resend_refused_to_a_customer(make_customer) -> None:  # noqa: ANN001
+    email_id = _outbox_row(status="failed")
+    with pytest.raises(DomainError):
+        outbox.resend_outbox_email(admin_id=make_customer(), email_id=email_id)
+    assert _row(email_id).status == "failed"
 
 
 def test_resend_refuses_an_email_already_sent(make_admin) -> None:  # noqa: ANN001
@@ -141,20 +148,31 @@ def test_resend_refuses_an_email_already_sent(make_admin) -> None:  # noqa: ANN0
     assert err.value.code == "already_sent"
 
 
-def test_list_filters_by_status_and_search() -> None:
+def test_list_filters_by_status_and_search(make_admin) -> None:  # noqa: ANN001
+    admin_id = make_admin()
     _outbox_row(to="anna@example.ru")
     _outbox_row(to="boris@example.ru", status="failed")
     _outbox_row(to="vera@example.ru", status="sent")
-    page = outbox.list_outbox(status="failed")
+    page = outbox.list_outbox(admin_id=admin_id, status="failed")
     assert [r["recipient"] for r in page.rows] == ["boris@example.ru"]
     assert page.counts == {"pending": 1, "sent": 1, "failed": 1}
-    assert [r["recipient"] for r in outbox.list_outbox(search="ANNA").rows] == ["anna@example.ru"]
-    assert outbox.list_outbox(status="bogus").total == 3
+    assert [r["recipient"] for r in outbox.list_outbox(admin_id=admin_id, search="ANNA").rows] == ["anna@example.ru"]
+    assert outbox.list_outbox(admin_id=admin_id, status="bogus").total == 3
 
 
-def test_open_email_shows_its_text() -> None:
+def test_open_email_shows_its_text(make_admin) -> None:  # noqa: ANN001
+    admin_id = make_admin()
     email_id = _outbox_row(name="Зоя")
-    detail = outbox.get_outbox_email(email_id=email_id)
+    detail = outbox.get_outbox_email(admin_id=admin_id, email_id=email_id)
     assert "Зоя" in str(detail["body_text"])
     with pytest.raises(DomainError):
-        outbox.get_outbox_email(email_id=email_id + 1000)
+        outbox.get_outbox_email(admin_id=admin_id, email_id=email_id + 1000)
+
+
+def test_outbox_is_for_admins_only(make_customer) -> None:  # noqa: ANN001
+    customer_id = make_customer()
+    email_id = _outbox_row()
+    with pytest.raises(DomainError):
+        outbox.list_outbox(admin_id=customer_id)
+    with pytest.raises(DomainError):
+        outbox.get_outbox_email(admin_id=customer_id, email_id=email_id)

@@ -1,0 +1,82 @@
+"""«Забыли пароль?»: asking for a reset link, and setting the new password with it.
+
+Both handlers are open to any visitor. The request answers the same whether or not the
+email is registered; the token comes from the link (the page URL) and is checked by the
+service on every call.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from ispgo_portal.services import password_reset
+from ispgo_portal.services.errors import DomainError
+from ispgo_portal.state.session import SESSION_COOKIE, SessionState, ok_toast
+
+
+def _field(form: Any, name: str) -> str:
+    value = form.get(name, "") if isinstance(form, dict) else ""
+    return value if isinstance(value, str) else ""
+
+
+class PasswordResetState(SessionState):
+    reset_requested: bool = False
+    reset_request_error: str = ""
+    reset_link_ok: bool = False
+    reset_link_checked: bool = False
+    reset_err_password: str = ""
+    reset_err_confirm: str = ""
+    reset_error: str = ""
+
+    def _token(self, form: Any = None) -> str:
+        token = _field(form, "token")
+        if not token and self.router.url:
+            token = str(self.router.url.query_parameters.get("token", "") or "")
+        return token[:200]
+
+    @rx.event
+    def start_request(self):
+        """on_load of /password-reset: a fresh form."""
+        self.reset_requested = False
+        self.reset_request_error = ""
+
+    @rx.event
+    def request_reset(self, form: dict):
+        self.reset_request_error = ""
+        try:
+            password_reset.request_password_reset(email=_field(form, "email"))
+        except DomainError as exc:
+            self.reset_request_error = exc.message  # a malformed address only; says nothing of accounts
+            return None
+        self.reset_requested = True
+        return None
+
+    @rx.event
+    def check_link(self):
+        """on_load of /password-reset/confirm: say at once if the link is dead."""
+        self.reset_err_password = self.reset_err_confirm = self.reset_error = ""
+        self.reset_link_ok = password_reset.reset_link_valid(token=self._token())
+        self.reset_link_checked = True
+
+    @rx.event
+    def confirm_reset(self, form: dict):
+        self.reset_err_password = self.reset_err_confirm = self.reset_error = ""
+        try:
+            password_reset.reset_password(token=self._token(form), password=_field(form, "password"),
+                                          password_confirm=_field(form, "password_confirm"))
+        except DomainError as exc:
+            if exc.field == "password":
+                self.reset_err_password = exc.message
+            elif exc.field == "password_confirm":
+                self.reset_err_confirm = exc.message
+            else:
+                self.reset_error = exc.message
+                self.reset_link_ok = exc.code != "reset_link_invalid"
+            return None
+        # Every session of the account was revoked, this browser's included.
+        self.session_token = ""
+        self._clear_viewer()
+        return [rx.remove_cookie(SESSION_COOKIE, {"path": "/"}), rx.redirect("/login"),
+                ok_toast("Пароль изменён. Войдите с новым паролем.")]
