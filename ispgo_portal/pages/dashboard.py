@@ -6,6 +6,7 @@ import reflex as rx
 
 from ispgo_portal.components.first_step import first_step_block
 from ispgo_portal.components.layout import app_shell, card, field_error, page_title
+from ispgo_portal.pages.balance import recent_operations_block
 from ispgo_portal.pages.licenses import licenses_dashboard_block
 from ispgo_portal.pages.tickets import tickets_dashboard_block
 from ispgo_portal.state.auth import PasswordState
@@ -95,6 +96,7 @@ def dashboard_page() -> rx.Component:
             rx.skeleton(height="160px", width="100%"),
         ),
         licenses_dashboard_block(),
+        recent_operations_block(),
         tickets_dashboard_block(),
         password_form(),
     )

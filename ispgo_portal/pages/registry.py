@@ -7,6 +7,7 @@ import reflex as rx
 from ispgo_portal.pages.admin import admin_overview_page
 from ispgo_portal.pages.auth import login_page, register_page
 from ispgo_portal.pages.dashboard import dashboard_page
+from ispgo_portal.state.balance import RecentOperationsState
 from ispgo_portal.state.dashboard import DashboardState
 from ispgo_portal.state.licenses import LicenseDashboardState
 from ispgo_portal.state.onboarding import OnboardingState
@@ -46,7 +47,8 @@ def register_pages(app: rx.App) -> None:
     app.add_page(dashboard_page, route="/dashboard", title="Дашборд — ISPGo",
                  on_load=[SessionState.require_login, DashboardState.load_dashboard,
                           OnboardingState.load_first_step, TicketsDashboardState.load_ticket_block,
-                          LicenseDashboardState.load_license_block])
+                          LicenseDashboardState.load_license_block,
+                          RecentOperationsState.load_recent_operations])
     from ispgo_portal.state.admin_overview import AdminOverviewState
 
     app.add_page(admin_overview_page, route="/admin", title="Обзор — ISPGo",
@@ -73,6 +75,8 @@ def register_pages(app: rx.App) -> None:
     register_password_reset_pages(app)
 
     register_outbox_pages(app)
+
+    register_balance_pages(app)
 
 
 def register_license_pages(app: rx.App) -> None:
@@ -137,3 +141,16 @@ def register_outbox_pages(app: rx.App) -> None:
 
     app.add_page(admin_outbox_page, route="/admin/outbox", title="Исходящие письма — ISPGo",
                  on_load=[SessionState.require_admin_page, AdminOutboxState.load_outbox])
+
+
+def register_balance_pages(app: rx.App) -> None:
+    """«Баланс» and the page YooKassa sends the customer back to."""
+    from ispgo_portal.pages.balance import balance_page
+    from ispgo_portal.pages.payment_return import payment_return_page
+    from ispgo_portal.state.balance import BalanceState
+    from ispgo_portal.state.payment_return import PaymentReturnState
+
+    app.add_page(balance_page, route="/balance", title="Баланс — ISPGo",
+                 on_load=[SessionState.require_login, BalanceState.load_balance])
+    app.add_page(payment_return_page, route="/payments/return", title="Оплата — ISPGo",
+                 on_load=[SessionState.require_login, PaymentReturnState.watch_payment])

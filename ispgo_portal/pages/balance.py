@@ -1,0 +1,260 @@
+"""«Баланс»: funds, the YooKassa top-up form, «История транзакций»; and the dashboard's
+«Последние операции» block."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from ispgo_portal.components.layout import app_shell, card, empty_state, field_error, page_title
+from ispgo_portal.state.balance import KIND_OPTIONS, BalanceState, LedgerLine, RecentOperationsState
+
+METHOD_LABEL = "YooKassa (карта, ЮMoney, СБП…)"
+
+
+def stat(label: str, value, hint: str = "", element_id: str = "", color=None) -> rx.Component:  # noqa: ANN001
+    return rx.vstack(
+        rx.text(label, size="2", color_scheme="gray"),
+        rx.text(value, size="6", weight="bold", color=color, id=element_id or None),
+        rx.cond(hint != "", rx.text(hint, size="1", color_scheme="gray")),
+        spacing="1",
+        align="start",
+    )
+
+
+def funds_card() -> rx.Component:
+    S = BalanceState
+    return card(
+        rx.grid(
+            stat("Баланс", S.bal_balance, element_id="balance-value",
+                 color=rx.cond(S.bal_negative, rx.color("red", 11), rx.color("gray", 12))),
+            stat("Кредитный лимит", S.bal_credit_limit, "устанавливает администратор"),
+            stat("Использовано кредита", S.bal_credit_used, "восстанавливается при пополнении"),
+            stat("Доступно средств", S.bal_available, "баланс + кредитный лимит", element_id="available-value"),
+            columns=rx.breakpoints(initial="1", xs="2", md="4"),
+            spacing="5",
+            width="100%",
+        ),
+        id="balance-summary",
+    )
+
+
+def topup_card() -> rx.Component:
+    S = BalanceState
+    return card(
+        rx.vstack(
+            rx.heading("Пополнение баланса", size="4"),
+            rx.form(
+                rx.vstack(
+                    rx.text("Сумма, ₽", as_="label", size="2", weight="medium", html_for="topup-amount"),
+                    rx.input(id="topup-amount", name="amount", placeholder="Например, 1 000,00",
+                             input_mode="decimal", auto_complete="off", width="100%", size="3",
+                             max_length=20),
+                    rx.box(field_error(S.topup_error), id="topup-error"),
+                    rx.text("Минимальная сумма — 1 ₽, не больше двух знаков после запятой.",
+                            size="1", color_scheme="gray"),
+                    rx.text("Способ оплаты", size="2", weight="medium", margin_top="8px"),
+                    rx.radio_group.root(
+                        rx.radio_group.item(METHOD_LABEL, value="yookassa", id="method-yookassa"),
+                        default_value="yookassa",
+                        name="method",
+                    ),
+                    rx.button(rx.icon("credit-card", size=16), "Пополнить", type="submit", size="3",
+                              loading=S.topup_busy, id="topup-submit", margin_top="8px"),
+                    rx.text("Средства поступят на баланс сразу после успешной оплаты — обычно за "
+                            "несколько секунд.", size="1", color_scheme="gray"),
+                    spacing="2",
+                    width="100%",
+                    max_width="420px",
+                    align="start",
+                ),
+                on_submit=S.submit_topup,
+                id="topup-form",
+                width="100%",
+            ),
+            spacing="3",
+            width="100%",
+        )
+    )
+
+
+def amount_text(line: LedgerLine) -> rx.Component:
+    return rx.text(line.amount, weight="medium", white_space="nowrap",
+                   color=rx.cond(line.positive, rx.color("green", 11), rx.color("red", 11)))
+
+
+def history_row(line: LedgerLine) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.text(line.date, white_space="nowrap", size="2")),
+        rx.table.cell(rx.text(line.kind, size="2")),
+        rx.table.cell(amount_text(line), justify="end"),
+        rx.table.cell(rx.text(line.balance_after, white_space="nowrap", size="2"), justify="end"),
+        rx.table.cell(rx.text(line.description, size="2", color_scheme="gray")),
+        class_name="history-row",
+    )
+
+
+def history_filters() -> rx.Component:
+    S = BalanceState
+
+    def date_field(label: str, name: str, element_id: str, error) -> rx.Component:  # noqa: ANN001
+        return rx.vstack(
+            rx.text(label, as_="label", size="1", color_scheme="gray", html_for=element_id),
+            rx.input(type="date", name=name, id=element_id, size="2"),
+            field_error(error),
+            spacing="1",
+        )
+
+    return rx.form(
+        rx.flex(
+            rx.vstack(
+                rx.text("Операция", size="1", color_scheme="gray"),
+                rx.select.root(
+                    rx.select.trigger(id="history-kind", min_width="180px"),
+                    rx.select.content(*[rx.select.item(label, value=value)
+                                        for value, label in KIND_OPTIONS.items()]),
+                    value=S.hist_kind,
+                    on_change=S.set_history_kind,
+                    size="2",
+                ),
+                spacing="1",
+            ),
+            date_field("С даты", "date_from", "history-from", S.hist_error_from),
+            date_field("По дату", "date_to", "history-to", S.hist_error_to),
+            rx.hstack(
+                rx.button("Применить", type="submit", variant="soft", size="2"),
+                rx.button("Сбросить", type="button", variant="ghost", size="2", color_scheme="gray",
+                          on_click=[S.reset_history_filter, rx.set_value("history-from", ""),
+                                    rx.set_value("history-to", "")]),
+                spacing="2",
+                padding_top="18px",
+            ),
+            gap="12px",
+            wrap="wrap",
+            align="start",
+        ),
+        on_submit=S.apply_history_filter,
+        id="history-filter",
+    )
+
+
+def pagination() -> rx.Component:
+    S = BalanceState
+    return rx.hstack(
+        rx.button(rx.icon("chevron-left", size=16), "Назад", variant="soft", size="2",
+                  disabled=S.hist_page <= 1, on_click=S.go_to_page(S.hist_page - 1), id="history-prev"),
+        rx.text("Страница ", S.hist_page, " из ", S.hist_pages, size="2", color_scheme="gray",
+                id="history-page"),
+        rx.button("Вперёд", rx.icon("chevron-right", size=16), variant="soft", size="2",
+                  disabled=S.hist_page >= S.hist_pages, on_click=S.go_to_page(S.hist_page + 1),
+                  id="history-next"),
+        spacing="3",
+        align="center",
+        justify="center",
+        width="100%",
+    )
+
+
+def history_card() -> rx.Component:
+    S = BalanceState
+    table = rx.box(
+        rx.table.root(
+            rx.table.header(rx.table.row(
+                rx.table.column_header_cell("Дата"),
+                rx.table.column_header_cell("Операция"),
+                rx.table.column_header_cell("Сумма", justify="end"),
+                rx.table.column_header_cell("Баланс после", justify="end"),
+                rx.table.column_header_cell("Описание"),
+            )),
+            rx.table.body(rx.foreach(S.hist_rows, history_row)),
+            size="2",
+            width="100%",
+            id="history-table",
+        ),
+        overflow_x="auto",
+        width="100%",
+    )
+    return card(
+        rx.vstack(
+            rx.hstack(
+                rx.heading("История транзакций", size="4"),
+                rx.badge(S.hist_total, variant="soft", color_scheme="gray"),
+                rx.spacer(),
+                rx.button(rx.icon("download", size=16), "Скачать CSV", variant="outline", size="2",
+                          on_click=S.export_history, id="history-export", disabled=S.hist_total == 0),
+                width="100%",
+                align="center",
+                wrap="wrap",
+            ),
+            history_filters(),
+            rx.cond(
+                S.hist_total > 0,
+                rx.vstack(table, pagination(), spacing="3", width="100%"),
+                empty_state("receipt-text", "Операций не найдено",
+                            "Пополните баланс — операция появится здесь. Если включены фильтры, "
+                            "попробуйте их сбросить."),
+            ),
+            spacing="4",
+            width="100%",
+        ),
+        id="history",
+    )
+
+
+def balance_page() -> rx.Component:
+    return app_shell(
+        page_title("Баланс", "Пополнение через YooKassa и история операций"),
+        rx.cond(
+            BalanceState.bal_loaded,
+            rx.vstack(funds_card(), topup_card(), history_card(), spacing="4", width="100%"),
+            rx.vstack(rx.skeleton(height="110px", width="100%"), rx.skeleton(height="260px", width="100%"),
+                      rx.skeleton(height="320px", width="100%"), spacing="4", width="100%"),
+        ),
+    )
+
+
+# --- dashboard block -----------------------------------------------------------------------
+
+def recent_row(line: LedgerLine) -> rx.Component:
+    return rx.hstack(
+        rx.vstack(
+            rx.text(line.description, size="2", weight="medium"),
+            rx.text(line.date, " · ", line.kind, size="1", color_scheme="gray"),
+            spacing="0",
+            min_width="0",
+        ),
+        rx.spacer(),
+        amount_text(line),
+        width="100%",
+        align="center",
+        padding_y="6px",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+    )
+
+
+def recent_operations_block() -> rx.Component:
+    S = RecentOperationsState
+    return card(
+        rx.vstack(
+            rx.hstack(
+                rx.heading("Последние операции", size="4"),
+                rx.spacer(),
+                rx.link("Вся история", href="/balance", size="2"),
+                width="100%",
+                align="center",
+            ),
+            rx.cond(
+                S.recent_loaded,
+                rx.cond(
+                    S.recent_rows.length() > 0,
+                    rx.vstack(rx.foreach(S.recent_rows, recent_row), spacing="0", width="100%"),
+                    empty_state("wallet", "Операций пока нет",
+                                "Пополните баланс, чтобы оплачивать лицензии в один клик.",
+                                rx.link(rx.button("Пополнить баланс", variant="soft"), href="/balance")),
+                ),
+                rx.skeleton(height="120px", width="100%"),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        id="recent-operations",
+    )

@@ -1,0 +1,83 @@
+"""/payments/return: where YooKassa sends the customer back.
+
+The page asks YooKassa itself (through `check_payment`, which settles the payment if the
+webhook has not arrived yet) and keeps asking for a while: «ожидаем подтверждение» →
+success with the new balance, or the cancellation reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+
+from ispgo_portal.money import format_rub
+from ispgo_portal.services.errors import DomainError
+from ispgo_portal.services.guard import require_user
+from ispgo_portal.services.payments import PaymentOutcome, check_payment
+from ispgo_portal.state.session import SessionState, error_toast, ok_toast
+
+POLL_SECONDS = 2.0
+MAX_POLLS = 60  # two minutes; after that reconciliation finishes the job in the background
+FINAL = ("succeeded", "canceled", "failed")
+
+
+def _check(token: str, payment_id: int) -> PaymentOutcome:
+    """Blocking (database and YooKassa): run in a worker thread."""
+    caller = require_user(token)
+    return check_payment(user_id=caller.user_id, payment_id=payment_id)
+
+
+def _payment_id(raw: object) -> int:
+    text = str(raw or "").strip()
+    return int(text) if text.isdigit() and len(text) < 12 else 0
+
+
+class PaymentReturnState(SessionState):
+    ret_state: str = "checking"  # checking | pending | succeeded | canceled | failed | not_found | slow
+    ret_purpose: str = "topup"
+    ret_amount: str = ""
+    ret_balance: str = ""
+    ret_reason: str = ""
+    ret_license_link: str = ""
+
+    def _show(self, outcome: PaymentOutcome) -> None:
+        self.ret_state = outcome.status if outcome.status in FINAL else "pending"
+        self.ret_purpose = outcome.purpose
+        self.ret_amount = format_rub(outcome.amount)
+        self.ret_balance = format_rub(outcome.balance)
+        self.viewer_balance = self.ret_balance
+        self.ret_reason = outcome.cancellation_reason or "Платёж отменён"
+        self.ret_license_link = (f"/licenses?highlight={outcome.license_id}"
+                                 if outcome.license_id and outcome.purpose != "topup" else "")
+
+    @rx.event(background=True)
+    async def watch_payment(self):
+        async with self:
+            self.ret_state, self.ret_license_link = "checking", ""
+            try:
+                self._caller()
+            except DomainError as exc:
+                self.ret_state = "not_found"
+                yield error_toast(exc)
+                return
+            token = self.session_token
+            payment_id = _payment_id(self.router.url.query_parameters.get("payment", ""))
+        for _poll in range(MAX_POLLS):
+            try:
+                outcome = await asyncio.to_thread(_check, token, payment_id)
+            except DomainError as exc:
+                async with self:
+                    self.ret_state = "not_found"
+                yield error_toast(exc)
+                return
+            async with self:
+                self._show(outcome)
+                link = self.ret_license_link
+            if outcome.status in FINAL:
+                if outcome.status == "succeeded" and link:
+                    yield [ok_toast("Оплата получена, лицензия оформлена"), rx.redirect(link)]
+                return
+            await asyncio.sleep(POLL_SECONDS)
+        async with self:
+            self.ret_state = "slow"
