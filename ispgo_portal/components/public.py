@@ -21,6 +21,19 @@ def public_nav() -> rx.Component:
             spacing="4",
             display=["none", "none", "flex"],
         ),
+        # On a phone the section links live in a menu.
+        rx.box(
+            rx.menu.root(
+                rx.menu.trigger(rx.icon_button(rx.icon("menu"), variant="ghost", aria_label="Разделы",
+                                               id="public-nav-menu")),
+                rx.menu.content(
+                    rx.menu.item("Возможности", on_click=rx.redirect("/features")),
+                    rx.menu.item("FAQ", on_click=rx.redirect("/faq")),
+                    rx.menu.item("Документация", on_click=rx.redirect("/docs")),
+                ),
+            ),
+            display=["block", "block", "none"],
+        ),
         # auth_checked is filled by SessionState.refresh_header in the page's on_load.
         rx.cond(
             SessionState.auth_checked,

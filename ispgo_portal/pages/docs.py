@@ -49,28 +49,40 @@ def code(text: str, name: str) -> rx.Component:
 
 
 def mono(text: str) -> rx.Component:
-    return rx.code(text, variant="ghost", white_space="nowrap")
+    return rx.code(text, variant="ghost", overflow_wrap="anywhere")
 
 
-def table(headers: tuple[str, ...], rows: list[tuple[rx.Component | str, ...]]) -> rx.Component:
+def rows(items: list[tuple[rx.Component, rx.Component | str]]) -> rx.Component:
+    """Term / explanation rows: two columns on a desktop, stacked on a phone (a real table
+    would need sideways scrolling at 360 px)."""
     return rx.box(
-        rx.table.root(
-            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
-            rx.table.body(*[rx.table.row(*[rx.table.cell(c) for c in row]) for row in rows]),
-            variant="surface",
-            size="1",
+        *[rx.flex(
+            rx.box(term, min_width=["0", "0", "230px"], width=["100%", "100%", "230px"], flex_shrink="0"),
+            rx.text(meaning, size="2") if isinstance(meaning, str) else meaning,
+            direction=rx.breakpoints(initial="column", md="row"),
+            gap=rx.breakpoints(initial="4px", md="16px"),
+            padding="10px 12px",
+            border_top=f"1px solid {rx.color('gray', 4)}" if index else "none",
             width="100%",
-        ),
+        ) for index, (term, meaning) in enumerate(items)],
         width="100%",
-        overflow_x="auto",
+        border=f"1px solid {rx.color('gray', 5)}",
+        border_radius="8px",
+        background=rx.color("gray", 1),
     )
+
+
+def term(text: str, *badges: str) -> rx.Component:
+    return rx.hstack(rx.code(text, size="2", weight="bold", word_break="break-all"),
+                     *[rx.badge(b, variant="soft", color_scheme="gray") for b in badges],
+                     spacing="2", align="center", wrap="wrap")
 
 
 def section(anchor: str, title: str, *children: rx.Component) -> rx.Component:
     return rx.card(
         rx.vstack(rx.heading(title, size="5", as_="h2"), *children, spacing="3", width="100%"),
         id=anchor,
-        size="3",
+        size=rx.breakpoints(initial="2", sm="3"),
         width="100%",
         scroll_margin_top="16px",
     )
@@ -82,7 +94,7 @@ def para(*parts: rx.Component | str) -> rx.Component:
 
 def numbered(*items: rx.Component | str) -> rx.Component:
     return rx.el.ol(*[rx.el.li(rx.text(i, size="2")) for i in items],
-                    style={"padding_left": "1.4em", "margin": "0", "display": "grid", "gap": "6px"})
+                    style={"padding_left": "1.4em", "margin": "0", "list_style_type": "decimal", "display": "grid", "gap": "6px"})
 
 
 def contents() -> rx.Component:
@@ -110,7 +122,7 @@ def install_section() -> rx.Component:
                 f"исходящий доступ по HTTPS к порталу {portal_url()} — панель проверяет по нему лицензию;",
                 "ключ лицензии — его выдаёт портал после покупки тарифа.",
             )],
-            style={"padding_left": "1.4em", "margin": "0", "display": "grid", "gap": "4px"},
+            style={"padding_left": "1.4em", "margin": "0", "list_style_type": "disc", "display": "grid", "gap": "4px"},
         ),
         numbered(
             "Подключитесь к серверу по SSH под пользователем root.",
@@ -145,13 +157,13 @@ def activation_section() -> rx.Component:
 def limits_section() -> rx.Component:
     return section(
         "limits", "Серверы и сайты в тарифе",
-        table(("Ограничение", "Что значит"), [
-            ("Максимум серверов", "Сколько серверов можно активировать одним ключом. Сервер считается по "
+        rows([
+            (rx.text("Максимум серверов", weight="bold", size="2"), "Сколько серверов можно активировать одним ключом. Сервер считается по "
                                   "его идентификатору (fingerprint): повторная активация того же сервера "
                                   "место не занимает. Лишний сервер получает ответ server_limit_reached."),
-            ("Максимум сайтов", "Сколько веб-сайтов можно создать в панели. Лимит приходит в ответе "
+            (rx.text("Максимум сайтов", weight="bold", size="2"), "Сколько веб-сайтов можно создать в панели. Лимит приходит в ответе "
                                 "API (max_sites), соблюдает его панель."),
-            ("0", "Без ограничений: серверов или сайтов может быть сколько угодно."),
+            (rx.text("0", weight="bold", size="2"), "Без ограничений: серверов или сайтов может быть сколько угодно."),
         ]),
         para("Сколько серверов уже подключено, видно в карточке лицензии в разделе «Мои лицензии». "
              "Нужно больше — купите тариф побольше: новая лицензия будет работать вместе со старой."),
@@ -177,10 +189,12 @@ def license_api_section() -> rx.Component:
              mono("Content-Type: application/json"), ", не больше 4 КБ), ответы — всегда JSON, в том "
              "числе при ошибках. В примерах ниже JSON разбит на строки для чтения; настоящий ответ "
              "приходит одной строкой, и подпись вычислена именно над этими байтами."),
-        table(("Метод", "Путь", "Поля запроса", "Назначение"),
-              [(mono(m), mono(path), fields, what) for m, path, fields, what in d.ENDPOINTS]),
+        rows([(term(path, method),
+               rx.vstack(rx.text(what, size="2"), rx.text("Поля: ", fields, size="1", color_scheme="gray"),
+                         spacing="1"))
+              for method, path, fields, what in d.ENDPOINTS]),
         rx.heading("Поля запроса", size="3", as_="h3"),
-        table(("Поле", "Описание"), [(mono(n), t) for n, t in d.REQUEST_FIELDS]),
+        rows([(term(n), t) for n, t in d.REQUEST_FIELDS]),
         rx.heading("Активация сервера", size="3", as_="h3"),
         code(d.ACTIVATE_REQUEST, "activate-request"),
         code(d.ACTIVATE_RESPONSE, "activate-response"),
@@ -192,7 +206,7 @@ def license_api_section() -> rx.Component:
         code(d.LIMIT_RESPONSE, "limit-response"),
         code(d.NOT_FOUND_RESPONSE, "not-found-response"),
         rx.heading("Поля ответа", size="3", as_="h3"),
-        table(("Поле", "Описание"), [(mono(n), t) for n, t in d.RESPONSE_FIELDS]),
+        rows([(term(n), t) for n, t in d.RESPONSE_FIELDS]),
     )
 
 
@@ -219,8 +233,7 @@ def errors_section() -> rx.Component:
     return section(
         "errors", "Коды ответов и ошибки",
         para("Поле code есть в каждом ответе; valid равно true только при code = valid."),
-        table(("code", "HTTP", "Что значит и что делать"),
-              [(mono(c), status, what) for c, status, what in d.ERROR_CODES]),
+        rows([(term(c, f"HTTP {status}"), what) for c, status, what in d.ERROR_CODES]),
     )
 
 
@@ -250,7 +263,7 @@ def help_section() -> rx.Component:
 def docs_page() -> rx.Component:
     return public_shell(
         rx.vstack(
-            rx.heading("Документация", size="8", color=ACCENT),
+            rx.heading("Документация", size=rx.breakpoints(initial="7", md="8"), color=ACCENT),
             rx.text("Установка и активация панели ISPGo, ограничения тарифов и API лицензий.",
                     size="3", color_scheme="gray"),
             spacing="2",

@@ -13,10 +13,10 @@ from ispgo_portal.state.faq import FaqState
 def render_block(block: Block) -> rx.Component:
     if block.kind == "steps":
         return rx.el.ol(*[rx.el.li(rx.text(text, size="2")) for text in block.items],
-                        style={"padding_left": "1.4em", "margin": "0", "display": "grid", "gap": "4px"})
+                        style={"padding_left": "1.4em", "margin": "0", "list_style_type": "decimal", "display": "grid", "gap": "4px"})
     if block.kind == "list":
         return rx.el.ul(*[rx.el.li(rx.text(text, size="2")) for text in block.items],
-                        style={"padding_left": "1.4em", "margin": "0", "display": "grid", "gap": "4px"})
+                        style={"padding_left": "1.4em", "margin": "0", "list_style_type": "disc", "display": "grid", "gap": "4px"})
     if block.kind == "terms":
         return rx.vstack(
             *[rx.box(rx.text(term, weight="bold", size="2"), rx.text(meaning, size="2", color_scheme="gray"))
@@ -31,7 +31,8 @@ def render_block(block: Block) -> rx.Component:
 
 def answer_links(entry: FaqItem) -> rx.Component:
     return rx.hstack(
-        *[rx.link(rx.button(label, rx.icon("arrow-right", size=14), variant="soft", size="1"),
+        *[rx.link(rx.button(label, rx.icon("arrow-right", size=14), variant="soft", size="1",
+                            color_scheme="blue"),
                   href=href, underline="none") for label, href in entry.links],
         spacing="2",
         wrap="wrap",
@@ -87,7 +88,7 @@ def search_box() -> rx.Component:
             id="faq-search",
             value=FaqState.query,
             on_change=FaqState.search,
-            placeholder="Например: кредитный лимит, автопродление, ключ",
+            placeholder="Например: кредит, ключ, пароль",
             size="3",
             width="100%",
             auto_complete="off",
@@ -127,7 +128,7 @@ def nothing_found() -> rx.Component:
 def faq_page() -> rx.Component:
     return public_shell(
         rx.vstack(
-            rx.heading("Часто задаваемые вопросы", size="8", color=ACCENT),
+            rx.heading("Часто задаваемые вопросы", size=rx.breakpoints(initial="7", md="8"), color=ACCENT),
             rx.text("Ответы на самые популярные вопросы о биллинговой системе и панели управления",
                     size="3", color_scheme="gray"),
             spacing="2",

@@ -27,7 +27,7 @@ def capability_section(cap: Capability) -> rx.Component:
                 rx.heading(cap.title, size="5", as_="h2"),
                 rx.text(cap.summary, size="3"),
                 rx.el.ul(*[rx.el.li(rx.text(line, size="2", color_scheme="gray")) for line in cap.details],
-                         style={"padding_left": "1.2em", "margin": "0", "display": "grid", "gap": "4px"}),
+                         style={"padding_left": "1.2em", "margin": "0", "list_style_type": "disc", "display": "grid", "gap": "4px"}),
                 spacing="2",
                 width="100%",
             ),
@@ -36,7 +36,7 @@ def capability_section(cap: Capability) -> rx.Component:
             width="100%",
         ),
         id=cap.slug,
-        size="3",
+        size=rx.breakpoints(initial="2", sm="3"),
         width="100%",
         scroll_margin_top="16px",
     )
@@ -68,7 +68,7 @@ def portal_section() -> rx.Component:
             width="100%",
         ),
         id="licensing",
-        size="3",
+        size=rx.breakpoints(initial="2", sm="3"),
         width="100%",
     )
 
@@ -76,7 +76,7 @@ def portal_section() -> rx.Component:
 def features_page() -> rx.Component:
     return public_shell(
         rx.vstack(
-            rx.heading("Возможности", size="8", color=ACCENT),
+            rx.heading("Возможности", size=rx.breakpoints(initial="7", md="8"), color=ACCENT),
             rx.text("Что делает панель ISPGo на ваших серверах — коротко, по разделам.",
                     size="3", color_scheme="gray"),
             spacing="2",

@@ -19,7 +19,7 @@ def hero() -> rx.Component:
             "Панель ISPGo управляет веб-сайтами, почтой, DNS, базами данных, cron-задачами и "
             "мониторингом серверов, а REST API автоматизирует остальное. На этом портале вы "
             "покупаете и продлеваете лицензии, пополняете баланс и общаетесь с поддержкой.",
-            size="4", color_scheme="gray", max_width="760px",
+            size=rx.breakpoints(initial="3", md="4"), color_scheme="gray", max_width="760px",
         ),
         rx.hstack(
             rx.link(rx.button(rx.icon("user-plus", size=18), "Зарегистрироваться", size="3"),
