@@ -11,7 +11,8 @@ from ispgo_portal.state.admin_overview import AdminOverviewState
 def _tile(label: str, value, href: str, tile_id: str) -> rx.Component:  # noqa: ANN001
     return rx.link(
         card(rx.vstack(rx.text(label, size="2", color_scheme="gray"),
-                       rx.text(value, size="7", weight="bold"), spacing="1")),
+                       rx.text(value, size="7", weight="bold", color=rx.color("gray", 12)),
+                       spacing="1")),
         href=href,
         underline="none",
         id=tile_id,

@@ -60,10 +60,13 @@ def pager(page, pages, total, prev_event, next_event, pager_id: str) -> rx.Compo
     return rx.hstack(
         rx.text("Найдено: ", total, " · страница ", page, " из ", pages, size="2", color_scheme="gray"),
         rx.spacer(),
-        rx.button(rx.icon("chevron-left", size=16), "Назад", variant="soft", size="2",
-                  disabled=page <= 1, on_click=prev_event),
-        rx.button("Вперёд", rx.icon("chevron-right", size=16), variant="soft", size="2",
-                  disabled=page >= pages, on_click=next_event),
+        rx.hstack(
+            rx.button(rx.icon("chevron-left", size=16), "Назад", variant="soft", size="2",
+                      disabled=page <= 1, on_click=prev_event),
+            rx.button("Вперёд", rx.icon("chevron-right", size=16), variant="soft", size="2",
+                      disabled=page >= pages, on_click=next_event),
+            spacing="2",
+        ),
         width="100%",
         align="center",
         wrap="wrap",

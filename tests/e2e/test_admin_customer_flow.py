@@ -1,0 +1,82 @@
+"""The admin console's customer card in a real browser, and what the customer sees afterwards."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+NBSP = "\u00a0"
+
+
+def _logout(page) -> None:  # noqa: ANN001
+    page.get_by_role("button", name=re.compile("Выйти")).first.click()
+    page.wait_for_url("**/login**")
+
+
+def _open_card(page, query: str, name: str, customer_id: int) -> None:  # noqa: ANN001
+    page.goto("/admin/customers")
+    page.fill("#customer-search", query)
+    page.locator("#customer-search-form button[type=submit]").click()
+    expect(page.locator("#customers-table")).to_contain_text(query)
+    page.locator("#customers-table").get_by_role("link", name=name).click()
+    page.wait_for_url(f"**/admin/customers/{customer_id}")
+    expect(page.locator("#customer-card")).to_be_visible()
+
+
+def test_admin_sets_discount_and_credit_limit_customer_sees_both(
+    page, login_as, make_admin, make_customer, shot  # noqa: ANN001
+) -> None:
+    make_admin(email="boss@example.ru", password="password123")
+    customer = make_customer(email="shopper@example.ru", password="password123", name="Покупатель Петров")
+    login_as(page, "boss@example.ru", "password123")
+    _open_card(page, "shopper@", "Покупатель Петров", customer)
+
+    page.fill("#discount", "15")
+    page.locator("#discount-form button[type=submit]").click()
+    expect(page.locator("#card-discount")).to_have_text("15%")
+    page.fill("#credit_limit", "1000")
+    page.locator("#credit-limit-form button[type=submit]").click()
+    expect(page.locator("#card-credit-limit")).to_have_text(f"1{NBSP}000,00{NBSP}₽")
+    shot(page, "admin-customer-card")
+
+    page.goto(f"/admin/audit?customer={customer}")
+    expect(page.locator("#audit-table")).to_contain_text("Индивидуальная скидка")
+    expect(page.locator("#audit-table")).to_contain_text(f"кредитный лимит: 0,00{NBSP}₽ → 1{NBSP}000,00{NBSP}₽")
+    _logout(page)
+
+    login_as(page, "shopper@example.ru", "password123")
+    info = page.locator("#account-info")
+    expect(info).to_contain_text("15%")
+    expect(info).to_contain_text(f"1{NBSP}000,00{NBSP}₽")
+    assert page.console_errors == []
+
+
+def test_admin_adjusts_balance_after_confirming_then_blocks_customer(
+    page, login_as, make_admin, make_customer  # noqa: ANN001
+) -> None:
+    make_admin(email="chief@example.ru", password="password123")
+    customer = make_customer(email="payer@example.ru", password="password123", name="Плательщик")
+    login_as(page, "chief@example.ru", "password123")
+    _open_card(page, "payer@", "Плательщик", customer)
+
+    page.fill("#adjust-amount", "250")
+    page.fill("#adjust-reason", "Компенсация простоя")
+    page.locator("#adjust-form button[type=submit]").click()
+    page.locator("#adjust-confirm").click()
+    expect(page.locator("#card-balance")).to_have_text(f"250,00{NBSP}₽")
+    page.get_by_role("tab", name="Операции").click()
+    expect(page.locator("#card-ledger")).to_contain_text("Корректировка: Компенсация простоя")
+
+    page.locator("#block-button").click()
+    page.fill("#block-reason", "Проверка безопасности")
+    page.locator("#block-confirm").click()
+    expect(page.locator("#blocked-badge")).to_be_visible()
+    _logout(page)
+
+    page.goto("/login")
+    page.fill("#email", "payer@example.ru")
+    page.fill("#password", "password123")
+    page.click("button[type=submit]")
+    expect(page.locator("#login-error")).to_contain_text("заблокирована")
+    assert page.console_errors == []
