@@ -4,6 +4,7 @@ customer's balance once `refund.succeeded` is applied, never twice, never beyond
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterator
 
 import pytest
 from sqlmodel import select
@@ -17,7 +18,7 @@ from tests.payments.helpers import balance_of, ledger_of, payment_row, wait_unti
 
 
 @pytest.fixture
-def paid_topup(control, make_customer):  # noqa: ANN001, ANN201, F811
+def paid_topup(control, make_customer) -> Iterator[Callable[[int], tuple[int, int]]]:  # noqa: ANN001, F811
     """paid_topup(amount) -> (customer id, payment id): a top-up paid at the emulator and
     booked through the webhook."""
     def factory(amount: int = 100_000) -> tuple[int, int]:
@@ -27,7 +28,15 @@ def paid_topup(control, make_customer):  # noqa: ANN001, ANN201, F811
         wait_until(lambda: payment_row(start.payment_id).status == "succeeded", what="payment webhook")
         return customer, start.payment_id
 
-    return factory
+    yield factory
+    # A notification still being processed would hold locks while the next test empties the
+    # tables: let every refund's notification reach its end first.
+    wait_until(lambda: _notifications_done(control), what="refund notifications to finish")
+
+
+def _notifications_done(control) -> bool:  # noqa: ANN001, F811
+    final = {d["object_id"] for d in control.deliveries() if d["outcome"] in ("200", "dropped", "held")}
+    return all(r["id"] in final for r in control._get("payments")["refunds"])
 
 
 def _refund_rows(payment_id: int) -> list[Refund]:
