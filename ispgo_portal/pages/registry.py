@@ -66,6 +66,18 @@ def register_pages(app: rx.App) -> None:
     app.add_page(admin_promo_page, route="/admin/promo-codes", title="Промокоды — ISPGo",
                  on_load=[SessionState.require_admin_page, AdminPromoState.load_promos])
 
+    from ispgo_portal.pages.admin_licenses import admin_licenses_page
+    from ispgo_portal.state.admin_licenses import AdminLicensesState
+
+    app.add_page(admin_licenses_page, route="/admin/licenses", title="Лицензии — ISPGo",
+                 on_load=[SessionState.require_admin_page, AdminLicensesState.load_licenses])
+
+    from ispgo_portal.pages.admin_payments import admin_payments_page
+    from ispgo_portal.state.admin_payments import AdminPaymentsState
+
+    app.add_page(admin_payments_page, route="/admin/payments", title="Платежи — ISPGo",
+                 on_load=[SessionState.require_admin_page, AdminPaymentsState.load_payments])
+
     register_admin_customer_pages(app)
 
     register_ticket_pages(app)

@@ -65,7 +65,7 @@ def is_admin_suspension(lic: License) -> bool:
     return lic.status == "suspended" and lic.status_reason.startswith(ADMIN_SUSPENSION_PREFIX)
 
 
-def _reason(text: Any) -> str:
+def validate_reason(text: Any) -> str:
     reason = text.strip() if isinstance(text, str) else ""
     if len(reason) < 3:
         raise DomainError("reason_required", "Укажите причину (не короче 3 символов)", field="reason")
@@ -94,19 +94,41 @@ def _status_after_term(lic: License, now: datetime) -> str:
     return "active" if as_utc(lic.expires_at) > now else "expired"
 
 
-def search_licenses(*, query: str = "", status: str = "", page: int = 0) -> LicensePage:
-    """By key (any part, any case), customer email or name; newest first."""
-    now = utcnow()
+def _rows_query():  # noqa: ANN202 - a SQLAlchemy select
     servers = (
         select(LicenseActivation.license_id, func.count().label("n"))
         .group_by(LicenseActivation.license_id).subquery()
     )
-    base = (
+    return (
         select(License, User.email, User.name, Tariff.name, Tariff.max_servers, func.coalesce(servers.c.n, 0))
         .join(User, User.id == License.user_id)
         .join(Tariff, Tariff.id == License.tariff_id)
         .outerjoin(servers, servers.c.license_id == License.id)
     )
+
+
+def _row(found: Any) -> LicenseRow:
+    lic, email, name, tariff, max_servers, count = found
+    return LicenseRow(id=lic.id, key=lic.key, status=lic.status, status_reason=lic.status_reason,
+                      user_id=lic.user_id, customer_email=email, customer_name=name, tariff_name=tariff,
+                      max_servers=max_servers, servers_count=int(count), auto_renew=lic.auto_renew,
+                      expires_at=lic.expires_at, created_at=lic.created_at)
+
+
+def get_license(*, license_id: int) -> LicenseRow:
+    if not isinstance(license_id, int):
+        raise NotFound("Лицензия не найдена")
+    with session_scope() as session:
+        found = session.exec(_rows_query().where(License.id == license_id)).first()
+        if found is None:
+            raise NotFound("Лицензия не найдена")
+        return _row(found)
+
+
+def search_licenses(*, query: str = "", status: str = "", page: int = 0) -> LicensePage:
+    """By key (any part, any case), customer email or name; newest first."""
+    now = utcnow()
+    base = _rows_query()
     text = (query or "").strip() if isinstance(query, str) else ""
     if text:
         key_part = normalize_license_key(text)
@@ -123,13 +145,7 @@ def search_licenses(*, query: str = "", status: str = "", page: int = 0) -> Lice
         found = session.exec(
             base.order_by(License.id.desc()).offset(page * PAGE_SIZE).limit(PAGE_SIZE)  # type: ignore[union-attr]
         ).all()
-        rows = [
-            LicenseRow(id=lic.id, key=lic.key, status=lic.status, status_reason=lic.status_reason,
-                       user_id=lic.user_id, customer_email=email, customer_name=name, tariff_name=tariff,
-                       max_servers=max_servers, servers_count=int(count), auto_renew=lic.auto_renew,
-                       expires_at=lic.expires_at, created_at=lic.created_at)
-            for lic, email, name, tariff, max_servers, count in found
-        ]
+        rows = [_row(item) for item in found]
     return LicensePage(rows=rows, total=total)
 
 
@@ -147,7 +163,7 @@ def list_servers(*, license_id: int) -> list[ServerRow]:
 
 def suspend_license(*, admin_id: int, license_id: int, reason: str) -> None:
     """The panel stops working; the customer sees the reason on the license card."""
-    reason = _reason(reason)
+    reason = validate_reason(reason)
     with session_scope() as session:
         acting_admin(session, admin_id)
         lic = _lock_license(session, license_id)
@@ -166,7 +182,7 @@ def suspend_license(*, admin_id: int, license_id: int, reason: str) -> None:
 def resume_license(*, admin_id: int, license_id: int, reason: str) -> str:
     """Lift a suspension: active if the term still runs, expired otherwise (then it needs a
     renewal like any expired license). Returns the new status."""
-    reason = _reason(reason)
+    reason = validate_reason(reason)
     with session_scope() as session:
         acting_admin(session, admin_id)
         lic = _lock_license(session, license_id)
@@ -187,7 +203,7 @@ def extend_license(*, admin_id: int, license_id: int, days: int | str, reason: s
     """Add N days to the term, counted from max(now, expiry) like a renewal, free of charge.
     An expired license becomes active again; a suspended one stays suspended."""
     days = int_field({"days": str(days)}, "days", label="Количество дней", low=1, high=MAX_EXTEND_DAYS)
-    reason = _reason(reason)
+    reason = validate_reason(reason)
     with session_scope() as session:
         acting_admin(session, admin_id)
         lic = _lock_license(session, license_id)

@@ -73,6 +73,34 @@ def _check_reason(reason: object) -> str:
     return text
 
 
+def _check_amount(session: Session, payment: Payment, amount: int) -> None:
+    if payment.status != "succeeded" or not payment.yookassa_id:
+        raise DomainError("payment_not_refundable", "Вернуть можно только успешный платёж ЮKassa")
+    if not isinstance(amount, int) or amount <= 0:
+        raise DomainError("invalid_amount", "Сумма возврата должна быть больше нуля", field="amount")
+    available = refundable_amount(session, payment)
+    if amount > available:
+        raise DomainError(
+            "refund_exceeds_paid",
+            f"Нельзя вернуть {format_rub(amount)}: по платежу оплачено {format_rub(payment.amount)}, "
+            f"уже возвращено или в обработке {format_rub(payment.amount - available)}, "
+            f"доступно к возврату {format_rub(available)}",
+            field="amount",
+        )
+
+
+def check_refund(*, payment_id: int, amount: int, reason: str) -> str:
+    """The checks of `request_refund` without doing anything (before asking for confirmation).
+    Returns the cleaned reason."""
+    reason = _check_reason(reason)
+    with session_scope() as session:
+        payment = session.get(Payment, payment_id) if isinstance(payment_id, int) else None
+        if payment is None:
+            raise NotFound("Платёж не найден")
+        _check_amount(session, payment, amount)
+    return reason
+
+
 def _record_request(*, admin_id: int, payment_id: int, amount: int, reason: str) -> int:
     """Transaction 1: the Refund row and its audit row exist before YooKassa hears of it."""
     with session_scope() as session:
@@ -80,17 +108,7 @@ def _record_request(*, admin_id: int, payment_id: int, amount: int, reason: str)
         payment = _lock(session, Payment, payment_id) if isinstance(payment_id, int) else None
         if payment is None:
             raise NotFound("Платёж не найден")
-        if payment.status != "succeeded" or not payment.yookassa_id:
-            raise DomainError("payment_not_refundable", "Вернуть можно только успешный платёж ЮKassa")
-        available = refundable_amount(session, payment)
-        if amount > available:
-            raise DomainError(
-                "refund_exceeds_paid",
-                f"Нельзя вернуть {format_rub(amount)}: по платежу оплачено {format_rub(payment.amount)}, "
-                f"уже возвращено или в обработке {format_rub(payment.amount - available)}, "
-                f"доступно к возврату {format_rub(available)}",
-                field="amount",
-            )
+        _check_amount(session, payment, amount)
         refund = Refund(payment_id=payment.id, amount=amount, status="new", reason=reason,
                         idempotence_key=uuid.uuid4().hex, admin_id=admin_id)
         session.add(refund)

@@ -1,0 +1,254 @@
+"""Admin «Платежи» (/admin/payments) with the refund dialog."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from ispgo_portal.components.layout import app_shell, card, empty_state, field_error, page_title
+from ispgo_portal.state.admin_payments import (
+    PURPOSE_OPTIONS,
+    STATUS_OPTIONS,
+    AdminPaymentsState,
+    PaymentView,
+    RefundView,
+)
+
+S = AdminPaymentsState
+
+
+def _select(name: str, label: str, options: list[list[str]], value) -> rx.Component:  # noqa: ANN001 - a Var
+    return rx.box(
+        rx.text(label, as_="label", size="2", html_for=f"payments-{name}"),
+        rx.select.root(
+            rx.select.trigger(id=f"payments-{name}", width="100%"),
+            rx.select.content(rx.select.item("Все", value="all"),
+                              *[rx.select.item(text, value=key) for key, text in options]),
+            name=name,
+            default_value=value,
+        ),
+        min_width="180px",
+    )
+
+
+def filter_bar() -> rx.Component:
+    return rx.form(
+        rx.flex(
+            rx.box(
+                rx.text("Клиент, № платежа или id ЮKassa", as_="label", size="2", html_for="payments-query"),
+                rx.input(id="payments-query", name="query", default_value=S.pay_query,
+                         placeholder="ivan@example.ru, №12 или 2f…", width="100%"),
+                flex="1",
+                min_width="220px",
+            ),
+            _select("status", "Статус", STATUS_OPTIONS, S.pay_status),
+            _select("purpose", "Назначение", PURPOSE_OPTIONS, S.pay_purpose),
+            rx.button(rx.icon("search", size=16), "Показать", type="submit", id="payments-filter"),
+            spacing="3",
+            align="end",
+            wrap="wrap",
+            width="100%",
+        ),
+        on_submit=S.filter_payments,
+        width="100%",
+    )
+
+
+def payment_row(p: PaymentView) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(rx.vstack(rx.text("№", p.id, weight="medium"),
+                                           rx.text(p.created, size="1", color_scheme="gray"), spacing="0")),
+        rx.table.cell(rx.vstack(
+            rx.link(p.customer_email, href="/admin/customers/" + p.user_id.to_string(), size="2"),
+            rx.text(p.customer_name, size="1", color_scheme="gray"), spacing="0")),
+        rx.table.cell(rx.vstack(rx.text(p.purpose, size="2"),
+                                rx.text(p.description, size="1", color_scheme="gray"), spacing="0",
+                                max_width="220px")),
+        rx.table.cell(rx.text(p.amount, weight="medium", white_space="nowrap")),
+        rx.table.cell(rx.vstack(
+            rx.badge(p.status, color_scheme=p.status_color),
+            rx.cond(p.cancellation_reason != "", rx.text(p.cancellation_reason, size="1", color_scheme="gray")),
+            spacing="1")),
+        rx.table.cell(rx.code(p.yookassa_id, size="1", variant="ghost", white_space="nowrap")),
+        rx.table.cell(rx.vstack(
+            rx.cond(p.refunded != "", rx.text(p.refunded, size="2", color_scheme="red", white_space="nowrap"),
+                    rx.text("—", size="2", color_scheme="gray")),
+            rx.cond(p.in_flight != "", rx.text("в обработке ", p.in_flight, size="1", color_scheme="orange")),
+            spacing="0")),
+        rx.table.cell(rx.button(rx.cond(p.can_refund, "Возврат", "Подробнее"), size="1", variant="soft",
+                                color_scheme=rx.cond(p.can_refund, "red", "gray"),
+                                on_click=S.open_refund(p.id), id=f"payment-open-{p.id}")),
+        align="center",
+        id=f"payment-row-{p.id}",
+    )
+
+
+def payment_table() -> rx.Component:
+    return card(
+        rx.vstack(
+            rx.box(
+                rx.table.root(
+                    rx.table.header(rx.table.row(*[rx.table.column_header_cell(t) for t in (
+                        "Платёж", "Клиент", "Назначение", "Сумма", "Статус", "Id ЮKassa", "Возвращено", "")])),
+                    rx.table.body(rx.foreach(S.payments, payment_row)),
+                    width="100%",
+                    size="2",
+                ),
+                overflow_x="auto",
+                width="100%",
+            ),
+            rx.hstack(
+                rx.text("Найдено: ", S.payments_total, size="2", color_scheme="gray"),
+                rx.spacer(),
+                rx.button(rx.icon("chevron-left", size=16), variant="soft", size="1", aria_label="Назад",
+                          disabled=S.pay_page == 0, on_click=S.change_page(-1)),
+                rx.text(S.pay_page + 1, " / ", S.page_count, size="2"),
+                rx.button(rx.icon("chevron-right", size=16), variant="soft", size="1", aria_label="Дальше",
+                          disabled=S.pay_page + 1 >= S.page_count, on_click=S.change_page(1)),
+                width="100%",
+                align="center",
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        id="payment-list",
+    )
+
+
+def _fact(label: str, value) -> rx.Component:  # noqa: ANN001 - a Var
+    return rx.vstack(rx.text(label, size="1", color_scheme="gray"), rx.text(value, size="2", weight="medium"),
+                     spacing="0")
+
+
+def refund_history_row(r: RefundView) -> rx.Component:
+    return rx.hstack(
+        rx.vstack(
+            rx.hstack(rx.text(r.amount, weight="medium", size="2"), rx.badge(r.status, color_scheme=r.status_color),
+                      spacing="2", align="center"),
+            rx.text(r.created, " · ", r.admin_email, " · ", r.reason, size="1", color_scheme="gray"),
+            spacing="0",
+            min_width="0",
+        ),
+        rx.spacer(),
+        rx.cond(r.unconfirmed, rx.button("Отправить повторно", size="1", variant="soft",
+                                         on_click=S.retry_refund(r.id), id=f"refund-retry-{r.id}")),
+        width="100%",
+        align="center",
+        padding_y="6px",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+    )
+
+
+def refund_form() -> rx.Component:
+    p = S.selected
+    return rx.form(
+        rx.vstack(
+            rx.text("Возврат", weight="bold", size="3"),
+            rx.text("Можно вернуть всё или часть. Доступно к возврату: ", rx.text.strong(p.refundable),
+                    ". Сумма будет списана с баланса клиента (сейчас ", S.customer_balance, ").", size="2"),
+            rx.grid(
+                rx.vstack(
+                    rx.text("Сумма, ₽", as_="label", size="2", html_for="refund-amount"),
+                    rx.input(id="refund-amount", name="amount", default_value=p.refundable_input,
+                             input_mode="decimal", width="100%"),
+                    field_error(rx.cond(S.err_field == "amount", S.err_message, "")),
+                    spacing="1",
+                ),
+                rx.vstack(
+                    rx.text("Причина", as_="label", size="2", html_for="refund-reason"),
+                    rx.input(id="refund-reason", name="reason", placeholder="Например: двойная оплата",
+                             width="100%", max_length=250),
+                    field_error(rx.cond(S.err_field == "reason", S.err_message, "")),
+                    spacing="1",
+                ),
+                columns=rx.breakpoints(initial="1", sm="1fr 2fr"),
+                spacing="3",
+                width="100%",
+            ),
+            rx.button(rx.icon("undo-2", size=16), "Вернуть…", type="submit", color_scheme="red", id="refund-submit"),
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=S.ask_refund,
+        id="refund-form",
+    )
+
+
+def refund_dialog() -> rx.Component:
+    p = S.selected
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.hstack(
+                rx.dialog.title("Платёж №", p.id, margin="0"),
+                rx.spacer(),
+                rx.dialog.close(rx.icon_button(rx.icon("x", size=16), variant="ghost", aria_label="Закрыть")),
+                width="100%",
+                align="center",
+            ),
+            rx.dialog.description(p.customer_email, " · ", p.purpose, " · ", p.created, size="2",
+                                  color_scheme="gray"),
+            rx.vstack(
+                rx.grid(
+                    _fact("Сумма", p.amount),
+                    _fact("Статус", rx.badge(p.status, color_scheme=p.status_color)),
+                    _fact("Возвращено", rx.cond(p.refunded != "", p.refunded, "—")),
+                    _fact("Id ЮKassa", rx.code(p.yookassa_id, size="1", variant="ghost", word_break="break-all")),
+                    columns=rx.breakpoints(initial="2", sm="4"),
+                    spacing="3",
+                    width="100%",
+                ),
+                rx.cond(S.refund_history.length() > 0,
+                        rx.vstack(rx.text("Возвраты", weight="bold", size="2"),
+                                  rx.foreach(S.refund_history, refund_history_row),
+                                  spacing="1", width="100%", id="refund-history")),
+                rx.separator(),
+                rx.cond(p.can_refund, refund_form(),
+                        rx.text("По этому платежу вернуть нечего: он не оплачен или уже возвращён полностью.",
+                                size="2", color_scheme="gray")),
+                spacing="3",
+                width="100%",
+                margin_top="12px",
+            ),
+            max_width="640px",
+            id="refund-dialog",
+        ),
+        open=S.refund_open,
+        on_open_change=S.set_refund_open,
+    )
+
+
+def confirm_dialog() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Подтвердите возврат"),
+            rx.alert_dialog.description(S.confirm_text, size="2"),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Отмена", variant="soft", color_scheme="gray")),
+                rx.button("Вернуть деньги", color_scheme="red", on_click=S.confirm_refund, id="refund-confirm"),
+                justify="end",
+                spacing="3",
+                margin_top="16px",
+            ),
+            max_width="480px",
+        ),
+        open=S.confirm_open,
+        on_open_change=S.set_confirm_open,
+    )
+
+
+def admin_payments_page() -> rx.Component:
+    return app_shell(
+        page_title("Платежи", "Все платежи ЮKassa, их статусы и возвраты"),
+        card(filter_bar()),
+        rx.cond(
+            S.payments_loaded,
+            rx.cond(
+                S.payments.length() > 0,
+                payment_table(),
+                card(empty_state("credit-card", "Платежей не найдено",
+                                 "Измените фильтры или дождитесь первых пополнений клиентов.")),
+            ),
+            rx.skeleton(height="240px", width="100%"),
+        ),
+        refund_dialog(),
+        confirm_dialog(),
+    )

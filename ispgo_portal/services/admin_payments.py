@@ -1,0 +1,151 @@
+"""Admin «Платежи»: every YooKassa payment with its customer, purpose, status, YooKassa id
+and what was refunded, with filters; and one payment's refunds for the refund dialog."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from ispgo_portal.db import session_scope
+from ispgo_portal.models import PAYMENT_PURPOSES, Payment, Refund, User
+from ispgo_portal.services.errors import NotFound
+from ispgo_portal.services.refunds import OPEN_REFUND_STATUSES
+
+PAGE_SIZE = 30
+PAYMENT_STATUSES = {
+    "new": "Создаётся",
+    "pending": "Ожидает оплаты",
+    "waiting_for_capture": "Ожидает подтверждения",
+    "succeeded": "Оплачен",
+    "canceled": "Отменён",
+    "failed": "Не создан",
+}
+REFUND_STATUSES = {
+    "new": "Не подтверждён ЮKassa",
+    "pending": "В обработке",
+    "succeeded": "Выполнен",
+    "canceled": "Отклонён",
+}
+# Filter values besides the plain statuses.
+REFUNDED = "refunded"
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    id: int
+    created_at: datetime
+    user_id: int
+    customer_email: str
+    customer_name: str
+    purpose: str  # Russian
+    description: str
+    amount: int
+    status: str  # stored value
+    status_label: str
+    cancellation_reason: str
+    yookassa_id: str
+    refunded_amount: int
+    refunds_in_flight: int
+    refundable: int
+
+
+@dataclass(frozen=True)
+class RefundRow:
+    id: int
+    created_at: datetime
+    amount: int
+    status: str
+    status_label: str
+    reason: str
+    admin_email: str
+    yookassa_id: str
+
+
+@dataclass(frozen=True)
+class PaymentPage:
+    rows: list[PaymentRow]
+    total: int
+
+
+def _in_flight_by_payment(session: Session, payment_ids: list[int]) -> dict[int, int]:
+    if not payment_ids:
+        return {}
+    found = session.exec(
+        select(Refund.payment_id, func.sum(Refund.amount))
+        .where(Refund.payment_id.in_(payment_ids), Refund.status.in_(OPEN_REFUND_STATUSES))  # type: ignore[attr-defined]
+        .group_by(Refund.payment_id)
+    ).all()
+    return {pid: int(total) for pid, total in found}
+
+
+def _row(payment: Payment, email: str, name: str, in_flight: int) -> PaymentRow:
+    refundable = (max(0, payment.amount - payment.refunded_amount - in_flight)
+                  if payment.status == "succeeded" and payment.yookassa_id else 0)
+    return PaymentRow(
+        id=payment.id, created_at=payment.created_at, user_id=payment.user_id, customer_email=email,
+        customer_name=name, purpose=PAYMENT_PURPOSES.get(payment.purpose, payment.purpose),
+        description=payment.description, amount=payment.amount, status=payment.status,
+        status_label=PAYMENT_STATUSES.get(payment.status, payment.status),
+        cancellation_reason=payment.cancellation_reason, yookassa_id=payment.yookassa_id or "",
+        refunded_amount=payment.refunded_amount, refunds_in_flight=in_flight, refundable=refundable,
+    )
+
+
+def list_payments(*, query: str = "", status: str = "", purpose: str = "", page: int = 0) -> PaymentPage:
+    """Newest first. `query`: customer email or name (any part), a YooKassa id, or «№12» / «12»."""
+    base = select(Payment, User.email, User.name).join(User, User.id == Payment.user_id)
+    text = query.strip() if isinstance(query, str) else ""
+    if text:
+        like = f"%{text.lower()}%"
+        conditions = [func.lower(User.email).like(like), func.lower(User.name).like(like),
+                      Payment.yookassa_id == text]
+        number = text.lstrip("№#").strip()
+        if number.isdigit() and len(number) < 12:
+            conditions.append(Payment.id == int(number))
+        base = base.where(or_(*conditions))
+    if status == REFUNDED:
+        base = base.where(Payment.refunded_amount > 0)
+    elif status in PAYMENT_STATUSES:
+        base = base.where(Payment.status == status)
+    if purpose in PAYMENT_PURPOSES:
+        base = base.where(Payment.purpose == purpose)
+    page = max(0, page) if isinstance(page, int) else 0
+    with session_scope() as session:
+        total = int(session.exec(select(func.count()).select_from(base.subquery())).one())
+        found = session.exec(
+            base.order_by(Payment.created_at.desc(), Payment.id.desc())  # type: ignore[attr-defined]
+            .offset(page * PAGE_SIZE).limit(PAGE_SIZE)
+        ).all()
+        in_flight = _in_flight_by_payment(session, [p.id for p, _e, _n in found])
+        return PaymentPage(rows=[_row(p, email, name, in_flight.get(p.id, 0)) for p, email, name in found],
+                           total=total)
+
+
+def get_payment(*, payment_id: int) -> tuple[PaymentRow, int]:
+    """One payment and its customer's current balance (the refund dialog shows what it becomes)."""
+    if not isinstance(payment_id, int):
+        raise NotFound("Платёж не найден")
+    with session_scope() as session:
+        payment = session.get(Payment, payment_id)
+        if payment is None:
+            raise NotFound("Платёж не найден")
+        user = session.get(User, payment.user_id)
+        in_flight = _in_flight_by_payment(session, [payment.id]).get(payment.id, 0)
+        return _row(payment, user.email, user.name, in_flight), user.balance
+
+
+def list_refunds(*, payment_id: int) -> list[RefundRow]:
+    with session_scope() as session:
+        found = session.exec(
+            select(Refund, User.email).outerjoin(User, User.id == Refund.admin_id)
+            .where(Refund.payment_id == payment_id).order_by(Refund.id)
+        ).all()
+        return [
+            RefundRow(id=r.id, created_at=r.created_at, amount=r.amount, status=r.status,
+                      status_label=REFUND_STATUSES.get(r.status, r.status), reason=r.reason,
+                      admin_email=email or "", yookassa_id=r.yookassa_id or "")
+            for r, email in found
+        ]

@@ -1,0 +1,265 @@
+"""Admin «Лицензии»: search, and one license's card with suspend / resume / extend and its servers.
+
+Suspension and server deactivation are confirmed: the form is checked first, the action waits
+in a backend-only var, and only the confirmation button carries it out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import reflex as rx
+
+from ispgo_portal.clock import format_date, format_datetime
+from ispgo_portal.models import LICENSE_STATUSES
+from ispgo_portal.services import admin_licenses
+from ispgo_portal.services.errors import DomainError
+from ispgo_portal.state.admin_tariffs import as_id
+from ispgo_portal.state.session import SessionState, error_toast, ok_toast
+
+STATUS_COLORS = {"active": "green", "expired": "gray", "suspended": "red"}
+STATUS_OPTIONS = [[key, label] for key, label in admin_licenses.STATUS_FILTERS.items() if key]
+
+
+@dataclass
+class LicenseView:
+    id: int = 0
+    key: str = ""
+    status: str = ""
+    status_color: str = "gray"
+    status_reason: str = ""
+    user_id: int = 0
+    customer_email: str = ""
+    customer_name: str = ""
+    tariff: str = ""
+    servers: str = ""
+    expires: str = ""
+    auto_renew: str = ""
+    is_suspended: bool = False
+
+
+@dataclass
+class ServerView:
+    id: int = 0
+    hostname: str = ""
+    fingerprint: str = ""
+    activated: str = ""
+    last_seen: str = ""
+
+
+def _view(row: admin_licenses.LicenseRow) -> LicenseView:
+    limit = "без ограничений" if row.max_servers == 0 else str(row.max_servers)
+    return LicenseView(
+        id=row.id, key=row.key, status=LICENSE_STATUSES.get(row.status, row.status),
+        status_color=STATUS_COLORS.get(row.status, "gray"), status_reason=row.status_reason,
+        user_id=row.user_id, customer_email=row.customer_email, customer_name=row.customer_name,
+        tariff=row.tariff_name, servers=f"{row.servers_count} из {limit}", expires=format_date(row.expires_at),
+        auto_renew="включено" if row.auto_renew else "выключено", is_suspended=row.status == "suspended",
+    )
+
+
+def _server_view(row: admin_licenses.ServerRow) -> ServerView:
+    return ServerView(id=row.id, hostname=row.hostname or "—", fingerprint=row.fingerprint,
+                      activated=format_datetime(row.activated_at), last_seen=format_datetime(row.last_seen_at))
+
+
+def _text(form: Any, name: str) -> str:
+    value = form.get(name, "") if isinstance(form, dict) else ""
+    return value if isinstance(value, str) else ""
+
+
+class AdminLicensesState(SessionState):
+    licenses: list[LicenseView] = []
+    licenses_total: int = 0
+    licenses_loaded: bool = False
+    lic_query: str = ""
+    lic_status: str = "all"
+    lic_page: int = 0
+    page_count: int = 1
+
+    card_open: bool = False
+    selected: LicenseView = LicenseView()
+    servers: list[ServerView] = []
+    err_field: str = ""
+    err_message: str = ""
+
+    confirm_open: bool = False
+    confirm_title: str = ""
+    confirm_text: str = ""
+    # What the confirmation button will do; backend-only so the browser cannot swap it.
+    _pending: dict[str, Any] = {}
+
+    # --- helpers ---
+    def _reload(self) -> None:
+        result = admin_licenses.search_licenses(query=self.lic_query, page=self.lic_page,
+                                                status="" if self.lic_status == "all" else self.lic_status)
+        self.licenses = [_view(row) for row in result.rows]
+        self.licenses_total = result.total
+        self.page_count = max(1, -(-result.total // admin_licenses.PAGE_SIZE))
+        self.licenses_loaded = True
+
+    def _refresh_card(self) -> None:
+        if self.selected.id:
+            self.selected = _view(admin_licenses.get_license(license_id=self.selected.id))
+            self.servers = [_server_view(s) for s in admin_licenses.list_servers(license_id=self.selected.id)]
+
+    def _fail(self, exc: DomainError):  # noqa: ANN202
+        if exc.field:
+            self.err_field, self.err_message = exc.field, exc.message
+            return None
+        return error_toast(exc)
+
+    def _ask(self, title: str, text: str, pending: dict[str, Any]) -> None:
+        self._pending = pending
+        self.confirm_title, self.confirm_text = title, text
+        self.confirm_open = True
+
+    # --- list ---
+    @rx.event
+    def load_licenses(self):
+        try:
+            self._admin()
+        except DomainError as exc:
+            self.licenses_loaded = False
+            return error_toast(exc)
+        status = self.router.url.query_parameters.get("status", "") if self.router.url else ""
+        if status in admin_licenses.STATUS_FILTERS and status:
+            self.lic_status = status
+        self._reload()
+        return None
+
+    @rx.event
+    def search(self, form: dict):
+        try:
+            self._admin()
+        except DomainError as exc:
+            return error_toast(exc)
+        self.lic_query = _text(form, "query").strip()[:100]
+        status = _text(form, "status")
+        self.lic_status = status if status in admin_licenses.STATUS_FILTERS and status else "all"
+        self.lic_page = 0
+        self._reload()
+        return None
+
+    @rx.event
+    def change_page(self, delta: int):
+        try:
+            self._admin()
+        except DomainError as exc:
+            return error_toast(exc)
+        step = 1 if as_id(delta) else -1
+        self.lic_page = min(max(0, self.lic_page + step), self.page_count - 1)
+        self._reload()
+        return None
+
+    # --- one license ---
+    @rx.event
+    def open_license(self, license_id: int):
+        try:
+            self._admin()
+            self.selected = _view(admin_licenses.get_license(license_id=as_id(license_id)))
+            self.servers = [_server_view(s) for s in admin_licenses.list_servers(license_id=self.selected.id)]
+        except DomainError as exc:
+            return error_toast(exc)
+        self.err_field = self.err_message = ""
+        self.card_open = True
+        return None
+
+    @rx.event
+    def set_card_open(self, is_open: bool):
+        try:
+            self._admin()
+        except DomainError:
+            is_open = False
+        self.card_open = bool(is_open) and self.card_open
+
+    @rx.event
+    def ask_suspend(self, form: dict):
+        self.err_field = self.err_message = ""
+        try:
+            self._admin()
+            reason = admin_licenses.validate_reason(_text(form, "reason"))
+        except DomainError as exc:
+            return self._fail(exc)
+        self._ask("Приостановить лицензию?",
+                  f"Панель с ключом {self.selected.key} перестанет работать. Клиент увидит причину: «{reason}».",
+                  {"action": "suspend", "license_id": self.selected.id, "reason": reason})
+        return None
+
+    @rx.event
+    def ask_deactivate_server(self, activation_id: int):
+        try:
+            self._admin()
+        except DomainError as exc:
+            return error_toast(exc)
+        server = next((s for s in self.servers if s.id == as_id(activation_id)), None)
+        if server is None:
+            return rx.toast.error("Сервер не найден")
+        self._ask("Деактивировать сервер?",
+                  f"Панель на сервере {server.hostname} перестанет работать с этой лицензией, "
+                  "пока её не активируют снова. Место в лимите серверов освободится.",
+                  {"action": "deactivate_server", "activation_id": server.id})
+        return None
+
+    @rx.event
+    def set_confirm_open(self, is_open: bool):
+        try:
+            self._admin()
+        except DomainError:
+            is_open = False
+        self.confirm_open = bool(is_open) and self.confirm_open
+        if not self.confirm_open:
+            self._pending = {}
+
+    @rx.event
+    def confirm_action(self):
+        pending, self._pending = self._pending, {}
+        self.confirm_open = False
+        try:
+            caller = self._admin()
+            if pending.get("action") == "suspend":
+                admin_licenses.suspend_license(admin_id=caller.user_id, license_id=pending["license_id"],
+                                               reason=pending["reason"])
+                message = "Лицензия приостановлена"
+            elif pending.get("action") == "deactivate_server":
+                admin_licenses.deactivate_server(admin_id=caller.user_id, activation_id=pending["activation_id"],
+                                                 reason="Деактивировано администратором")
+                message = "Сервер деактивирован"
+            else:
+                return None
+            self._refresh_card()
+        except DomainError as exc:
+            return error_toast(exc)
+        self._reload()
+        return [ok_toast(message), rx.call_script("document.getElementById('license-suspend-form')?.reset()")]
+
+    @rx.event
+    def resume(self, form: dict):
+        self.err_field = self.err_message = ""
+        try:
+            caller = self._admin()
+            status = admin_licenses.resume_license(admin_id=caller.user_id, license_id=self.selected.id,
+                                                   reason=_text(form, "reason"))
+            self._refresh_card()
+        except DomainError as exc:
+            return self._fail(exc)
+        self._reload()
+        return ok_toast("Лицензия снова работает" if status == "active"
+                        else "Приостановка снята; срок лицензии истёк — её нужно продлить")
+
+    @rx.event
+    def extend(self, form: dict):
+        self.err_field = self.err_message = ""
+        try:
+            caller = self._admin()
+            expires = admin_licenses.extend_license(admin_id=caller.user_id, license_id=self.selected.id,
+                                                    days=_text(form, "days"), reason=_text(form, "reason"))
+            self._refresh_card()
+        except DomainError as exc:
+            if exc.field == "reason":  # the extend form has its own reason field on the card
+                exc.field = "extend_reason"
+            return self._fail(exc)
+        self._reload()
+        return [ok_toast(f"Лицензия продлена до {format_date(expires)}"),
+                rx.call_script("document.getElementById('license-extend-form')?.reset()")]

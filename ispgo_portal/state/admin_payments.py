@@ -1,0 +1,250 @@
+"""Admin «Платежи»: the filtered list and the refund dialog (checked, then confirmed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import reflex as rx
+
+from ispgo_portal.clock import format_datetime
+from ispgo_portal.models import PAYMENT_PURPOSES
+from ispgo_portal.money import format_rub
+from ispgo_portal.services import admin_payments, refunds
+from ispgo_portal.services.admin_forms import rubles_field
+from ispgo_portal.services.errors import DomainError
+from ispgo_portal.state.admin_tariffs import as_id, rubles_input
+from ispgo_portal.state.session import SessionState, error_toast, ok_toast
+
+STATUS_COLORS = {"succeeded": "green", "pending": "blue", "waiting_for_capture": "blue", "new": "gray",
+                 "canceled": "gray", "failed": "red"}
+REFUND_COLORS = {"succeeded": "green", "pending": "blue", "new": "orange", "canceled": "red"}
+STATUS_OPTIONS = [[k, v] for k, v in admin_payments.PAYMENT_STATUSES.items()] + [[admin_payments.REFUNDED,
+                                                                                  "С возвратами"]]
+PURPOSE_OPTIONS = [[k, v] for k, v in PAYMENT_PURPOSES.items()]
+
+
+@dataclass
+class PaymentView:
+    id: int = 0
+    created: str = ""
+    user_id: int = 0
+    customer_email: str = ""
+    customer_name: str = ""
+    purpose: str = ""
+    description: str = ""
+    amount: str = ""
+    status: str = ""
+    status_color: str = "gray"
+    cancellation_reason: str = ""
+    yookassa_id: str = ""
+    refunded: str = ""
+    in_flight: str = ""
+    refundable: str = ""
+    refundable_input: str = ""
+    can_refund: bool = False
+
+
+@dataclass
+class RefundView:
+    id: int = 0
+    created: str = ""
+    amount: str = ""
+    status: str = ""
+    status_color: str = "gray"
+    reason: str = ""
+    admin_email: str = ""
+    yookassa_id: str = ""
+    unconfirmed: bool = False
+
+
+def _view(row: admin_payments.PaymentRow) -> PaymentView:
+    return PaymentView(
+        id=row.id, created=format_datetime(row.created_at), user_id=row.user_id,
+        customer_email=row.customer_email, customer_name=row.customer_name, purpose=row.purpose,
+        description=row.description, amount=format_rub(row.amount), status=row.status_label,
+        status_color=STATUS_COLORS.get(row.status, "gray"), cancellation_reason=row.cancellation_reason,
+        yookassa_id=row.yookassa_id or "—", refunded=format_rub(row.refunded_amount) if row.refunded_amount else "",
+        in_flight=format_rub(row.refunds_in_flight) if row.refunds_in_flight else "",
+        refundable=format_rub(row.refundable), refundable_input=rubles_input(row.refundable),
+        can_refund=row.refundable > 0,
+    )
+
+
+def _refund_view(row: admin_payments.RefundRow) -> RefundView:
+    return RefundView(id=row.id, created=format_datetime(row.created_at), amount=format_rub(row.amount),
+                      status=row.status_label, status_color=REFUND_COLORS.get(row.status, "gray"),
+                      reason=row.reason, admin_email=row.admin_email, yookassa_id=row.yookassa_id or "—",
+                      unconfirmed=row.status == "new")
+
+
+def _text(form: Any, name: str) -> str:
+    value = form.get(name, "") if isinstance(form, dict) else ""
+    return value if isinstance(value, str) else ""
+
+
+class AdminPaymentsState(SessionState):
+    payments: list[PaymentView] = []
+    payments_total: int = 0
+    payments_loaded: bool = False
+    pay_query: str = ""
+    pay_status: str = "all"
+    pay_purpose: str = "all"
+    pay_page: int = 0
+    page_count: int = 1
+
+    refund_open: bool = False
+    selected: PaymentView = PaymentView()
+    customer_balance: str = ""
+    refund_history: list[RefundView] = []
+    err_field: str = ""
+    err_message: str = ""
+
+    confirm_open: bool = False
+    confirm_text: str = ""
+    # The refund the confirmation button will send; backend-only so the browser cannot alter it.
+    _pending: dict[str, Any] = {}
+
+    # --- helpers ---
+    def _reload(self) -> None:
+        result = admin_payments.list_payments(
+            query=self.pay_query, page=self.pay_page,
+            status="" if self.pay_status == "all" else self.pay_status,
+            purpose="" if self.pay_purpose == "all" else self.pay_purpose)
+        self.payments = [_view(row) for row in result.rows]
+        self.payments_total = result.total
+        self.page_count = max(1, -(-result.total // admin_payments.PAGE_SIZE))
+        self.payments_loaded = True
+
+    def _load_selected(self, payment_id: int) -> None:
+        row, balance = admin_payments.get_payment(payment_id=payment_id)
+        self.selected = _view(row)
+        self.customer_balance = format_rub(balance)
+        self.refund_history = [_refund_view(r) for r in admin_payments.list_refunds(payment_id=row.id)]
+
+    # --- list ---
+    @rx.event
+    def load_payments(self):
+        try:
+            self._admin()
+        except DomainError as exc:
+            self.payments_loaded = False
+            return error_toast(exc)
+        self._reload()
+        return None
+
+    @rx.event
+    def filter_payments(self, form: dict):
+        try:
+            self._admin()
+        except DomainError as exc:
+            return error_toast(exc)
+        self.pay_query = _text(form, "query").strip()[:100]
+        status, purpose = _text(form, "status"), _text(form, "purpose")
+        self.pay_status = status if status in dict(STATUS_OPTIONS) else "all"
+        self.pay_purpose = purpose if purpose in PAYMENT_PURPOSES else "all"
+        self.pay_page = 0
+        self._reload()
+        return None
+
+    @rx.event
+    def change_page(self, delta: int):
+        try:
+            self._admin()
+        except DomainError as exc:
+            return error_toast(exc)
+        step = 1 if as_id(delta) else -1
+        self.pay_page = min(max(0, self.pay_page + step), self.page_count - 1)
+        self._reload()
+        return None
+
+    # --- refund dialog ---
+    @rx.event
+    def open_refund(self, payment_id: int):
+        try:
+            self._admin()
+            self._load_selected(as_id(payment_id))
+        except DomainError as exc:
+            return error_toast(exc)
+        self.err_field = self.err_message = ""
+        self.refund_open = True
+        return None
+
+    @rx.event
+    def set_refund_open(self, is_open: bool):
+        try:
+            self._admin()
+        except DomainError:
+            is_open = False
+        self.refund_open = bool(is_open) and self.refund_open
+
+    @rx.event
+    def ask_refund(self, form: dict):
+        """Check the amount and reason, then ask for confirmation."""
+        self.err_field = self.err_message = ""
+        try:
+            self._admin()
+            self._load_selected(self.selected.id)
+            amount = rubles_field(form if isinstance(form, dict) else {}, "amount", label="Сумма возврата",
+                                  max_kopecks=10**12, min_kopecks=1)
+            reason = refunds.check_refund(payment_id=self.selected.id, amount=amount, reason=_text(form, "reason"))
+        except DomainError as exc:
+            if exc.field:
+                self.err_field, self.err_message = exc.field, exc.message
+                return None
+            return error_toast(exc)
+        self._pending = {"payment_id": self.selected.id, "amount": amount, "reason": reason}
+        self.confirm_text = (
+            f"Вернуть {format_rub(amount)} по платежу №{self.selected.id} ({self.selected.customer_email})? "
+            f"ЮKassa вернёт деньги клиенту, а с его баланса будет списано {format_rub(amount)} "
+            f"(сейчас на балансе {self.customer_balance}). Отменить возврат после подтверждения нельзя.")
+        self.confirm_open = True
+        return None
+
+    @rx.event
+    def set_confirm_open(self, is_open: bool):
+        try:
+            self._admin()
+        except DomainError:
+            is_open = False
+        self.confirm_open = bool(is_open) and self.confirm_open
+        if not self.confirm_open:
+            self._pending = {}
+
+    @rx.event
+    def confirm_refund(self):
+        pending, self._pending = self._pending, {}
+        self.confirm_open = False
+        try:
+            caller = self._admin()
+            if not pending:
+                return None
+            try:
+                result = refunds.request_refund(admin_id=caller.user_id, **pending)
+            finally:
+                self._load_selected(pending["payment_id"])
+                self._reload()
+        except DomainError as exc:
+            return error_toast(exc)
+        if result.status == "succeeded":
+            message = f"Возврат выполнен: {format_rub(result.amount)} списано с баланса клиента"
+        elif result.status == "canceled":
+            return rx.toast.error("ЮKassa отменила возврат. Деньги не списаны.", close_button=True)
+        else:
+            message = "ЮKassa приняла возврат; баланс изменится, когда он завершится"
+        return [ok_toast(message), rx.call_script("document.getElementById('refund-form')?.reset()")]
+
+    @rx.event
+    def retry_refund(self, refund_id: int):
+        try:
+            caller = self._admin()
+            try:
+                result = refunds.retry_refund(admin_id=caller.user_id, refund_id=as_id(refund_id))
+            finally:
+                if self.selected.id:
+                    self._load_selected(self.selected.id)
+                self._reload()
+        except DomainError as exc:
+            return error_toast(exc)
+        return ok_toast("Возврат подтверждён ЮKassa" if result.status == "succeeded"
+                        else "ЮKassa приняла возврат, он в обработке")
