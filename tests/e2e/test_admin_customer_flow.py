@@ -24,11 +24,13 @@ def _open_card(page, query: str, name: str, customer_id: int) -> None:  # noqa: 
     expect(page.locator("#customer-card")).to_be_visible()
 
 
-def test_admin_sets_discount_and_credit_limit_customer_sees_both(
-    page, login_as, make_admin, make_customer, shot  # noqa: ANN001
+def test_admin_sets_discount_and_credit_limit_customer_buys_with_both(
+    page, login_as, make_admin, make_customer, make_tariff, shot  # noqa: ANN001
 ) -> None:
     make_admin(email="boss@example.ru", password="password123")
-    customer = make_customer(email="shopper@example.ru", password="password123", name="Покупатель Петров")
+    customer = make_customer(email="shopper@example.ru", password="password123", name="Покупатель Петров",
+                             balance=50_000)
+    tariff = make_tariff(name="Бизнес E2E", price=120_000)
     login_as(page, "boss@example.ru", "password123")
     _open_card(page, "shopper@", "Покупатель Петров", customer)
 
@@ -49,6 +51,21 @@ def test_admin_sets_discount_and_credit_limit_customer_sees_both(
     info = page.locator("#account-info")
     expect(info).to_contain_text("15%")
     expect(info).to_contain_text(f"1{NBSP}000,00{NBSP}₽")
+
+    # 1 200 ₽ less 15% is 1 020 ₽: 500 ₽ from the balance, the other 520 ₽ from the credit limit.
+    page.goto("/tariffs")
+    page.locator(f"#buy-tariff-{tariff}").click()
+    breakdown = page.locator("#buy-breakdown")
+    expect(breakdown).to_contain_text(f"1{NBSP}200,00{NBSP}₽")
+    expect(breakdown).to_contain_text("−15%")
+    expect(breakdown).to_contain_text(f"1{NBSP}020,00{NBSP}₽")
+    page.locator("#buy-confirm").click()
+    page.wait_for_url("**/licenses**")
+    expect(page.locator("#license-list")).to_contain_text("Бизнес E2E")
+
+    page.goto("/dashboard")
+    expect(info).to_contain_text(f"−520,00{NBSP}₽")  # the balance, below zero by the credit used
+    expect(info).to_contain_text(f"480,00{NBSP}₽")  # still available: 1 000 − 520
     assert page.console_errors == []
 
 
