@@ -122,7 +122,7 @@ def license_card(lic: LicenseCard) -> rx.Component:
                                width="100%")),
             key_row(lic),
             rx.grid(
-                fact("Действует до", lic.expires),
+                fact("Срок действия до", lic.expires),
                 fact("Серверы", lic.servers_used),
                 fact("Максимум сайтов", lic.max_sites),
                 rx.vstack(
@@ -185,7 +185,8 @@ def renew_dialog() -> rx.Component:
                 rx.hstack(
                     rx.dialog.close(rx.button("Отмена", variant="soft", color_scheme="gray", type="button")),
                     rx.button(rx.cond(S.renew_method == "yookassa", "Перейти к оплате", "Продлить с баланса"),
-                              on_click=S.confirm_renew, loading=S.renew_busy, id="renew-confirm"),
+                              on_click=S.confirm_renew, loading=S.renew_busy,
+                              disabled=S.renew_shortfall != "", id="renew-confirm"),
                     justify="end",
                     spacing="3",
                     width="100%",

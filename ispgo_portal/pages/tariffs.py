@@ -131,7 +131,8 @@ def buy_dialog() -> rx.Component:
                 rx.hstack(
                     rx.dialog.close(rx.button("Отмена", variant="soft", color_scheme="gray", type="button")),
                     rx.button(rx.cond(S.buy_method == "yookassa", "Перейти к оплате", "Оплатить с баланса"),
-                              on_click=S.confirm_buy, loading=S.buy_busy, id="buy-confirm"),
+                              on_click=S.confirm_buy, loading=S.buy_busy,
+                              disabled=S.shortfall != "", id="buy-confirm"),
                     justify="end",
                     spacing="3",
                     width="100%",
