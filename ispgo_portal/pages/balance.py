@@ -122,7 +122,7 @@ def history_filters() -> rx.Component:
             date_field("По дату", "date_to", "history-to", S.hist_error_to),
             rx.hstack(
                 rx.button("Применить", type="submit", variant="soft", size="2"),
-                rx.button("Сбросить", type="button", variant="ghost", size="2", color_scheme="gray",
+                rx.button("Сбросить", type="button", variant="outline", size="2", color_scheme="gray",
                           on_click=[S.reset_history_filter, rx.set_value("history-from", ""),
                                     rx.set_value("history-to", "")]),
                 spacing="2",

@@ -53,7 +53,7 @@ def succeeded() -> rx.Component:
             rx.cond(S.ret_license_link != "",
                     rx.link(rx.button("Открыть лицензию"), href=S.ret_license_link)),
             rx.link(rx.button("К балансу и истории", variant="soft"), href="/balance"),
-            rx.link(rx.button("На дашборд", variant="ghost"), href="/dashboard"),
+            rx.link(rx.button("На дашборд", variant="outline", color_scheme="gray"), href="/dashboard"),
         ),
     )
 

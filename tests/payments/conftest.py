@@ -1,5 +1,8 @@
 """The YooKassa emulator as a standalone server, the portal's HTTP API as another, and the
-real SDK between them: the gateway is pointed at the emulator through YOOKASSA_API_URL."""
+real SDK between them: the gateway is pointed at the emulator through YOOKASSA_API_URL.
+
+Both are per test module, so the environment they change is restored before other test
+packages (the browser tests' portal inherits the environment) run."""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from ispgo_portal.payments.emulator_store import EmulatorConfig
 FAST_RETRIES = [0.2, 0.5, 1.0, 2.0]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def emulator() -> Iterator[ThreadedServer]:
     config = EmulatorConfig()
     server = ThreadedServer(create_emulator_app(config)).start()
@@ -25,7 +28,7 @@ def emulator() -> Iterator[ThreadedServer]:
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def portal_api(emulator: ThreadedServer) -> Iterator[ThreadedServer]:
     """The portal's own HTTP app (webhook, health…) configured for the emulator."""
     from ispgo_portal.settings import get_settings
