@@ -55,11 +55,16 @@ def limiter() -> RateLimiter:
     return RateLimiter(redis_url=get_settings().redis_url, prefix="ispgo:rl:licenses")
 
 
-def signed_json(payload: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def signed_body(payload: dict[str, Any], status: int = 200,
+                extra_headers: dict[str, str] | None = None) -> tuple[bytes, int, dict[str, str]]:
     """Serialise once and sign exactly those bytes."""
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-    return Response(body, status_code=status, media_type="application/json",
-                    headers={"X-Signature": signing.sign(body), "Cache-Control": "no-store", **(headers or {})})
+    return body, status, {"X-Signature": signing.sign(body), "Cache-Control": "no-store", **(extra_headers or {})}
+
+
+def signed_json(payload: dict[str, Any], status: int = 200) -> Response:
+    body, status, headers = signed_body(payload, status)
+    return Response(body, status_code=status, media_type="application/json", headers=headers)
 
 
 def client_address(request: Request) -> str:
@@ -86,24 +91,37 @@ async def read_json_body(request: Request) -> Any:
 
 
 async def _handle(request: Request, required: tuple[str, ...], operation: Callable[..., LicenseAnswer]) -> Response:
-    fields: dict[str, str] | None = None
-    problem = ""
     try:
-        fields = license_api.clean_fields(await read_json_body(request), required)
+        payload, problem = await read_json_body(request), ""
     except InvalidRequest as exc:
-        problem = str(exc)
+        payload, problem = None, str(exc)
+    address = client_address(request)
+    # One hop to a worker thread for everything blocking: counters, database, signature.
+    body, status, headers = await anyio.to_thread.run_sync(
+        _answer, payload, problem, address, required, operation)
+    return Response(body, status_code=status, media_type="application/json", headers=headers)
+
+
+def _answer(payload: Any, problem: str, address: str, required: tuple[str, ...],
+            operation: Callable[..., LicenseAnswer]) -> tuple[bytes, int, dict[str, str]]:
+    fields: dict[str, str] | None = None
+    if not problem:
+        try:
+            fields = license_api.clean_fields(payload, required)
+        except InvalidRequest as exc:
+            problem = str(exc)
     settings = api_settings()
-    buckets = [Bucket(f"addr:{client_address(request)}", settings.rate_per_address)]
+    buckets = [Bucket(f"addr:{address}", settings.rate_per_address)]
     if fields is not None:
         buckets.append(Bucket(f"key:{fields['key']}", settings.rate_per_key))
-    retry_after = await limiter().hit(buckets)
+    retry_after = limiter().hit(buckets)
     if retry_after is not None:
-        return signed_json(LicenseAnswer("rate_limited").body(), 429, {"Retry-After": str(retry_after)})
+        return signed_body(LicenseAnswer("rate_limited").body(), 429, {"Retry-After": str(retry_after)})
     if fields is None:
-        return signed_json({**LicenseAnswer("invalid_request").body(), "detail": problem}, 400)
+        return signed_body({**LicenseAnswer("invalid_request").body(), "detail": problem}, 400)
     nonce = fields.pop("nonce", "")
-    answer = await anyio.to_thread.run_sync(lambda: operation(**fields))
-    return signed_json(answer.body(nonce=nonce), answer.http_status)
+    answer = operation(**fields)
+    return signed_body(answer.body(nonce=nonce), answer.http_status)
 
 
 async def activate(request: Request) -> Response:

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Connection, Engine, Row
 
 from ispgo_portal.clock import as_utc, utcnow
@@ -120,12 +120,6 @@ def _autocommit_engine() -> Engine:
     return get_engine().execution_options(isolation_level="AUTOCOMMIT")
 
 
-def _servers_used():  # noqa: ANN202 - a scalar subquery
-    counted = A.alias("counted")  # apart from the activation of this server joined outside
-    return (select(func.count()).select_from(counted).where(counted.c.license_id == L.c.id)
-            .correlate(L).scalar_subquery().label("servers_used"))
-
-
 def _license_columns() -> list:
     return [L.c.id, L.c.status, L.c.expires_at, T.c.name.label("tariff_name"), T.c.max_servers,
             T.c.max_sites]
@@ -135,17 +129,29 @@ def _license_query(key: str):  # noqa: ANN202
     return select(*_license_columns()).select_from(L.join(T, T.c.id == L.c.tariff_id)).where(L.c.key == key)
 
 
+def _build_validate_query():  # noqa: ANN202
+    """Built once: the license, its tariff, this server's activation and the number of servers.
+    Bound parameters keep it one cached compiled statement for every request."""
+    counted = A.alias("counted")  # apart from the activation of this server joined outside
+    servers_used = (select(func.count()).select_from(counted).where(counted.c.license_id == L.c.id)
+                    .correlate(L).scalar_subquery().label("servers_used"))
+    this_server = (A.c.license_id == L.c.id) & (A.c.fingerprint == bindparam("fingerprint"))
+    return (
+        select(*_license_columns(), A.c.id.label("activation_id"), A.c.last_seen_at, servers_used)
+        .select_from(L.join(T, T.c.id == L.c.tariff_id).outerjoin(A, this_server))
+        .where(L.c.key == bindparam("key"))
+    )
+
+
+VALIDATE_QUERY = _build_validate_query()
+TOUCH_ACTIVATION = A.update().where(A.c.id == bindparam("activation_id")).values(last_seen_at=bindparam("now"))
+
+
 def validate_license(*, key: str, fingerprint: str) -> LicenseAnswer:
     """Is this key valid for this server right now? One query; touches last_seen_at at most
     every few minutes."""
-    this_server = (A.c.license_id == L.c.id) & (A.c.fingerprint == fingerprint)
-    query = (
-        select(*_license_columns(), A.c.id.label("activation_id"), A.c.last_seen_at, _servers_used())
-        .select_from(L.join(T, T.c.id == L.c.tariff_id).outerjoin(A, this_server))
-        .where(L.c.key == key)
-    )
     with _autocommit_engine().connect() as conn:
-        row = conn.execute(query).first()
+        row = conn.execute(VALIDATE_QUERY, {"key": key, "fingerprint": fingerprint}).first()
         if row is None:
             return LicenseAnswer("not_found")
         status = effective_status(row.status, row.expires_at)
@@ -155,7 +161,7 @@ def validate_license(*, key: str, fingerprint: str) -> LicenseAnswer:
             return LicenseAnswer("not_activated", row, row.servers_used)
         now = utcnow()
         if as_utc(row.last_seen_at) < now - LAST_SEEN_RESOLUTION:
-            conn.execute(A.update().where(A.c.id == row.activation_id).values(last_seen_at=now))
+            conn.execute(TOUCH_ACTIVATION, {"activation_id": row.activation_id, "now": now})
         return LicenseAnswer("valid", row, row.servers_used)
 
 

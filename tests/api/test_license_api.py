@@ -30,7 +30,7 @@ def api_url() -> Iterator[str]:
     from ispgo_portal.api import licenses as licenses_api
     from ispgo_portal.api.app import create_api
 
-    licenses_api.limiter.cache_clear()  # its Redis connections belong to one event loop
+    licenses_api.limiter.cache_clear()
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_api(), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -282,20 +282,16 @@ def test_too_many_requests_from_one_address_are_limited(api_url, call, make_lice
 
 
 def test_limiter_counts_in_process_without_redis() -> None:
-    import asyncio
-
     from ispgo_portal.api.rate_limit import Bucket, RateLimiter
 
     limiter = RateLimiter(redis_url="")
-    results = [asyncio.run(limiter.hit([Bucket("addr:x", 3)])) for _ in range(4)]
+    results = [limiter.hit([Bucket("addr:x", 3)]) for _ in range(4)]
     assert results[:3] == [None] * 3 and results[3] >= 1
 
 
 def test_limiter_falls_back_to_process_counters_when_redis_is_down() -> None:
-    import asyncio
-
     from ispgo_portal.api.rate_limit import Bucket, RateLimiter
 
     limiter = RateLimiter(redis_url="redis://127.0.0.1:1/0")  # nothing listens there
-    results = [asyncio.run(limiter.hit([Bucket("key:y", 2)])) for _ in range(3)]
+    results = [limiter.hit([Bucket("key:y", 2)]) for _ in range(3)]
     assert results[:2] == [None, None] and results[2] >= 1
