@@ -123,7 +123,8 @@ def register_ticket_pages(app: rx.App) -> None:
 def register_admin_customer_pages(app: rx.App) -> None:
     """«Клиенты» (list and card) and «Аудит»."""
     from ispgo_portal.pages.admin_audit import admin_audit_page
-    from ispgo_portal.pages.admin_customers import admin_customer_card_page, admin_customers_page
+    from ispgo_portal.pages.admin_customer_card import admin_customer_card_page
+    from ispgo_portal.pages.admin_customers import admin_customers_page
     from ispgo_portal.state.admin_audit import AdminAuditState
     from ispgo_portal.state.admin_customers import AdminCustomerCardState, AdminCustomersState
 
