@@ -207,22 +207,41 @@ def _ensure_configured() -> GatewayConfig:
 
 
 class _TimeoutSession(requests.Session):
+    """A requests session with a default timeout, kept per thread so that connections to
+    YooKassa are reused (the SDK opens a new session per call and closes it after)."""
+
     def __init__(self, timeout: float) -> None:
         super().__init__()
-        self._timeout = timeout
+        self.timeout = timeout
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
-        kwargs.setdefault("timeout", self._timeout)
+        kwargs.setdefault("timeout", self.timeout)
         return super().request(method, url, *args, **kwargs)
+
+    def close(self) -> None:
+        """Ignored: the SDK calls it after every request; the pool stays for the next call."""
+
+    def really_close(self) -> None:
+        super().close()
+
+
+_sessions = threading.local()
 
 
 class _TimeoutApiClient(ApiClient):
     def get_session(self) -> requests.Session:
-        session = _TimeoutSession(_active.http_timeout if _active else 15.0)
+        config = _active or config_from_settings()
+        cached = getattr(_sessions, "value", None)
+        if cached is not None and cached[0] == config:
+            return cached[1]
+        if cached is not None:
+            cached[1].really_close()
+        session = _TimeoutSession(config.http_timeout)
         # Same as the SDK: it repeats a POST answered with 202 (still processing).
         retries = Retry(total=self.max_attempts, backoff_factor=self.timeout / 1000,
                         allowed_methods=["POST"], status_forcelist=[202])
         session.mount("https://", HTTPAdapter(max_retries=retries))
+        _sessions.value = (config, session)
         return session
 
 
