@@ -7,6 +7,8 @@ from __future__ import annotations
 import base64
 import json
 import random
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -22,7 +24,7 @@ from sqlmodel import func, select
 from ispgo_portal.clock import utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import License, LicenseActivation
-from tests.e2e.portal import free_port
+from tests.e2e.portal import ROOT, free_port
 
 
 @pytest.fixture(scope="module")
@@ -295,3 +297,28 @@ def test_limiter_falls_back_to_process_counters_when_redis_is_down() -> None:
     limiter = RateLimiter(redis_url="redis://127.0.0.1:1/0")  # nothing listens there
     results = [limiter.hit([Bucket("key:y", 2)]) for _ in range(3)]
     assert results[:2] == [None, None] and results[2] >= 1
+
+
+# --- the panel's side ------------------------------------------------------------------------
+
+def _panel(api_url: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "scripts" / "panel_check.py"), "--url", api_url, *args],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_panel_script_activates_and_validates_with_verified_signatures(api_url, make_license) -> None:  # noqa: ANN001
+    key = make_license()
+    result = _panel(api_url, "--key", key, "--fingerprint", "panel-fp", "--hostname", "panel.example.ru")
+    assert result.returncode == 0, result.stderr
+    assert [line.split()[0] for line in result.stdout.splitlines()] == ["activate", "validate"]
+    assert result.stdout.count("подпись верна") == 2
+    assert _servers(key) == 1
+
+
+def test_panel_script_refuses_answers_signed_by_another_key(api_url, make_license) -> None:  # noqa: ANN001
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    other = Ed25519PrivateKey.generate().public_key().public_bytes_raw()
+    result = _panel(api_url, "--key", make_license(), "--public-key", base64.b64encode(other).decode())
+    assert result.returncode == 2
+    assert "не подписан" in result.stderr
