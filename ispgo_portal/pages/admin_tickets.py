@@ -77,11 +77,12 @@ def queue_filters() -> rx.Component:
 
 def queue_row(row: TicketRow) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.link("№", row.id, href=row.href)),
-        rx.table.cell(rx.link(row.subject, href=row.href, weight="medium"), max_width="320px",
-                      word_break="break-word"),
-        rx.table.cell(rx.text(row.customer_email, size="2")),
-        rx.table.cell(status_badge(row.status, row.status_label)),
+        rx.table.cell(rx.link("№", row.id, href=row.href), white_space="nowrap"),
+        # min widths keep columns readable on a phone: the table scrolls sideways instead
+        rx.table.cell(rx.link(row.subject, href=row.href, weight="medium"), min_width="200px",
+                      max_width="320px", overflow_wrap="anywhere"),
+        rx.table.cell(rx.text(row.customer_email, size="2"), white_space="nowrap"),
+        rx.table.cell(status_badge(row.status, row.status_label), min_width="150px"),
         rx.table.cell(row.category_label),
         rx.table.cell(priority_badge(row.priority, row.priority_label)),
         rx.table.cell(rx.cond(row.waiting_since != "", rx.text(row.waiting_since, color_scheme="orange", size="2"),

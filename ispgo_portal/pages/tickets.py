@@ -76,7 +76,8 @@ def new_ticket_form() -> rx.Component:
 
 
 def new_ticket_button(label: str = "Создать тикет", button_id: str = "new-ticket-button") -> rx.Component:
-    return rx.button(rx.icon("plus", size=16), label, on_click=NewTicketState.open_dialog, id=button_id)
+    return rx.button(rx.icon("plus", size=16), label, on_click=NewTicketState.open_dialog, id=button_id,
+                     color_scheme="blue")
 
 
 def new_ticket_dialog() -> rx.Component:

@@ -34,6 +34,7 @@ def test_ticket_with_screenshot_answered_and_archived(page, browser, portal, log
     page.click("#ticket-submit")  # empty form: every field explains itself, nothing is created
     expect(page.get_by_text("Тема должна быть от 3 до 200 символов")).to_be_visible()
     expect(page.get_by_text("Выберите категорию: Техническая")).to_be_visible()
+    shot(page, "tickets-new-dialog-errors")
     page.click("#ticket-category")
     page.get_by_role("option", name="Техническая").click()
     page.fill("#ticket-subject", SUBJECT)
