@@ -31,4 +31,9 @@ def collect_routes() -> list[BaseRoute]:
 
 
 def create_api() -> Starlette:
-    return Starlette(routes=collect_routes())
+    from starlette.middleware import Middleware
+
+    from ispgo_portal.api.upload_limit import UploadSizeLimit
+
+    # Reflex's whole backend is mounted inside this app, so the cap also covers its /_upload.
+    return Starlette(routes=collect_routes(), middleware=[Middleware(UploadSizeLimit)])
