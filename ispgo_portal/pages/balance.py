@@ -14,7 +14,8 @@ METHOD_LABEL = "YooKassa (карта, ЮMoney, СБП…)"
 def stat(label: str, value, hint: str = "", element_id: str = "", color=None) -> rx.Component:  # noqa: ANN001
     return rx.vstack(
         rx.text(label, size="2", color_scheme="gray"),
-        rx.text(value, size="6", weight="bold", color=color, id=element_id or None),
+        rx.text(value, size=rx.breakpoints(initial="4", sm="6"), weight="bold", color=color,
+                id=element_id or None, white_space="nowrap"),
         rx.cond(hint != "", rx.text(hint, size="1", color_scheme="gray")),
         spacing="1",
         align="start",
@@ -30,8 +31,8 @@ def funds_card() -> rx.Component:
             stat("Кредитный лимит", S.bal_credit_limit, "устанавливает администратор"),
             stat("Использовано кредита", S.bal_credit_used, "восстанавливается при пополнении"),
             stat("Доступно средств", S.bal_available, "баланс + кредитный лимит", element_id="available-value"),
-            columns=rx.breakpoints(initial="1", xs="2", md="4"),
-            spacing="5",
+            columns=rx.breakpoints(initial="2", md="4"),
+            spacing=rx.breakpoints(initial="4", sm="5"),
             width="100%",
         ),
         id="balance-summary",

@@ -66,10 +66,9 @@ class PaymentReturnState(SessionState):
         for _poll in range(MAX_POLLS):
             try:
                 outcome = await asyncio.to_thread(_check, token, payment_id)
-            except DomainError as exc:
+            except DomainError:
                 async with self:
-                    self.ret_state = "not_found"
-                yield error_toast(exc)
+                    self.ret_state = "not_found"  # the page says so; no toast on top
                 return
             async with self:
                 self._show(outcome)
