@@ -22,7 +22,7 @@ def first_step_card() -> rx.Component:
                 rx.center(rx.icon("rocket", size=26, color=ACCENT), min_width="52px", width="52px",
                           height="52px", border_radius="14px", background=rx.color("blue", 3)),
                 rx.vstack(
-                    rx.heading("Пополните баланс и выберите тариф", size="4"),
+                    rx.heading("Пополните баланс и выберите тариф", size="4", as_="h2"),
                     rx.text("Первый шаг: пополните баланс через YooKassa и купите лицензию на подходящем "
                             "тарифе — ключ для активации панели появится в разделе «Мои лицензии». "
                             "Лицензию можно оплатить и сразу картой, без пополнения.",

@@ -58,7 +58,7 @@ def faq_section(section: FaqSection) -> rx.Component:
     for slug in slugs[1:]:
         any_visible = any_visible | FaqState.visible_slugs.contains(slug)
     return rx.box(
-        rx.heading(section.title, size="5", margin_bottom="8px"),
+        rx.heading(section.title, size="5", as_="h2", margin_bottom="8px"),
         rx.accordion.root(
             *[faq_entry(entry) for entry in section.items],
             type="multiple",

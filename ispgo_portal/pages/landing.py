@@ -60,7 +60,7 @@ def capability_tile(cap: Capability) -> rx.Component:
 
 def capabilities() -> rx.Component:
     return rx.vstack(
-        rx.heading("Что умеет панель", size="6"),
+        rx.heading("Что умеет панель", size="6", as_="h2"),
         rx.grid(*[capability_tile(cap) for cap in CAPABILITIES],
                 columns=rx.breakpoints(initial="1", sm="2", lg="4"), spacing="4", width="100%"),
         spacing="4",
@@ -82,7 +82,7 @@ def step(number: str, title: str, text: str) -> rx.Component:
 def how_it_works() -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.heading("Как начать", size="6"),
+            rx.heading("Как начать", size="6", as_="h2"),
             rx.grid(
                 step("1", "Зарегистрируйтесь", "Личный кабинет создаётся за минуту: имя, email и пароль."),
                 step("2", "Выберите тариф", "Оплатите с баланса или сразу картой через YooKassa."),
@@ -108,7 +108,7 @@ def limit_row(label: str, value) -> rx.Component:  # noqa: ANN001 - a Var
 def tariff_card(tariff) -> rx.Component:  # noqa: ANN001 - a Var of dict[str, str]
     return rx.card(
         rx.vstack(
-            rx.heading(tariff["name"], size="5"),
+            rx.heading(tariff["name"], size="5", as_="h3"),
             rx.hstack(
                 rx.text(tariff["price"], size="7", weight="bold", white_space="nowrap"),
                 rx.text(tariff["period"], size="2", color_scheme="gray"),
@@ -145,7 +145,7 @@ def tariff_card(tariff) -> rx.Component:  # noqa: ANN001 - a Var of dict[str, st
 
 def tariffs() -> rx.Component:
     return rx.vstack(
-        rx.heading("Тарифы", size="6"),
+        rx.heading("Тарифы", size="6", as_="h2"),
         rx.text("Цена за период лицензии. 0 в ограничениях тарифа означает «без ограничений».",
                 size="2", color_scheme="gray"),
         rx.cond(
@@ -168,7 +168,7 @@ def tariffs() -> rx.Component:
 
 def perks() -> rx.Component:
     return rx.vstack(
-        rx.heading("Личный кабинет", size="6"),
+        rx.heading("Личный кабинет", size="6", as_="h2"),
         rx.grid(
             *[rx.hstack(rx.icon(icon, size=22, color=ACCENT, flex_shrink="0"),
                         rx.vstack(rx.text(title, weight="bold"), rx.text(text, size="2", color_scheme="gray"),
