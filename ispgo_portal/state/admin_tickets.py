@@ -92,11 +92,14 @@ class AdminTicketsState(SessionState):
     def reset_filters(self):
         try:
             self._admin()
+            self.aq_status, self.aq_category, self.aq_priority = "active", "any", "any"
+            self.aq_customer = self.aq_search = ""
+            self._reload()
         except DomainError as exc:
+            self.aq_rows = []
+            self.aq_loaded = False
             return error_toast(exc)
-        self.aq_status, self.aq_category, self.aq_priority = "active", "any", "any"
-        self.aq_customer = self.aq_search = ""
-        return [rx.call_script("document.getElementById('queue-filters')?.reset()"), self.load_queue()]
+        return rx.call_script("document.getElementById('queue-filters')?.reset()")
 
 
 class AdminTicketViewState(SessionState):
