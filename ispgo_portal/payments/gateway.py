@@ -15,8 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import requests
@@ -37,6 +36,20 @@ from yookassa.domain.notification import WebhookNotificationFactory
 
 from ispgo_portal.money import from_api_amount, to_api_amount
 from ispgo_portal.payments import EMULATOR_MOUNT_PATH, EMULATOR_SECRET_KEY, EMULATOR_SHOP_ID
+from ispgo_portal.payments.gateway_models import (  # noqa: F401 - part of the gateway's interface
+    CANCELLATION_REASONS_RU,
+    RECEIPT_KINDS,
+    GatewayConfig,
+    GatewayError,
+    GatewayNotFound,
+    GatewayPayment,
+    GatewayRefund,
+    GatewayRejected,
+    GatewayUnavailable,
+    InvalidNotification,
+    Notification,
+    describe_cancellation,
+)
 from ispgo_portal.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -45,126 +58,6 @@ YOOKASSA_API_URL = "https://api.yookassa.ru/v3"
 # Pauses before the 2nd and 3rd attempt of a call that failed transiently.
 RETRY_DELAYS: tuple[float, ...] = (0.3, 1.0)
 T = TypeVar("T")
-
-
-# --- our errors -------------------------------------------------------------------------
-
-class GatewayError(Exception):
-    """A call to YooKassa failed. `message` is safe to show to a customer."""
-
-    retryable = False
-
-    def __init__(self, code: str, detail: str = "", *, status: int | None = None) -> None:
-        super().__init__(f"{code}: {detail}" if detail else code)
-        self.code = code
-        self.detail = detail
-        self.status = status
-
-    @property
-    def message(self) -> str:
-        return "Платёжная система отклонила запрос. Попробуйте позже или обратитесь в поддержку."
-
-
-class GatewayUnavailable(GatewayError):
-    """Network failure, timeout, 5xx or 429: worth trying again later with the same key."""
-
-    retryable = True
-
-    @property
-    def message(self) -> str:
-        return "Платёжная система временно недоступна. Попробуйте ещё раз через минуту."
-
-
-class GatewayRejected(GatewayError):
-    """YooKassa refused the request (4xx). Repeating it would not help."""
-
-
-class GatewayNotFound(GatewayRejected):
-    """YooKassa does not know this payment or refund."""
-
-
-class InvalidNotification(ValueError):
-    """A webhook body that is not a YooKassa notification."""
-
-
-# --- our data classes --------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class GatewayPayment:
-    id: str
-    status: str  # pending | waiting_for_capture | succeeded | canceled
-    amount: int  # kopecks
-    currency: str
-    paid: bool
-    confirmation_url: str
-    metadata: Mapping[str, str] = field(default_factory=dict)
-    cancellation_party: str = ""
-    cancellation_reason: str = ""
-    refunded_amount: int = 0
-
-
-@dataclass(frozen=True)
-class GatewayRefund:
-    id: str
-    payment_id: str
-    status: str  # pending | succeeded | canceled
-    amount: int
-    currency: str
-    cancellation_reason: str = ""
-
-
-@dataclass(frozen=True)
-class Notification:
-    event: str  # payment.succeeded, payment.canceled, payment.waiting_for_capture, refund.succeeded
-    object_id: str
-
-    @property
-    def is_refund(self) -> bool:
-        return self.event.startswith("refund.")
-
-
-@dataclass(frozen=True)
-class GatewayConfig:
-    shop_id: str
-    secret_key: str
-    api_url: str
-    http_timeout: float
-
-
-# 54-FZ receipt attributes per purpose: money for future services is an advance; a
-# license is a service paid in full.
-RECEIPT_KINDS = {
-    "topup": ("advance", "payment"),
-    "purchase": ("full_payment", "service"),
-    "renewal": ("full_payment", "service"),
-}
-
-# YooKassa's cancellation reasons as a customer should read them.
-CANCELLATION_REASONS_RU = {
-    "3d_secure_failed": "Не пройдена проверка 3-D Secure",
-    "call_issuer": "Банк отклонил платёж: обратитесь в банк",
-    "canceled_by_merchant": "Платёж отменён магазином",
-    "card_expired": "Истёк срок действия карты",
-    "country_forbidden": "Оплата картой этой страны невозможна",
-    "expired_on_capture": "Истёк срок подтверждения платежа",
-    "expired_on_confirmation": "Истёк срок оплаты",
-    "fraud_suspected": "Платёж заблокирован из-за подозрения в мошенничестве",
-    "general_decline": "Банк отклонил платёж",
-    "identification_required": "Превышены лимиты кошелька без идентификации",
-    "insufficient_funds": "Недостаточно средств для оплаты",
-    "internal_timeout": "Технический сбой на стороне платёжной системы",
-    "invalid_card_number": "Неверный номер карты",
-    "invalid_csc": "Неверный код CVV2/CVC2",
-    "issuer_unavailable": "Банк недоступен, попробуйте позже",
-    "payment_method_limit_exceeded": "Превышен лимит платежей",
-    "payment_method_restricted": "Операции этим способом оплаты запрещены",
-    "permission_revoked": "Разрешение на списание отозвано",
-    "unsupported_mobile_operator": "Оплата с этого номера телефона невозможна",
-}
-
-
-def describe_cancellation(reason: str) -> str:
-    return CANCELLATION_REASONS_RU.get(reason, "Платёж отменён")
 
 
 # --- configuration -----------------------------------------------------------------------
