@@ -11,7 +11,7 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func
 from sqlmodel import select
@@ -80,10 +80,12 @@ def _conditions(user_id: int, filters: HistoryFilter) -> list:
     conditions = [LedgerEntry.user_id == user_id]
     if filters.kind:
         conditions.append(LedgerEntry.kind == filters.kind)
+    # Days are Moscow days; bounds are bound as UTC, like every stored timestamp.
     if filters.date_from:
-        conditions.append(LedgerEntry.created_at >= datetime.combine(filters.date_from, time(), MSK))
+        start = datetime.combine(filters.date_from, time(), MSK).astimezone(UTC)
+        conditions.append(LedgerEntry.created_at >= start)
     if filters.date_to:
-        end = datetime.combine(filters.date_to + timedelta(days=1), time(), MSK)
+        end = datetime.combine(filters.date_to + timedelta(days=1), time(), MSK).astimezone(UTC)
         conditions.append(LedgerEntry.created_at < end)
     return conditions
 
