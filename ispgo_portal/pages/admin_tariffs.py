@@ -123,7 +123,7 @@ def tariff_card(tariff: TariffView) -> rx.Component:
                 width="100%",
                 align="center",
             ),
-            rx.hstack(rx.text(tariff.price, size="5", weight="bold"), rx.text("за", tariff.period, size="2",
+            rx.hstack(rx.text(tariff.price, size="5", weight="bold"), rx.text("за ", tariff.period, size="2",
                                                                                 color_scheme="gray"),
                       align="baseline", spacing="2"),
             rx.grid(

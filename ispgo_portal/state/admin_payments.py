@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -212,7 +213,7 @@ class AdminPaymentsState(SessionState):
             self._pending = {}
 
     @rx.event
-    def confirm_refund(self):
+    async def confirm_refund(self):
         pending, self._pending = self._pending, {}
         self.confirm_open = False
         try:
@@ -220,7 +221,9 @@ class AdminPaymentsState(SessionState):
             if not pending:
                 return None
             try:
-                result = refunds.request_refund(admin_id=caller.user_id, **pending)
+                # In a thread: in the embedded default YooKassa (the emulator) is served by
+                # this very event loop.
+                result = await asyncio.to_thread(refunds.request_refund, admin_id=caller.user_id, **pending)
             finally:
                 self._load_selected(pending["payment_id"])
                 self._reload()
@@ -235,11 +238,12 @@ class AdminPaymentsState(SessionState):
         return [ok_toast(message), rx.call_script("document.getElementById('refund-form')?.reset()")]
 
     @rx.event
-    def retry_refund(self, refund_id: int):
+    async def retry_refund(self, refund_id: int):
         try:
             caller = self._admin()
             try:
-                result = refunds.retry_refund(admin_id=caller.user_id, refund_id=as_id(refund_id))
+                result = await asyncio.to_thread(refunds.retry_refund, admin_id=caller.user_id,
+                                                 refund_id=as_id(refund_id))
             finally:
                 if self.selected.id:
                     self._load_selected(self.selected.id)
