@@ -81,3 +81,17 @@ def test_return_page_check_settles_without_webhook(control, make_customer) -> No
 
     assert (outcome.status, outcome.balance) == ("succeeded", 20_000)
     assert balance_of(user_id) == 20_000
+
+
+def test_create_answered_500_then_200_makes_one_payment(control, make_customer) -> None:  # noqa: ANN001
+    """YooKassa created the payment but answered 500; the retry with our key gets the same one."""
+    control.fail_next("500_after", target="create_payment")
+    user_id = make_customer()
+
+    started = start_topup(user_id=user_id, amount=10_000)
+
+    with session_scope() as session:
+        [payment] = session.exec(select(Payment).where(Payment.user_id == user_id)).all()
+    assert [p["id"] for p in control.payments()] == [payment.yookassa_id]
+    assert control.calls()["create_payment"] == 2
+    assert payment.status == "pending" and started.confirmation_url.endswith(payment.yookassa_id)
