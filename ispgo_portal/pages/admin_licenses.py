@@ -22,8 +22,7 @@ def search_bar() -> rx.Component:
                 rx.text("Ключ, email или имя клиента", as_="label", size="2", html_for="license-query"),
                 rx.input(id="license-query", name="query", default_value=S.lic_query,
                          placeholder="ISPG-… или ivan@example.ru", width="100%"),
-                flex="1",
-                min_width="220px",
+                flex="3 1 220px",
             ),
             rx.box(
                 rx.text("Статус", as_="label", size="2", html_for="license-status"),
@@ -36,7 +35,7 @@ def search_bar() -> rx.Component:
                     name="status",
                     default_value=S.lic_status,
                 ),
-                min_width="200px",
+                flex="1 1 180px",
             ),
             rx.button(rx.icon("search", size=16), "Найти", type="submit", id="license-search"),
             spacing="3",

@@ -26,7 +26,7 @@ def _select(name: str, label: str, options: list[list[str]], value) -> rx.Compon
             name=name,
             default_value=value,
         ),
-        min_width="180px",
+        flex="1 1 160px",
     )
 
 
@@ -37,8 +37,7 @@ def filter_bar() -> rx.Component:
                 rx.text("Клиент, № платежа или id ЮKassa", as_="label", size="2", html_for="payments-query"),
                 rx.input(id="payments-query", name="query", default_value=S.pay_query,
                          placeholder="ivan@example.ru, №12 или 2f…", width="100%"),
-                flex="1",
-                min_width="220px",
+                flex="3 1 220px",
             ),
             _select("status", "Статус", STATUS_OPTIONS, S.pay_status),
             _select("purpose", "Назначение", PURPOSE_OPTIONS, S.pay_purpose),
