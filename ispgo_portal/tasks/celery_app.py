@@ -12,6 +12,7 @@ TASK_MODULES = [
     "ispgo_portal.tasks.renewals",
     "ispgo_portal.tasks.payments",
     "ispgo_portal.tasks.maintenance",
+    "ispgo_portal.tasks.refunds",
 ]
 
 

@@ -19,6 +19,11 @@ BEAT_SCHEDULE = {
         "schedule": 180.0,
         "options": {"expires": 170},
     },
+    "reconcile-refunds": {
+        "task": "ispgo_portal.tasks.refunds.reconcile_refunds",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     "flush-outbox": {
         "task": "ispgo_portal.tasks.email.flush_outbox",
         "schedule": 60.0,
