@@ -136,3 +136,31 @@ def test_list_tariffs_puts_archived_last_then_sort_order(make_admin, make_tariff
     admin_tariffs.create_tariff(admin_id=admin, form=_form(name="А", sort_order="1"))
     make_tariff(name="Старый", is_active=False)
     assert [row.name for row in admin_tariffs.list_tariffs()] == ["А", "Б", "Старый"]
+
+
+def test_archived_tariff_is_not_sold(make_admin, make_customer, make_tariff) -> None:  # noqa: ANN001
+    from ispgo_portal.services import licenses
+
+    tariff_id = make_tariff(price=10_000)
+    admin_tariffs.set_tariff_archived(admin_id=make_admin(), tariff_id=tariff_id, archived=True)
+    with pytest.raises(DomainError) as err:
+        licenses.buy_from_balance(user_id=make_customer(balance=50_000), tariff_id=tariff_id)
+    assert err.value.code == "tariff_not_found"
+
+
+def test_license_on_archived_tariff_still_auto_renews(make_admin, make_customer, make_tariff) -> None:  # noqa: ANN001
+    from ispgo_portal.services import renewals
+
+    tariff_id = make_tariff(price=10_000, period_days=30)
+    customer = make_customer(balance=50_000)
+    with session_scope() as session:
+        lic = License(user_id=customer, tariff_id=tariff_id, key="ISPG-ARCH-IVED-TARI-FF22",
+                      expires_at=utcnow() - timedelta(minutes=5), auto_renew=True)
+        session.add(lic)
+        session.flush()
+        license_id = lic.id
+    admin_tariffs.set_tariff_archived(admin_id=make_admin(), tariff_id=tariff_id, archived=True)
+    assert renewals.run_renewal_pass().renewed == 1
+    with session_scope() as session:
+        renewed = session.get(License, license_id)
+    assert renewed.status == "active" and renewed.expires_at > utcnow() + timedelta(days=29)
