@@ -103,13 +103,28 @@ def _snapshot(tables: list[str] | None = None, where_user: int | None = None) ->
                 continue  # a login attempt is itself a record, not a change of anyone's data
             query = f'SELECT * FROM "{table.name}"'
             if where_user is not None:
-                if "user_id" in table.c:
-                    query += f" WHERE user_id = {where_user}"
-                elif table.name == "users":
-                    query += f" WHERE id = {where_user}"
+                query += _victim_filter(table.name, table.c, where_user)
             rows = conn.execute(text(query + " ORDER BY 1")).all()
             digest.update(f"{table.name}:{rows!r}".encode())
     return digest.hexdigest()
+
+
+# Rows that belong to the victim, for tables that do not carry user_id themselves.
+_VICTIM_FILTERS = {
+    "users": " WHERE id = {u}",
+    "ticket_messages": " WHERE ticket_id IN (SELECT id FROM tickets WHERE user_id = {u})",
+    "ticket_attachments": " WHERE ticket_id IN (SELECT id FROM tickets WHERE user_id = {u})",
+    "license_activations": " WHERE license_id IN (SELECT id FROM licenses WHERE user_id = {u})",
+    "refunds": " WHERE payment_id IN (SELECT id FROM payments WHERE user_id = {u})",
+    "outbox_emails": " WHERE recipient = (SELECT email FROM users WHERE id = {u})",
+    "audit_log": " WHERE target_user_id = {u}",
+}
+
+
+def _victim_filter(name: str, columns: Any, user_id: int) -> str:
+    if "user_id" in columns:
+        return f" WHERE user_id = {user_id}"
+    return _VICTIM_FILTERS.get(name, "").format(u=user_id)
 
 
 def _seed_victim() -> dict[str, int]:
