@@ -26,7 +26,7 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -114,6 +114,7 @@ class Result:
     errors: int
     seconds: float
     latencies: list[float]
+    error_kinds: set[str] = field(default_factory=set)
 
     @property
     def rps(self) -> float:
@@ -125,7 +126,8 @@ class Result:
 
     def line(self) -> str:
         return (f"{self.name:<10} {self.rps:>9.0f} req/s   p50 {self.pct(0.50):6.2f} ms   "
-                f"p99 {self.pct(0.99):6.2f} ms   ({self.requests} requests, {self.errors} errors)")
+                f"p99 {self.pct(0.99):6.2f} ms   ({self.requests} requests, {self.errors} errors"
+                f"{': ' + ', '.join(sorted(self.error_kinds)) if self.error_kinds else ''})")
 
 
 async def _read_response(reader: asyncio.StreamReader) -> int:
@@ -146,14 +148,23 @@ async def _client(port: int, make_request, until: float, warmup_until: float, ou
             started = time.perf_counter()
             if started >= until:
                 return
-            writer.write(make_request())
-            status = await _read_response(reader)
+            try:
+                writer.write(make_request())
+                status = await _read_response(reader)
+            except (ConnectionError, asyncio.IncompleteReadError) as exc:
+                # Counted as an error, then a fresh connection, as a real client would do.
+                out.errors += 1
+                out.error_kinds.add(type(exc).__name__)
+                writer.close()
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                continue
             if started < warmup_until:
                 continue
             out.latencies.append(time.perf_counter() - started)
             out.requests += 1
             if status != 200:
                 out.errors += 1
+                out.error_kinds.add(f"HTTP {status}")
     finally:
         writer.close()
 
