@@ -209,3 +209,23 @@ def test_reconcile_resends_refund_whose_answer_was_lost(paid_topup, make_admin, 
         assert session.get(Payment, payment_id).refunded_amount == 40_000
     assert [e.amount for e in _refund_ledger(customer)] == [-40_000]
     assert len(control._get("payments")["refunds"]) == 1
+
+
+def test_parallel_full_refunds_only_one_goes_through(paid_topup, make_admin, control) -> None:  # noqa: ANN001, F811
+    from concurrent.futures import ThreadPoolExecutor
+
+    customer, payment_id = paid_topup(100_000)
+    admins = [make_admin(), make_admin()]
+
+    def attempt(admin_id: int) -> str:
+        try:
+            return refunds.request_refund(admin_id=admin_id, payment_id=payment_id, amount=100_000,
+                                          reason="Одновременно").status
+        except DomainError as exc:
+            return exc.code
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = sorted(pool.map(attempt, admins))
+    assert outcomes == ["refund_exceeds_paid", "succeeded"]
+    assert [e.amount for e in _refund_ledger(customer)] == [-100_000]
+    assert len(control._get("payments")["refunds"]) == 1
