@@ -25,7 +25,7 @@ def as_int(value: object) -> int:
         number = int(str(value).strip())
     except (TypeError, ValueError):
         return 0
-    return number if number > 0 else 0
+    return number if 0 < number < 2**31 else 0  # beyond a database integer: no such row
 
 
 def go_to(url: str) -> rx.event.EventSpec:
