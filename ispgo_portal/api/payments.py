@@ -78,6 +78,7 @@ def _failure(exc: Exception) -> tuple[int, dict[str, Any]]:
         status = 404 if exc.code in ("payment_not_found", "refund_not_found", "not_found") else 422
         log.warning("webhook refused: %s", exc)
         return _answer(status, exc.code)
+    log.warning("webhook deferred, YooKassa will retry: %s: %s", type(exc).__name__, exc)
     if isinstance(exc, gateway.GatewayError):
         return _answer(503, "gateway_unavailable")
     return _answer(503, "database_unavailable")
