@@ -2,8 +2,9 @@
 
 Every public function is one transaction (or runs inside the caller's, when it takes a
 `session`) and checks that the license belongs to the customer: someone else's license is
-"Не найдено" and nothing changes. Money moves only through `billing`; locks are taken
-license first, then the customer (the same order as the auto-renewal pass).
+"Не найдено" and nothing changes. Money moves only through `billing`. Renewals lock the
+license, then the customer (the order the auto-renewal pass uses); a paid YooKassa order
+arrives with the customer already locked by the payments service.
 """
 
 from __future__ import annotations
