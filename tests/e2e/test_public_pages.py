@@ -124,3 +124,11 @@ def test_first_step_block_hidden_once_money_arrived(page, login_as, make_custome
     login_as(page, "payer@example.ru", "password123")
     expect(page.locator('#first-step-slot[data-checked="true"]')).to_have_count(1)
     expect(page.locator("#first-step")).to_have_count(0)
+
+
+def test_logged_in_customer_sees_cabinet_link_on_faq(page, login_as, make_customer) -> None:  # noqa: ANN001
+    make_customer(email="reader@example.ru", password="password123")
+    login_as(page, "reader@example.ru", "password123")
+    page.goto("/faq")
+    expect(page.locator("#public-nav-cabinet")).to_be_visible()
+    expect(page.get_by_role("link", name="Войти")).to_have_count(0)
