@@ -111,3 +111,31 @@ def test_admin_refunds_part_of_a_top_up(page, login_as, make_admin, make_custome
     with session_scope() as session:
         assert session.get(User, customer).balance == 30_000
     assert page.console_errors == []
+
+
+def test_admin_edits_then_archives_tariff(page, login_as, make_admin, make_tariff, shot) -> None:  # noqa: ANN001
+    make_admin(email="tariff.boss@example.ru", password="password123")
+    tariff = make_tariff(name="Архивный E2E", price=49_000)
+    make_tariff(name="Продаваемый E2E")
+    login_as(page, "tariff.boss@example.ru", "password123")
+    page.goto("/admin/tariffs")
+    page.click(f"#tariff-edit-{tariff}")
+    expect(page.locator("#tariff-price")).to_have_value("490")
+    page.fill("#tariff-price", "590,50")
+    page.fill("#tariff-period_days", "0")
+    page.click("#tariff-save")
+    expect(page.locator("#tariff-form")).to_contain_text("Период (дней): допустимо от 1 до 3650")
+    page.fill("#tariff-period_days", "90")
+    page.click("#tariff-save")
+    card = page.locator(f"#tariff-{tariff}")
+    expect(card).to_contain_text(f"590,50{NBSP}₽")
+    expect(card).to_contain_text("за 90 дн.")
+
+    page.click(f"#tariff-archive-{tariff}")
+    shot(page, "admin-tariff-archive-confirm")
+    page.click(f"#tariff-archive-confirm-{tariff}")
+    expect(card).to_contain_text("В архиве")
+    page.goto("/tariffs")
+    expect(page.locator("body")).to_contain_text("Продаваемый E2E")
+    expect(page.locator("body")).not_to_contain_text("Архивный E2E")
+    assert page.console_errors == []
