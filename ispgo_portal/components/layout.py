@@ -51,7 +51,7 @@ def brand() -> rx.Component:
     return rx.link(
         rx.hstack(
             rx.image(src="/favicon.ico", width="26px", height="26px", alt=""),
-            rx.heading("ISPGo", size="5", color=ACCENT),
+            rx.heading("ISPGo", size="5", color=ACCENT, as_="div"),
             rx.text("портал", size="2", color_scheme="gray"),
             align="center",
             spacing="2",
@@ -153,7 +153,7 @@ def header() -> rx.Component:
 
 def page_title(title: str, subtitle: str = "") -> rx.Component:
     return rx.vstack(
-        rx.heading(title, size="7"),
+        rx.heading(title, size="7", as_="h1"),
         rx.cond(subtitle != "", rx.text(subtitle, color_scheme="gray", size="3")),
         spacing="1",
         margin_bottom="16px",
