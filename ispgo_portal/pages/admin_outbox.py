@@ -31,19 +31,31 @@ def _smtp_notice() -> rx.Component:
     )
 
 
+def _status_button(label: str, value: str, count=None) -> rx.Component:  # noqa: ANN001 - a Var
+    active = S.ob_status == value
+    return rx.button(
+        label, *([rx.badge(count, variant="surface", radius="full")] if count is not None else []),
+        variant=rx.cond(active, "solid", "soft"),
+        aria_pressed=rx.cond(active, "true", "false"),
+        size="2",
+        on_click=S.show_status(value),
+        id=f"outbox-status-{value}",
+    )
+
+
 def _filters() -> rx.Component:
     return card(
         rx.vstack(
-            rx.segmented_control.root(
-                rx.segmented_control.item("Все", value=ALL),
-                rx.segmented_control.item(rx.text("Ожидают · ", S.ob_pending), value="pending"),
-                rx.segmented_control.item(rx.text("Отправлены · ", S.ob_sent), value="sent"),
-                rx.segmented_control.item(rx.text("Ошибки · ", S.ob_failed), value="failed"),
-                value=S.ob_status,
-                on_change=S.show_status,
+            rx.flex(
+                _status_button("Все", ALL),
+                _status_button("Ожидают", "pending", S.ob_pending),
+                _status_button("Отправлены", "sent", S.ob_sent),
+                _status_button("Ошибки", "failed", S.ob_failed),
+                spacing="2",
+                wrap="wrap",
                 id="outbox-status",
-                max_width="100%",
-                overflow_x="auto",
+                role="group",
+                aria_label="Статус письма",
             ),
             rx.form(
                 rx.flex(
@@ -71,8 +83,10 @@ def _row(row) -> rx.Component:  # noqa: ANN001
     return rx.table.row(
         rx.table.cell(row["created_at"], white_space="nowrap"),
         rx.table.cell(row["recipient"]),
-        rx.table.cell(rx.link(row["subject"], on_click=S.open_email(row["id"]), cursor="pointer",
-                              id=f"outbox-open-{row['id']}")),
+        # A button, not a link: a link without href navigates and reloads the page.
+        rx.table.cell(rx.button(row["subject"], on_click=S.open_email(row["id"]), variant="ghost",
+                                size="2", white_space="normal", text_align="left", height="auto",
+                                id=f"outbox-open-{row['id']}")),
         rx.table.cell(status_badge(row["status"], row["status_label"])),
         rx.table.cell(row["attempts"], text_align="center"),
         rx.table.cell(rx.text(row["last_error"], size="1", color_scheme="red", max_width="260px",
