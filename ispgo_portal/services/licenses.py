@@ -86,14 +86,31 @@ def _create_license(session: Session, *, user_id: int, tariff: Tariff) -> Licens
 
 
 def _extend(session: Session, lic: License, tariff: Tariff) -> None:
-    """Manual or automatic renewal: from max(now, expiry), and the license works again."""
+    """Manual or automatic renewal: from max(now, expiry), and the license works again —
+    unless an admin suspended it: paying must not lift what an admin decided."""
     now = utcnow()
     lic.expires_at = max(now, as_utc(lic.expires_at)) + timedelta(days=tariff.period_days)
-    lic.status = "active"
-    lic.status_reason = ""
+    if not _admin_suspended(lic):
+        lic.status = "active"
+        lic.status_reason = ""
     lic.updated_at = now
     session.add(lic)
     session.flush()
+
+
+def _admin_suspended(lic: License) -> bool:
+    from ispgo_portal.services.admin_licenses import is_admin_suspension
+
+    return is_admin_suspension(lic)
+
+
+def _refuse_if_admin_suspended(lic: License) -> None:
+    if _admin_suspended(lic):
+        raise DomainError(
+            "suspended_by_admin",
+            "Лицензия приостановлена администратором — продление недоступно. "
+            "Создайте тикет в категории «Лицензия», чтобы узнать подробности.",
+        )
 
 
 def _queue_bought(session: Session, *, user: User, tariff: Tariff, lic: License) -> None:
@@ -261,15 +278,16 @@ def renew_license(session: Session, *, license_id: int, reference: str) -> Ledge
 def quote_renewal(*, user_id: int, license_id: int, promo_code: str = "") -> pricing.Quote:
     with session_scope() as session:
         lic = _owned_license(session, user_id=user_id, license_id=license_id)
+        _refuse_if_admin_suspended(lic)
         return pricing.quote(session, user=_user(session, user_id),
                              tariff=session.get(Tariff, lic.tariff_id), promo_code=promo_code)
 
 
 def renew_from_balance(*, user_id: int, license_id: int, promo_code: str = "") -> datetime:
-    """Manual renewal paid from the balance (then credit); returns the new expiry. No email:
-    the customer sees the result on the page (license_renewed is the auto-renewal notice)."""
+    """Manual renewal paid from the balance (then credit); returns the new expiry."""
     with session_scope() as session:
         lic = _owned_license(session, user_id=user_id, license_id=license_id, lock=True)
+        _refuse_if_admin_suspended(lic)
         user = billing.lock_user(session, user_id)
         tariff = session.get(Tariff, lic.tariff_id)
         price = pricing.quote(session, user=user, tariff=tariff, promo_code=promo_code)
@@ -280,6 +298,11 @@ def renew_from_balance(*, user_id: int, license_id: int, promo_code: str = "") -
         if price.promo_code_id:
             pricing.redeem_promo(session, promo_code_id=price.promo_code_id, user_id=user_id,
                                  license_id=lic.id)
+        queue_email(session, template="license_renewed", to=user.email,
+                    context={"name": user.name, "tariff": tariff.name, "key": lic.key,
+                             "amount": price.final_price, "expires_at": as_utc(lic.expires_at),
+                             "automatic": False},
+                    dedupe_key=f"license_renewed:{reference}")
         return as_utc(lic.expires_at)
 
 
@@ -287,6 +310,7 @@ def renew_by_yookassa(*, user_id: int, license_id: int, promo_code: str = "") ->
     """Start a YooKassa payment renewing this license; the URL to send the customer to."""
     with session_scope() as session:
         lic = _owned_license(session, user_id=user_id, license_id=license_id)
+        _refuse_if_admin_suspended(lic)
         tariff = session.get(Tariff, lic.tariff_id)
         price = pricing.quote(session, user=_user(session, user_id), tariff=tariff, promo_code=promo_code)
         description = f"Продление лицензии ISPGo «{tariff.name}», {tariff.period_days} дн."

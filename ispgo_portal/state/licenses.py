@@ -3,6 +3,7 @@ dashboard block with active and soon-expiring licenses."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 import reflex as rx
@@ -207,7 +208,7 @@ class LicensesState(SessionState):
         return None
 
     @rx.event
-    def confirm_renew(self):
+    async def confirm_renew(self):
         if self.renew_busy or not self._renew_license_id:
             return
         try:
@@ -220,11 +221,12 @@ class LicensesState(SessionState):
         license_id = self._renew_license_id
         try:
             if self.renew_method == "yookassa":
-                yield go_to(licenses.renew_by_yookassa(user_id=caller.user_id, license_id=license_id,
-                                                       promo_code=self.renew_promo))
+                # In a thread: the embedded YooKassa emulator answers on this same event loop.
+                yield go_to(await asyncio.to_thread(licenses.renew_by_yookassa, user_id=caller.user_id,
+                                                    license_id=license_id, promo_code=self.renew_promo))
                 return
-            expires = licenses.renew_from_balance(user_id=caller.user_id, license_id=license_id,
-                                                  promo_code=self.renew_promo)
+            expires = await asyncio.to_thread(licenses.renew_from_balance, user_id=caller.user_id,
+                                              license_id=license_id, promo_code=self.renew_promo)
         except DomainError as exc:
             yield self._renew_failed(caller.user_id, exc)
             return

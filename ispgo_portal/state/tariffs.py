@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 
@@ -154,7 +155,7 @@ class TariffsState(SessionState):
         return None
 
     @rx.event
-    def confirm_buy(self):
+    async def confirm_buy(self):
         if self.buy_busy or not self._buy_tariff_id:
             return
         try:
@@ -166,12 +167,13 @@ class TariffsState(SessionState):
         yield  # show the spinner while the purchase runs
         try:
             if self.buy_method == "yookassa":
-                url = licenses.buy_by_yookassa(user_id=caller.user_id, tariff_id=self._buy_tariff_id,
-                                               promo_code=self.buy_promo)
+                # In a thread: the embedded YooKassa emulator answers on this same event loop.
+                url = await asyncio.to_thread(licenses.buy_by_yookassa, user_id=caller.user_id,
+                                              tariff_id=self._buy_tariff_id, promo_code=self.buy_promo)
                 yield go_to(url)
                 return
-            license_id = licenses.buy_from_balance(user_id=caller.user_id, tariff_id=self._buy_tariff_id,
-                                                   promo_code=self.buy_promo)
+            license_id = await asyncio.to_thread(licenses.buy_from_balance, user_id=caller.user_id,
+                                                 tariff_id=self._buy_tariff_id, promo_code=self.buy_promo)
         except DomainError as exc:
             yield self._buy_failed(caller.user_id, exc)
             return

@@ -3,6 +3,7 @@ missing-sum message, buying, the highlight, and garbage arguments."""
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from typing import Any
 
@@ -35,6 +36,11 @@ def _run(state: Any, name: str, *args: Any) -> list[Any]:
     result = type(state).event_handlers[name].fn(state, *args)
     if inspect.isgenerator(result):
         return list(result)
+    if inspect.isasyncgen(result):
+        async def drain() -> list[Any]:
+            return [item async for item in result]
+
+        return asyncio.run(drain())
     return [result]
 
 
