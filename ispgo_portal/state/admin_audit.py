@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import reflex as rx
 
 from ispgo_portal.clock import format_datetime
 from ispgo_portal.services import audit_log
 from ispgo_portal.services.errors import AccessDenied, DomainError
+from ispgo_portal.state.forms import form_value
 from ispgo_portal.state.session import SessionState, error_toast
 
 ALL = "all"  # the select's "no filter" value (Radix selects cannot hold an empty value)
-
-
-def _field(form: Any, name: str) -> str:
-    return str(form.get(name, "") or "").strip() if isinstance(form, dict) else ""
 
 
 class AdminAuditState(SessionState):
@@ -88,16 +83,17 @@ class AdminAuditState(SessionState):
     def apply_filters(self, form: dict):
         try:
             caller = self._admin()
-            audit_log.parse_filter_date(_field(form, "date_from"))
-            audit_log.parse_filter_date(_field(form, "date_to"))
+            audit_log.parse_filter_date(form_value(form, "date_from").strip())
+            audit_log.parse_filter_date(form_value(form, "date_to").strip())
         except DomainError as exc:
             self.aud_error = exc.message
             return error_toast(exc)
-        admin = _field(form, "admin")
+        admin = form_value(form, "admin").strip()
         self.aud_admin = admin if admin.isdigit() and len(admin) < 12 else ALL
-        self.aud_action = _field(form, "action")[:60] or ALL
-        self.aud_customer = _field(form, "customer")[:100]
-        self.aud_from, self.aud_to = _field(form, "date_from")[:10], _field(form, "date_to")[:10]
+        self.aud_action = form_value(form, "action").strip()[:60] or ALL
+        self.aud_customer = form_value(form, "customer").strip()[:100]
+        self.aud_from = form_value(form, "date_from").strip()[:10]
+        self.aud_to = form_value(form, "date_to").strip()[:10]
         self.aud_page = 1
         return self._list(caller.user_id)
 

@@ -7,7 +7,6 @@ backend-only var set from the URL on load, so the browser cannot point an action
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import reflex as rx
 
@@ -23,6 +22,7 @@ from ispgo_portal.models import (
 from ispgo_portal.money import format_rub
 from ispgo_portal.services import admin_customers as ac
 from ispgo_portal.services.errors import AccessDenied, DomainError
+from ispgo_portal.state.forms import form_value, rubles_input
 from ispgo_portal.state.session import SessionState, error_toast, ok_toast
 
 PAYMENT_STATUSES = {
@@ -33,16 +33,6 @@ PAYMENT_STATUSES = {
     "canceled": "Отменён",
     "failed": "Ошибка",
 }
-
-
-def _field(form: Any, name: str) -> str:
-    """A form value as text; anything that is not a form gives empty fields."""
-    return str(form.get(name, "") or "") if isinstance(form, dict) else ""
-
-
-def _rub_input(kopecks: int) -> str:
-    rubles, kop = divmod(kopecks, 100)
-    return f"{rubles},{kop:02d}" if kop else str(rubles)
 
 
 class AdminCustomersState(SessionState):
@@ -87,7 +77,7 @@ class AdminCustomersState(SessionState):
             caller = self._admin()
         except DomainError as exc:
             return error_toast(exc)
-        self.cust_query = _field(form, "query").strip()[:200]
+        self.cust_query = form_value(form, "query").strip()[:200]
         self.cust_page = 1
         return self._search(caller.user_id)
 
@@ -198,7 +188,7 @@ class AdminCustomerCardState(SessionState):
         self.c_credit_used, self.c_available = format_rub(card.credit_used), format_rub(card.available)
         self.c_discount = f"{p.discount_percent}%"
         self.c_active_licenses = str(p.active_licenses)
-        self.c_credit_limit_input, self.c_discount_input = _rub_input(p.credit_limit), str(p.discount_percent)
+        self.c_credit_limit_input, self.c_discount_input = rubles_input(p.credit_limit), str(p.discount_percent)
         self.c_licenses = [
             {"key": lic.key, "tariff": card.tariff_names.get(lic.tariff_id, "—"), "status": lic.status,
              "status_label": LICENSE_STATUSES.get(lic.status, lic.status), "reason": lic.status_reason,
@@ -258,9 +248,9 @@ class AdminCustomerCardState(SessionState):
         try:
             caller = self._admin()
             self._clear_errors()
-            limit = ac.parse_credit_limit(_field(form, "credit_limit"))
+            limit = ac.parse_credit_limit(form_value(form, "credit_limit"))
             ac.set_credit_limit(admin_id=caller.user_id, customer_id=self._customer_id, credit_limit=limit,
-                                reason=_field(form, "reason"))
+                                reason=form_value(form, "reason"))
             return self._done(caller.user_id, f"Кредитный лимит: {format_rub(limit)}")
         except DomainError as exc:
             return self._show_error(exc)
@@ -270,9 +260,9 @@ class AdminCustomerCardState(SessionState):
         try:
             caller = self._admin()
             self._clear_errors()
-            percent = ac.parse_percent(_field(form, "discount"))
+            percent = ac.parse_percent(form_value(form, "discount"))
             ac.set_discount(admin_id=caller.user_id, customer_id=self._customer_id, percent=percent,
-                            reason=_field(form, "reason"))
+                            reason=form_value(form, "reason"))
             return self._done(caller.user_id, f"Индивидуальная скидка: {percent}%")
         except DomainError as exc:
             return self._show_error(exc)
@@ -283,8 +273,8 @@ class AdminCustomerCardState(SessionState):
         try:
             self._admin()
             self._clear_errors()
-            amount = ac.parse_adjustment(_field(form, "amount"), _field(form, "direction"))
-            reason = ac.clean_reason(_field(form, "reason"), required=True)
+            amount = ac.parse_adjustment(form_value(form, "amount"), form_value(form, "direction"))
+            reason = ac.clean_reason(form_value(form, "reason"), required=True)
         except DomainError as exc:
             return self._show_error(exc)
         self._adj_amount, self._adj_reason = amount, reason
@@ -327,7 +317,7 @@ class AdminCustomerCardState(SessionState):
             caller = self._admin()
             self._clear_errors()
             email = ac.change_email(admin_id=caller.user_id, customer_id=self._customer_id,
-                                    new_email=_field(form, "email"), reason=_field(form, "reason"))
+                                    new_email=form_value(form, "email"), reason=form_value(form, "reason"))
             return self._done(caller.user_id, f"Email изменён на {email}; клиенту отправлены письма")
         except DomainError as exc:
             return self._show_error(exc)
@@ -338,8 +328,9 @@ class AdminCustomerCardState(SessionState):
             caller = self._admin()
             self._clear_errors()
             ac.set_password(admin_id=caller.user_id, customer_id=self._customer_id,
-                            password=_field(form, "password"), password_confirm=_field(form, "password_confirm"),
-                            reason=_field(form, "reason"))
+                            password=form_value(form, "password"),
+                            password_confirm=form_value(form, "password_confirm"),
+                            reason=form_value(form, "reason"))
             return self._done(caller.user_id, "Пароль изменён, сеансы клиента завершены, письмо отправлено")
         except DomainError as exc:
             return self._show_error(exc)
@@ -369,7 +360,7 @@ class AdminCustomerCardState(SessionState):
             self.block_open = False
             blocked = not self._is_blocked
             ac.set_blocked(admin_id=caller.user_id, customer_id=self._customer_id, blocked=blocked,
-                           reason=_field(form, "reason"))
+                           reason=form_value(form, "reason"))
             return self._done(caller.user_id, "Аккаунт заблокирован, сеансы завершены" if blocked
                               else "Аккаунт разблокирован")
         except DomainError as exc:

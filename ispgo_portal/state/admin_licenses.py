@@ -15,7 +15,7 @@ from ispgo_portal.clock import format_date, format_datetime
 from ispgo_portal.models import LICENSE_STATUSES
 from ispgo_portal.services import admin_licenses
 from ispgo_portal.services.errors import DomainError
-from ispgo_portal.state.admin_tariffs import as_id
+from ispgo_portal.state.forms import as_id, count_pages, form_text, show_form_error, turn_page
 from ispgo_portal.state.session import SessionState, error_toast, ok_toast
 
 STATUS_COLORS = {"active": "green", "expired": "gray", "suspended": "red"}
@@ -64,11 +64,6 @@ def _server_view(row: admin_licenses.ServerRow) -> ServerView:
                       activated=format_datetime(row.activated_at), last_seen=format_datetime(row.last_seen_at))
 
 
-def _text(form: Any, name: str) -> str:
-    value = form.get(name, "") if isinstance(form, dict) else ""
-    return value if isinstance(value, str) else ""
-
-
 class AdminLicensesState(SessionState):
     licenses: list[LicenseView] = []
     licenses_total: int = 0
@@ -96,19 +91,13 @@ class AdminLicensesState(SessionState):
                                                 status="" if self.lic_status == "all" else self.lic_status)
         self.licenses = [_view(row) for row in result.rows]
         self.licenses_total = result.total
-        self.page_count = max(1, -(-result.total // admin_licenses.PAGE_SIZE))
+        self.page_count = count_pages(result.total, admin_licenses.PAGE_SIZE)
         self.licenses_loaded = True
 
     def _refresh_card(self) -> None:
         if self.selected.id:
             self.selected = _view(admin_licenses.get_license(license_id=self.selected.id))
             self.servers = [_server_view(s) for s in admin_licenses.list_servers(license_id=self.selected.id)]
-
-    def _fail(self, exc: DomainError):  # noqa: ANN202
-        if exc.field:
-            self.err_field, self.err_message = exc.field, exc.message
-            return None
-        return error_toast(exc)
 
     def _ask(self, title: str, text: str, pending: dict[str, Any]) -> None:
         self._pending = pending
@@ -135,8 +124,8 @@ class AdminLicensesState(SessionState):
             self._admin()
         except DomainError as exc:
             return error_toast(exc)
-        self.lic_query = _text(form, "query").strip()[:100]
-        status = _text(form, "status")
+        self.lic_query = form_text(form, "query").strip()[:100]
+        status = form_text(form, "status")
         self.lic_status = status if status in admin_licenses.STATUS_FILTERS and status else "all"
         self.lic_page = 0
         self._reload()
@@ -148,8 +137,7 @@ class AdminLicensesState(SessionState):
             self._admin()
         except DomainError as exc:
             return error_toast(exc)
-        step = 1 if as_id(delta) else -1
-        self.lic_page = min(max(0, self.lic_page + step), self.page_count - 1)
+        self.lic_page = turn_page(self.lic_page, delta, self.page_count)
         self._reload()
         return None
 
@@ -179,9 +167,9 @@ class AdminLicensesState(SessionState):
         self.err_field = self.err_message = ""
         try:
             self._admin()
-            reason = admin_licenses.validate_reason(_text(form, "reason"))
+            reason = admin_licenses.validate_reason(form_text(form, "reason"))
         except DomainError as exc:
-            return self._fail(exc)
+            return show_form_error(self, exc)
         self._ask("Приостановить лицензию?",
                   f"Панель с ключом {self.selected.key} перестанет работать. Клиент увидит причину: «{reason}».",
                   {"action": "suspend", "license_id": self.selected.id, "reason": reason})
@@ -240,10 +228,10 @@ class AdminLicensesState(SessionState):
         try:
             caller = self._admin()
             status = admin_licenses.resume_license(admin_id=caller.user_id, license_id=self.selected.id,
-                                                   reason=_text(form, "reason"))
+                                                   reason=form_text(form, "reason"))
             self._refresh_card()
         except DomainError as exc:
-            return self._fail(exc)
+            return show_form_error(self, exc)
         self._reload()
         return ok_toast("Лицензия снова работает" if status == "active"
                         else "Приостановка снята; срок лицензии истёк — её нужно продлить")
@@ -254,12 +242,12 @@ class AdminLicensesState(SessionState):
         try:
             caller = self._admin()
             expires = admin_licenses.extend_license(admin_id=caller.user_id, license_id=self.selected.id,
-                                                    days=_text(form, "days"), reason=_text(form, "reason"))
+                                                    days=form_text(form, "days"), reason=form_text(form, "reason"))
             self._refresh_card()
         except DomainError as exc:
             if exc.field == "reason":  # the extend form has its own reason field on the card
                 exc.field = "extend_reason"
-            return self._fail(exc)
+            return show_form_error(self, exc)
         self._reload()
         return [ok_toast(f"Лицензия продлена до {format_date(expires)}"),
                 rx.call_script("document.getElementById('license-extend-form')?.reset()")]

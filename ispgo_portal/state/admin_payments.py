@@ -14,7 +14,14 @@ from ispgo_portal.money import format_rub
 from ispgo_portal.services import admin_payments, refunds
 from ispgo_portal.services.admin_forms import rubles_field
 from ispgo_portal.services.errors import DomainError
-from ispgo_portal.state.admin_tariffs import as_id, rubles_input
+from ispgo_portal.state.forms import (
+    as_id,
+    count_pages,
+    form_text,
+    rubles_input,
+    show_form_error,
+    turn_page,
+)
 from ispgo_portal.state.session import SessionState, error_toast, ok_toast
 
 STATUS_COLORS = {"succeeded": "green", "pending": "blue", "waiting_for_capture": "blue", "new": "gray",
@@ -79,11 +86,6 @@ def _refund_view(row: admin_payments.RefundRow) -> RefundView:
                       unconfirmed=row.status == "new")
 
 
-def _text(form: Any, name: str) -> str:
-    value = form.get(name, "") if isinstance(form, dict) else ""
-    return value if isinstance(value, str) else ""
-
-
 class AdminPaymentsState(SessionState):
     payments: list[PaymentView] = []
     payments_total: int = 0
@@ -114,7 +116,7 @@ class AdminPaymentsState(SessionState):
             purpose="" if self.pay_purpose == "all" else self.pay_purpose)
         self.payments = [_view(row) for row in result.rows]
         self.payments_total = result.total
-        self.page_count = max(1, -(-result.total // admin_payments.PAGE_SIZE))
+        self.page_count = count_pages(result.total, admin_payments.PAGE_SIZE)
         self.payments_loaded = True
 
     def _load_selected(self, payment_id: int) -> None:
@@ -140,8 +142,8 @@ class AdminPaymentsState(SessionState):
             self._admin()
         except DomainError as exc:
             return error_toast(exc)
-        self.pay_query = _text(form, "query").strip()[:100]
-        status, purpose = _text(form, "status"), _text(form, "purpose")
+        self.pay_query = form_text(form, "query").strip()[:100]
+        status, purpose = form_text(form, "status"), form_text(form, "purpose")
         self.pay_status = status if status in dict(STATUS_OPTIONS) else "all"
         self.pay_purpose = purpose if purpose in PAYMENT_PURPOSES else "all"
         self.pay_page = 0
@@ -154,8 +156,7 @@ class AdminPaymentsState(SessionState):
             self._admin()
         except DomainError as exc:
             return error_toast(exc)
-        step = 1 if as_id(delta) else -1
-        self.pay_page = min(max(0, self.pay_page + step), self.page_count - 1)
+        self.pay_page = turn_page(self.pay_page, delta, self.page_count)
         self._reload()
         return None
 
@@ -188,12 +189,9 @@ class AdminPaymentsState(SessionState):
             self._load_selected(self.selected.id)
             amount = rubles_field(form if isinstance(form, dict) else {}, "amount", label="Сумма возврата",
                                   max_kopecks=10**12, min_kopecks=1)
-            reason = refunds.check_refund(payment_id=self.selected.id, amount=amount, reason=_text(form, "reason"))
+            reason = refunds.check_refund(payment_id=self.selected.id, amount=amount, reason=form_text(form, "reason"))
         except DomainError as exc:
-            if exc.field:
-                self.err_field, self.err_message = exc.field, exc.message
-                return None
-            return error_toast(exc)
+            return show_form_error(self, exc)
         self._pending = {"payment_id": self.selected.id, "amount": amount, "reason": reason}
         self.confirm_text = (
             f"Вернуть {format_rub(amount)} по платежу №{self.selected.id} ({self.selected.customer_email})? "

@@ -11,7 +11,7 @@ from ispgo_portal.clock import format_date
 from ispgo_portal.services import admin_promo, admin_tariffs
 from ispgo_portal.services.admin_forms import date_input_value
 from ispgo_portal.services.errors import DomainError
-from ispgo_portal.state.admin_tariffs import as_id
+from ispgo_portal.state.forms import as_id, show_form_error
 from ispgo_portal.state.session import SessionState, error_toast, ok_toast
 
 EMPTY_FORM = {"code": "", "percent": "10", "valid_from": "", "valid_until": "", "max_uses": "0"}
@@ -144,10 +144,7 @@ class AdminPromoState(SessionState):
                 admin_promo.create_promo(admin_id=caller.user_id, form=data)
                 message = "Промокод создан"
         except DomainError as exc:
-            if exc.field:
-                self.err_field, self.err_message = exc.field, exc.message
-                return None
-            return error_toast(exc)
+            return show_form_error(self, exc)
         self.editor_open = False
         self._reload()
         return ok_toast(message)

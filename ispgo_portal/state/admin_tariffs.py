@@ -10,6 +10,7 @@ import reflex as rx
 from ispgo_portal.money import format_rub
 from ispgo_portal.services import admin_tariffs
 from ispgo_portal.services.errors import DomainError
+from ispgo_portal.state.forms import as_id, rubles_input, show_form_error
 from ispgo_portal.state.session import SessionState, error_toast, ok_toast
 
 UNLIMITED = "без ограничений"
@@ -30,21 +31,6 @@ class TariffView:
     sort_order: int = 0
     is_active: bool = True
     licenses: str = ""
-
-
-def as_id(value: Any) -> int:
-    """A row id from the browser; anything that is not a positive integer becomes 0 (not found)."""
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        return 0
-    return number if number > 0 else 0
-
-
-def rubles_input(kopecks: int) -> str:
-    """What the price field shows when editing: 99050 -> '990,50', 49000 -> '490'."""
-    rubles, kop = divmod(kopecks, 100)
-    return f"{rubles},{kop:02d}" if kop else str(rubles)
 
 
 def _limit(value: int) -> str:
@@ -141,10 +127,7 @@ class AdminTariffsState(SessionState):
                 admin_tariffs.create_tariff(admin_id=caller.user_id, form=data)
                 message = "Тариф создан"
         except DomainError as exc:
-            if exc.field:
-                self.err_field, self.err_message = exc.field, exc.message
-                return None
-            return error_toast(exc)
+            return show_form_error(self, exc)
         self.editor_open = False
         self._reload()
         return ok_toast(message)

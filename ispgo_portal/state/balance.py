@@ -29,6 +29,7 @@ from ispgo_portal.services.ledger_history import (
 )
 from ispgo_portal.services.payments import start_topup
 from ispgo_portal.settings import get_settings
+from ispgo_portal.state.forms import form_text
 from ispgo_portal.state.session import SessionState, error_toast
 
 ALL_KINDS = "all"
@@ -53,11 +54,6 @@ def line_of(row: LedgerRow) -> LedgerLine:
     return LedgerLine(id=row.id, date=format_datetime(row.created_at), kind=row.kind_label,
                       amount=f"{sign}{format_rub(row.amount)}", positive=row.amount > 0,
                       balance_after=format_rub(row.balance_after), description=row.description)
-
-
-def _text(form: object, name: str) -> str:
-    value = form.get(name, "") if isinstance(form, dict) else ""
-    return value if isinstance(value, str) else ""
 
 
 def full_page_load(url: str) -> rx.event.EventSpec:
@@ -133,7 +129,7 @@ class BalanceState(SessionState):
             yield error_toast(exc)
             return
         try:
-            amount = parse_rubles(_text(form_data, "amount"), max_kopecks=get_settings().max_topup_kopecks)
+            amount = parse_rubles(form_text(form_data, "amount"), max_kopecks=get_settings().max_topup_kopecks)
         except AmountError as exc:
             self.topup_error = str(exc)
             return
@@ -170,9 +166,9 @@ class BalanceState(SessionState):
             caller = self._caller()
         except DomainError as exc:
             return error_toast(exc)
-        kind = _text(form_data, "kind") or self.hist_kind
+        kind = form_text(form_data, "kind") or self.hist_kind
         self._apply_filter(caller.user_id, kind if kind in KIND_OPTIONS else ALL_KINDS,
-                           _text(form_data, "date_from")[:20], _text(form_data, "date_to")[:20])
+                           form_text(form_data, "date_from")[:20], form_text(form_data, "date_to")[:20])
         return None
 
     @rx.event

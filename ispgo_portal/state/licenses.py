@@ -14,13 +14,13 @@ from ispgo_portal.money import format_rub
 from ispgo_portal.services import license_views, licenses
 from ispgo_portal.services.accounts import account_summary
 from ispgo_portal.services.errors import DomainError
+from ispgo_portal.state.forms import as_id
 from ispgo_portal.state.landing import days_label, limit_label
 from ispgo_portal.state.session import SessionState, error_toast, ok_toast
 from ispgo_portal.state.tariffs import (
     MAX_PROMO_LENGTH,
     METHODS,
     Breakdown,
-    as_int,
     breakdown_of,
     go_to,
     shortfall_message,
@@ -109,7 +109,7 @@ class LicensesState(SessionState):
         except DomainError as exc:
             return error_toast(exc)
         params = self.router.url.query_parameters if self.router.url else {}
-        highlight_id = as_int(params.get("highlight", ""))
+        highlight_id = as_id(params.get("highlight", ""))
         self._reload(caller.user_id, highlight_id)
         if highlight_id and any(c.id == highlight_id for c in self.licenses):
             return rx.call_script(
@@ -121,7 +121,7 @@ class LicensesState(SessionState):
     def set_auto_renew(self, license_id: str, enabled: bool):
         try:
             caller = self._caller()
-            licenses.set_auto_renew(user_id=caller.user_id, license_id=as_int(license_id), enabled=enabled is True)
+            licenses.set_auto_renew(user_id=caller.user_id, license_id=as_id(license_id), enabled=enabled is True)
             self._reload(caller.user_id)
         except DomainError as exc:
             return error_toast(exc)
@@ -131,7 +131,7 @@ class LicensesState(SessionState):
     def delete_license(self, license_id: str):
         try:
             caller = self._caller()
-            licenses.delete_license(user_id=caller.user_id, license_id=as_int(license_id))
+            licenses.delete_license(user_id=caller.user_id, license_id=as_id(license_id))
             self._reload(caller.user_id)
         except DomainError as exc:
             return error_toast(exc)
@@ -141,8 +141,8 @@ class LicensesState(SessionState):
     def deactivate_server(self, license_id: str, activation_id: str):
         try:
             caller = self._caller()
-            licenses.deactivate_server(user_id=caller.user_id, license_id=as_int(license_id),
-                                       activation_id=as_int(activation_id))
+            licenses.deactivate_server(user_id=caller.user_id, license_id=as_id(license_id),
+                                       activation_id=as_id(activation_id))
             self._reload(caller.user_id)
         except DomainError as exc:
             return error_toast(exc)
@@ -172,7 +172,7 @@ class LicensesState(SessionState):
     def open_renew(self, license_id: str):
         try:
             caller = self._caller()
-            self._renew_license_id = as_int(license_id)
+            self._renew_license_id = as_id(license_id)
             self.renew_method, self.renew_promo, self.renew_busy = "balance", "", False
             self.renew_price = Breakdown()
             self._renew_available = account_summary(user_id=caller.user_id).available

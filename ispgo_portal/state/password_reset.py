@@ -13,12 +13,8 @@ import reflex as rx
 
 from ispgo_portal.services import password_reset
 from ispgo_portal.services.errors import DomainError
+from ispgo_portal.state.forms import form_text
 from ispgo_portal.state.session import SESSION_COOKIE, SessionState, ok_toast
-
-
-def _field(form: Any, name: str) -> str:
-    value = form.get(name, "") if isinstance(form, dict) else ""
-    return value if isinstance(value, str) else ""
 
 
 class PasswordResetState(SessionState):
@@ -31,7 +27,7 @@ class PasswordResetState(SessionState):
     reset_error: str = ""
 
     def _token(self, form: Any = None) -> str:
-        token = _field(form, "token")
+        token = form_text(form, "token")
         if not token and self.router.url:
             token = str(self.router.url.query_parameters.get("token", "") or "")
         return token[:200]
@@ -46,7 +42,7 @@ class PasswordResetState(SessionState):
     def request_reset(self, form: dict):
         self.reset_request_error = ""
         try:
-            password_reset.request_password_reset(email=_field(form, "email"))
+            password_reset.request_password_reset(email=form_text(form, "email"))
         except DomainError as exc:
             self.reset_request_error = exc.message  # a malformed address only; says nothing of accounts
             return None
@@ -64,8 +60,8 @@ class PasswordResetState(SessionState):
     def confirm_reset(self, form: dict):
         self.reset_err_password = self.reset_err_confirm = self.reset_error = ""
         try:
-            password_reset.reset_password(token=self._token(form), password=_field(form, "password"),
-                                          password_confirm=_field(form, "password_confirm"))
+            password_reset.reset_password(token=self._token(form), password=form_text(form, "password"),
+                                          password_confirm=form_text(form, "password_confirm"))
         except DomainError as exc:
             if exc.field == "password":
                 self.reset_err_password = exc.message

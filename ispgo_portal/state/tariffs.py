@@ -13,20 +13,12 @@ from ispgo_portal.services import licenses, pricing
 from ispgo_portal.services.accounts import account_summary
 from ispgo_portal.services.catalog import list_active_tariffs
 from ispgo_portal.services.errors import DomainError
+from ispgo_portal.state.forms import as_id
 from ispgo_portal.state.landing import tariff_card_data
 from ispgo_portal.state.session import SessionState, error_toast, ok_toast
 
 METHODS = ("balance", "yookassa")
 MAX_PROMO_LENGTH = 40
-
-
-def as_int(value: object) -> int:
-    """An id from the browser: anything that is not a positive integer becomes 0."""
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        return 0
-    return number if 0 < number < 2**31 else 0  # beyond a database integer: no such row
 
 
 def go_to(url: str) -> rx.event.EventSpec:
@@ -117,7 +109,7 @@ class TariffsState(SessionState):
     def open_buy(self, tariff_id: str):
         try:
             caller = self._caller()
-            tariff = next((t for t in list_active_tariffs() if t["id"] == as_int(tariff_id)), None)
+            tariff = next((t for t in list_active_tariffs() if t["id"] == as_id(tariff_id)), None)
             if tariff is None:
                 raise DomainError("tariff_not_found", "Тариф не найден или больше не продаётся")
             self._buy_tariff_id = tariff["id"]

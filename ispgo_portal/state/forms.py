@@ -1,0 +1,61 @@
+"""What the browser sends, made safe, and what forms show back: shared by the state classes.
+
+Event arguments come from a websocket message anyone can craft, so every reader here turns
+garbage into an empty or "not found" value instead of raising.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from ispgo_portal.services.errors import DomainError
+from ispgo_portal.state.session import error_toast
+
+
+def as_id(value: object) -> int:
+    """A row id from the browser: anything that is not a positive integer becomes 0 (not found)."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return 0
+    return number if 0 < number < 2**31 else 0  # beyond a database integer: no such row
+
+
+def form_text(form: object, name: str) -> str:
+    """A text field of a submitted form; a missing field, a non-text value or a non-form gives ""."""
+    value = form.get(name, "") if isinstance(form, dict) else ""
+    return value if isinstance(value, str) else ""
+
+
+def form_value(form: object, name: str) -> str:
+    """A form field as text, numbers included (str() of whatever came); a non-form gives ""."""
+    return str(form.get(name, "") or "") if isinstance(form, dict) else ""
+
+
+def rubles_input(kopecks: int) -> str:
+    """What a money field shows when editing: 99050 -> '990,50', 49000 -> '490'."""
+    rubles, kop = divmod(kopecks, 100)
+    return f"{rubles},{kop:02d}" if kop else str(rubles)
+
+
+def count_pages(total: int, page_size: int) -> int:
+    """How many pages `total` rows fill; an empty list still has one (empty) page."""
+    return max(1, -(-total // page_size))
+
+
+def turn_page(page: int, forward: object, pages: int) -> int:
+    """The 0-based page after a pager click: forward when `forward` is a positive id-like
+    value ("1"), back otherwise; never outside 0 .. pages - 1."""
+    step = 1 if as_id(forward) else -1
+    return min(max(0, page + step), pages - 1)
+
+
+def show_form_error(state: Any, exc: DomainError) -> rx.event.EventSpec | None:
+    """An error about one field goes under that field (the state's err_field / err_message);
+    any other error becomes a toast."""
+    if exc.field:
+        state.err_field, state.err_message = exc.field, exc.message
+        return None
+    return error_toast(exc)
