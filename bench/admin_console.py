@@ -12,24 +12,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import sys
 import time
 import uuid
-from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-PG_SERVER = os.environ.get("TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-
-def _pg_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(PG_SERVER, autocommit=True) as conn:
-        conn.execute(sql)
+from _common import create_database, drop_database, time_median
 
 
 def _seed(customers: int, payments: int) -> tuple[int, int]:
@@ -103,16 +90,6 @@ def _python_revenue() -> int:
     return len(buckets)
 
 
-def _time(label: str, fn: Callable[[], object], repeat: int) -> None:
-    fn()  # warm up caches and the connection pool
-    runs = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        runs.append((time.perf_counter() - started) * 1000)
-    print(f"{label:<44} median {statistics.median(runs):8.1f} ms   min {min(runs):8.1f} ms")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--customers", type=int, default=20_000)
@@ -120,9 +97,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
-    db_name = f"ispgo_bench_{uuid.uuid4().hex[:8]}"
-    _pg_admin(f'CREATE DATABASE "{db_name}"')
-    os.environ["DATABASE_URL"] = f"{PG_SERVER.rsplit('/', 1)[0]}/{db_name}"
+    db_name, os.environ["DATABASE_URL"] = create_database()
     try:
         from ispgo_portal.db import get_engine
         from ispgo_portal.migrations import upgrade_to_head
@@ -134,22 +109,22 @@ def main() -> int:
         print(f"seeded {args.customers} customers, {args.customers} licenses, {args.payments} payments, "
               f"{args.customers} audit rows in {time.perf_counter() - started:.1f} s")
         r = args.repeat
-        _time("baseline: revenue bucketed in Python", _python_revenue, r)
-        _time("revenue, 30 days + 12 months (SQL)", lambda: reports.revenue(admin_id=admin_id), r)
-        _time("overview counts", lambda: reports.overview(admin_id=admin_id), r)
-        _time("customer list, first page", lambda: admin_customers.search_customers(admin_id=admin_id), r)
-        _time("search by email fragment", lambda: admin_customers.search_customers(
+        time_median("baseline: revenue bucketed in Python", _python_revenue, r)
+        time_median("revenue, 30 days + 12 months (SQL)", lambda: reports.revenue(admin_id=admin_id), r)
+        time_median("overview counts", lambda: reports.overview(admin_id=admin_id), r)
+        time_median("customer list, first page", lambda: admin_customers.search_customers(admin_id=admin_id), r)
+        time_median("search by email fragment", lambda: admin_customers.search_customers(
             admin_id=admin_id, query="client1999"), r)
-        _time("search by license key fragment", lambda: admin_customers.search_customers(
+        time_median("search by license key fragment", lambda: admin_customers.search_customers(
             admin_id=admin_id, query="-0ABC-"), r)
-        _time("customer card", lambda: admin_customers.customer_card(
+        time_median("customer card", lambda: admin_customers.customer_card(
             admin_id=admin_id, customer_id=first_customer + 7), r)
-        _time("audit, first page", lambda: audit_log.list_audit(admin_id=admin_id), r)
-        _time("audit, one customer", lambda: audit_log.list_audit(
+        time_median("audit, first page", lambda: audit_log.list_audit(admin_id=admin_id), r)
+        time_median("audit, one customer", lambda: audit_log.list_audit(
             admin_id=admin_id, filters=audit_log.AuditFilter(customer=str(first_customer + 5))), r)
         get_engine().dispose()
     finally:
-        _pg_admin(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        drop_database(db_name)
     return 0
 
 

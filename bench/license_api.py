@@ -19,28 +19,25 @@ import asyncio
 import json
 import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-PG_SERVER = os.environ.get("TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+from _common import (
+    create_database,
+    drop_database,
+    free_port,
+    percentile_ms,
+    read_response,
+    start_api_server,
+    stop_server,
+)
+
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
-
-
-def _pg_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(PG_SERVER, autocommit=True) as conn:
-        conn.execute(sql)
 
 
 def _seed(count: int) -> list[tuple[str, str]]:
@@ -84,29 +81,6 @@ def _seed(count: int) -> list[tuple[str, str]]:
     return pairs
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _start_server(port: int, workers: int, env: dict[str, str]) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "ispgo_portal.api.app:create_api", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
-        cwd=ROOT, env=env, start_new_session=True,
-    )
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return proc
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("the API server did not start")
-
-
 @dataclass
 class Result:
     name: str
@@ -121,24 +95,12 @@ class Result:
         return self.requests / self.seconds
 
     def pct(self, q: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else float("nan")
+        return percentile_ms(self.latencies, q)
 
     def line(self) -> str:
         return (f"{self.name:<10} {self.rps:>9.0f} req/s   p50 {self.pct(0.50):6.2f} ms   "
                 f"p99 {self.pct(0.99):6.2f} ms   ({self.requests} requests, {self.errors} errors"
                 f"{': ' + ', '.join(sorted(self.error_kinds)) if self.error_kinds else ''})")
-
-
-async def _read_response(reader: asyncio.StreamReader) -> int:
-    head = await reader.readuntil(b"\r\n\r\n")
-    status = int(head.split(b" ", 2)[1])
-    length = 0
-    for line in head.split(b"\r\n"):
-        if line.lower().startswith(b"content-length:"):
-            length = int(line.split(b":", 1)[1])
-    await reader.readexactly(length)
-    return status
 
 
 async def _client(port: int, make_request, until: float, warmup_until: float, out: Result) -> None:  # noqa: ANN001
@@ -150,7 +112,7 @@ async def _client(port: int, make_request, until: float, warmup_until: float, ou
                 return
             try:
                 writer.write(make_request())
-                status = await _read_response(reader)
+                status = await read_response(reader)
             except (ConnectionError, asyncio.IncompleteReadError) as exc:
                 # Counted as an error, then a fresh connection, as a real client would do.
                 out.errors += 1
@@ -200,9 +162,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
 
-    db_name = f"ispgo_bench_{uuid.uuid4().hex[:8]}"
-    _pg_admin(f'CREATE DATABASE "{db_name}"')
-    db_url = f"{PG_SERVER.rsplit('/', 1)[0]}/{db_name}"
+    db_name, db_url = create_database()
     data_dir = tempfile.mkdtemp(prefix="ispgo-bench-")
     os.environ.update({"DATABASE_URL": db_url, "DATA_DIR": data_dir})
     server = None
@@ -217,11 +177,11 @@ def main() -> int:
 
         get_engine().dispose()
 
-        port = _free_port()
+        port = free_port()
         env = {**os.environ, "REDIS_URL": REDIS_URL,
                # every request comes from 127.0.0.1: count per key only, as for real panels
                "LICENSE_API_RATE_PER_ADDRESS": "0", "LICENSE_API_RATE_PER_KEY": os.environ.get("BENCH_RATE_PER_KEY", "100000")}
-        server = _start_server(port, args.workers, env)
+        server = start_api_server(port, env, workers=args.workers)
         print(f"uvicorn, {args.workers} worker(s), {args.clients} concurrent keep-alive clients, "
               f"{args.seconds:.0f} s per run after {args.warmup:.0f} s warm-up, CPUs: {os.cpu_count()}")
         health = asyncio.run(_run("health", port, _health_request, args.clients, args.seconds, args.warmup))
@@ -235,16 +195,11 @@ def main() -> int:
         print(f"validate / health throughput: {ratio:.0%} (target ≥ 50 %) -> {'OK' if ratio >= 0.5 else 'BELOW TARGET'}")
         return 0 if validate.errors == 0 and health.errors == 0 else 1
     finally:
-        if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
+        stop_server(server)
         from ispgo_portal.db import get_engine
 
         get_engine().dispose()
-        _pg_admin(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        drop_database(db_name)
 
 
 if __name__ == "__main__":

@@ -12,25 +12,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import sys
 import time
-import uuid
-from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-PG_SERVER = os.environ.get("TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+from _common import create_database, drop_database, time_median
+
 CUSTOMERS = 2_000
-
-
-def _pg_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(PG_SERVER, autocommit=True) as conn:
-        conn.execute(sql)
 
 
 def _seed(tickets: int, messages: int) -> tuple[int, int]:
@@ -99,16 +86,6 @@ def _python_queue() -> int:
     return len(ordered[:300])
 
 
-def _time(label: str, fn: Callable[[], object], repeat: int) -> None:
-    fn()  # warm up caches and the connection pool
-    runs = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        runs.append((time.perf_counter() - started) * 1000)
-    print(f"{label:<44} median {statistics.median(runs):8.1f} ms   min {min(runs):8.1f} ms")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tickets", type=int, default=20_000)
@@ -116,9 +93,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
-    db_name = f"ispgo_bench_{uuid.uuid4().hex[:8]}"
-    _pg_admin(f'CREATE DATABASE "{db_name}"')
-    os.environ["DATABASE_URL"] = f"{PG_SERVER.rsplit('/', 1)[0]}/{db_name}"
+    db_name, os.environ["DATABASE_URL"] = create_database()
     try:
         from ispgo_portal.db import get_engine
         from ispgo_portal.migrations import upgrade_to_head
@@ -131,17 +106,17 @@ def main() -> int:
         print(f"seeded {args.tickets} tickets with {args.tickets * args.messages} messages "
               f"in {time.perf_counter() - started:.1f} s")
         r = args.repeat
-        _time("baseline: queue ordered in Python", _python_queue, r)
-        _time("queue, oldest waiting first (SQL)", lambda: ticket_queue.list_queue(admin_id=admin_id), r)
-        _time("queue, text search in every message", lambda: ticket_queue.list_queue(
+        time_median("baseline: queue ordered in Python", _python_queue, r)
+        time_median("queue, oldest waiting first (SQL)", lambda: ticket_queue.list_queue(admin_id=admin_id), r)
+        time_median("queue, text search in every message", lambda: ticket_queue.list_queue(
             admin_id=admin_id, filters=QueueFilters(search="тикете 1999:")), r)
-        _time("queue, customer filter", lambda: ticket_queue.list_queue(
+        time_median("queue, customer filter", lambda: ticket_queue.list_queue(
             admin_id=admin_id, filters=QueueFilters(customer="client77@")), r)
-        _time("queue counts (dashboard)", lambda: ticket_queue.queue_counts(admin_id=admin_id), r)
-        _time("customer's own list", lambda: tickets.list_tickets(user_id=first_customer + 7), r)
+        time_median("queue counts (dashboard)", lambda: ticket_queue.queue_counts(admin_id=admin_id), r)
+        time_median("customer's own list", lambda: tickets.list_tickets(user_id=first_customer + 7), r)
         get_engine().dispose()
     finally:
-        _pg_admin(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        drop_database(db_name)
     return 0
 
 

@@ -26,35 +26,25 @@ import argparse
 import asyncio
 import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-PG_SERVER = os.environ.get("TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+from _common import (
+    create_database,
+    drop_database,
+    free_port,
+    percentile_ms,
+    read_response,
+    start_api_server,
+    stop_server,
+)
+
 # The Celery broker the "balance topped up" emails are queued on (no worker runs: emptied after).
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 AMOUNT = 15_050  # kopecks per top-up
-
-
-def _pg_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(PG_SERVER, autocommit=True) as conn:
-        conn.execute(sql)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _seed_customers(count: int) -> list[int]:
@@ -75,24 +65,6 @@ def _seed_customers(count: int) -> list[int]:
         return list(conn.execute(select(User.id).order_by(User.id)).scalars().all())
 
 
-def _start_server(port: int, env: dict[str, str]) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "ispgo_portal.api.app:create_api", "--factory", "--host",
-         "127.0.0.1", "--port", str(port), "--log-level", "warning",
-         "--no-access-log"],
-        cwd=ROOT, env=env, start_new_session=True,
-    )
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return proc
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("the API server did not start")
-
-
 @dataclass
 class Run:
     name: str
@@ -109,23 +81,11 @@ class Run:
         return self.count / self.seconds if self.seconds else 0.0
 
     def pct(self, q: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else float("nan")
+        return percentile_ms(self.latencies, q)
 
     def line(self) -> str:
         return (f"{self.name:<22} {self.rate:>8.0f} /s   p50 {self.pct(0.50):7.2f} ms   "
                 f"p99 {self.pct(0.99):7.2f} ms   ({self.count} requests, statuses {self.statuses})")
-
-
-async def _read_response(reader: asyncio.StreamReader) -> int:
-    head = await reader.readuntil(b"\r\n\r\n")
-    status = int(head.split(b" ", 2)[1])
-    length = 0
-    for line in head.split(b"\r\n"):
-        if line.lower().startswith(b"content-length:"):
-            length = int(line.split(b":", 1)[1])
-    await reader.readexactly(length)
-    return status
 
 
 def _post(path: str, body: bytes) -> bytes:
@@ -144,7 +104,7 @@ async def _drive(port: int, run: Run, requests: asyncio.Queue, clients: int) -> 
                     return
                 started = time.perf_counter()
                 writer.write(request)
-                status = await _read_response(reader)
+                status = await read_response(reader)
                 run.latencies.append(time.perf_counter() - started)
                 run.statuses[status] = run.statuses.get(status, 0) + 1
         finally:
@@ -213,11 +173,10 @@ def main() -> int:
     parser.add_argument("--customers", type=int, default=200)
     args = parser.parse_args()
 
-    db_name = f"ispgo_bench_{uuid.uuid4().hex[:8]}"
-    _pg_admin(f'CREATE DATABASE "{db_name}"')
-    port = _free_port()
+    db_name, db_url = create_database()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env_changes = {"DATABASE_URL": f"{PG_SERVER.rsplit('/', 1)[0]}/{db_name}",
+    env_changes = {"DATABASE_URL": db_url,
                    "DATA_DIR": tempfile.mkdtemp(prefix="ispgo-bench-"), "BASE_URL": base_url,
                    "REDIS_URL": REDIS_URL}
     os.environ.update(env_changes)
@@ -229,7 +188,7 @@ def main() -> int:
 
         upgrade_to_head()
         customers = _seed_customers(args.customers)
-        server = _start_server(port, dict(os.environ))
+        server = start_api_server(port, dict(os.environ))
         started = time.perf_counter()
         bodies = _prepare_paid_payments(customers, args.payments, f"{base_url}/emulator")
         print(f"{len(bodies)} payments created through the SDK and paid at the emulator "
@@ -251,16 +210,11 @@ def main() -> int:
         ok = fresh.statuses == {200: len(bodies)} and repeat.statuses == {200: len(bodies)}
         return 0 if ok else 1
     finally:
-        if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
+        stop_server(server)
         from ispgo_portal.db import get_engine
 
         get_engine().dispose()
-        _pg_admin(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        drop_database(db_name)
         import redis
 
         redis.Redis.from_url(REDIS_URL).flushdb()
