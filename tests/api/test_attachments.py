@@ -19,6 +19,7 @@ from ispgo_portal.services import tickets
 from ispgo_portal.services.attachments import IncomingFile, attachment_for_viewer
 from ispgo_portal.services.errors import NotFound
 from tests.images import image_bytes
+from tests.state.harness import call, make_state
 
 PNG = image_bytes("png")
 
@@ -116,28 +117,19 @@ def test_stranger_cannot_open_the_attachment(stranger: int, ticket_of_owner: tup
 # --- state handlers (what a crafted websocket event reaches) ------------------------------
 
 def _ticket_view_state(token: str, ticket_id: int):  # noqa: ANN202
-    from reflex.state import State
-
     from ispgo_portal.state.tickets import TicketViewState
 
-    root = State(_reflex_internal_init=True)
-    state = root.get_substate(TicketViewState.get_full_name().split(".")[1:])
-    object.__setattr__(state, "dirty_vars", set())
-    state.session_token = token
+    state = make_state(TicketViewState, token)
     state._tv_ticket_id = ticket_id  # as if the stranger had opened /tickets/<Анна's id>
     return state
-
-
-def _call(state, name: str, *args: object) -> None:  # noqa: ANN001
-    type(state).event_handlers[name].fn(state, *args)
 
 
 def test_stranger_handlers_change_and_reveal_nothing(stranger: int, ticket_of_owner: tuple[int, int],
                                                      session_token: Callable[[int], str]) -> None:
     ticket_id = ticket_of_owner[0]
     state = _ticket_view_state(session_token(stranger), ticket_id)
-    _call(state, "send_reply", {"text": "Ответ злоумышленника"}, [])
-    _call(state, "archive_current")
+    call(state, "send_reply", {"text": "Ответ злоумышленника"}, [])
+    call(state, "archive_current")
     assert _state_of(ticket_id) == ("open", 0, 1)
     assert state.tv_found is False
     assert "Секретная тема Анны" not in repr(state.dict())
@@ -146,7 +138,7 @@ def test_stranger_handlers_change_and_reveal_nothing(stranger: int, ticket_of_ow
 def test_owner_handler_replies_through_the_same_path(owner: int, ticket_of_owner: tuple[int, int],
                                                      session_token: Callable[[int], str]) -> None:
     state = _ticket_view_state(session_token(owner), ticket_of_owner[0])
-    _call(state, "send_reply", {"text": "Дополнение"}, [])
+    call(state, "send_reply", {"text": "Дополнение"}, [])
     assert _state_of(ticket_of_owner[0]) == ("open", 1, 2)
     assert state.tv_subject == "Секретная тема Анны"
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 from typing import Any
 
 import pytest
@@ -13,27 +11,7 @@ from ispgo_portal.db import session_scope
 from ispgo_portal.models import Payment
 from ispgo_portal.services import billing
 from ispgo_portal.state.balance import BalanceState, RecentOperationsState
-
-
-def _state(cls: type, token: str) -> Any:
-    from reflex.state import State
-
-    import ispgo_portal.ispgo_portal  # noqa: F401 - registers every state class
-
-    root = State(_reflex_internal_init=True)
-    state = root.get_substate(cls.get_full_name().split(".")[1:])
-    state.session_token = token
-    return state
-
-
-def _run(state: Any, name: str, *args: Any) -> list[Any]:
-    """Call a handler as Reflex would and collect what it yields or returns."""
-    result = type(state).event_handlers[name].fn(state, *args)
-    if inspect.isasyncgen(result):
-        async def drain() -> list[Any]:
-            return [item async for item in result]
-        return asyncio.run(drain())
-    return [result]
+from tests.state.harness import make_state, run
 
 
 def _payments(user_id: int) -> list[Payment]:
@@ -54,8 +32,8 @@ def _payments(user_id: int) -> list[Payment]:
 def test_bad_amount_gets_a_message_and_creates_nothing(typed: str, message: str, make_customer,
                                                        session_token) -> None:  # noqa: ANN001
     user_id = make_customer()
-    state = _state(BalanceState, session_token(user_id))
-    _run(state, "submit_topup", {"amount": typed})
+    state = make_state(BalanceState, session_token(user_id))
+    run(state, "submit_topup", {"amount": typed})
     assert state.topup_error == message
     assert _payments(user_id) == []
 
@@ -63,16 +41,16 @@ def test_bad_amount_gets_a_message_and_creates_nothing(typed: str, message: str,
 @pytest.mark.parametrize("form", [{}, "1", [], {"amount": {"x": 1}}, {"amount": None}])
 def test_garbage_form_is_refused_quietly(form: Any, make_customer, session_token) -> None:  # noqa: ANN001
     user_id = make_customer()
-    state = _state(BalanceState, session_token(user_id))
-    _run(state, "submit_topup", form)
+    state = make_state(BalanceState, session_token(user_id))
+    run(state, "submit_topup", form)
     assert state.topup_error == "Введите сумму"
     assert _payments(user_id) == []
 
 
 def test_top_up_sends_the_customer_to_the_checkout(control, make_customer, session_token) -> None:  # noqa: ANN001
     user_id = make_customer()
-    state = _state(BalanceState, session_token(user_id))
-    events = _run(state, "submit_topup", {"amount": " 150,50 ", "method": "yookassa"})
+    state = make_state(BalanceState, session_token(user_id))
+    events = run(state, "submit_topup", {"amount": " 150,50 ", "method": "yookassa"})
     [payment] = _payments(user_id)
     assert (payment.amount, payment.status) == (15_050, "pending")
     assert state.topup_error == ""
@@ -84,8 +62,8 @@ def test_load_balance_shows_funds_and_first_page(make_customer, session_token) -
     with session_scope() as session:
         billing.charge(session, user_id=user_id, amount=30_000, kind="purchase", description="Покупка",
                        reference="p1")
-    state = _state(BalanceState, session_token(user_id))
-    _run(state, "load_balance")
+    state = make_state(BalanceState, session_token(user_id))
+    run(state, "load_balance")
     assert (state.bal_balance, state.bal_credit_used, state.bal_available) == (
         "−300,00\u00a0₽", "300,00\u00a0₽", "700,00\u00a0₽")
     assert state.bal_negative and state.hist_total == 1
@@ -98,26 +76,26 @@ def test_history_pages_and_filters(make_customer, session_token) -> None:  # noq
         for i in range(45):
             billing.credit(session, user_id=user_id, amount=100, kind="topup", description=f"t{i}",
                            reference=f"t{i}")
-    state = _state(BalanceState, session_token(user_id))
-    _run(state, "load_balance")
-    _run(state, "go_to_page", 3)
+    state = make_state(BalanceState, session_token(user_id))
+    run(state, "load_balance")
+    run(state, "go_to_page", 3)
     assert (state.hist_page, state.hist_pages, len(state.hist_rows)) == (3, 3, 5)
-    _run(state, "go_to_page", "x")
+    run(state, "go_to_page", "x")
     assert state.hist_page == 3
-    _run(state, "set_history_kind", "purchase")
+    run(state, "set_history_kind", "purchase")
     assert (state.hist_kind, state.hist_total) == ("purchase", 0)
-    _run(state, "apply_history_filter", {"kind": "all", "date_from": "31.02.2026", "date_to": ""})
+    run(state, "apply_history_filter", {"kind": "all", "date_from": "31.02.2026", "date_to": ""})
     assert state.hist_error_from == "Дата в формате ДД.ММ.ГГГГ" and state.hist_kind == "purchase"
-    _run(state, "reset_history_filter")
+    run(state, "reset_history_filter")
     assert (state.hist_kind, state.hist_total) == ("all", 45)
 
 
 def test_export_points_at_the_csv_route_with_the_filters(make_customer, session_token) -> None:  # noqa: ANN001
     user_id = make_customer()
-    state = _state(BalanceState, session_token(user_id))
-    _run(state, "load_balance")
-    _run(state, "apply_history_filter", {"kind": "topup", "date_from": "2026-03-01", "date_to": ""})
-    [event] = _run(state, "export_history")
+    state = make_state(BalanceState, session_token(user_id))
+    run(state, "load_balance")
+    run(state, "apply_history_filter", {"kind": "topup", "date_from": "2026-03-01", "date_to": ""})
+    [event] = run(state, "export_history")
     assert "/api/ledger/export.csv?kind=topup&from=2026-03-01&to=" in str(event)
 
 
@@ -129,6 +107,6 @@ def test_recent_operations_are_own_last_five(make_customer, session_token) -> No
                            reference=f"t{i}")
         billing.credit(session, user_id=other, amount=999, kind="topup", description="чужое",
                        reference="other")
-    state = _state(RecentOperationsState, session_token(user_id))
-    _run(state, "load_recent_operations")
+    state = make_state(RecentOperationsState, session_token(user_id))
+    run(state, "load_recent_operations")
     assert [r.description for r in state.recent_rows] == ["t5", "t4", "t3", "t2", "t1"]

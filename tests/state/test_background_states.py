@@ -11,21 +11,7 @@ from sqlmodel import select
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import OutboxEmail
 from ispgo_portal.services import auth
-
-
-def make_state(cls: type, token: str = "") -> Any:
-    from reflex.state import State
-
-    import ispgo_portal.ispgo_portal  # noqa: F401  (registers every state class)
-
-    root = State(_reflex_internal_init=True)
-    state = root.get_substate(cls.get_full_name().split(".")[1:])
-    state.session_token = token
-    return state
-
-
-def call(state: Any, name: str, *args: Any) -> Any:
-    return type(state).event_handlers[name].fn(state, *args)
+from tests.state.harness import call, make_state
 
 
 @pytest.fixture

@@ -3,10 +3,6 @@ missing-sum message, buying, the highlight, and garbage arguments."""
 
 from __future__ import annotations
 
-import asyncio
-import inspect
-from typing import Any
-
 import pytest
 from sqlmodel import select
 
@@ -15,33 +11,7 @@ from ispgo_portal.models import License, PromoCode
 from ispgo_portal.services import licenses
 from ispgo_portal.state.licenses import LicenseDashboardState, LicensesState
 from ispgo_portal.state.tariffs import TariffsState
-
-
-def _state(cls: type, token: str, query: str = "") -> Any:
-    from reflex.state import State
-
-    import ispgo_portal.ispgo_portal  # noqa: F401 - registers every state class
-
-    root = State(_reflex_internal_init=True)
-    state = root.get_substate(cls.get_full_name().split(".")[1:])
-    state.session_token = token
-    if query:
-        root.router_data = {"pathname": "/licenses", "query": dict(p.split("=") for p in query.split("&")),
-                            "asPath": f"/licenses?{query}"}
-        root.router = type(root.router).from_router_data(root.router_data)
-    return state
-
-
-def _run(state: Any, name: str, *args: Any) -> list[Any]:
-    result = type(state).event_handlers[name].fn(state, *args)
-    if inspect.isgenerator(result):
-        return list(result)
-    if inspect.isasyncgen(result):
-        async def drain() -> list[Any]:
-            return [item async for item in result]
-
-        return asyncio.run(drain())
-    return [result]
+from tests.state.harness import make_state, run
 
 
 def _licenses(user_id: int) -> list[License]:
@@ -53,12 +23,12 @@ def test_promo_is_checked_as_typed(make_customer, make_tariff, session_token) ->
     with session_scope() as session:
         session.add(PromoCode(code="SPRING25", percent=25))
     user = make_customer(balance=1_000_000, discount=10)
-    state = _state(TariffsState, session_token(user))
-    _run(state, "open_buy", str(make_tariff(price=100_000)))
+    state = make_state(TariffsState, session_token(user))
+    run(state, "open_buy", str(make_tariff(price=100_000)))
     assert (state.buy_open, state.price.final, state.price.source) == (True, "900,00\u00a0₽", "Индивидуальная скидка: −10%")
-    _run(state, "set_buy_promo", "spring25")
+    run(state, "set_buy_promo", "spring25")
     assert (state.price.final, state.price.promo_applied, state.promo_error) == ("750,00\u00a0₽", True, "")
-    _run(state, "set_buy_promo", "spring2")
+    run(state, "set_buy_promo", "spring2")
     assert state.promo_error == "Промокод не найден или отключён"
     assert state.price.final == "900,00\u00a0₽"  # priced without the code, with the discount
 
@@ -66,22 +36,22 @@ def test_promo_is_checked_as_typed(make_customer, make_tariff, session_token) ->
 def test_short_balance_names_the_missing_sum_and_buys_nothing(make_customer, make_tariff,  # noqa: ANN001
                                                               session_token) -> None:  # noqa: ANN001
     user = make_customer(balance=30_000, credit_limit=20_000)
-    state = _state(TariffsState, session_token(user))
-    _run(state, "open_buy", str(make_tariff(price=100_000)))
+    state = make_state(TariffsState, session_token(user))
+    run(state, "open_buy", str(make_tariff(price=100_000)))
     assert state.shortfall == "Недостаточно средств: не хватает 500,00\u00a0₽"
-    _run(state, "set_buy_method", "yookassa")
+    run(state, "set_buy_method", "yookassa")
     assert state.shortfall == ""  # paying by card needs no balance
-    _run(state, "set_buy_method", "balance")
-    _run(state, "confirm_buy")
+    run(state, "set_buy_method", "balance")
+    run(state, "confirm_buy")
     assert _licenses(user) == []
     assert state.shortfall.endswith("500,00\u00a0₽")
 
 
 def test_buying_from_balance_goes_to_the_new_license(make_customer, make_tariff, session_token) -> None:  # noqa: ANN001
     user = make_customer(balance=200_000)
-    state = _state(TariffsState, session_token(user))
-    _run(state, "open_buy", str(make_tariff(price=100_000)))
-    events = _run(state, "confirm_buy")
+    state = make_state(TariffsState, session_token(user))
+    run(state, "open_buy", str(make_tariff(price=100_000)))
+    events = run(state, "confirm_buy")
     [lic] = _licenses(user)
     assert f"/licenses?highlight={lic.id}" in str(events[-1])
     assert state.buy_open is False
@@ -89,8 +59,8 @@ def test_buying_from_balance_goes_to_the_new_license(make_customer, make_tariff,
 
 @pytest.mark.parametrize("garbage", ["", "x", "-1", "1.5", "{}", "99999999999999999999"])
 def test_garbage_tariff_id_opens_nothing(garbage: str, make_customer, session_token) -> None:  # noqa: ANN001
-    state = _state(TariffsState, session_token(make_customer()))
-    _run(state, "open_buy", garbage)
+    state = make_state(TariffsState, session_token(make_customer()))
+    run(state, "open_buy", garbage)
     assert state.buy_open is False
 
 
@@ -99,21 +69,21 @@ def test_licenses_page_highlights_the_given_license(make_customer, make_tariff, 
     tariff = make_tariff()
     first = licenses.buy_from_balance(user_id=user, tariff_id=tariff)
     second = licenses.buy_from_balance(user_id=user, tariff_id=tariff)
-    state = _state(LicensesState, session_token(user), query=f"highlight={first}")
-    _run(state, "load_licenses")
+    state = make_state(LicensesState, session_token(user), url=f"/licenses?highlight={first}")
+    run(state, "load_licenses")
     assert {c.id: c.highlighted for c in state.licenses} == {first: True, second: False}
 
 
 def test_switch_and_garbage_ids(make_customer, make_tariff, session_token) -> None:  # noqa: ANN001
     user = make_customer(balance=500_000)
     license_id = licenses.buy_from_balance(user_id=user, tariff_id=make_tariff())
-    state = _state(LicensesState, session_token(user))
-    _run(state, "load_licenses")
-    _run(state, "set_auto_renew", str(license_id), True)
+    state = make_state(LicensesState, session_token(user))
+    run(state, "load_licenses")
+    run(state, "set_auto_renew", str(license_id), True)
     assert state.licenses[0].auto_renew is True
     for garbage in ("x", "", "0", "{}", "99999999999999999999"):
-        _run(state, "set_auto_renew", garbage, False)
-        _run(state, "delete_license", garbage)
+        run(state, "set_auto_renew", garbage, False)
+        run(state, "delete_license", garbage)
     assert [lic.auto_renew for lic in _licenses(user)] == [True]
 
 
@@ -121,6 +91,6 @@ def test_dashboard_block_counts_own_licenses(make_customer, make_tariff, session
     user = make_customer(balance=500_000)
     licenses.buy_from_balance(user_id=user, tariff_id=make_tariff(period_days=5))
     licenses.buy_from_balance(user_id=make_customer(balance=500_000), tariff_id=make_tariff())
-    state = _state(LicenseDashboardState, session_token(user))
-    _run(state, "load_license_block")
+    state = make_state(LicenseDashboardState, session_token(user))
+    run(state, "load_license_block")
     assert (state.ld_active, len(state.ld_expiring), state.ld_expiring[0].days_left) == (1, 1, "5 дней")

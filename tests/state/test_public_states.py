@@ -8,21 +8,7 @@ from typing import Any
 import pytest
 
 from ispgo_portal.content.faq import ALL_SLUGS, section_slugs
-
-
-def make_state(cls: type, token: str = "") -> Any:
-    from reflex.state import State
-
-    import ispgo_portal.ispgo_portal  # noqa: F401  (registers every state class)
-
-    root = State(_reflex_internal_init=True)
-    state = root.get_substate(cls.get_full_name().split(".")[1:])
-    state.session_token = token
-    return state
-
-
-def call(state: Any, name: str, *args: Any) -> Any:
-    return type(state).event_handlers[name].fn(state, *args)
+from tests.state.harness import call, make_state
 
 
 @pytest.fixture

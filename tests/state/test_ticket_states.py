@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlmodel import select
@@ -15,23 +14,10 @@ from ispgo_portal.db import session_scope
 from ispgo_portal.models import Ticket, TicketAttachment
 from ispgo_portal.services import tickets
 from tests.images import image_bytes
+from tests.state.harness import call, make_state
 
 FORM = {"category": "license", "subject": "Ключ не активируется",
         "description": "Панель пишет, что ключ недействителен.", "priority": "low"}
-
-
-def _state(cls: type, token: str) -> Any:
-    from reflex.state import State
-
-    root = State(_reflex_internal_init=True)
-    state = root.get_substate(cls.get_full_name().split(".")[1:])
-    object.__setattr__(state, "dirty_vars", set())
-    state.session_token = token
-    return state
-
-
-def _call(state: Any, name: str, *args: object) -> Any:
-    return type(state).event_handlers[name].fn(state, *args)
 
 
 def _upload(name: str, data: bytes):  # noqa: ANN202 - an rx.UploadFile
@@ -53,8 +39,8 @@ def customer_token(make_customer, session_token: Callable[[int], str]) -> str:  
 def test_submit_ticket_stores_uploaded_screenshots(customer_token: str) -> None:
     from ispgo_portal.state.tickets import NewTicketState
 
-    state = _state(NewTicketState, customer_token)
-    _call(state, "submit_ticket", FORM, [_upload("one.png", image_bytes("png")), _upload("two.gif", image_bytes("gif"))])
+    state = make_state(NewTicketState, customer_token)
+    call(state, "submit_ticket", FORM, [_upload("one.png", image_bytes("png")), _upload("two.gif", image_bytes("gif"))])
     [ticket] = _tickets()
     assert (ticket.category, ticket.priority, ticket.subject) == ("license", "low", "Ключ не активируется")
     with session_scope() as session:
@@ -66,8 +52,8 @@ def test_submit_ticket_stores_uploaded_screenshots(customer_token: str) -> None:
 def test_submit_ticket_shows_field_errors_and_creates_nothing(customer_token: str) -> None:
     from ispgo_portal.state.tickets import NewTicketState
 
-    state = _state(NewTicketState, customer_token)
-    _call(state, "submit_ticket", {**FORM, "subject": "a", "priority": "x"},
+    state = make_state(NewTicketState, customer_token)
+    call(state, "submit_ticket", {**FORM, "subject": "a", "priority": "x"},
           [_upload("notes.png", b"plain text pretending to be a picture")])
     assert state.err_subject == "Тема должна быть от 3 до 200 символов"
     assert state.err_priority.startswith("Выберите приоритет")
@@ -80,16 +66,16 @@ def test_submit_ticket_shows_field_errors_and_creates_nothing(customer_token: st
 def test_submit_ticket_survives_garbage(customer_token: str, form: object, files: object) -> None:
     from ispgo_portal.state.tickets import NewTicketState
 
-    state = _state(NewTicketState, customer_token)
-    _call(state, "submit_ticket", form, files)
+    state = make_state(NewTicketState, customer_token)
+    call(state, "submit_ticket", form, files)
     assert _tickets() == []
 
 
 def test_too_many_uploads_are_refused_without_reading_them_all(customer_token: str) -> None:
     from ispgo_portal.state.tickets import NewTicketState
 
-    state = _state(NewTicketState, customer_token)
-    _call(state, "submit_ticket", FORM, [_upload(f"{i}.png", image_bytes("png")) for i in range(20)])
+    state = make_state(NewTicketState, customer_token)
+    call(state, "submit_ticket", FORM, [_upload(f"{i}.png", image_bytes("png")) for i in range(20)])
     assert state.err_files == "Можно приложить не больше 5 скриншотов"
     assert _tickets() == []
 
@@ -101,15 +87,15 @@ def test_ticket_list_filters_and_archive_tab(make_customer, session_token: Calla
     kept = tickets.create_ticket(user_id=user, files=[], **FORM)
     closed = tickets.create_ticket(user_id=user, files=[], **{**FORM, "subject": "Закрытый вопрос"})
     tickets.archive_ticket(ticket_id=closed, user_id=user)
-    state = _state(TicketsState, session_token(user))
-    _call(state, "load_tickets")
+    state = make_state(TicketsState, session_token(user))
+    call(state, "load_tickets")
     assert [r.id for r in state.tk_rows] == [kept]
     assert state.tk_rows[0].status_label == "Открыт — ожидает ответа поддержки"
-    _call(state, "filter_status", "in_progress")
+    call(state, "filter_status", "in_progress")
     assert state.tk_rows == []
-    _call(state, "filter_status", "garbage")
+    call(state, "filter_status", "garbage")
     assert (state.tk_status, [r.id for r in state.tk_rows]) == ("all", [kept])
-    _call(state, "show_view", "archive")
+    call(state, "show_view", "archive")
     assert [(r.id, r.status_label) for r in state.tk_rows] == [(closed, "Закрыт")]
 
 
@@ -119,12 +105,12 @@ def test_admin_queue_filters_and_reset(make_customer, make_admin, session_token:
     user = make_customer(email="queue@example.ru")
     billing = tickets.create_ticket(user_id=user, files=[], **{**FORM, "category": "billing"})
     other = tickets.create_ticket(user_id=user, files=[], **FORM)
-    state = _state(AdminTicketsState, session_token(make_admin()))
-    _call(state, "apply_filters", {"status": "active", "category": "billing", "priority": "any",
+    state = make_state(AdminTicketsState, session_token(make_admin()))
+    call(state, "apply_filters", {"status": "active", "category": "billing", "priority": "any",
                                    "customer": "QUEUE@", "search": ""})
     assert [r.id for r in state.aq_rows] == [billing]
     assert state.aq_rows[0].customer_email == "queue@example.ru"
-    _call(state, "reset_filters")
+    call(state, "reset_filters")
     assert sorted(r.id for r in state.aq_rows) == sorted([billing, other])
     assert state.aq_category == "any"
 
@@ -133,8 +119,8 @@ def test_customer_gets_nothing_from_admin_queue(customer_token: str) -> None:
     from ispgo_portal.state.admin_tickets import AdminTicketsState
 
     tickets_before = _tickets()
-    state = _state(AdminTicketsState, customer_token)
-    _call(state, "load_queue")
-    _call(state, "reset_filters")
+    state = make_state(AdminTicketsState, customer_token)
+    call(state, "load_queue")
+    call(state, "reset_filters")
     assert (state.aq_rows, state.aq_loaded) == ([], False)
     assert _tickets() == tickets_before

@@ -1,0 +1,45 @@
+"""Calling state handlers the way Reflex calls them, without a browser: a real state tree,
+the session token the browser would carry, and the handler's own function."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from typing import Any
+
+
+def make_state(cls: type, token: str = "", url: str = "") -> Any:
+    """The instance of `cls` in a fresh state tree, logged in with `token` (empty: anonymous),
+    on the page `url` when given ("/licenses?highlight=7")."""
+    from reflex.state import State
+
+    import ispgo_portal.ispgo_portal  # noqa: F401 - registers every state class
+
+    root = State(_reflex_internal_init=True)
+    state = root.get_substate(cls.get_full_name().split(".")[1:])
+    object.__setattr__(state, "dirty_vars", set())
+    state.session_token = token
+    if url:
+        path, _, query = url.partition("?")
+        root.router_data = {"pathname": path, "query": dict(p.split("=") for p in query.split("&") if p),
+                            "asPath": url}
+        root.router = type(root.router).from_router_data(root.router_data)
+    return state
+
+
+def call(state: Any, name: str, *args: Any) -> Any:
+    """The handler's plain return value (a generator stays undrained)."""
+    return type(state).event_handlers[name].fn(state, *args)
+
+
+def run(state: Any, name: str, *args: Any) -> list[Any]:
+    """Call a handler and collect everything it yields or returns, draining (async) generators."""
+    result = call(state, name, *args)
+    if inspect.isgenerator(result):
+        return list(result)
+    if inspect.isasyncgen(result):
+        async def drain() -> list[Any]:
+            return [item async for item in result]
+
+        return asyncio.run(drain())
+    return [result]
