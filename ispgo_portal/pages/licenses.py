@@ -5,12 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from ispgo_portal.components.layout import ACCENT, app_shell, card, empty_state, page_title
-from ispgo_portal.pages.tariffs import (
-    method_picker,
-    price_breakdown,
-    promo_field,
-    shortfall_callout,
-)
+from ispgo_portal.pages.tariffs import checkout_controls
 from ispgo_portal.state.licenses import LicenseCard, LicenseDashboardState, LicensesState, ServerRow
 
 S = LicensesState
@@ -173,28 +168,11 @@ def renew_dialog() -> rx.Component:
             rx.dialog.title("Продление лицензии"),
             rx.dialog.description(S.renew_title, ". Срок продлевается от даты окончания, а для истёкшей "
                                   "лицензии — от сегодняшнего дня.", size="2", color_scheme="gray"),
-            rx.vstack(
-                method_picker(S.renew_method, S.set_renew_method, "renew"),
-                promo_field(S.renew_promo, S.set_renew_promo, S.renew_promo_error, S.renew_price.promo_applied,
-                            "renew-promo"),
-                price_breakdown(S.renew_price, "renew-breakdown"),
-                rx.cond(S.renew_method == "balance",
-                        rx.text("Доступно средств: ", rx.text.strong(S.renew_funds),
-                                " (баланс + кредитный лимит)", size="1", color_scheme="gray")),
-                shortfall_callout(S.renew_shortfall),
-                rx.hstack(
-                    rx.dialog.close(rx.button("Отмена", variant="soft", color_scheme="gray", type="button")),
-                    rx.button(rx.cond(S.renew_method == "yookassa", "Перейти к оплате", "Продлить с баланса"),
-                              on_click=S.confirm_renew, loading=S.renew_busy,
-                              disabled=S.renew_shortfall != "", id="renew-confirm"),
-                    justify="end",
-                    spacing="3",
-                    width="100%",
-                    wrap="wrap",
-                ),
-                spacing="4",
-                width="100%",
-                margin_top="12px",
+            checkout_controls(
+                "renew", method=S.renew_method, set_method=S.set_renew_method, promo=S.renew_promo,
+                set_promo=S.set_renew_promo, promo_error=S.renew_promo_error, price=S.renew_price,
+                funds=S.renew_funds, shortfall=S.renew_shortfall, busy=S.renew_busy, on_confirm=S.confirm_renew,
+                balance_label="Продлить с баланса",
             ),
             max_width="520px",
         ),

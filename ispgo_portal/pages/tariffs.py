@@ -113,6 +113,34 @@ def shortfall_callout(message) -> rx.Component:  # noqa: ANN001 - a Var
     )
 
 
+def checkout_controls(id_prefix: str, *, method, set_method, promo, set_promo, promo_error,  # noqa: ANN001 - Vars
+                      price, funds, shortfall, busy, on_confirm, balance_label: str) -> rx.Component:
+    """The body of the buy and renew dialogs: method, promo code, price, funds, the missing sum
+    and the confirm button (ids <id_prefix>-promo, -breakdown, -confirm)."""
+    return rx.vstack(
+        method_picker(method, set_method, id_prefix),
+        promo_field(promo, set_promo, promo_error, price.promo_applied, f"{id_prefix}-promo"),
+        price_breakdown(price, f"{id_prefix}-breakdown"),
+        rx.cond(method == "balance",
+                rx.text("Доступно средств: ", rx.text.strong(funds),
+                        " (баланс + кредитный лимит)", size="1", color_scheme="gray")),
+        shortfall_callout(shortfall),
+        rx.hstack(
+            rx.dialog.close(rx.button("Отмена", variant="soft", color_scheme="gray", type="button")),
+            rx.button(rx.cond(method == "yookassa", "Перейти к оплате", balance_label),
+                      on_click=on_confirm, loading=busy,
+                      disabled=shortfall != "", id=f"{id_prefix}-confirm"),
+            justify="end",
+            spacing="3",
+            width="100%",
+            wrap="wrap",
+        ),
+        spacing="4",
+        width="100%",
+        margin_top="12px",
+    )
+
+
 def buy_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
@@ -120,27 +148,11 @@ def buy_dialog() -> rx.Component:
             rx.dialog.description("Новая лицензия на ", S.buy_period.replace("за ", ""),
                                   ". Индивидуальная скидка применяется сама; промокод и скидка не суммируются.",
                                   size="2", color_scheme="gray"),
-            rx.vstack(
-                method_picker(S.buy_method, S.set_buy_method, "buy"),
-                promo_field(S.buy_promo, S.set_buy_promo, S.promo_error, S.price.promo_applied, "buy-promo"),
-                price_breakdown(S.price, "buy-breakdown"),
-                rx.cond(S.buy_method == "balance",
-                        rx.text("Доступно средств: ", rx.text.strong(S.funds_available),
-                                " (баланс + кредитный лимит)", size="1", color_scheme="gray")),
-                shortfall_callout(S.shortfall),
-                rx.hstack(
-                    rx.dialog.close(rx.button("Отмена", variant="soft", color_scheme="gray", type="button")),
-                    rx.button(rx.cond(S.buy_method == "yookassa", "Перейти к оплате", "Оплатить с баланса"),
-                              on_click=S.confirm_buy, loading=S.buy_busy,
-                              disabled=S.shortfall != "", id="buy-confirm"),
-                    justify="end",
-                    spacing="3",
-                    width="100%",
-                    wrap="wrap",
-                ),
-                spacing="4",
-                width="100%",
-                margin_top="12px",
+            checkout_controls(
+                "buy", method=S.buy_method, set_method=S.set_buy_method, promo=S.buy_promo,
+                set_promo=S.set_buy_promo, promo_error=S.promo_error, price=S.price, funds=S.funds_available,
+                shortfall=S.shortfall, busy=S.buy_busy, on_confirm=S.confirm_buy,
+                balance_label="Оплатить с баланса",
             ),
             max_width="520px",
         ),
