@@ -116,12 +116,17 @@ def _pending_ids(*, older_than: timedelta, limit: int, now: datetime) -> list[in
 
 
 def send_pending(*, older_than: timedelta = FLUSH_GRACE, limit: int = FLUSH_BATCH,
-                 now: datetime | None = None) -> FlushResult:
-    """The safety net: send pending emails whose own task did not (broker down, retries
-    exhausted, worker lost). Stops at the first transient failure: SMTP is down, and
-    hammering it for every row would only slow the next flush."""
+                 now: datetime | None = None, email_ids: list[int] | None = None) -> FlushResult:
+    """Send pending emails over one SMTP connection: the given `email_ids` (a batch handed
+    over by the renewal pass), or else the safety net — pending emails older than
+    `older_than` whose own task did not send them (broker down, retries exhausted, worker
+    lost). Stops at the first transient failure: SMTP is down, and hammering it for every
+    row would only slow the next flush; the rows stay pending."""
     result = FlushResult()
-    ids = _pending_ids(older_than=older_than, limit=limit, now=now or utcnow())
+    if email_ids is not None:
+        ids = sorted({int(i) for i in email_ids})
+    else:
+        ids = _pending_ids(older_than=older_than, limit=limit, now=now or utcnow())
     if not smtp_configured():
         result.deferred = len(ids)
         return result

@@ -18,25 +18,34 @@ Safety under retries and concurrency:
 * The charge carries the ledger reference `autorenew:<license>:<term end>`, which is unique:
   a retried, duplicated or killed-and-restarted pass can never charge one term twice. The
   emails carry dedupe keys built the same way.
+
+Emails of the pass: a renewal wave can be thousands of licenses at once, so instead of one
+broker message per email after each commit (notifications.queue_email), the pass writes the
+outbox row in the license's transaction with one INSERT … ON CONFLICT (dedupe_key) DO
+NOTHING, and after every batch of committed licenses hands all their emails to one
+`flush_outbox` task. Rows whose hand-over is lost (the pass killed, the broker down) are
+ordinary pending rows: the periodic flush sends them.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
 from ispgo_portal.clock import as_utc, utcnow
-from ispgo_portal.db import is_postgres, session_scope
-from ispgo_portal.models import License, Tariff, User
+from ispgo_portal.db import get_engine, is_postgres, session_scope
+from ispgo_portal.models import License, OutboxEmail, Tariff, User
 from ispgo_portal.money import format_rub
 from ispgo_portal.services import billing
 from ispgo_portal.services.errors import DomainError
 from ispgo_portal.services.license_views import days_left
-from ispgo_portal.services.notifications import queue_email
+from ispgo_portal.services.notifications import queue_email, render_email
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +64,7 @@ class PassResult:
     failed: int = 0  # unexpected errors; those licenses are retried by the next pass
     charged: int = 0  # kopecks
     errors: list[str] = field(default_factory=list)
+    email_ids: list[int] = field(default_factory=list)  # outbox rows written by the pass
 
     @property
     def processed(self) -> int:
@@ -83,20 +93,48 @@ def _candidate_ids(*, where: list, after_id: int) -> Iterator[int]:  # noqa: ANN
         after_id = batch[-1]
 
 
-def _lock_if(session: Session, license_id: int, *where) -> License | None:  # noqa: ANN002
-    """The license locked for this transaction if it still matches `where`; None if it no
-    longer does or another worker holds it (PostgreSQL: skipped, not waited for)."""
-    query = select(License).where(License.id == license_id, *where)
+def _lock_if(session: Session, license_id: int, *where) -> tuple[License, User, Tariff] | None:  # noqa: ANN002
+    """The license (locked for this transaction) with its owner and tariff, in one query, if
+    it still matches `where`; None if it no longer does or another worker holds it
+    (PostgreSQL: skipped, not waited for). Holding the owner and tariff here also keeps them
+    in the session for the services called next, so they do not load them again."""
+    query = (select(License, User, Tariff)
+             .join(User, User.id == License.user_id).join(Tariff, Tariff.id == License.tariff_id)
+             .where(License.id == license_id, *where))
     if is_postgres(session):
-        query = query.with_for_update(skip_locked=True)
-    return session.exec(query.execution_options(populate_existing=True)).first()
+        query = query.with_for_update(of=License, skip_locked=True)
+    row = session.exec(query.execution_options(populate_existing=True)).first()
+    return (row[0], row[1], row[2]) if row else None
 
 
 def _context(user: User, tariff: Tariff, lic: License) -> dict:
     return {"name": user.name, "tariff": tariff.name, "key": lic.key}
 
 
-def _renew(session: Session, lic: License, user: User, tariff: Tariff) -> tuple[str, int]:
+def _record_email(session: Session, *, template: str, to: str, context: dict, dedupe_key: str) -> int | None:
+    """The outbox row of one event, in `session`, in one statement; None if that event's
+    email exists already (the unique dedupe key decides, also between concurrent passes)."""
+    if is_postgres(session):
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    subject, body_text, body_html = render_email(template, context)
+    row = {"recipient": to, "subject": subject, "body_text": body_text, "body_html": body_html,
+           "template": template, "status": "pending", "attempts": 0, "last_error": "",
+           "dedupe_key": dedupe_key, "created_at": utcnow()}
+    statement = (insert(OutboxEmail).values(row)
+                 .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxEmail.id))
+    return session.execute(statement).scalar_one_or_none()
+
+
+@dataclass
+class Settled:
+    outcome: str
+    amount: int = 0  # kopecks charged
+    email_id: int | None = None
+
+
+def _renew(session: Session, lic: License, user: User, tariff: Tariff) -> Settled:
     from ispgo_portal.services.licenses import renew_license
 
     term_end = as_utc(lic.expires_at)
@@ -106,13 +144,12 @@ def _renew(session: Session, lic: License, user: User, tariff: Tariff) -> tuple[
     except DomainError as exc:
         if exc.code != "insufficient_funds":
             raise
-        return _suspend(session, lic, user, tariff, term_end), 0
-    amount = -entry.amount
-    queue_email(session, template="license_renewed", to=user.email,
-                context={**_context(user, tariff, lic), "amount": amount,
-                         "expires_at": as_utc(lic.expires_at)},
-                dedupe_key=f"license_renewed:{reference}")
-    return RENEWED, amount
+        return _suspend(session, lic, user, tariff, term_end)
+    email_id = _record_email(session, template="license_renewed", to=user.email,
+                             context={**_context(user, tariff, lic), "amount": -entry.amount,
+                                      "expires_at": as_utc(lic.expires_at)},
+                             dedupe_key=f"license_renewed:{reference}")
+    return Settled(RENEWED, -entry.amount, email_id)
 
 
 def _renewal_shortfall(session: Session, lic: License, user: User) -> tuple[int, int]:
@@ -123,42 +160,87 @@ def _renewal_shortfall(session: Session, lic: License, user: User) -> tuple[int,
     return price, max(0, price - billing.funds_of(user).available)
 
 
-def _suspend(session: Session, lic: License, user: User, tariff: Tariff, term_end: datetime) -> str:
+def _suspend(session: Session, lic: License, user: User, tariff: Tariff, term_end: datetime) -> Settled:
     price, missing = _renewal_shortfall(session, lic, user)
     lic.status = "suspended"
     lic.status_reason = (f"Автопродление не выполнено: недостаточно средств, не хватает "
                          f"{format_rub(missing)} (стоимость продления {format_rub(price)})")
     lic.updated_at = utcnow()
     session.add(lic)
-    queue_email(session, template="renewal_failed", to=user.email,
-                context={**_context(user, tariff, lic), "price": price, "missing": missing},
-                dedupe_key=f"renewal_failed:{lic.id}:{term_end.isoformat()}")
-    return SUSPENDED
+    email_id = _record_email(session, template="renewal_failed", to=user.email,
+                             context={**_context(user, tariff, lic), "price": price, "missing": missing},
+                             dedupe_key=f"renewal_failed:{lic.id}:{term_end.isoformat()}")
+    return Settled(SUSPENDED, 0, email_id)
 
 
-def _expire(session: Session, lic: License, user: User, tariff: Tariff) -> str:
+def _expire(session: Session, lic: License, user: User, tariff: Tariff) -> Settled:
     term_end = as_utc(lic.expires_at)
     lic.status = "expired"
     lic.status_reason = EXPIRED_REASON
     lic.updated_at = utcnow()
     session.add(lic)
-    queue_email(session, template="license_expired", to=user.email,
-                context={**_context(user, tariff, lic), "expires_at": term_end},
-                dedupe_key=f"license_expired:{lic.id}:{term_end.isoformat()}")
-    return EXPIRED
+    email_id = _record_email(session, template="license_expired", to=user.email,
+                             context={**_context(user, tariff, lic), "expires_at": term_end},
+                             dedupe_key=f"license_expired:{lic.id}:{term_end.isoformat()}")
+    return Settled(EXPIRED, 0, email_id)
 
 
-def settle_due_license(session: Session, *, license_id: int, now: datetime) -> tuple[str, int] | None:
+def settle_due_license(session: Session, *, license_id: int, now: datetime) -> Settled | None:
     """Renew, suspend or expire one license whose term ended, in `session`.
     None if it is not due any more or another worker is on it."""
-    lic = _lock_if(session, license_id, License.status == "active", License.expires_at <= now)
-    if lic is None:
+    locked = _lock_if(session, license_id, License.status == "active", License.expires_at <= now)
+    if locked is None:
         return None
-    user = session.get(User, lic.user_id)
-    tariff = session.get(Tariff, lic.tariff_id)
-    if lic.auto_renew:
-        return _renew(session, lic, user, tariff)
-    return _expire(session, lic, user, tariff), 0
+    lic, user, tariff = locked
+    return _renew(session, lic, user, tariff) if lic.auto_renew else _expire(session, lic, user, tariff)
+
+
+class _HeldConnection:
+    """One database connection held through a pass. Each license is still its own
+    transaction; holding the connection only saves the pool checkout and its liveness ping
+    per license. After a failure the connection is dropped and the next license gets a
+    fresh one, so a broken connection cannot fail the rest of the pass."""
+
+    def __init__(self) -> None:
+        self._connection: Connection | None = None
+
+    def __enter__(self) -> _HeldConnection:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        if self._connection is None:
+            self._connection = get_engine().connect()
+        session = Session(bind=self._connection, expire_on_commit=False)
+        try:
+            with session.begin():
+                yield session
+        except BaseException:
+            self.close()
+            raise
+        finally:
+            session.close()
+
+    def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
+
+
+def _hand_over(email_ids: list[int]) -> None:
+    """Give committed emails to one worker task; if the broker is down they stay pending
+    and the periodic flush sends them."""
+    if not email_ids:
+        return
+    try:
+        from ispgo_portal.tasks.email import flush_outbox
+
+        flush_outbox.delay(email_ids=email_ids)
+    except Exception as exc:  # noqa: BLE001 - broker trouble must not stop the pass
+        log.warning("renewal pass: %s emails left to the periodic flush (%s)", len(email_ids), exc)
 
 
 def run_renewal_pass(*, now: datetime | None = None, limit: int | None = None) -> PassResult:
@@ -166,22 +248,28 @@ def run_renewal_pass(*, now: datetime | None = None, limit: int | None = None) -
     now = now or utcnow()
     result = PassResult()
     due = [License.status == "active", License.expires_at <= now]
-    for license_id in _candidate_ids(where=due, after_id=0):
-        if limit is not None and result.processed >= limit:
-            break
-        try:
-            with session_scope() as session:
-                settled = settle_due_license(session, license_id=license_id, now=now)
-        except Exception as exc:  # noqa: BLE001 - one license must never stop the rest
-            log.exception("renewal pass: license %s failed", license_id)
-            result.failed += 1
-            result.errors.append(f"license {license_id}: {exc}")
-            continue
-        if settled is None:
-            continue
-        outcome, amount = settled
-        setattr(result, outcome, getattr(result, outcome) + 1)
-        result.charged += amount
+    handed_over = 0
+    with _HeldConnection() as connection:
+        for index, license_id in enumerate(_candidate_ids(where=due, after_id=0), start=1):
+            if limit is not None and result.processed >= limit:
+                break
+            try:
+                with connection.transaction() as session:
+                    settled = settle_due_license(session, license_id=license_id, now=now)
+            except Exception as exc:  # noqa: BLE001 - one license must never stop the rest
+                log.exception("renewal pass: license %s failed", license_id)
+                result.failed += 1
+                result.errors.append(f"license {license_id}: {exc}")
+                continue
+            if settled is not None:
+                setattr(result, settled.outcome, getattr(result, settled.outcome) + 1)
+                result.charged += settled.amount
+                if settled.email_id is not None:
+                    result.email_ids.append(settled.email_id)
+            if index % ID_BATCH == 0:
+                _hand_over(result.email_ids[handed_over:])
+                handed_over = len(result.email_ids)
+    _hand_over(result.email_ids[handed_over:])
     return result
 
 
@@ -215,15 +303,14 @@ def _reminder_window(now: datetime) -> list:
 
 def remind_license(session: Session, *, license_id: int, now: datetime) -> bool:
     """Queue the due reminder for one license, in `session`; False if none is due."""
-    lic = _lock_if(session, license_id, *_reminder_window(now))
-    if lic is None:
+    locked = _lock_if(session, license_id, *_reminder_window(now))
+    if locked is None:
         return False
+    lic, user, tariff = locked
     term_end = as_utc(lic.expires_at)
     stage = _reminder_stage(term_end, now)
     if _already_reminded(lic.reminded_for, stage, term_end):
         return False
-    user = session.get(User, lic.user_id)
-    tariff = session.get(Tariff, lic.tariff_id)
     missing = _renewal_shortfall(session, lic, user)[1] if lic.auto_renew else 0
     queue_email(session, template="license_expiring", to=user.email,
                 context={**_context(user, tariff, lic), "expires_at": term_end,

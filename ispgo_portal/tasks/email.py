@@ -6,11 +6,15 @@ never lost and never sent twice); these tasks only carry ids and declare retries
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 from sqlalchemy.exc import OperationalError
 
 from ispgo_portal.services import outbox
 from ispgo_portal.services.mailer import MailError
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -25,6 +29,17 @@ def send_outbox_email(email_id: int) -> str:
     return outbox.send_outbox_email(email_id=int(email_id))
 
 
-@shared_task(name="ispgo_portal.tasks.email.flush_outbox")
-def flush_outbox() -> str:
-    return outbox.send_pending().summary()
+@shared_task(
+    name="ispgo_portal.tasks.email.flush_outbox",
+    autoretry_for=(OperationalError,),
+    retry_backoff=2,
+    max_retries=5,
+)
+def flush_outbox(email_ids: list[int] | None = None) -> str:
+    """Every minute without arguments (the safety net), or with the ids of a batch of emails
+    (the renewal pass hands its emails over this way: one message, one SMTP connection)."""
+    result = outbox.send_pending(email_ids=email_ids)
+    if email_ids and result.deferred:
+        # SMTP is down: the rest stay pending, and the next periodic flushes send them.
+        log.warning("outbox batch: %s", result.summary())
+    return result.summary()

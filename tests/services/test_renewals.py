@@ -221,3 +221,13 @@ def test_renewed_term_gets_its_own_reminders(make_customer, make_license) -> Non
     with session_scope() as session:
         session.get(License, license_id).expires_at = utcnow() + timedelta(days=5)
     assert _remind_at(utcnow()) == 1
+
+
+def test_pass_reports_the_emails_it_wrote(make_customer, make_license) -> None:  # noqa: ANN001
+    make_license(make_customer(balance=500_000))
+    make_license(make_customer(), auto_renew=False)
+    result = renewals.run_renewal_pass()
+    with session_scope() as session:
+        written = session.exec(select(OutboxEmail.id).order_by(OutboxEmail.id)).all()
+    assert sorted(result.email_ids) == list(written)
+    assert len(written) == 2

@@ -1,7 +1,7 @@
 """Fixtures for background work: a real SMTP server on loopback, a Redis database of our
 own as the Celery broker, and real Celery worker processes started as subprocesses.
 
-Environment (optional): TEST_TASKS_REDIS_URL (default redis://127.0.0.1:6379/14).
+Environment (optional): TEST_TASKS_REDIS_URL (default redis://127.0.0.1:6379/12).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import pytest
 from tests.tasks.smtp_sink import SmtpSink
 
 ROOT = Path(__file__).resolve().parents[2]
-TASKS_REDIS_URL = os.environ.get("TEST_TASKS_REDIS_URL", "redis://127.0.0.1:6379/14")
+TASKS_REDIS_URL = os.environ.get("TEST_TASKS_REDIS_URL", "redis://127.0.0.1:6379/12")
 
 
 def wait_until(predicate: Callable[[], object], *, what: str, timeout: float = 90,

@@ -106,6 +106,15 @@ def test_flush_sends_pending_emails_older_than_the_grace_period(smtp_sink, use_s
     assert (_row(old_id).status, _row(fresh_id).status) == ("sent", "pending")
 
 
+def test_flush_with_ids_sends_exactly_those_emails_at_once(smtp_sink, use_smtp) -> None:  # noqa: ANN001
+    use_smtp(smtp_sink.port)
+    handed_over = [_outbox_row(to=f"renewed{i}@example.ru") for i in range(3)]
+    _outbox_row(to="other@example.ru")
+    result = outbox.send_pending(email_ids=handed_over + [handed_over[0]])
+    assert result.sent == 3
+    assert sorted(m["To"] for m in smtp_sink.received()) == [f"renewed{i}@example.ru" for i in range(3)]
+
+
 def test_flush_stops_at_the_first_transient_failure(use_smtp) -> None:  # noqa: ANN001
     use_smtp(free_port())
     ids = [_outbox_row(to=f"c{i}@example.ru", age=timedelta(minutes=5)) for i in range(3)]
