@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 
@@ -58,7 +59,7 @@ def _load_or_create_key_file(path: Path) -> Ed25519PrivateKey:
         # Write a private temp file, then hard-link it into place: the link is atomic and
         # fails if the name exists, so when several processes start at once exactly one key
         # wins and nobody ever reads a half-written file.
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(6)}.tmp")  # unique per thread too
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(private_key_pem(Ed25519PrivateKey.generate()))
