@@ -122,8 +122,10 @@ def _record_email(session: Session, *, template: str, to: str, context: dict, de
     row = {"recipient": to, "subject": subject, "body_text": body_text, "body_html": body_html,
            "template": template, "status": "pending", "attempts": 0, "last_error": "",
            "dedupe_key": dedupe_key, "created_at": utcnow()}
-    statement = (insert(OutboxEmail).values(row)
-                 .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxEmail.id))
+    # On the table, not the ORM class: a plain INSERT skips the ORM's bulk-insert machinery.
+    table = OutboxEmail.__table__
+    statement = (insert(table).values(row)
+                 .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id))
     return session.execute(statement).scalar_one_or_none()
 
 

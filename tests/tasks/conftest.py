@@ -131,19 +131,21 @@ class WorkerProcess:
 
 @pytest.fixture
 def start_worker(broker: object, tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
-    """start_worker(name="w1", smtp_port=None) -> a ready `celery worker` process on the
-    test database and broker (prefork pool, one child)."""
+    """start_worker(name="w1", smtp_port=None, pool="prefork", env_overrides=None) -> a ready
+    `celery worker` process on the test database and broker (one child or thread)."""
     started: list[WorkerProcess] = []
 
-    def start(*, name: str = "w1", smtp_port: int | None = None) -> WorkerProcess:
+    def start(*, name: str = "w1", smtp_port: int | None = None, pool: str = "prefork",
+              env_overrides: dict[str, str] | None = None) -> WorkerProcess:
         env = {**os.environ, "REDIS_URL": TASKS_REDIS_URL, "PYTHONUNBUFFERED": "1"}
         for var in ("SMTP_HOST", "SMTP_PORT", "SMTP_TLS", "SMTP_USER", "SMTP_PASSWORD"):
             env.pop(var, None)
         if smtp_port is not None:
             env.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_port), SMTP_TLS="none")
+        env.update(env_overrides or {})
         log_path = tmp_path / f"worker-{name}.log"
         cmd = [sys.executable, "-m", "celery", "-A", "ispgo_portal.tasks.celery_app", "worker",
-               "--loglevel=INFO", "--pool=prefork", "--concurrency=1",
+               "--loglevel=INFO", f"--pool={pool}", "--concurrency=1",
                "-n", f"{name}-{uuid.uuid4().hex[:6]}@%h",
                "--without-gossip", "--without-mingle", "--without-heartbeat"]
         with open(log_path, "wb") as log:
