@@ -231,3 +231,13 @@ def test_pass_reports_the_emails_it_wrote(make_customer, make_license) -> None: 
         written = session.exec(select(OutboxEmail.id).order_by(OutboxEmail.id)).all()
     assert sorted(result.email_ids) == list(written)
     assert len(written) == 2
+
+
+def test_cli_renew_due_runs_one_pass_and_prints_it(make_customer, make_license, capsys) -> None:  # noqa: ANN001
+    from ispgo_portal.cli import main
+
+    user_id = make_customer(balance=150_000)
+    make_license(user_id)
+    assert main(["renew-due"]) == 0
+    assert capsys.readouterr().out.startswith("Продлено: 1 (списано 1")
+    assert _balance(user_id) == 50_000
