@@ -149,7 +149,7 @@ def _renew(session: Session, lic: License, user: User, tariff: Tariff) -> Settle
         return _suspend(session, lic, user, tariff, term_end)
     email_id = _record_email(session, template="license_renewed", to=user.email,
                              context={**_context(user, tariff, lic), "amount": -entry.amount,
-                                      "expires_at": as_utc(lic.expires_at)},
+                                      "expires_at": as_utc(lic.expires_at), "automatic": True},
                              dedupe_key=f"license_renewed:{reference}")
     return Settled(RENEWED, -entry.amount, email_id)
 
