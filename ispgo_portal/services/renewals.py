@@ -45,6 +45,7 @@ from ispgo_portal.money import format_rub
 from ispgo_portal.services import billing
 from ispgo_portal.services.errors import DomainError
 from ispgo_portal.services.license_views import days_left
+from ispgo_portal.services.licenses import renew_license, renewal_quote
 from ispgo_portal.services.notifications import queue_email, render_email
 
 log = logging.getLogger(__name__)
@@ -137,8 +138,6 @@ class Settled:
 
 
 def _renew(session: Session, lic: License, user: User, tariff: Tariff) -> Settled:
-    from ispgo_portal.services.licenses import renew_license
-
     term_end = as_utc(lic.expires_at)
     reference = autorenew_reference(lic.id, term_end)
     try:
@@ -156,8 +155,6 @@ def _renew(session: Session, lic: License, user: User, tariff: Tariff) -> Settle
 
 def _renewal_shortfall(session: Session, lic: License, user: User) -> tuple[int, int]:
     """(renewal price, how much is missing for it) with the customer's discount."""
-    from ispgo_portal.services.licenses import renewal_quote
-
     price = renewal_quote(session, license_id=lic.id).final_price
     return price, max(0, price - billing.funds_of(user).available)
 
