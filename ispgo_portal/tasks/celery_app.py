@@ -27,6 +27,8 @@ def _broker_config() -> dict:
         "broker_transport_options": {
             "data_folder_in": str(folder),
             "data_folder_out": str(folder),
+            # kombu's default is ./control in the working directory; keep it with the broker.
+            "control_folder": str(folder / "control"),
         },
     }
 
