@@ -80,17 +80,22 @@ def nav_items() -> rx.Component:
 
 
 def sidebar() -> rx.Component:
+    # The outer box stretches with the page (background and border reach the bottom);
+    # the inner one stays in view while the content scrolls.
     return rx.box(
-        rx.vstack(brand(), rx.divider(), nav_items(), spacing="4", width="100%"),
+        rx.box(
+            rx.vstack(brand(), rx.divider(), nav_items(), spacing="4", width="100%"),
+            height="100vh",
+            position="sticky",
+            top="0",
+            padding="16px",
+            overflow_y="auto",
+        ),
         width="240px",
         min_width="240px",
-        height="100vh",
-        position="sticky",
-        top="0",
-        padding="16px",
+        align_self="stretch",
         border_right=f"1px solid {rx.color('gray', 5)}",
         background=rx.color("gray", 1),
-        overflow_y="auto",
         display=["none", "none", "none", "block"],
     )
 
