@@ -153,3 +153,8 @@ def session_token() -> Callable[[int], str]:
             return _issue_session(session, user_id=user_id)
 
     return factory
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests last: they are the slowest, and the fast suites report first."""
+    items.sort(key=lambda item: "/e2e/" in str(item.fspath))

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+
+
+def run_coroutine(coro: Coroutine[Any, Any, Any]) -> Any:
+    """Run `coro` to completion on a fresh event loop in its own thread: the caller's thread
+    may already have a running loop (Playwright's sync API keeps one for the browser tests)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def make_state(cls: type, token: str = "", url: str = "") -> Any:
@@ -41,5 +50,7 @@ def run(state: Any, name: str, *args: Any) -> list[Any]:
         async def drain() -> list[Any]:
             return [item async for item in result]
 
-        return asyncio.run(drain())
+        return run_coroutine(drain())
+    if inspect.iscoroutine(result):
+        return [run_coroutine(result)]
     return [result]

@@ -11,7 +11,6 @@ Handlers any visitor may use are listed in PUBLIC_HANDLERS.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import importlib
@@ -22,6 +21,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
+
+from tests.state.harness import run_coroutine
 
 PUBLIC_HANDLERS: set[str] = {
     # session plumbing: redirects only, they reveal nothing and change nothing
@@ -196,12 +197,12 @@ def _call(state: Any, name: str, args: list[Any]) -> None:
     fn = type(state).event_handlers[name].fn
     result = fn(state, *args)
     if inspect.iscoroutine(result):
-        asyncio.run(result)
+        run_coroutine(result)
     elif inspect.isasyncgen(result):
         async def drain() -> None:
             async for _ in result:
                 pass
-        asyncio.run(drain())
+        run_coroutine(drain())
     elif inspect.isgenerator(result):
         for _ in result:
             pass
