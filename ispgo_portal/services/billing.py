@@ -54,6 +54,8 @@ def reference_exists(session: Session, reference: str) -> bool:
 
 
 def _book(session: Session, user: User, *, kind: str, amount: int, description: str, reference: str) -> LedgerEntry:
+    """Balance and ledger row change together; they reach the database at the session's
+    next flush (the public functions flush at once, `charge_locked` leaves it to the caller)."""
     user.balance += amount
     user.updated_at = utcnow()
     entry = LedgerEntry(
@@ -66,7 +68,13 @@ def _book(session: Session, user: User, *, kind: str, amount: int, description: 
     )
     session.add(user)
     session.add(entry)
-    session.flush()
+    return entry
+
+
+def _book_now(session: Session, user: User, *, kind: str, amount: int, description: str,
+              reference: str) -> LedgerEntry:
+    entry = _book(session, user, kind=kind, amount=amount, description=description, reference=reference)
+    session.flush()  # the caller gets the row's id, and a duplicate reference fails here
     return entry
 
 
@@ -82,7 +90,23 @@ def charge(
     """Take `amount` from the balance, then from the credit limit. Refuses if short."""
     if amount < 0:
         raise ValueError("charge amount must be >= 0")
-    user = lock_user(session, user_id)
+    entry = charge_locked(session, user=lock_user(session, user_id), amount=amount, kind=kind,
+                          description=description, reference=reference)
+    session.flush()  # the caller gets the row's id, and a duplicate reference fails here
+    return entry
+
+
+def charge_locked(
+    session: Session, *, user: User, amount: int, kind: str, description: str, reference: str
+) -> LedgerEntry:
+    """`charge` for a customer whose row the caller already holds from `lock_user` in this
+    transaction (locking it again would cost a round trip and change nothing). Balance
+    first, then credit; refuses if short and then changes nothing. The balance update and
+    the ledger row are written at the session's next flush — at the latest the commit,
+    where a reference booked before fails the whole transaction — so a caller that writes
+    more rows in the same transaction sends them in one flush."""
+    if amount < 0:
+        raise ValueError("charge amount must be >= 0")
     available = funds_of(user).available
     if available < amount:
         raise insufficient_funds_error(amount - available)
@@ -99,7 +123,7 @@ def credit(
     user = lock_user(session, user_id)
     if reference_exists(session, reference):
         return None
-    return _book(session, user, kind=kind, amount=amount, description=description, reference=reference)
+    return _book_now(session, user, kind=kind, amount=amount, description=description, reference=reference)
 
 
 def debit_unchecked(
@@ -110,7 +134,7 @@ def debit_unchecked(
     user = lock_user(session, user_id)
     if reference_exists(session, reference):
         return None
-    return _book(session, user, kind=kind, amount=-amount, description=description, reference=reference)
+    return _book_now(session, user, kind=kind, amount=-amount, description=description, reference=reference)
 
 
 def is_duplicate_reference(exc: IntegrityError) -> bool:

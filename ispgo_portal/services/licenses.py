@@ -86,6 +86,12 @@ def _create_license(session: Session, *, user_id: int, tariff: Tariff) -> Licens
 
 
 def _extend(session: Session, lic: License, tariff: Tariff) -> None:
+    _extend_term(lic, tariff)
+    session.add(lic)
+    session.flush()
+
+
+def _extend_term(lic: License, tariff: Tariff) -> None:
     """Manual or automatic renewal: from max(now, expiry), and the license works again —
     unless an admin suspended it: paying must not lift what an admin decided."""
     now = utcnow()
@@ -94,8 +100,6 @@ def _extend(session: Session, lic: License, tariff: Tariff) -> None:
         lic.status = "active"
         lic.status_reason = ""
     lic.updated_at = now
-    session.add(lic)
-    session.flush()
 
 
 def _admin_suspended(lic: License) -> bool:
@@ -266,12 +270,35 @@ def renew_license(session: Session, *, license_id: int, reference: str) -> Ledge
     existing = session.exec(select(LedgerEntry).where(LedgerEntry.reference == reference)).first()
     if existing is not None:
         return existing
-    tariff = session.get(Tariff, lic.tariff_id)
+    entry = _charge_renewal(session, lic=lic, user=user, tariff=session.get(Tariff, lic.tariff_id),
+                            reference=reference)
+    session.flush()
+    return entry
+
+
+def renew_locked_license(session: Session, *, lic: License, tariff: Tariff, reference: str) -> LedgerEntry:
+    """`renew_license` for a license the caller has already locked (FOR UPDATE) in this
+    transaction, with its tariff: locks the owner (waiting for it, license → customer as
+    everywhere), charges under `reference` and extends the term. Short of money:
+    DomainError('insufficient_funds') and nothing changes. The changed rows are written at
+    the session's next flush (at the latest the commit), all in one.
+
+    It does not look the reference up first: the ledger's unique `reference` refuses a
+    second booking (IntegrityError; the caller's transaction rolls back, nothing is charged).
+    For the auto-renewal pass that never happens in normal work — its reference names the
+    term end, and booking it moves the term end in the same transaction, so a license still
+    due at that term end cannot have it booked."""
+    user = billing.lock_user(session, lic.user_id)
+    return _charge_renewal(session, lic=lic, user=user, tariff=tariff, reference=reference)
+
+
+def _charge_renewal(session: Session, *, lic: License, user: User, tariff: Tariff, reference: str) -> LedgerEntry:
+    """License and owner are locked by the caller; nothing is flushed here."""
     price = pricing.quote(session, user=user, tariff=tariff)
-    entry = billing.charge(session, user_id=user.id, amount=price.final_price, kind="renewal",
-                           description=_describe("Автопродление лицензии", tariff, price),
-                           reference=reference)
-    _extend(session, lic, tariff)
+    entry = billing.charge_locked(session, user=user, amount=price.final_price, kind="renewal",
+                                  description=_describe("Автопродление лицензии", tariff, price),
+                                  reference=reference)
+    _extend_term(lic, tariff)
     return entry
 
 

@@ -34,7 +34,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
+from sqlalchemy import Insert, Select, bindparam
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
@@ -45,7 +47,7 @@ from ispgo_portal.money import format_rub
 from ispgo_portal.services import billing
 from ispgo_portal.services.errors import DomainError
 from ispgo_portal.services.license_views import days_left
-from ispgo_portal.services.licenses import renew_license, renewal_quote
+from ispgo_portal.services.licenses import renew_locked_license, renewal_quote
 from ispgo_portal.services.notifications import queue_email, render_email
 
 log = logging.getLogger(__name__)
@@ -94,40 +96,60 @@ def _candidate_ids(*, where: list, after_id: int) -> Iterator[int]:  # noqa: ANN
         after_id = batch[-1]
 
 
+def _lock_query(*where, postgres: bool) -> Select:  # noqa: ANN002
+    query = (select(License, User, Tariff)
+             .join(User, User.id == License.user_id).join(Tariff, Tariff.id == License.tariff_id)
+             .where(*where))
+    if postgres:
+        query = query.with_for_update(of=License, skip_locked=True)
+    return query.execution_options(populate_existing=True)
+
+
+@lru_cache
+def _due_lock_query(postgres: bool) -> Select:
+    """`_lock_if` for the pass, built once: the same statement runs for every license."""
+    return _lock_query(License.id == bindparam("license_id"), License.status == "active",
+                       License.expires_at <= bindparam("now"), postgres=postgres)
+
+
+def _locked(session: Session, query: Select, params: dict | None = None) -> tuple[License, User, Tariff] | None:
+    row = session.execute(query, params).first()
+    return (row[0], row[1], row[2]) if row else None
+
+
 def _lock_if(session: Session, license_id: int, *where) -> tuple[License, User, Tariff] | None:  # noqa: ANN002
     """The license (locked for this transaction) with its owner and tariff, in one query, if
     it still matches `where`; None if it no longer does or another worker holds it
     (PostgreSQL: skipped, not waited for). Holding the owner and tariff here also keeps them
     in the session for the services called next, so they do not load them again."""
-    query = (select(License, User, Tariff)
-             .join(User, User.id == License.user_id).join(Tariff, Tariff.id == License.tariff_id)
-             .where(License.id == license_id, *where))
-    if is_postgres(session):
-        query = query.with_for_update(of=License, skip_locked=True)
-    row = session.exec(query.execution_options(populate_existing=True)).first()
-    return (row[0], row[1], row[2]) if row else None
+    return _locked(session, _lock_query(License.id == license_id, *where, postgres=is_postgres(session)))
 
 
 def _context(user: User, tariff: Tariff, lic: License) -> dict:
     return {"name": user.name, "tariff": tariff.name, "key": lic.key}
 
 
-def _record_email(session: Session, *, template: str, to: str, context: dict, dedupe_key: str) -> int | None:
-    """The outbox row of one event, in `session`, in one statement; None if that event's
-    email exists already (the unique dedupe key decides, also between concurrent passes)."""
-    if is_postgres(session):
+@lru_cache
+def _outbox_insert(postgres: bool) -> Insert:
+    """INSERT … ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, built once (the values come
+    as parameters). On the table, not the ORM class: a plain INSERT skips the ORM's
+    bulk-insert machinery."""
+    if postgres:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
+    table = OutboxEmail.__table__
+    return insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
+
+
+def _record_email(session: Session, *, template: str, to: str, context: dict, dedupe_key: str) -> int | None:
+    """The outbox row of one event, in `session`, in one statement; None if that event's
+    email exists already (the unique dedupe key decides, also between concurrent passes)."""
     subject, body_text, body_html = render_email(template, context)
     row = {"recipient": to, "subject": subject, "body_text": body_text, "body_html": body_html,
            "template": template, "status": "pending", "attempts": 0, "last_error": "",
            "dedupe_key": dedupe_key, "created_at": utcnow()}
-    # On the table, not the ORM class: a plain INSERT skips the ORM's bulk-insert machinery.
-    table = OutboxEmail.__table__
-    statement = (insert(table).values(row)
-                 .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id))
-    return session.execute(statement).scalar_one_or_none()
+    return session.execute(_outbox_insert(is_postgres(session)), row).scalar_one_or_none()
 
 
 @dataclass
@@ -141,7 +163,7 @@ def _renew(session: Session, lic: License, user: User, tariff: Tariff) -> Settle
     term_end = as_utc(lic.expires_at)
     reference = autorenew_reference(lic.id, term_end)
     try:
-        entry = renew_license(session, license_id=lic.id, reference=reference)
+        entry = renew_locked_license(session, lic=lic, tariff=tariff, reference=reference)
     except DomainError as exc:
         if exc.code != "insufficient_funds":
             raise
@@ -187,7 +209,7 @@ def _expire(session: Session, lic: License, user: User, tariff: Tariff) -> Settl
 def settle_due_license(session: Session, *, license_id: int, now: datetime) -> Settled | None:
     """Renew, suspend or expire one license whose term ended, in `session`.
     None if it is not due any more or another worker is on it."""
-    locked = _lock_if(session, license_id, License.status == "active", License.expires_at <= now)
+    locked = _locked(session, _due_lock_query(is_postgres(session)), {"license_id": license_id, "now": now})
     if locked is None:
         return None
     lic, user, tariff = locked
