@@ -28,6 +28,7 @@ def _env(autoescape: bool) -> Environment:
         autoescape=select_autoescape(["html"]) if autoescape else False,
         undefined=StrictUndefined,
         keep_trailing_newline=True,
+        auto_reload=False,  # templates ship with the code: no stat() per render
     )
     from ispgo_portal.clock import format_date, format_datetime
     from ispgo_portal.money import format_rub
