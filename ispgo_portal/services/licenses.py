@@ -276,7 +276,8 @@ def renew_license(session: Session, *, license_id: int, reference: str) -> Ledge
     return entry
 
 
-def renew_locked_license(session: Session, *, lic: License, tariff: Tariff, reference: str) -> LedgerEntry:
+def renew_locked_license(session: Session, *, lic: License, tariff: Tariff, reference: str,
+                         owner: User | None = None) -> LedgerEntry:
     """`renew_license` for a license the caller has already locked (FOR UPDATE) in this
     transaction, with its tariff: locks the owner (waiting for it, license → customer as
     everywhere), charges under `reference` and extends the term. Short of money:
@@ -287,8 +288,11 @@ def renew_locked_license(session: Session, *, lic: License, tariff: Tariff, refe
     second booking (IntegrityError; the caller's transaction rolls back, nothing is charged).
     For the auto-renewal pass that never happens in normal work — its reference names the
     term end, and booking it moves the term end in the same transaction, so a license still
-    due at that term end cannot have it booked."""
-    user = billing.lock_user(session, lic.user_id)
+    due at that term end cannot have it booked.
+
+    `owner`: the license's owner when the caller has locked that row too (the pass locks both
+    in one statement); otherwise it is locked here."""
+    user = owner if owner is not None and owner.id == lic.user_id else billing.lock_user(session, lic.user_id)
     return _charge_renewal(session, lic=lic, user=user, tariff=tariff, reference=reference)
 
 

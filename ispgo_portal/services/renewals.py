@@ -101,7 +101,10 @@ def _lock_query(*where, postgres: bool) -> Select:  # noqa: ANN002
              .join(User, User.id == License.user_id).join(Tariff, Tariff.id == License.tariff_id)
              .where(*where))
     if postgres:
-        query = query.with_for_update(of=License, skip_locked=True)
+        # Two locking clauses in one statement: a license another worker holds is skipped,
+        # its owner is waited for (license → customer, the order used everywhere). The owner
+        # then needs no lock query of its own before money moves.
+        query = query.with_for_update(of=License, skip_locked=True).suffix_with("FOR UPDATE OF users")
     return query.execution_options(populate_existing=True)
 
 
@@ -118,9 +121,9 @@ def _locked(session: Session, query: Select, params: dict | None = None) -> tupl
 
 
 def _lock_if(session: Session, license_id: int, *where) -> tuple[License, User, Tariff] | None:  # noqa: ANN002
-    """The license (locked for this transaction) with its owner and tariff, in one query, if
-    it still matches `where`; None if it no longer does or another worker holds it
-    (PostgreSQL: skipped, not waited for). Holding the owner and tariff here also keeps them
+    """The license and its owner (both locked for this transaction) with the tariff, in one
+    query, if the license still matches `where`; None if it no longer does or another worker
+    holds it (PostgreSQL: skipped, not waited for). Holding the owner and tariff here also keeps them
     in the session for the services called next, so they do not load them again."""
     return _locked(session, _lock_query(License.id == license_id, *where, postgres=is_postgres(session)))
 
@@ -163,7 +166,7 @@ def _renew(session: Session, lic: License, user: User, tariff: Tariff) -> Settle
     term_end = as_utc(lic.expires_at)
     reference = autorenew_reference(lic.id, term_end)
     try:
-        entry = renew_locked_license(session, lic=lic, tariff=tariff, reference=reference)
+        entry = renew_locked_license(session, lic=lic, tariff=tariff, reference=reference, owner=user)
     except DomainError as exc:
         if exc.code != "insufficient_funds":
             raise
