@@ -29,7 +29,8 @@ from ispgo_portal.models import (
 )
 from ispgo_portal.money import AmountError, format_rub, parse_rubles
 from ispgo_portal.services import audit, auth, billing, notifications
-from ispgo_portal.services.errors import AccessDenied, DomainError, NotFound
+from ispgo_portal.services.errors import DomainError, NotFound
+from ispgo_portal.services.guard import acting_admin
 from ispgo_portal.services.passwords import hash_password
 
 PAGE_SIZE = 20
@@ -41,16 +42,8 @@ ROLES = {ROLE_CUSTOMER: "Клиент", ROLE_ADMIN: "Администратор"
 
 # --- the acting admin ---------------------------------------------------------------------
 
-def ensure_admin(session: Session, admin_id: int) -> User:
-    """The acting admin, re-read in this transaction: a demoted or blocked admin acts no more."""
-    admin = session.get(User, admin_id) if isinstance(admin_id, int) else None
-    if admin is None or admin.is_blocked or admin.role != ROLE_ADMIN:
-        raise AccessDenied("forbidden", "Раздел доступен только администраторам")
-    return admin
-
-
 def _customer_for_update(session: Session, admin_id: int, customer_id: int) -> tuple[User, User]:
-    admin = ensure_admin(session, admin_id)
+    admin = acting_admin(session, admin_id)
     if not isinstance(customer_id, int) or customer_id <= 0:
         raise NotFound("Клиент не найден")
     try:
@@ -130,7 +123,7 @@ def search_customers(*, admin_id: int, query: str = "", page: int = 1,
     text = " ".join(str(query or "").split())[:200]
     page = page if isinstance(page, int) and page > 0 else 1
     with session_scope() as session:
-        ensure_admin(session, admin_id)
+        acting_admin(session, admin_id)
         active = (
             select(License.user_id, func.count().label("n"))
             .where(License.status == "active")
@@ -354,7 +347,7 @@ def customer_card(*, admin_id: int, customer_id: int) -> CustomerCard:
     if not isinstance(customer_id, int) or customer_id <= 0:
         raise NotFound("Клиент не найден")
     with session_scope() as session:
-        ensure_admin(session, admin_id)
+        acting_admin(session, admin_id)
         user = session.get(User, customer_id)
         if user is None:
             raise NotFound("Клиент не найден")

@@ -9,21 +9,9 @@ from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlmodel import Session
-
 from ispgo_portal.clock import MSK, as_utc
-from ispgo_portal.models import ROLE_ADMIN, User
 from ispgo_portal.money import AmountError, parse_rubles
-from ispgo_portal.services.errors import AccessDenied, DomainError
-
-
-def acting_admin(session: Session, admin_id: int) -> User:
-    """The admin behind a change, re-read in its own transaction: a demoted or blocked admin
-    acts no more even if a handler passed a stale id."""
-    admin = session.get(User, admin_id) if isinstance(admin_id, int) else None
-    if admin is None or admin.is_blocked or admin.role != ROLE_ADMIN:
-        raise AccessDenied("forbidden", "Раздел доступен только администраторам")
-    return admin
+from ispgo_portal.services.errors import DomainError
 
 
 def text_field(form: Mapping[str, Any], name: str) -> str:

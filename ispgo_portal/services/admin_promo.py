@@ -20,7 +20,6 @@ from ispgo_portal.db import session_scope
 from ispgo_portal.models import PromoCode, Tariff
 from ispgo_portal.services import audit
 from ispgo_portal.services.admin_forms import (
-    acting_admin,
     day_end_utc,
     day_start_utc,
     int_field,
@@ -28,6 +27,7 @@ from ispgo_portal.services.admin_forms import (
     text_field,
 )
 from ispgo_portal.services.errors import DomainError, NotFound
+from ispgo_portal.services.guard import acting_admin
 from ispgo_portal.services.pricing import normalize_code
 
 CODE_PATTERN = re.compile(r"^[A-ZА-ЯЁ0-9_-]{3,40}$")

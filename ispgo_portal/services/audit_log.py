@@ -14,8 +14,8 @@ from ispgo_portal.clock import MSK
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import ROLE_ADMIN, AuditLog, User
 from ispgo_portal.money import format_rub
-from ispgo_portal.services.admin_customers import ensure_admin
 from ispgo_portal.services.errors import DomainError
+from ispgo_portal.services.guard import acting_admin
 
 PAGE_SIZE = 25
 
@@ -148,7 +148,7 @@ def list_audit(*, admin_id: int, filters: AuditFilter | None = None, page: int =
     actor = aliased(User)
     target = aliased(User)
     with session_scope() as session:
-        ensure_admin(session, admin_id)
+        acting_admin(session, admin_id)
         conditions = []
         if filters.admin_id:
             conditions.append(AuditLog.admin_id == filters.admin_id)
@@ -199,7 +199,7 @@ def filter_options(*, admin_id: int) -> tuple[list[tuple[int, str]], list[tuple[
     """(admins as (id, email), actions as (code, label)) for the filter selects: every admin
     who ever acted or is an admin now, every action that was ever recorded."""
     with session_scope() as session:
-        ensure_admin(session, admin_id)
+        acting_admin(session, admin_id)
         acted = select(AuditLog.admin_id).distinct()
         admins = session.exec(
             select(User.id, User.email).where(or_(User.role == ROLE_ADMIN, User.id.in_(acted)))

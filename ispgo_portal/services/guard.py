@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlmodel import Session
+
 from ispgo_portal.db import session_scope
+from ispgo_portal.models import ROLE_ADMIN, User
 from ispgo_portal.services.auth import user_for_token
 from ispgo_portal.services.errors import AccessDenied
 
@@ -42,6 +45,15 @@ def require_admin(token: str) -> Caller:
     if not caller.is_admin:
         raise AccessDenied("forbidden", "Раздел доступен только администраторам")
     return caller
+
+
+def acting_admin(session: Session, admin_id: int) -> User:
+    """The admin behind a change, re-read inside the change's own transaction: a demoted or
+    blocked admin acts no more even if a handler passed an id resolved a moment earlier."""
+    admin = session.get(User, admin_id) if isinstance(admin_id, int) else None
+    if admin is None or admin.is_blocked or admin.role != ROLE_ADMIN:
+        raise AccessDenied("forbidden", "Раздел доступен только администраторам")
+    return admin
 
 
 def ensure_owner(caller: Caller, owner_id: int, *, allow_admin: bool = True) -> None:

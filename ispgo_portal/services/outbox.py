@@ -32,8 +32,8 @@ from ispgo_portal.clock import format_datetime, utcnow
 from ispgo_portal.db import is_postgres, session_scope
 from ispgo_portal.models import OutboxEmail
 from ispgo_portal.services import audit
-from ispgo_portal.services.admin_forms import acting_admin
 from ispgo_portal.services.errors import DomainError, NotFound
+from ispgo_portal.services.guard import acting_admin
 from ispgo_portal.services.mailer import MailError, OutgoingEmail, SmtpConnection, smtp_configured
 
 # Left to the email's own task before the periodic flush takes it over.

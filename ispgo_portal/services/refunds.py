@@ -28,8 +28,8 @@ from ispgo_portal.models import Payment, Refund, User
 from ispgo_portal.money import format_rub
 from ispgo_portal.payments import gateway
 from ispgo_portal.services import audit, billing
-from ispgo_portal.services.admin_forms import acting_admin
 from ispgo_portal.services.errors import DomainError, NotFound
+from ispgo_portal.services.guard import acting_admin
 
 log = logging.getLogger(__name__)
 

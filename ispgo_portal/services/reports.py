@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from ispgo_portal.clock import MSK, to_msk, utcnow
 from ispgo_portal.db import is_postgres, session_scope
 from ispgo_portal.models import ROLE_CUSTOMER, License, Payment, Ticket, User
-from ispgo_portal.services.admin_customers import ensure_admin
+from ispgo_portal.services.guard import acting_admin
 
 REVENUE_DAYS = 30
 REVENUE_MONTHS = 12
@@ -58,7 +58,7 @@ class Revenue:
 def overview(*, admin_id: int) -> Overview:
     now = utcnow()
     with session_scope() as session:
-        ensure_admin(session, admin_id)
+        acting_admin(session, admin_id)
 
         def count(query) -> int:  # noqa: ANN001
             return int(session.exec(query).one())
@@ -122,7 +122,7 @@ def revenue(*, admin_id: int, now: datetime | None = None) -> Revenue:
     since_days = datetime.combine(first_day, time(), tzinfo=MSK)
     since_months = datetime.combine(first_month, time(), tzinfo=MSK)
     with session_scope() as session:
-        ensure_admin(session, admin_id)
+        acting_admin(session, admin_id)
         by_day = _revenue_by(session, _msk_text(session, "YYYY-MM-DD", "%Y-%m-%d"), since_days)
         by_month = _revenue_by(session, _msk_text(session, "YYYY-MM", "%Y-%m"), since_months)
     days = []

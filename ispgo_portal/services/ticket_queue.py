@@ -26,7 +26,8 @@ from ispgo_portal.models import (
 )
 from ispgo_portal.services import audit
 from ispgo_portal.services.attachments import IncomingFile
-from ispgo_portal.services.errors import AccessDenied, DomainError, NotFound
+from ispgo_portal.services.errors import DomainError, NotFound
+from ispgo_portal.services.guard import acting_admin
 from ispgo_portal.services.notifications import queue_email
 from ispgo_portal.services.tickets import (
     ACTIVE_STATUSES,
@@ -87,13 +88,6 @@ class SupportView:
     customer: CustomerContext
 
 
-def _require_admin(session: Session, admin_id: int) -> User:
-    admin = session.get(User, admin_id) if isinstance(admin_id, int) else None
-    if admin is None or not admin.is_admin or admin.is_blocked:
-        raise AccessDenied("forbidden", "Раздел доступен только администраторам")
-    return admin
-
-
 def _waiting_since_subquery():  # noqa: ANN202 - a SQLAlchemy subquery
     """Per ticket: when the customer's oldest unanswered message was written (the customer
     messages after support's last one). Tickets support answered last have no row."""
@@ -117,7 +111,7 @@ def list_queue(*, admin_id: int, filters: QueueFilters = QueueFilters()) -> list
     """Tickets waiting for support first, the longest-waiting on top; then those waiting for
     the customer (least recently active first); closed ones last."""
     with session_scope() as session:
-        _require_admin(session, admin_id)
+        acting_admin(session, admin_id)
         waiting = _waiting_since_subquery()
         query = (
             select(Ticket, User.email, waiting.c.since)
@@ -155,7 +149,7 @@ def list_queue(*, admin_id: int, filters: QueueFilters = QueueFilters()) -> list
 
 def queue_counts(*, admin_id: int) -> QueueCounts:
     with session_scope() as session:
-        _require_admin(session, admin_id)
+        acting_admin(session, admin_id)
         waiting = _waiting_since_subquery()
         active = session.exec(
             select(func.count()).select_from(Ticket).where(Ticket.status.in_(ACTIVE_STATUSES))).one()
@@ -184,7 +178,7 @@ def _customer_context(session: Session, customer: User) -> CustomerContext:
 
 def support_view(*, ticket_id: object, admin_id: int) -> SupportView:
     with session_scope() as session:
-        _require_admin(session, admin_id)
+        acting_admin(session, admin_id)
         ticket = session.get(Ticket, ticket_id) if as_ticket_id(ticket_id) else None
         if ticket is None:
             raise NotFound("Тикет не найден")
@@ -205,7 +199,7 @@ def reply_as_support(*, ticket_id: object, admin_id: int, text: object,
     """Support's answer: the ticket becomes "В работе" and the customer gets an email."""
     body, images = validate_reply(text, files)
     with unit_with_files() as (session, written):
-        admin = _require_admin(session, admin_id)
+        admin = acting_admin(session, admin_id)
         ticket = _ticket_for_change(session, ticket_id)
         if ticket.status == "closed":
             raise DomainError("ticket_closed", "Тикет закрыт. Чтобы ответить, сначала верните его в работу.")
@@ -232,7 +226,7 @@ def set_ticket_status(*, ticket_id: object, admin_id: int, status: object) -> bo
     if not isinstance(status, str) or status not in TICKET_STATUSES:
         raise DomainError("invalid_status", "Выберите статус из списка", field="status")
     with session_scope() as session:
-        admin = _require_admin(session, admin_id)
+        admin = acting_admin(session, admin_id)
         ticket = _ticket_for_change(session, ticket_id)
         if ticket.status == status:
             return False
@@ -253,7 +247,7 @@ def set_ticket_priority(*, ticket_id: object, admin_id: int, priority: object) -
     if not isinstance(priority, str) or priority not in TICKET_PRIORITIES:
         raise DomainError("invalid_priority", "Выберите приоритет из списка", field="priority")
     with session_scope() as session:
-        admin = _require_admin(session, admin_id)
+        admin = acting_admin(session, admin_id)
         ticket = _ticket_for_change(session, ticket_id)
         if ticket.priority == priority:
             return False
