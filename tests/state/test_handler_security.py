@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from tests.state.harness import run_coroutine
+from tests.state.harness import make_state, run
 
 PUBLIC_HANDLERS: set[str] = {
     # session plumbing: redirects only, they reveal nothing and change nothing
@@ -193,36 +193,6 @@ def _arg_for(name: str, annotation: Any, ids: dict[str, int]) -> Any:
     return str(target)
 
 
-def _call(state: Any, name: str, args: list[Any]) -> None:
-    fn = type(state).event_handlers[name].fn
-    result = fn(state, *args)
-    if inspect.iscoroutine(result):
-        run_coroutine(result)
-    elif inspect.isasyncgen(result):
-        async def drain() -> None:
-            async for _ in result:
-                pass
-        run_coroutine(drain())
-    elif inspect.isgenerator(result):
-        for _ in result:
-            pass
-
-
-def _make_state(cls: type, token: str) -> Any:
-    from reflex.state import State
-
-    root = State(_reflex_internal_init=True)
-    path = cls.get_full_name().split(".")[1:]
-    state = root.get_substate(path) if path else root
-    object.__setattr__(state, "dirty_vars", set())
-    session_cls = next(c for c in cls.__mro__ if c.__name__ == "SessionState")
-    substate = root.get_substate(session_cls.get_full_name().split(".")[1:])
-    substate.session_token = token
-    if state is not substate:
-        state.session_token = token
-    return state
-
-
 def _args(cls: type, name: str, ids: dict[str, int]) -> list[Any]:
     fn = cls.event_handlers[name].fn
     params = list(inspect.signature(fn).parameters.values())[1:]
@@ -250,9 +220,9 @@ def test_handler_refuses_anonymous(handler: tuple[type, str], token_kind: str) -
         pytest.skip("public handler: any visitor may call it")
     ids = _seed_victim()
     before = _snapshot()
-    state = _make_state(cls, "" if token_kind == "anonymous" else "forged-token-" + "x" * 30)
+    state = make_state(cls, "" if token_kind == "anonymous" else "forged-token-" + "x" * 30)
     with contextlib.suppress(Exception):
-        _call(state, name, _args(cls, name, ids))
+        run(state, name, *_args(cls, name, ids))
     assert _snapshot() == before, f"{_id(handler)} changed the database for an anonymous caller"
     assert _leaks(state) == [], f"{_id(handler)} revealed another customer's data"
 
@@ -267,9 +237,9 @@ def test_handler_refuses_other_customer(handler: tuple[type, str], make_customer
     token = session_token(attacker)
     admin_only = _is_admin_class(cls)
     before = _snapshot() if admin_only else _snapshot(where_user=ids["user"])
-    state = _make_state(cls, token)
+    state = make_state(cls, token)
     with contextlib.suppress(Exception):
-        _call(state, name, _args(cls, name, ids))
+        run(state, name, *_args(cls, name, ids))
     after = _snapshot() if admin_only else _snapshot(where_user=ids["user"])
     who = "a customer calling an admin handler" if admin_only else "another customer"
     assert after == before, f"{_id(handler)} changed data for {who}"
