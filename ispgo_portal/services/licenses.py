@@ -29,6 +29,7 @@ from ispgo_portal.models import (
     User,
 )
 from ispgo_portal.services import billing, pricing
+from ispgo_portal.services.admin_licenses import is_admin_suspension
 from ispgo_portal.services.errors import DomainError, NotFound
 from ispgo_portal.services.license_keys import new_unique_license_key
 from ispgo_portal.services.license_views import (  # noqa: F401 - list_licenses is re-exported
@@ -96,25 +97,23 @@ def _extend_term(lic: License, tariff: Tariff) -> None:
     unless an admin suspended it: paying must not lift what an admin decided."""
     now = utcnow()
     lic.expires_at = max(now, as_utc(lic.expires_at)) + timedelta(days=tariff.period_days)
-    if not _admin_suspended(lic):
+    if not is_admin_suspension(lic):
         lic.status = "active"
         lic.status_reason = ""
     lic.updated_at = now
 
 
-def _admin_suspended(lic: License) -> bool:
-    from ispgo_portal.services.admin_licenses import is_admin_suspension
-
-    return is_admin_suspension(lic)
-
-
-def _refuse_if_admin_suspended(lic: License) -> None:
-    if _admin_suspended(lic):
+def _renewable_license(session: Session, *, user_id: int, license_id: int, lock: bool = False) -> License:
+    """The customer's own license, if the customer may renew it: an admin's suspension is
+    not something paying lifts."""
+    lic = _owned_license(session, user_id=user_id, license_id=license_id, lock=lock)
+    if is_admin_suspension(lic):
         raise DomainError(
             "suspended_by_admin",
             "Лицензия приостановлена администратором — продление недоступно. "
             "Создайте тикет в категории «Лицензия», чтобы узнать подробности.",
         )
+    return lic
 
 
 def _queue_bought(session: Session, *, user: User, tariff: Tariff, lic: License) -> None:
@@ -308,8 +307,7 @@ def _charge_renewal(session: Session, *, lic: License, user: User, tariff: Tarif
 
 def quote_renewal(*, user_id: int, license_id: int, promo_code: str = "") -> pricing.Quote:
     with session_scope() as session:
-        lic = _owned_license(session, user_id=user_id, license_id=license_id)
-        _refuse_if_admin_suspended(lic)
+        lic = _renewable_license(session, user_id=user_id, license_id=license_id)
         return pricing.quote(session, user=_user(session, user_id),
                              tariff=session.get(Tariff, lic.tariff_id), promo_code=promo_code)
 
@@ -317,8 +315,7 @@ def quote_renewal(*, user_id: int, license_id: int, promo_code: str = "") -> pri
 def renew_from_balance(*, user_id: int, license_id: int, promo_code: str = "") -> datetime:
     """Manual renewal paid from the balance (then credit); returns the new expiry."""
     with session_scope() as session:
-        lic = _owned_license(session, user_id=user_id, license_id=license_id, lock=True)
-        _refuse_if_admin_suspended(lic)
+        lic = _renewable_license(session, user_id=user_id, license_id=license_id, lock=True)
         user = billing.lock_user(session, user_id)
         tariff = session.get(Tariff, lic.tariff_id)
         price = pricing.quote(session, user=user, tariff=tariff, promo_code=promo_code)
@@ -340,8 +337,7 @@ def renew_from_balance(*, user_id: int, license_id: int, promo_code: str = "") -
 def renew_by_yookassa(*, user_id: int, license_id: int, promo_code: str = "") -> str:
     """Start a YooKassa payment renewing this license; the URL to send the customer to."""
     with session_scope() as session:
-        lic = _owned_license(session, user_id=user_id, license_id=license_id)
-        _refuse_if_admin_suspended(lic)
+        lic = _renewable_license(session, user_id=user_id, license_id=license_id)
         tariff = session.get(Tariff, lic.tariff_id)
         price = pricing.quote(session, user=_user(session, user_id), tariff=tariff, promo_code=promo_code)
         description = f"Продление лицензии ISPGo «{tariff.name}», {tariff.period_days} дн."
