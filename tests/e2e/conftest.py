@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -54,12 +55,33 @@ def shot() -> Callable[[object, str], Path]:
     return take
 
 
+def goto_live(pg, path: str) -> None:  # noqa: ANN001
+    """Open `path` and wait until the page is live: the backend has answered the page's first
+    event over the websocket. Before that a click may reach a page that cannot act on it yet
+    (a loaded machine makes that window seconds long)."""
+    with pg.expect_websocket() as socket_info:
+        pg.goto(path)
+    socket_info.value.wait_for_event("framereceived", predicate=lambda frame: "delta" in str(frame))
+
+
+@pytest.fixture
+def logout() -> Callable[[object], None]:
+    """logout(page): the header's «Выйти» from a fresh dashboard (no dialog left open)."""
+
+    def do(pg) -> None:  # noqa: ANN001
+        goto_live(pg, "/dashboard")
+        pg.get_by_role("button", name=re.compile("Выйти")).first.click()
+        pg.wait_for_url("**/login**")
+
+    return do
+
+
 @pytest.fixture
 def login_as(portal: PortalServer) -> Callable[..., None]:
     """login_as(page, email, password) through the real login form; waits for the dashboard."""
 
     def do(pg, email: str, password: str, expect: str = "**/dashboard**") -> None:  # noqa: ANN001
-        pg.goto("/login")
+        goto_live(pg, "/login")
         pg.fill("#email", email)
         pg.fill("#password", password)
         pg.click("button[type=submit]")

@@ -15,11 +15,6 @@ from ispgo_portal.models import AuditLog, License, User
 NBSP = "\u00a0"
 
 
-def _logout(page) -> None:  # noqa: ANN001
-    page.get_by_role("button", name=re.compile("Выйти")).first.click()
-    page.wait_for_url("**/login**")
-
-
 def test_admin_creates_promo_code_for_one_tariff(page, login_as, make_admin, make_tariff, shot) -> None:  # noqa: ANN001
     make_admin(email="promo.boss@example.ru", password="password123")
     tariff = make_tariff(name="Промо-тариф")
@@ -44,7 +39,7 @@ def test_admin_creates_promo_code_for_one_tariff(page, login_as, make_admin, mak
 
 
 def test_admin_suspends_license_and_customer_sees_reason(
-    page, login_as, make_admin, make_customer, make_tariff, shot  # noqa: ANN001
+    page, login_as, logout, make_admin, make_customer, make_tariff, shot  # noqa: ANN001
 ) -> None:
     make_admin(email="lic.boss@example.ru", password="password123")
     owner = make_customer(email="lic.owner@example.ru", password="password123", name="Владелец Лицензии")
@@ -70,7 +65,7 @@ def test_admin_suspends_license_and_customer_sees_reason(
         assert session.exec(select(AuditLog.action).where(AuditLog.target_id == license_id)).all() == [
             "license.suspend"]
     page.keyboard.press("Escape")
-    _logout(page)
+    logout(page)
 
     login_as(page, "lic.owner@example.ru", "password123")
     page.goto("/licenses")
@@ -78,7 +73,7 @@ def test_admin_suspends_license_and_customer_sees_reason(
     assert page.console_errors == []
 
 
-def test_admin_refunds_part_of_a_top_up(page, login_as, make_admin, make_customer, shot) -> None:  # noqa: ANN001
+def test_admin_refunds_part_of_a_top_up(page, login_as, logout, make_admin, make_customer, shot) -> None:  # noqa: ANN001
     make_admin(email="refund.boss@example.ru", password="password123")
     customer = make_customer(email="refund.payer@example.ru", password="password123")
     login_as(page, "refund.payer@example.ru", "password123")
@@ -89,7 +84,7 @@ def test_admin_refunds_part_of_a_top_up(page, login_as, make_admin, make_custome
     page.click("#pay-button")
     page.wait_for_url(re.compile(r"/payments/return/?\?payment=\d+"))
     expect(page.locator("#return-balance")).to_have_text(f"500,00{NBSP}₽")
-    _logout(page)
+    logout(page)
 
     login_as(page, "refund.boss@example.ru", "password123")
     page.goto("/admin/payments")

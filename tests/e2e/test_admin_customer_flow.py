@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 from playwright.sync_api import expect
 
 NBSP = "\u00a0"
-
-
-def _logout(page) -> None:  # noqa: ANN001
-    page.get_by_role("button", name=re.compile("Выйти")).first.click()
-    page.wait_for_url("**/login**")
 
 
 def _open_card(page, query: str, name: str, customer_id: int) -> None:  # noqa: ANN001
@@ -25,7 +18,7 @@ def _open_card(page, query: str, name: str, customer_id: int) -> None:  # noqa: 
 
 
 def test_admin_sets_discount_and_credit_limit_customer_buys_with_both(
-    page, login_as, make_admin, make_customer, make_tariff, shot  # noqa: ANN001
+    page, login_as, logout, make_admin, make_customer, make_tariff, shot  # noqa: ANN001
 ) -> None:
     make_admin(email="boss@example.ru", password="password123")
     customer = make_customer(email="shopper@example.ru", password="password123", name="Покупатель Петров",
@@ -45,7 +38,7 @@ def test_admin_sets_discount_and_credit_limit_customer_buys_with_both(
     page.goto(f"/admin/audit?customer={customer}")
     expect(page.locator("#audit-table")).to_contain_text("Индивидуальная скидка")
     expect(page.locator("#audit-table")).to_contain_text(f"кредитный лимит: 0,00{NBSP}₽ → 1{NBSP}000,00{NBSP}₽")
-    _logout(page)
+    logout(page)
 
     login_as(page, "shopper@example.ru", "password123")
     info = page.locator("#account-info")
@@ -70,7 +63,7 @@ def test_admin_sets_discount_and_credit_limit_customer_buys_with_both(
 
 
 def test_admin_adjusts_balance_after_confirming_then_blocks_customer(
-    page, login_as, make_admin, make_customer  # noqa: ANN001
+    page, login_as, logout, make_admin, make_customer  # noqa: ANN001
 ) -> None:
     make_admin(email="chief@example.ru", password="password123")
     customer = make_customer(email="payer@example.ru", password="password123", name="Плательщик")
@@ -89,7 +82,7 @@ def test_admin_adjusts_balance_after_confirming_then_blocks_customer(
     page.fill("#block-reason", "Проверка безопасности")
     page.locator("#block-confirm").click()
     expect(page.locator("#blocked-badge")).to_be_visible()
-    _logout(page)
+    logout(page)
 
     page.goto("/login")
     page.fill("#email", "payer@example.ru")
