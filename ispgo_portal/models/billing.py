@@ -65,6 +65,14 @@ class Payment(SQLModel, table=True):
     promo_code_id: int | None = Field(default=None, foreign_key="promo_codes.id")
     cancellation_reason: str = Field(default="", max_length=64)
     refunded_amount: int = Field(default=0, sa_type=BigInteger)
+    # What happened beyond the money, for the customer (a paid renewal that was held).
+    customer_note: str = Field(default="", max_length=300)
+    # Set when YooKassa's answer cannot be trusted (e.g. another amount): a person decides;
+    # reconciliation leaves such a payment alone.
+    review_reason: str = Field(default="", max_length=300)
+    # Last time reconciliation or a poller asked YooKassa: the oldest check goes first, so a
+    # payment that keeps failing never starves the others.
+    last_checked_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     settled_at: datetime | None = None

@@ -83,6 +83,10 @@ class PromoRedemption(SQLModel, table=True):
     promo_code_id: int = Field(foreign_key="promo_codes.id", index=True)
     user_id: int = Field(foreign_key="users.id")
     license_id: int | None = Field(default=None, foreign_key="licenses.id")
+    # A YooKassa order holds its use from creation ("reserved") until it is paid
+    # ("redeemed") or canceled (the row is deleted): limits count both.
+    payment_id: int | None = Field(default=None, foreign_key="payments.id", index=True)
+    status: str = Field(default="redeemed", max_length=16)
     created_at: datetime = Field(default_factory=utcnow)
 
 

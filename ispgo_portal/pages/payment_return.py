@@ -49,6 +49,8 @@ def succeeded() -> rx.Component:
         rx.cond(S.ret_purpose == "topup", "Баланс пополнен", "Оплата получена"),
         rx.text("Сумма платежа: ", rx.text.strong(S.ret_amount, id="return-amount")),
         rx.text("Баланс: ", rx.text.strong(S.ret_balance, id="return-balance")),
+        rx.cond(S.ret_note != "",
+                rx.callout(S.ret_note, icon="info", color_scheme="amber", id="return-note")),
         _links(
             rx.cond(S.ret_license_link != "",
                     rx.link(rx.button("Открыть лицензию"), href=S.ret_license_link)),

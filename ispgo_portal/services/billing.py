@@ -108,7 +108,8 @@ def charge_locked(
     if amount < 0:
         raise ValueError("charge amount must be >= 0")
     available = funds_of(user).available
-    if available < amount:
+    # A free charge (100 % discount) needs no funds, even from a customer in debt.
+    if amount > 0 and available < amount:
         raise insufficient_funds_error(amount - available)
     return _book(session, user, kind=kind, amount=-amount, description=description, reference=reference)
 
@@ -131,6 +132,8 @@ def debit_unchecked(
 ) -> LedgerEntry | None:
     """Take money back regardless of funds (a refund of money already paid out, an admin
     correction): the balance may go below the credit limit. None if already booked."""
+    if amount <= 0:
+        raise ValueError("debit amount must be > 0")
     user = lock_user(session, user_id)
     if reference_exists(session, reference):
         return None

@@ -41,6 +41,12 @@ from ispgo_portal.services.notifications import queue_email
 
 log = logging.getLogger(__name__)
 
+# Said to the customer when a paid renewal is not delivered because an admin suspended the
+# license after the order was placed.
+HELD_RENEWAL_NOTE = ("Лицензия приостановлена администратором, поэтому продление не выполнено. "
+                     "Оплата зачислена на баланс; чтобы узнать подробности, создайте тикет "
+                     "в категории «Лицензия».")
+
 # --- small shared rules ------------------------------------------------------------------
 
 def _lock_license(session: Session, license_id: int) -> License | None:
@@ -195,7 +201,7 @@ def fulfil_payment(session: Session, *, payment: Payment) -> int | None:
     if lic is None or tariff is None:
         return None
     if payment.promo_code_id:
-        _redeem_paid_promo(session, promo_code_id=payment.promo_code_id, user_id=user.id, license_id=lic.id)
+        _redeem_paid_promo(session, payment=payment, license_id=lic.id)
     return lic.id
 
 
@@ -229,6 +235,13 @@ def _fulfil_renewal(session: Session, *, payment: Payment, user: User,
     lic = _lock_license(session, payment.license_id) if payment.license_id else None
     if lic is None or lic.user_id != user.id or not _can_pay(user, payment.amount, payment):
         return None, None  # deleted meanwhile: the payment simply tops up the balance
+    if is_admin_suspension(lic):
+        # Suspended by an admin after the order was placed: paying must not extend what an
+        # admin stopped. The money stays on the balance and the customer is told why.
+        payment.customer_note = HELD_RENEWAL_NOTE
+        session.add(payment)
+        log.warning("payment %s: license %s is suspended by an admin, renewal held", payment.id, lic.id)
+        return None, None
     tariff = session.get(Tariff, lic.tariff_id)
     billing.charge(session, user_id=user.id, amount=payment.amount, kind="renewal",
                    description=f"Продление лицензии «{tariff.name}», {tariff.period_days} дн. (YooKassa)",
@@ -237,14 +250,18 @@ def _fulfil_renewal(session: Session, *, payment: Payment, user: User,
     return lic, tariff
 
 
-def _redeem_paid_promo(session: Session, *, promo_code_id: int, user_id: int, license_id: int) -> None:
-    """The customer has paid the promo price; if the code ran out meanwhile (or was used in a
-    parallel order) the price is honoured and only the use is not counted."""
+def _redeem_paid_promo(session: Session, *, payment: Payment, license_id: int) -> None:
+    """The order held its use since it was created; that use is now redeemed. An order
+    closed as unpaid gave its use back, and if it is paid after all the price is honoured:
+    the use is counted again if the code still allows it."""
+    if pricing.confirm_reservation(session, payment_id=payment.id, license_id=license_id):
+        return
     try:
         with session.begin_nested():
-            pricing.redeem_promo(session, promo_code_id=promo_code_id, user_id=user_id, license_id=license_id)
+            pricing.redeem_promo(session, promo_code_id=payment.promo_code_id, user_id=payment.user_id,
+                                 license_id=license_id)
     except (DomainError, IntegrityError) as exc:
-        log.info("promo %s not counted for user %s: %s", promo_code_id, user_id, exc)
+        log.info("promo %s not counted for user %s: %s", payment.promo_code_id, payment.user_id, exc)
 
 
 # --- renewing ----------------------------------------------------------------------------

@@ -13,14 +13,16 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, select
 
 from ispgo_portal.clock import utcnow
 from ispgo_portal.db import is_postgres, session_scope
 from ispgo_portal.models import PAYMENT_PURPOSES, Payment, User
 from ispgo_portal.payments import gateway
-from ispgo_portal.services import billing
+from ispgo_portal.services import billing, pricing
 from ispgo_portal.services.errors import DomainError, NotFound
 from ispgo_portal.services.notifications import queue_email
 from ispgo_portal.settings import get_settings
@@ -29,6 +31,14 @@ log = logging.getLogger(__name__)
 
 OPEN_STATUSES = ("pending", "waiting_for_capture")
 TOPUP_DESCRIPTION = "Пополнение баланса"
+# Per customer: unpaid orders at once, and orders started in an hour. A real customer
+# needs one or two; a script opening hundreds only loads YooKassa and our reconciliation.
+MAX_OPEN_PAYMENTS = 5
+MAX_PAYMENTS_PER_HOUR = 20
+# YooKassa cancels an unconfirmed payment after an hour: older open rows do not count.
+OPEN_PAYMENT_WINDOW = timedelta(hours=2)
+# However many pages watch one payment, YooKassa is asked about it at most this often.
+CHECK_INTERVAL = timedelta(seconds=1.5)
 
 
 @dataclass(frozen=True)
@@ -107,11 +117,17 @@ def start_payment(
         user = session.get(User, user_id)
         if user is None or user.is_blocked:
             raise NotFound("Клиент не найден")
+        billing.lock_user(session, user_id)  # the limits below are counted one order at a time
+        _check_payment_limits(session, user_id)
         payment = Payment(user_id=user_id, purpose=purpose, amount=amount, status="new",
                           idempotence_key=uuid.uuid4().hex, description=description[:128],
                           tariff_id=tariff_id, license_id=license_id, promo_code_id=promo_code_id)
         session.add(payment)
         session.flush()
+        if promo_code_id is not None:
+            # The code is held from now on: parallel unpaid orders cannot all get the price.
+            pricing.reserve_promo(session, promo_code_id=promo_code_id, user_id=user_id,
+                                  payment_id=payment.id)
         payment_id, key, email = payment.id, payment.idempotence_key, user.email
     try:
         created = gateway.create_payment(
@@ -130,14 +146,31 @@ def start_payment(
     return PaymentStart(payment_id=payment_id, confirmation_url=created.confirmation_url)
 
 
+def _check_payment_limits(session: Session, user_id: int) -> None:
+    now = utcnow()
+    recent = select(func.count(Payment.id)).where(Payment.user_id == user_id)
+    open_now = session.exec(recent.where(Payment.status.in_(("new", *OPEN_STATUSES)),
+                                         Payment.created_at >= now - OPEN_PAYMENT_WINDOW)).one()
+    if open_now >= MAX_OPEN_PAYMENTS:
+        raise DomainError("too_many_open_payments",
+                          f"У вас уже {open_now} неоплаченных платежей. Оплатите один из них или "
+                          "подождите: неоплаченный платёж отменяется через час.", field="amount")
+    last_hour = session.exec(recent.where(Payment.created_at >= now - timedelta(hours=1))).one()
+    if last_hour >= MAX_PAYMENTS_PER_HOUR:
+        raise DomainError("too_many_payments",
+                          f"За последний час создано {last_hour} платежей — это предел. "
+                          "Попробуйте позже.", field="amount")
+
+
 def _mark_failed(payment_id: int, exc: gateway.GatewayError) -> None:
     log.warning("payment %s could not be created at YooKassa: %s", payment_id, exc)
     with session_scope() as session:
-        payment = session.get(Payment, payment_id)
-        if payment is not None and payment.status == "new":
+        payment = lock_payment(session, payment_id)
+        if payment.status == "new":
             payment.status = "failed"
             payment.updated_at = utcnow()
             session.add(payment)
+            pricing.release_reservation(session, payment_id=payment_id)
 
 
 # --- settling ----------------------------------------------------------------------------
@@ -175,7 +208,19 @@ def _check_matches(local: _Snapshot, remote: gateway.GatewayPayment) -> None:
         problems.append(f"amount {remote.amount} {remote.currency} != {local.amount} {local.currency}")
     if problems:
         log.error("payment %s does not match YooKassa's %s: %s", local.id, remote.id, "; ".join(problems))
+        flag_for_review(local.id, f"ЮKassa сообщает другие данные платежа {remote.id}: "
+                                  + "; ".join(problems))
         raise DomainError("payment_mismatch", "Данные платежа не совпадают с заказом")
+
+
+def flag_for_review(payment_id: int, reason: str) -> None:
+    """Nothing is credited; a person looks at it in «Платежи» (reconciliation skips it)."""
+    with session_scope() as session:
+        payment = lock_payment(session, payment_id)
+        if payment.settled_at is None and not payment.review_reason:
+            payment.review_reason = reason[:300]
+            payment.updated_at = utcnow()
+            session.add(payment)
 
 
 def settle_payment(*, payment_id: int | None = None, yookassa_id: str | None = None) -> SettleResult:
@@ -227,7 +272,9 @@ def _apply(payment_id: int, remote: gateway.GatewayPayment) -> SettleResult:
             payment.status = "canceled"
             payment.cancellation_reason = gateway.describe_cancellation(remote.cancellation_reason)[:64]
             payment.settled_at = utcnow()
-        elif remote.status in OPEN_STATUSES:
+            pricing.release_reservation(session, payment_id=payment.id)
+        elif remote.status in OPEN_STATUSES and payment.status not in ("canceled", "failed"):
+            # A payment we closed stays closed until YooKassa says it is paid or canceled.
             payment.status = remote.status
         session.add(payment)
         session.flush()
@@ -247,9 +294,11 @@ def _book_success(session: Session, payment: Payment) -> bool:
         return False
     delivered = payment.purpose in ("purchase", "renewal") and _fulfil(session, payment)
     if not delivered:
+        pricing.release_reservation(session, payment_id=payment.id)  # no discounted delivery
         user = session.get(User, payment.user_id)
         queue_email(session, template="topup_received", to=user.email,
-                    context={"name": user.name, "amount": payment.amount, "balance": user.balance},
+                    context={"name": user.name, "amount": payment.amount, "balance": user.balance,
+                             "note": payment.customer_note},
                     dedupe_key=f"topup_received:{payment.id}")
     return True
 
@@ -295,6 +344,21 @@ class PaymentOutcome:
     balance: int
     license_id: int | None
     cancellation_reason: str
+    note: str = ""  # what happened beyond the money (a held renewal)
+
+
+def _claim_check(payment_id: int) -> bool:
+    """True for the one caller allowed to ask YooKassa about this payment now; pages
+    that watch the same payment meanwhile read our record only."""
+    now = utcnow()
+    with session_scope() as session:
+        claimed = session.exec(
+            update(Payment)
+            .where(Payment.id == payment_id,
+                   or_(Payment.last_checked_at.is_(None), Payment.last_checked_at <= now - CHECK_INTERVAL))
+            .values(last_checked_at=now)
+        )
+        return claimed.rowcount == 1
 
 
 def check_payment(*, user_id: int, payment_id: int) -> PaymentOutcome:
@@ -303,7 +367,7 @@ def check_payment(*, user_id: int, payment_id: int) -> PaymentOutcome:
     local = _snapshot(payment_id=payment_id)
     if local is None or local.user_id != user_id:
         raise NotFound("Платёж не найден")
-    if not local.settled and local.status in (*OPEN_STATUSES, "canceled"):
+    if not local.settled and local.status in (*OPEN_STATUSES, "canceled") and _claim_check(payment_id):
         try:
             settle_payment(payment_id=payment_id)
         except gateway.GatewayError as exc:
@@ -312,5 +376,6 @@ def check_payment(*, user_id: int, payment_id: int) -> PaymentOutcome:
         payment = session.get(Payment, payment_id)
         user = session.get(User, user_id)
         return PaymentOutcome(payment_id=payment.id, status=payment.status, purpose=payment.purpose,
-                              amount=payment.amount, balance=user.balance, license_id=payment.license_id,
-                              cancellation_reason=payment.cancellation_reason)
+                              amount=payment.amount, balance=user.balance,
+                              license_id=payment.license_id if not payment.customer_note else None,
+                              cancellation_reason=payment.cancellation_reason, note=payment.customer_note)

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func
+from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
 from ispgo_portal.clock import as_utc, utcnow
+from ispgo_portal.db import is_postgres
 from ispgo_portal.models import PromoCode, PromoRedemption, Tariff, User
 from ispgo_portal.money import apply_percent_off
 from ispgo_portal.services.errors import DomainError
+
+RESERVED = "reserved"  # held by an unpaid YooKassa order
+REDEEMED = "redeemed"
 
 
 @dataclass(frozen=True)
@@ -63,14 +67,26 @@ def find_valid_promo(session: Session, *, code: str, user_id: int, tariff_id: in
     allowed = {int(x) for x in promo.tariff_ids.split(",") if x.strip()}
     if allowed and tariff_id not in allowed:
         raise DomainError("promo_wrong_tariff", "Промокод не действует для этого тарифа", field="promo")
-    used = session.exec(
-        select(PromoRedemption.id).where(
-            PromoRedemption.promo_code_id == promo.id, PromoRedemption.user_id == user_id
+    _check_not_used(_use_of(session, promo_code_id=promo.id, user_id=user_id))
+    return promo
+
+
+def _use_of(session: Session, *, promo_code_id: int, user_id: int) -> PromoRedemption | None:
+    return session.exec(
+        select(PromoRedemption).where(
+            PromoRedemption.promo_code_id == promo_code_id, PromoRedemption.user_id == user_id
         )
     ).first()
-    if used is not None:
-        raise DomainError("promo_already_used", "Вы уже использовали этот промокод", field="promo")
-    return promo
+
+
+def _check_not_used(use: PromoRedemption | None) -> None:
+    if use is None:
+        return
+    if use.status == RESERVED:
+        raise DomainError("promo_reserved",
+                          "Промокод уже применён к неоплаченному заказу: оплатите его или дождитесь "
+                          "его отмены (неоплаченный заказ отменяется через час)", field="promo")
+    raise DomainError("promo_already_used", "Вы уже использовали этот промокод", field="promo")
 
 
 def quote(session: Session, *, user: User, tariff: Tariff, promo_code: str = "") -> Quote:
@@ -99,16 +115,85 @@ def quote(session: Session, *, user: User, tariff: Tariff, promo_code: str = "")
     )
 
 
-def redeem_promo(session: Session, *, promo_code_id: int, user_id: int, license_id: int | None) -> None:
-    """Record the use (unique per customer) and count it, atomically with the purchase.
-    Raises DomainError if the limit was reached by a concurrent purchase."""
-    promo = session.exec(
-        select(PromoCode).where(PromoCode.id == promo_code_id).with_for_update()
-    ).one()
+def _lock_promo(session: Session, promo_code_id: int) -> PromoCode:
+    """The promo row locked for the rest of the transaction, read afresh: a copy loaded
+    earlier in this session (the quote loads it) would carry a stale `uses_count`.
+
+    FOR NO KEY UPDATE: an order row that names the promo (a foreign key) holds a key-share
+    lock on it until its transaction ends; a plain FOR UPDATE would wait for that, and two
+    orders of the same code would wait for each other."""
+    query = select(PromoCode).where(PromoCode.id == promo_code_id)
+    if is_postgres(session):
+        query = query.with_for_update(key_share=True)
+    return session.exec(query.execution_options(populate_existing=True)).one()
+
+
+def _take_use(session: Session, *, promo_code_id: int, user_id: int, license_id: int | None,
+              payment_id: int | None, status: str) -> None:
+    """Count one use under the promo's lock: the total limit and one use per customer are
+    checked by whoever holds the lock, so parallel orders cannot both pass."""
+    promo = _lock_promo(session, promo_code_id)
     if promo.max_uses and promo.uses_count >= promo.max_uses:
         raise DomainError("promo_exhausted", "Промокод больше не действует: исчерпан лимит использований",
                           field="promo")
+    _check_not_used(_use_of(session, promo_code_id=promo_code_id, user_id=user_id))
     promo.uses_count += 1
     session.add(promo)
-    session.add(PromoRedemption(promo_code_id=promo_code_id, user_id=user_id, license_id=license_id))
+    session.add(PromoRedemption(promo_code_id=promo_code_id, user_id=user_id, license_id=license_id,
+                                payment_id=payment_id, status=status))
     session.flush()
+
+
+def redeem_promo(session: Session, *, promo_code_id: int, user_id: int, license_id: int | None) -> None:
+    """Record the use (unique per customer) and count it, atomically with the purchase.
+    Raises DomainError if the limit was reached by a concurrent purchase."""
+    _take_use(session, promo_code_id=promo_code_id, user_id=user_id, license_id=license_id,
+              payment_id=None, status=REDEEMED)
+
+
+def reserve_promo(session: Session, *, promo_code_id: int, user_id: int, payment_id: int) -> None:
+    """Hold a use for a YooKassa order from the moment it is created: the price is quoted
+    with the code, so the code must still be ours when the money arrives. Raises DomainError
+    when the limit is reached or the customer has used (or holds) it already."""
+    _take_use(session, promo_code_id=promo_code_id, user_id=user_id, license_id=None,
+              payment_id=payment_id, status=RESERVED)
+
+
+def _reservation(session: Session, payment_id: int) -> PromoRedemption | None:
+    return session.exec(
+        select(PromoRedemption).where(PromoRedemption.payment_id == payment_id,
+                                      PromoRedemption.status == RESERVED)
+    ).first()
+
+
+def confirm_reservation(session: Session, *, payment_id: int, license_id: int) -> bool:
+    """The order was paid and delivered: its held use becomes a redemption. False if the
+    order holds none (released when it was closed as unpaid)."""
+    use = _reservation(session, payment_id)
+    if use is None:
+        return False
+    use.status = REDEEMED
+    use.license_id = license_id
+    session.add(use)
+    session.flush()
+    return True
+
+
+def release_reservation(session: Session, *, payment_id: int) -> bool:
+    """The order will not be delivered (canceled, expired, failed): give its use back.
+    Idempotent; False if it held none."""
+    use = _reservation(session, payment_id)
+    if use is None:
+        return False
+    promo = _lock_promo(session, use.promo_code_id)
+    # Whoever releases the same order in parallel waited on the promo's lock: only the
+    # one whose DELETE finds the row gives the use back.
+    gone = session.exec(delete(PromoRedemption).where(PromoRedemption.id == use.id,
+                                                      PromoRedemption.status == RESERVED))
+    session.expunge(use)
+    if not gone.rowcount:
+        return False
+    promo.uses_count = max(0, promo.uses_count - 1)
+    session.add(promo)
+    session.flush()
+    return True

@@ -3,11 +3,17 @@
 The page asks YooKassa itself (through `check_payment`, which settles the payment if the
 webhook has not arrived yet) and keeps asking for a while: «ожидаем подтверждение» →
 success with the new balance, or the cancellation reason.
+
+One watcher per page and payment: a repeated (or crafted) `watch_payment` event while one
+runs does nothing, and the watcher stops as soon as its page disconnects. YooKassa itself
+is asked at most once per `payments.CHECK_INTERVAL` per payment, however many watch it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import sys
 
 import reflex as rx
 
@@ -20,6 +26,23 @@ from ispgo_portal.state.session import SessionState, error_toast, ok_toast
 POLL_SECONDS = 2.0
 MAX_POLLS = 60  # two minutes; after that reconciliation finishes the job in the background
 FINAL = ("succeeded", "canceled", "failed")
+# (page token, payment id) pairs with a running watcher in this process.
+_watching: set[tuple[str, int]] = set()
+
+log = logging.getLogger(__name__)
+
+
+async def _page_connected(client_token: str) -> bool:
+    """Whether the page that started the watcher still has its websocket (on any process)."""
+    try:
+        # The app module is loaded by now (it imports this one); read it from sys.modules.
+        namespace = sys.modules["ispgo_portal.ispgo_portal"].app.event_namespace
+        if namespace is None:
+            return False
+        return await namespace._token_manager.is_token_connected(client_token)
+    except Exception:  # noqa: BLE001 - unknown means keep going; the poll count still ends it
+        log.debug("could not tell whether %s is connected", client_token, exc_info=True)
+        return True
 
 
 def _check(token: str, payment_id: int) -> PaymentOutcome:
@@ -40,6 +63,7 @@ class PaymentReturnState(SessionState):
     ret_balance: str = ""
     ret_reason: str = ""
     ret_license_link: str = ""
+    ret_note: str = ""  # e.g. a paid renewal held because an admin suspended the license
 
     def _show(self, outcome: PaymentOutcome) -> None:
         self.ret_state = outcome.status if outcome.status in FINAL else "pending"
@@ -48,6 +72,7 @@ class PaymentReturnState(SessionState):
         self.ret_balance = format_rub(outcome.balance)
         self.viewer_balance = self.ret_balance
         self.ret_reason = outcome.cancellation_reason or "Платёж отменён"
+        self.ret_note = outcome.note
         self.ret_license_link = (f"/licenses?highlight={outcome.license_id}"
                                  if outcome.license_id and outcome.purpose != "topup" else "")
 
@@ -63,20 +88,29 @@ class PaymentReturnState(SessionState):
                 return
             token = self.session_token
             payment_id = _payment_id(self.router.url.query_parameters.get("payment", ""))
-        for _poll in range(MAX_POLLS):
-            try:
-                outcome = await asyncio.to_thread(_check, token, payment_id)
-            except DomainError:
+            client = self.router.session.client_token
+            if (client, payment_id) in _watching:
+                return  # this page is already watching this payment
+            _watching.add((client, payment_id))
+        try:
+            for _poll in range(MAX_POLLS):
+                if not await _page_connected(client):
+                    return  # the page is gone: nobody to tell; reconciliation settles it
+                try:
+                    outcome = await asyncio.to_thread(_check, token, payment_id)
+                except DomainError:
+                    async with self:
+                        self.ret_state = "not_found"  # the page says so; no toast on top
+                    return
                 async with self:
-                    self.ret_state = "not_found"  # the page says so; no toast on top
-                return
-            async with self:
-                self._show(outcome)
-                link = self.ret_license_link
-            if outcome.status in FINAL:
-                if outcome.status == "succeeded" and link:
-                    yield [ok_toast("Оплата получена, лицензия оформлена"), rx.redirect(link)]
-                return
-            await asyncio.sleep(POLL_SECONDS)
+                    self._show(outcome)
+                    link = self.ret_license_link
+                if outcome.status in FINAL:
+                    if outcome.status == "succeeded" and link:
+                        yield [ok_toast("Оплата получена, лицензия оформлена"), rx.redirect(link)]
+                    return
+                await asyncio.sleep(POLL_SECONDS)
+        finally:
+            _watching.discard((client, payment_id))
         async with self:
             self.ret_state = "slow"
