@@ -83,8 +83,8 @@ def test_debit_refuses_a_negative_amount(make_customer) -> None:  # noqa: ANN001
 
 
 def test_redeem_reads_the_promo_afresh_under_its_lock(make_customer, make_tariff) -> None:  # noqa: ANN001
-    """The quote loads the promo into the session; a use counted meanwhile by another
-    transaction must be seen when the use is taken, not the copy in the session."""
+    """A promo object kept in the session (read before the lock); a use counted meanwhile by
+    another transaction must be seen when the use is taken, not the copy in the session."""
     promo_id = _promo("ONE", percent=30, max_uses=1)
     tariff_id = make_tariff()
     buyer, other = make_customer(), make_customer()
@@ -92,7 +92,9 @@ def test_redeem_reads_the_promo_afresh_under_its_lock(make_customer, make_tariff
         user = session.get(User, buyer)
         quote = pricing.quote(session, user=user, tariff=session.get(Tariff, tariff_id),
                               promo_code="one")
-        assert quote.promo_code_id == promo_id  # the promo (uses_count 0) is now in the session
+        assert quote.promo_code_id == promo_id
+        held = session.get(PromoCode, promo_id)  # kept in the session, as read: uses_count 0
+        assert held.uses_count == 0
         with session_scope() as elsewhere:
             pricing.redeem_promo(elsewhere, promo_code_id=promo_id, user_id=other, license_id=None)
         with pytest.raises(DomainError) as exhausted:
