@@ -1,11 +1,12 @@
-# ISPGo portal. `make run` — the embedded default; `make test` — the whole suite.
+# ISPGo portal. `make run` — the embedded default; `make test` — the whole suite;
+# `make cluster` — the production shape on one machine.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP_FLAGS := --disable-pip-version-check -q
 export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 
-.PHONY: run test lint bun
+.PHONY: run cluster test lint bun
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -19,6 +20,11 @@ bun:
 
 run: $(VENV)/.installed bun
 	$(PY) scripts/run_embedded.py
+
+# nginx in front of two portal processes, two Celery workers and a beat, on PostgreSQL and Redis.
+cluster: $(VENV)/.installed bun
+	bash scripts/test_services.sh
+	$(PY) scripts/run_cluster.py
 
 test: $(VENV)/.installed bun
 	bash scripts/test_services.sh
