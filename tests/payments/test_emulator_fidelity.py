@@ -11,7 +11,6 @@ import httpx
 import pytest
 
 from ispgo_portal.payments import EMULATOR_SECRET_KEY, EMULATOR_SHOP_ID
-from ispgo_portal.payments.emulator_store import DAY_OF_RETRIES, EmulatorConfig
 from tests.payments.helpers import wait_until
 
 AUTH = (EMULATOR_SHOP_ID, EMULATOR_SECRET_KEY)
@@ -263,11 +262,15 @@ def test_refunds_are_listed_by_payment_newest_first(control) -> None:  # noqa: A
 
 def test_notification_retries_span_a_day() -> None:
     """https://yookassa.ru/developers/using-api/webhooks#delivery (24 hours of retries)"""
+    from ispgo_portal.payments.emulator_store import DAY_OF_RETRIES, EmulatorConfig
+
     assert DAY - 3600 <= sum(EmulatorConfig().retry_delays) <= DAY + 3600
     assert EmulatorConfig().retry_delays == DAY_OF_RETRIES
 
 
 def test_notification_is_retried_over_the_compressed_day(control) -> None:  # noqa: ANN001
+    from ispgo_portal.payments.emulator_store import DAY_OF_RETRIES
+
     control.webhooks(url="http://127.0.0.1:9/nothing", retry_delays=list(DAY_OF_RETRIES), retry_scale=0.00002)
     paid = _paid(control)
     attempts = len(DAY_OF_RETRIES) + 1
