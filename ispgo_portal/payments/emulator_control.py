@@ -11,6 +11,7 @@ payment without a browser, and shows what was delivered. The routes are listed i
 from __future__ import annotations
 
 import ipaddress
+import ssl
 from typing import Any
 
 import httpx
@@ -170,9 +171,9 @@ def control_routes(store: EmulatorStore, sender: WebhookSender) -> list[BaseRout
 class EmulatorControl:
     """Client of the control API: `EmulatorControl("http://127.0.0.1:8765")`."""
 
-    def __init__(self, base_url: str, *, timeout: float = 30.0) -> None:
+    def __init__(self, base_url: str, *, timeout: float = 30.0, verify: ssl.SSLContext | bool = True) -> None:
         self.base_url = base_url.rstrip("/")
-        self._http = httpx.Client(timeout=timeout)
+        self._http = httpx.Client(timeout=timeout, verify=verify)
 
     def _post(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         response = self._http.post(f"{self.base_url}/control/{path}", json=body or {})
