@@ -119,6 +119,10 @@ class EmulatorApi:
         if self._sweeper is None or self._sweeper.done():
             self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever())
 
+    def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+
     async def _sweep_forever(self) -> None:
         while True:
             await asyncio.sleep(SWEEP_EVERY)
@@ -345,13 +349,15 @@ def create_emulator_app(config: EmulatorConfig | None = None) -> Starlette:
     sender = WebhookSender(config)
 
     store.on_event = sender.notify
-    routes: list[BaseRoute] = [*EmulatorApi(store).routes(), *Checkout(store).routes()]
+    api = EmulatorApi(store)
+    routes: list[BaseRoute] = [*api.routes(), *Checkout(store).routes()]
     if config.control_enabled:
         routes += control_routes(store, sender)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         yield
+        api.stop()
         await sender.aclose()
 
     app = Starlette(routes=routes, lifespan=lifespan)
