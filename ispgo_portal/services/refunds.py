@@ -296,7 +296,10 @@ def request_refund(*, admin_id: int, payment_id: int, amount: int, reason: str) 
             remote = _send(refund_id)
         except gateway.GatewayRejected as exc:
             # A refusal of the first send is final, unless YooKassa made the refund anyway.
-            remote = _find_listed(refund_id)
+            try:
+                remote = _find_listed(refund_id)
+            except gateway.GatewayRejected:
+                remote = None
             if remote is None:
                 _mark_rejected(refund_id, exc)
                 raise DomainError("refund_rejected", f"ЮKassa отклонила возврат: {exc.detail or exc.code}. "
