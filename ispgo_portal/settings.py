@@ -39,7 +39,9 @@ class Settings(BaseSettings):
     trusted_proxy_header: str = Field(default="", alias="TRUSTED_PROXY_HEADER")
     yookassa_vat_code: int = Field(default=1, alias="YOOKASSA_VAT_CODE")
     yookassa_tax_system_code: int = Field(default=0, alias="YOOKASSA_TAX_SYSTEM_CODE")
-    yookassa_timeout: float = Field(default=15.0, alias="YOOKASSA_TIMEOUT")
+    # YooKassa may work on a request for up to 30 s before answering: a shorter timeout
+    # would re-send a create call that is still running.
+    yookassa_timeout: float = Field(default=30.0, alias="YOOKASSA_TIMEOUT")
 
     smtp_host: str = Field(default="", alias="SMTP_HOST")
     smtp_port: int = Field(default=25, alias="SMTP_PORT")

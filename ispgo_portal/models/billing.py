@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Index, String
+from sqlalchemy import BigInteger, Column, Index, String, Text
 from sqlmodel import Field, SQLModel
 
 from ispgo_portal.clock import utcnow
@@ -91,3 +91,8 @@ class Refund(SQLModel, table=True):
     admin_id: int | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = Field(default_factory=utcnow)
     settled_at: datetime | None = None
+    # The exact JSON sent to YooKassa: a re-send with the same key must carry the same body.
+    request_body: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    cancellation_reason: str = Field(default="", max_length=64)  # YooKassa's, when canceled
+    # Why a person must look at this refund in «Платежи» (empty: nothing to do).
+    attention: str = Field(default="", max_length=250)

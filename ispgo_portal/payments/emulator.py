@@ -4,13 +4,51 @@ It is the payment provider of the embedded default (mounted at /emulator on the 
 own server) and a standalone server in tests, always driven by the official SDK over HTTP:
 
   POST /v3/payments, GET /v3/payments/{id}, POST /v3/payments/{id}/capture|cancel,
-  POST /v3/refunds, GET /v3/refunds/{id}      Basic auth, Idempotence-Key on every POST
+  POST /v3/refunds, GET /v3/refunds?payment_id=, GET /v3/refunds/{id}
+                                               Basic auth, Idempotence-Key on every POST
   GET|POST /checkout/{id}                      «Оплатить» / «Отменить», then back to return_url
-  /control/...                                 faults and webhook knobs for tests (loopback only)
 
-Idempotence as YooKassa: the same key with the same request gets the first answer again;
-the same key with another request is a 400. Errors use YooKassa's body
-{"type": "error", "id", "code", "description", "parameter"}.
+It behaves as YooKassa does (https://yookassa.ru/developers/using-api/interaction-format):
+  * idempotence: the same key with the same request gets the first answer again, with
+    another request a 400; a key lives 24 h (`idempotence_ttl`), then it is a new request;
+    a second request while the first with the key still runs gets
+    202 {"type": "processing", "description", "retry_after": ms};
+  * errors use YooKassa's body {"type": "error", "id", "code", "description", "parameter"};
+  * 54-FZ receipts are checked strictly (payment_mode, payment_subject, vat_code 1–12,
+    descriptions up to 128 characters, sums); a partial refund of a payment with a receipt
+    needs its own receipt; metadata: at most 16 keys of up to 32 characters, string values
+    of up to 512; parameters it does not emulate (payment_method_id, save_payment_method…)
+    are refused, never ignored; return_url must be http(s) on the shop's own origin;
+  * lifecycle: an unpaid payment is canceled (expired_on_confirmation) after
+    `confirmation_timeout`, a waiting_for_capture one carries `expires_at` and is canceled
+    (expired_on_capture) after `capture_timeout`, on time and with payment.canceled pushed,
+    whether or not anyone reads it; `confirmation` disappears once the customer has paid;
+  * refunds end succeeded, pending (later succeeded or canceled) or canceled with
+    `cancellation_details`; only refund.succeeded is notified, as by YooKassa;
+  * notifications count as delivered only on HTTP 200 and are retried for 24 hours.
+
+Control API for tests and benchmarks, loopback clients only (`emulator_control`), JSON in
+and out, all `POST /control/...` except the two reads:
+  reset                        forget everything, default knobs
+  faults {target, mode, count, seconds, retry_after}
+                               the next `count` calls of `target` (create_payment,
+                               get_payment, capture_payment, cancel_payment, create_refund,
+                               get_refund, list_refunds or any) fail: 500, 500_after (done,
+                               then 500), 429, hang (`seconds`, the work still happens) or
+                               processing_202 (202 with `retry_after` ms, nothing done)
+  refund_outcomes {status, reason, notify_pending, count}
+                               how the next refunds end: succeeded, pending, or canceled
+                               with a reason (insufficient_funds, rejected_by_payee,
+                               yoo_money_account_closed…)
+  refunds/{id}/resolve {status, reason}   a pending refund succeeds or is canceled
+  clock {advance}              move the emulator's clock `advance` seconds forward
+  config {confirmation_timeout, capture_timeout, idempotence_ttl, return_origins,
+          processing_retry_after}
+  webhooks {drop, delay, duplicate, hold, url, retry_delays, retry_scale}
+  webhooks/release {order}     send held notifications (fifo or reverse)
+  payments/{id}/pay|decline|notify        act as the customer, or push a notification again
+  GET deliveries, GET payments what was delivered; payments and refunds with the fields
+                               only tests see (`_receipt`), and API calls per endpoint
 
 Run standalone: python -m ispgo_portal.payments.emulator --port 8765 --webhook-url URL
 """
@@ -44,6 +82,7 @@ from ispgo_portal.payments.emulator_store import (
 from ispgo_portal.payments.emulator_webhooks import WebhookSender
 
 Handler = Callable[[dict[str, Any], Request], dict[str, Any]]
+SWEEP_EVERY = 0.5  # seconds between expiry checks
 
 
 def _error(problem: ApiProblem) -> JSONResponse:
@@ -61,27 +100,63 @@ def _authorized(request: Request, config: EmulatorConfig) -> bool:
     return user == config.shop_id and password == config.secret_key
 
 
+PROCESSING = "Request accepted, but not processed yet. Retry with the same Idempotence-Key"
+
+
+def _processing(retry_after: int) -> JSONResponse:
+    """YooKassa's 202: still working; ask again after `retry_after` milliseconds."""
+    return JSONResponse({"type": "processing", "description": PROCESSING, "retry_after": retry_after},
+                        status_code=202)
+
+
 class EmulatorApi:
     def __init__(self, store: EmulatorStore) -> None:
         self.store = store
+        self._sweeper: asyncio.Task | None = None
+
+    def _ensure_sweeper(self) -> None:
+        """Expiry happens on time, read or not (a mounted app gets no lifespan of its own)."""
+        if self._sweeper is None or self._sweeper.done():
+            self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever())
+
+    def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_EVERY)
+            self.store.sweep()
 
     async def _run(self, request: Request, target: str, handler: Handler, *, post: bool) -> Response:
         store = self.store
+        self._ensure_sweeper()
         if not _authorized(request, store.config):
             return _error(ApiProblem(401, "invalid_credentials",
                                      "Authentication by given credentials failed"))
         fault = store.take_fault(target)
-        if fault and fault.mode == "hang":
-            await asyncio.sleep(fault.seconds)  # the client's timeout fires first
+        if fault and fault.mode == "processing_202":
+            return _processing(fault.retry_after)
         if fault and fault.mode == "500":
             return _error(ApiProblem(500, "internal_server_error", "Internal server error"))
         if fault and fault.mode == "429":
             problem = ApiProblem(429, "too_many_requests", "Too many requests")
             problem.body["retry_after"] = 1000
             return _error(problem)
+        key = request.headers.get("idempotence-key", "") if post else ""
+        if key and key in store.in_flight:  # the first request with this key still runs
+            return _processing(store.config.processing_retry_after)
         try:
             body = await self._body(request) if post else {}
-            key = request.headers.get("idempotence-key", "") if post else ""
+            if post:
+                self._check_key(key)
+            if fault and fault.mode == "hang":  # the client's timeout fires first; the work goes on
+                if key:
+                    store.in_flight.add(key)
+                try:
+                    await asyncio.sleep(fault.seconds)
+                finally:
+                    store.in_flight.discard(key)
             if post:
                 status, answer = self._idempotent(key, request, body, handler)
             else:
@@ -105,15 +180,20 @@ class EmulatorApi:
             raise invalid("Request body must be a JSON object")
         return body
 
-    def _idempotent(self, key: str, request: Request, body: dict[str, Any],
-                    handler: Handler) -> tuple[int, dict[str, Any]]:
+    @staticmethod
+    def _check_key(key: str) -> None:
         if not key:
             raise invalid("Idempotence-Key header is required", "Idempotence-Key")
         if len(key) > 64:
             raise invalid("Idempotence-Key is longer than 64 characters", "Idempotence-Key")
+
+    def _idempotent(self, key: str, request: Request, body: dict[str, Any],
+                    handler: Handler) -> tuple[int, dict[str, Any]]:
+        """Same key and request within the key's life: the first answer again. After it
+        (24 h by default) the key is forgotten and the request is a new one."""
         fingerprint = hashlib.sha256(
             f"{request.url.path}\n{json.dumps(body, sort_keys=True)}".encode()).hexdigest()
-        seen = self.store.idempotence.get(key)
+        seen = self.store.recall(key)
         if seen is not None:
             if seen[0] != fingerprint:
                 raise invalid("Idempotence key duplicated with other request parameters",
@@ -123,7 +203,7 @@ class EmulatorApi:
             status, answer = 200, public_view(handler(body, request))
         except ApiProblem as problem:
             status, answer = problem.status, problem.body
-        self.store.idempotence[key] = (fingerprint, status, answer)
+        self.store.remember(key, fingerprint, status, answer)
         return status, answer
 
     # --- endpoints ---
@@ -151,13 +231,22 @@ class EmulatorApi:
         return await self._run(request, "get_refund", lambda _b, r: self.store.get_refund(
             r.path_params["refund_id"]), post=False)
 
+    async def list_refunds(self, request: Request) -> Response:
+        return await self._run(request, "list_refunds", lambda _b, r: self.store.list_refunds(
+            r.query_params.get("payment_id", "")), post=False)
+
+    async def refunds(self, request: Request) -> Response:
+        if request.method == "POST":
+            return await self.create_refund(request)
+        return await self.list_refunds(request)
+
     def routes(self) -> list[BaseRoute]:
         return [
             Route("/v3/payments", self.create_payment, methods=["POST"]),
             Route("/v3/payments/{payment_id}", self.get_payment, methods=["GET"]),
             Route("/v3/payments/{payment_id}/capture", self.capture_payment, methods=["POST"]),
             Route("/v3/payments/{payment_id}/cancel", self.cancel_payment, methods=["POST"]),
-            Route("/v3/refunds", self.create_refund, methods=["POST"]),
+            Route("/v3/refunds", self.refunds, methods=["GET", "POST"]),
             Route("/v3/refunds/{refund_id}", self.get_refund, methods=["GET"]),
         ]
 
@@ -215,10 +304,10 @@ class Checkout:
             back = html.escape(payment.get("_return_url", ""))
             link = f'<p><a id="back-link" href="{back}">Вернуться в магазин</a></p>' if back else ""
             return self._page(f"<p id=\"payment-state\">Платёж {state}.</p>{link}")
-        options = "".join(f'<option value="{code}">{html.escape(text)}</option>'
+        options = "".join(f'<option value="{html.escape(code)}">{html.escape(text)}</option>'
                           for code, text in DECLINE_REASONS.items())
         return self._page(
-            f'<div class="sum" id="amount">{_money_ru(payment["amount"]["value"])}</div>'
+            f'<div class="sum" id="amount">{html.escape(_money_ru(payment["amount"]["value"]))}</div>'
             f'<div>{description}</div>'
             '<form method="post">'
             '<button id="pay-button" name="action" value="pay" type="submit">Оплатить</button>'
@@ -260,13 +349,15 @@ def create_emulator_app(config: EmulatorConfig | None = None) -> Starlette:
     sender = WebhookSender(config)
 
     store.on_event = sender.notify
-    routes: list[BaseRoute] = [*EmulatorApi(store).routes(), *Checkout(store).routes()]
+    api = EmulatorApi(store)
+    routes: list[BaseRoute] = [*api.routes(), *Checkout(store).routes()]
     if config.control_enabled:
         routes += control_routes(store, sender)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         yield
+        api.stop()
         await sender.aclose()
 
     app = Starlette(routes=routes, lifespan=lifespan)

@@ -1,14 +1,17 @@
 """The emulator's control API (for tests and benchmarks) and a small client for it.
 
 Only loopback clients may use it. It makes the next N API calls fail (500, 500 after
-doing the work, 429, or hang past the client's timeout), turns the webhook knobs (drop,
-delay, duplicate, hold and release in any order), pays or declines a payment without a
-browser, and shows what was delivered.
+doing the work, 429, 202 "processing", or hang past the client's timeout), chooses how the
+next refunds end, moves the emulator's clock, turns the webhook knobs (drop, delay,
+duplicate, hold and release in any order, 24 h of retries compressed), pays or declines a
+payment without a browser, and shows what was delivered. The routes are listed in the
+`emulator` module's docstring.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import ssl
 from typing import Any
 
 import httpx
@@ -36,7 +39,14 @@ async def _json(request: Request) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
+# Knobs a test may turn and `reset` puts back as the emulator was started.
+TUNABLES = ("confirmation_timeout", "capture_timeout", "idempotence_ttl", "processing_retry_after",
+            "return_origins", "retry_delays", "retry_scale")
+
+
 def control_routes(store: EmulatorStore, sender: WebhookSender) -> list[BaseRoute]:
+    started = {name: getattr(store.config, name) for name in TUNABLES}
+
     def guarded(fn):  # noqa: ANN001, ANN202 - a tiny decorator
         async def endpoint(request: Request) -> Response:
             if not _is_loopback(request):
@@ -51,14 +61,38 @@ def control_routes(store: EmulatorStore, sender: WebhookSender) -> list[BaseRout
 
     async def reset(_request: Request) -> dict[str, Any]:
         store.reset()
+        for name, value in started.items():
+            setattr(store.config, name, value)
         sender.reset()
         return {"ok": True}
 
     async def faults(request: Request) -> dict[str, Any]:
         body = await _json(request)
         store.add_fault(target=str(body.get("target", "any")), mode=str(body.get("mode", "")),
-                        count=int(body.get("count", 1)), seconds=float(body.get("seconds", 30)))
+                        count=int(body.get("count", 1)), seconds=float(body.get("seconds", 30)),
+                        retry_after=int(body.get("retry_after", 1000)))
         return {"ok": True, "pending": len(store.faults)}
+
+    async def refund_outcomes(request: Request) -> dict[str, Any]:
+        body = await _json(request)
+        store.add_refund_outcome(status=str(body.get("status", "")),
+                                 reason=str(body.get("reason", "insufficient_funds")),
+                                 notify_pending=bool(body.get("notify_pending", False)),
+                                 count=int(body.get("count", 1)))
+        return {"ok": True, "queued": len(store.refund_outcomes)}
+
+    async def resolve_refund(request: Request) -> dict[str, Any]:
+        body = await _json(request)
+        return public_view(store.resolve_refund(request.path_params["refund_id"], str(body.get("status", "")),
+                                                str(body.get("reason", "insufficient_funds"))))
+
+    async def clock(request: Request) -> dict[str, Any]:
+        body = await _json(request)
+        advance = float(body.get("advance", 0))
+        if advance < 0:
+            raise ValueError("the clock only moves forward")
+        store.advance(advance)
+        return {"now": store.now().isoformat()}
 
     async def webhooks(request: Request) -> dict[str, Any]:
         body = await _json(request)
@@ -73,6 +107,8 @@ def control_routes(store: EmulatorStore, sender: WebhookSender) -> list[BaseRout
             store.config.webhook_url = str(body["url"])
         if "retry_delays" in body:
             store.config.retry_delays = tuple(float(x) for x in body["retry_delays"])
+        if "retry_scale" in body:
+            store.config.retry_scale = float(body["retry_scale"])
         return {"ok": True}
 
     async def release(request: Request) -> dict[str, Any]:
@@ -103,14 +139,24 @@ def control_routes(store: EmulatorStore, sender: WebhookSender) -> list[BaseRout
 
     async def config(request: Request) -> dict[str, Any]:
         body = await _json(request)
-        if "confirmation_timeout" in body:
-            store.config.confirmation_timeout = float(body["confirmation_timeout"])
-        return {"confirmation_timeout": store.config.confirmation_timeout,
-                "webhook_url": store.config.webhook_url}
+        cfg = store.config
+        for name in ("confirmation_timeout", "capture_timeout", "idempotence_ttl"):
+            if name in body:
+                setattr(cfg, name, float(body[name]))
+        if "processing_retry_after" in body:
+            cfg.processing_retry_after = int(body["processing_retry_after"])
+        if "return_origins" in body:
+            cfg.return_origins = tuple(str(o).rstrip("/").lower() for o in body["return_origins"])
+        return {"confirmation_timeout": cfg.confirmation_timeout, "capture_timeout": cfg.capture_timeout,
+                "idempotence_ttl": cfg.idempotence_ttl, "return_origins": list(cfg.allowed_origins()),
+                "webhook_url": cfg.webhook_url}
 
     return [
         Route("/control/reset", guarded(reset), methods=["POST"]),
         Route("/control/faults", guarded(faults), methods=["POST"]),
+        Route("/control/refund_outcomes", guarded(refund_outcomes), methods=["POST"]),
+        Route("/control/refunds/{refund_id}/resolve", guarded(resolve_refund), methods=["POST"]),
+        Route("/control/clock", guarded(clock), methods=["POST"]),
         Route("/control/webhooks", guarded(webhooks), methods=["POST"]),
         Route("/control/webhooks/release", guarded(release), methods=["POST"]),
         Route("/control/deliveries", guarded(deliveries), methods=["GET"]),
@@ -125,9 +171,9 @@ def control_routes(store: EmulatorStore, sender: WebhookSender) -> list[BaseRout
 class EmulatorControl:
     """Client of the control API: `EmulatorControl("http://127.0.0.1:8765")`."""
 
-    def __init__(self, base_url: str, *, timeout: float = 30.0) -> None:
+    def __init__(self, base_url: str, *, timeout: float = 30.0, verify: ssl.SSLContext | bool = True) -> None:
         self.base_url = base_url.rstrip("/")
-        self._http = httpx.Client(timeout=timeout)
+        self._http = httpx.Client(timeout=timeout, verify=verify)
 
     def _post(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         response = self._http.post(f"{self.base_url}/control/{path}", json=body or {})
@@ -142,9 +188,27 @@ class EmulatorControl:
     def reset(self) -> None:
         self._post("reset")
 
-    def fail_next(self, mode: str, *, target: str = "any", count: int = 1, seconds: float = 30) -> None:
-        """mode: 500 | 500_after | 429 | hang."""
-        self._post("faults", {"mode": mode, "target": target, "count": count, "seconds": seconds})
+    def fail_next(self, mode: str, *, target: str = "any", count: int = 1, seconds: float = 30,
+                  retry_after: int = 1000) -> None:
+        """mode: 500 | 500_after | 429 | hang | processing_202."""
+        self._post("faults", {"mode": mode, "target": target, "count": count, "seconds": seconds,
+                              "retry_after": retry_after})
+
+    def next_refunds(self, status: str, *, reason: str = "insufficient_funds", notify_pending: bool = False,
+                     count: int = 1) -> None:
+        """How the next refunds end: succeeded | pending | canceled (with `reason`)."""
+        self._post("refund_outcomes", {"status": status, "reason": reason, "notify_pending": notify_pending,
+                                       "count": count})
+
+    def resolve_refund(self, refund_id: str, status: str, reason: str = "insufficient_funds") -> dict[str, Any]:
+        return self._post(f"refunds/{refund_id}/resolve", {"status": status, "reason": reason})
+
+    def advance(self, seconds: float) -> None:
+        """Move the emulator's clock forward (key expiry, payment expiry)."""
+        self._post("clock", {"advance": seconds})
+
+    def refunds(self) -> list[dict[str, Any]]:
+        return self._get("payments")["refunds"]
 
     def webhooks(self, **controls: Any) -> None:
         """drop=N, delay=s, duplicate=K, hold=bool, url=str, retry_delays=[...]."""

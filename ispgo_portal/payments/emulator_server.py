@@ -1,5 +1,6 @@
 """Serve an ASGI app (the emulator, or the portal's HTTP API) from a background thread on a
-loopback port: how tests and benchmarks run the emulator as a standalone server."""
+loopback port: how tests and benchmarks run the emulator as a standalone server, over
+plain HTTP or, given a certificate and key, over HTTPS as YooKassa is reached."""
 
 from __future__ import annotations
 
@@ -11,18 +12,20 @@ import uvicorn
 
 
 class ThreadedServer:
-    def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0,
+                 ssl_certfile: str | None = None, ssl_keyfile: str | None = None) -> None:
         self.host = host
+        self.scheme = "https" if ssl_certfile else "http"
         self._server = uvicorn.Server(uvicorn.Config(
             app, host=host, port=port, log_level="warning", lifespan="on",
-            timeout_keep_alive=30, backlog=2048,
+            timeout_keep_alive=30, backlog=2048, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile,
         ))
         self._thread = threading.Thread(target=self._server.run, name="asgi-server", daemon=True)
         self.port = port
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{self.scheme}://{self.host}:{self.port}"
 
     def start(self, timeout: float = 20.0) -> ThreadedServer:
         self._thread.start()

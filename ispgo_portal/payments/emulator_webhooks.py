@@ -1,7 +1,7 @@
 """The emulator's notification sender: YooKassa's delivery habits, and the knobs tests turn.
 
 Like YooKassa, a notification counts as delivered only on HTTP 200 and is otherwise sent
-again after growing pauses. Tests can make the next notifications get lost (`drop`),
+again after growing pauses for 24 hours (`retry_scale` compresses that day). Tests can make the next notifications get lost (`drop`),
 arrive late (`delay`), arrive several times at once (`duplicate`), or be held back and
 released later in any order (`hold` + `release`).
 """
@@ -91,7 +91,7 @@ class WebhookSender:
             if outcome == "200":
                 return
             if attempt < attempts:
-                await asyncio.sleep(self.config.retry_delays[attempt - 1])
+                await asyncio.sleep(self.config.retry_delays[attempt - 1] * self.config.retry_scale)
         log.warning("emulator gave up on %s for %s", body["event"], body["object"].get("id"))
 
     async def _post(self, body: dict[str, Any]) -> str:

@@ -1,11 +1,16 @@
 """The YooKassa gateway: the only module that imports the `yookassa` SDK.
 
 It speaks the SDK, and gives the rest of the portal our own data classes and our own
-errors. Three SDK habits are corrected here:
-  * the SDK sets no HTTP timeout, so its requests session gets one;
+errors. Four SDK habits are corrected here:
+  * the SDK sets no HTTP timeout, so its requests session gets one (30 s by default:
+    YooKassa may work on a request that long before it answers);
   * the SDK invents a new idempotence key per call, so we always pass ours, and a retry
     after a 500, a 429 or a timeout reuses it (YooKassa then answers with the same
     payment instead of creating a second one); a 4xx is never repeated;
+  * the SDK retries YooKassa's 202 "processing" only over https, on a fixed backoff that
+    ignores the `retry_after` YooKassa sends; we wait what YooKassa asks, over any scheme,
+    and all retries of one call fit in RETRY_BUDGET seconds; a call that runs out of it
+    says so (GatewayProcessing) instead of looking like a network failure;
   * a network failure surfaces as an `AttributeError` (the SDK reads `.response` of a
     `requests` exception that has none), which we tell apart from API errors.
 """
@@ -43,12 +48,14 @@ from ispgo_portal.payments.gateway_models import (  # noqa: F401 - part of the g
     GatewayError,
     GatewayNotFound,
     GatewayPayment,
+    GatewayProcessing,
     GatewayRefund,
     GatewayRejected,
     GatewayUnavailable,
     InvalidNotification,
     Notification,
     describe_cancellation,
+    describe_refund_cancellation,
 )
 from ispgo_portal.settings import get_settings
 
@@ -57,6 +64,10 @@ log = logging.getLogger(__name__)
 YOOKASSA_API_URL = "https://api.yookassa.ru/v3"
 # Pauses before the 2nd and 3rd attempt of a call that failed transiently.
 RETRY_DELAYS: tuple[float, ...] = (0.3, 1.0)
+# Seconds one call may spend waiting between attempts (202 "processing" included); an
+# attempt in flight still runs to its HTTP timeout.
+RETRY_BUDGET = 35.0
+MAX_RETRY_AFTER = 10.0  # seconds: a larger retry_after is capped
 T = TypeVar("T")
 
 
@@ -130,10 +141,12 @@ class _TimeoutApiClient(ApiClient):
         if cached is not None:
             cached[1].really_close()
         session = _TimeoutSession(config.http_timeout)
-        # Same as the SDK: it repeats a POST answered with 202 (still processing).
-        retries = Retry(total=self.max_attempts, backoff_factor=self.timeout / 1000,
-                        allowed_methods=["POST"], status_forcelist=[202])
-        session.mount("https://", HTTPAdapter(max_retries=retries))
+        # No retries down here: `_call` repeats 202s and failures itself, honouring
+        # retry_after, within its budget, the same over http (emulator) and https (YooKassa).
+        adapter = HTTPAdapter(max_retries=Retry(total=0, read=False, redirect=False, status=0,
+                                                raise_on_status=False))
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
         _sessions.value = (config, session)
         return session
 
@@ -150,42 +163,65 @@ class _Refunds(SdkRefund):
 
 # --- calling with retries ----------------------------------------------------------------
 
+def _retry_after(content: dict) -> float | None:
+    try:
+        return min(MAX_RETRY_AFTER, max(0.0, float(content["retry_after"]) / 1000))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def _translate(exc: Exception) -> GatewayError | None:
     """Our error for an SDK failure, or None if it is not a gateway failure (a bug)."""
     if isinstance(exc, ApiError):
         content = exc.content or {}
         detail = str(content.get("description") or content.get("code") or type(exc).__name__)
+        if content.get("type") == "processing":  # 202: accepted, not finished yet
+            return GatewayProcessing("processing", detail, status=202, retry_after=_retry_after(content))
         if isinstance(exc, TooManyRequestsError | InternalServerError | ResponseProcessingError):
-            return GatewayUnavailable("api_unavailable", detail, status=exc.HTTP_CODE)
+            return GatewayUnavailable("api_unavailable", detail, status=exc.HTTP_CODE,
+                                      retry_after=_retry_after(content))
         if isinstance(exc, NotFoundError):
             return GatewayNotFound("not_found", detail, status=404)
         if exc.HTTP_CODE == 0:  # a status the SDK has no class for (502, 503, 504…)
             return GatewayUnavailable("api_unavailable", detail)
         return GatewayRejected(str(content.get("code") or "rejected"), detail, status=exc.HTTP_CODE)
+    if isinstance(exc, AttributeError) and isinstance(exc.__context__, requests.RequestException):
+        exc = exc.__context__
+    if isinstance(exc, requests.Timeout):
+        return GatewayUnavailable("timeout", f"{type(exc).__name__}: {exc}")
     if isinstance(exc, requests.RequestException):  # includes a non-JSON error body
         return GatewayUnavailable("network", f"{type(exc).__name__}: {exc}")
-    if isinstance(exc, AttributeError) and isinstance(exc.__context__, requests.RequestException):
-        ctx = exc.__context__
-        return GatewayUnavailable("network", f"{type(ctx).__name__}: {ctx}")
     return None
 
 
 def _call(operation: str, fn: Callable[[], T]) -> T:
+    """Run one SDK call; repeat it with the same key after a transient failure (at most
+    len(RETRY_DELAYS) times) or a 202 (as often as the budget allows), waiting what
+    YooKassa asked for when it said."""
     _ensure_configured()
-    attempts = len(RETRY_DELAYS) + 1
-    for attempt in range(attempts):
+    deadline = time.monotonic() + RETRY_BUDGET
+    failures = 0
+    while True:
         try:
             return fn()
         except Exception as exc:  # noqa: BLE001 - sorted into ours below; bugs re-raised
             error = _translate(exc)
             if error is None:
                 raise
-        if not error.retryable or attempt == attempts - 1:
+        if not isinstance(error, GatewayProcessing):
+            failures += 1
+        if not error.retryable or failures > len(RETRY_DELAYS):
             log.warning("yookassa %s failed for good: %s", operation, error)
             raise error from None
-        log.info("yookassa %s failed (%s), retrying with the same key", operation, error)
-        time.sleep(RETRY_DELAYS[attempt])
-    raise AssertionError("unreachable")
+        wait = getattr(error, "retry_after", None)
+        if wait is None:
+            wait = RETRY_DELAYS[max(0, failures - 1)]
+        if time.monotonic() + wait > deadline:
+            log.warning("yookassa %s: retry budget of %.0f s spent, last answer: %s",
+                        operation, RETRY_BUDGET, error)
+            raise error from None
+        log.info("yookassa %s: %s, again in %.1f s with the same key", operation, error, wait)
+        time.sleep(wait)
 
 
 # --- conversions -------------------------------------------------------------------------
@@ -217,6 +253,8 @@ def _refund_from_sdk(obj: Any) -> GatewayRefund:
         amount=from_api_amount(obj.amount.value),
         currency=str(obj.amount.currency),
         cancellation_reason=str(getattr(details, "reason", "") or ""),
+        cancellation_party=str(getattr(details, "party", "") or ""),
+        description=str(getattr(obj, "description", "") or ""),
     )
 
 
@@ -274,25 +312,55 @@ def capture_payment(yookassa_id: str, *, amount: int, idempotence_key: str) -> G
         _Payments.capture(yookassa_id, params, idempotence_key)))
 
 
-def create_refund(
-    *, payment_yookassa_id: str, amount: int, idempotence_key: str, description: str,
+def build_refund_request(
+    *, payment_yookassa_id: str, amount: int, description: str, purpose: str,
     customer_email: str = "", receipt_item: str = "Возврат оплаты",
-) -> GatewayRefund:
-    """Refund `amount` kopecks of a succeeded payment. With `customer_email` a refund
-    receipt (54-FZ) is attached."""
-    params: dict[str, Any] = {
+) -> dict[str, Any]:
+    """The body of POST /v3/refunds for `amount` kopecks of a succeeded payment. With
+    `customer_email` a refund receipt (54-FZ) is attached whose items are sold as the
+    original payment's were (`purpose`: a top-up is an advance, a license a service).
+    The caller stores it and re-sends it unchanged: the same key with another body is a 400."""
+    body: dict[str, Any] = {
         "payment_id": payment_yookassa_id,
         "amount": {"value": to_api_amount(amount), "currency": "RUB"},
         "description": description[:250],
     }
     if customer_email:
-        params["receipt"] = build_receipt(customer_email=customer_email, item_description=receipt_item,
-                                          amount=amount, purpose="purchase")
-    return _call("create_refund", lambda: _refund_from_sdk(_Refunds.create(params, idempotence_key)))
+        body["receipt"] = build_receipt(customer_email=customer_email, item_description=receipt_item,
+                                        amount=amount, purpose=purpose)
+    return body
+
+
+def send_refund(body: dict[str, Any], *, idempotence_key: str) -> GatewayRefund:
+    """POST /v3/refunds with a body built by `build_refund_request`, exactly as given."""
+    return _call("create_refund", lambda: _refund_from_sdk(_Refunds.create(dict(body), idempotence_key)))
+
+
+def create_refund(
+    *, payment_yookassa_id: str, amount: int, idempotence_key: str, description: str,
+    customer_email: str = "", receipt_item: str = "Возврат оплаты", purpose: str = "purchase",
+) -> GatewayRefund:
+    """Build a refund request and send it (see `build_refund_request`)."""
+    body = build_refund_request(payment_yookassa_id=payment_yookassa_id, amount=amount,
+                                description=description, purpose=purpose,
+                                customer_email=customer_email, receipt_item=receipt_item)
+    return send_refund(body, idempotence_key=idempotence_key)
 
 
 def get_refund(refund_id: str) -> GatewayRefund:
     return _call("get_refund", lambda: _refund_from_sdk(_Refunds.find_one(refund_id)))
+
+
+def list_refunds(payment_yookassa_id: str) -> list[GatewayRefund]:
+    """Every refund of a payment (GET /v3/refunds?payment_id=), following the pages."""
+    found: list[GatewayRefund] = []
+    params: dict[str, Any] = {"payment_id": payment_yookassa_id, "limit": 100}
+    while True:
+        page = _call("list_refunds", lambda p=dict(params): _Refunds.list(p))
+        found += [_refund_from_sdk(item) for item in (page.items or [])]
+        if not getattr(page, "next_cursor", None):
+            return found
+        params["cursor"] = page.next_cursor
 
 
 def parse_notification(body: Any) -> Notification:

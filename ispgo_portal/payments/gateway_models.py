@@ -25,13 +25,27 @@ class GatewayError(Exception):
 
 
 class GatewayUnavailable(GatewayError):
-    """Network failure, timeout, 5xx or 429: worth trying again later with the same key."""
+    """Network failure, timeout, 5xx, 429 or 202: worth trying again later with the same key."""
 
     retryable = True
+
+    def __init__(self, code: str, detail: str = "", *, status: int | None = None,
+                 retry_after: float | None = None) -> None:
+        super().__init__(code, detail, status=status)
+        self.retry_after = retry_after  # seconds YooKassa asked us to wait, if it said
 
     @property
     def message(self) -> str:
         return "Платёжная система временно недоступна. Попробуйте ещё раз через минуту."
+
+
+class GatewayProcessing(GatewayUnavailable):
+    """YooKassa kept answering 202 "processing" until our time budget ran out: the request
+    is accepted and will finish there; asking again later with the same key gets its result."""
+
+    @property
+    def message(self) -> str:
+        return "ЮKassa ещё обрабатывает запрос. Результат появится автоматически, повторять не нужно."
 
 
 class GatewayRejected(GatewayError):
@@ -70,6 +84,8 @@ class GatewayRefund:
     amount: int
     currency: str
     cancellation_reason: str = ""
+    cancellation_party: str = ""
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -124,3 +140,23 @@ CANCELLATION_REASONS_RU = {
 
 def describe_cancellation(reason: str) -> str:
     return CANCELLATION_REASONS_RU.get(reason, "Платёж отменён")
+
+
+# Why YooKassa cancels a refund, for the admin who asked for it.
+REFUND_CANCELLATION_REASONS_RU = {
+    "insufficient_funds": "на балансе магазина в ЮKassa не хватает денег",
+    "rejected_by_payee": "банк или кошелёк покупателя отклонил возврат",
+    "yoo_money_account_closed": "кошелёк ЮMoney покупателя закрыт",
+    "general_decline": "возврат отклонён без объяснения причин",
+    "payment_basket_id_not_found": "не найдена корзина платежа",
+    "payment_article_number_not_found": "не найден товар платежа",
+    "payment_tru_code_not_found": "не найден код товара",
+    "too_many_refunding_articles": "товаров в возврате больше, чем в платеже",
+    "some_articles_already_refunded": "часть товаров уже возвращена",
+}
+
+
+def describe_refund_cancellation(reason: str) -> str:
+    if reason in REFUND_CANCELLATION_REASONS_RU:
+        return REFUND_CANCELLATION_REASONS_RU[reason]
+    return f"ЮKassa отклонила запрос ({reason})" if reason else "причина не указана"

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import PAYMENT_PURPOSES, Payment, Refund, User
+from ispgo_portal.payments.gateway_models import describe_refund_cancellation
 from ispgo_portal.services.errors import NotFound
 from ispgo_portal.services.refunds import OPEN_REFUND_STATUSES
 
@@ -31,6 +32,7 @@ REFUND_STATUSES = {
 }
 # Filter values besides the plain statuses.
 REFUNDED = "refunded"
+ATTENTION = "attention"  # payments with a refund a person must check
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class PaymentRow:
     refunded_amount: int
     refunds_in_flight: int
     refundable: int
+    attention: int = 0  # refunds a person must check (see RefundRow.attention)
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,8 @@ class RefundRow:
     reason: str
     admin_email: str
     yookassa_id: str
+    attention: str = ""  # why a person must check it at YooKassa; empty: nothing to do
+    cancellation: str = ""  # why YooKassa canceled it, in Russian
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,18 @@ def _in_flight_by_payment(session: Session, payment_ids: list[int]) -> dict[int,
     return {pid: int(total) for pid, total in found}
 
 
-def _row(payment: Payment, email: str, name: str, in_flight: int) -> PaymentRow:
+def _attention_by_payment(session: Session, payment_ids: list[int]) -> dict[int, int]:
+    if not payment_ids:
+        return {}
+    found = session.exec(
+        select(Refund.payment_id, func.count())
+        .where(Refund.payment_id.in_(payment_ids), Refund.attention != "")  # type: ignore[attr-defined]
+        .group_by(Refund.payment_id)
+    ).all()
+    return {pid: int(count) for pid, count in found}
+
+
+def _row(payment: Payment, email: str, name: str, in_flight: int, attention: int = 0) -> PaymentRow:
     refundable = (max(0, payment.amount - payment.refunded_amount - in_flight)
                   if payment.status == "succeeded" and payment.yookassa_id else 0)
     return PaymentRow(
@@ -91,6 +107,7 @@ def _row(payment: Payment, email: str, name: str, in_flight: int) -> PaymentRow:
         status_label=PAYMENT_STATUSES.get(payment.status, payment.status),
         cancellation_reason=payment.cancellation_reason, yookassa_id=payment.yookassa_id or "",
         refunded_amount=payment.refunded_amount, refunds_in_flight=in_flight, refundable=refundable,
+        attention=attention,
     )
 
 
@@ -108,6 +125,8 @@ def list_payments(*, query: str = "", status: str = "", purpose: str = "", page:
         base = base.where(or_(*conditions))
     if status == REFUNDED:
         base = base.where(Payment.refunded_amount > 0)
+    elif status == ATTENTION:
+        base = base.where(Payment.id.in_(select(Refund.payment_id).where(Refund.attention != "")))  # type: ignore[union-attr]
     elif status in PAYMENT_STATUSES:
         base = base.where(Payment.status == status)
     if purpose in PAYMENT_PURPOSES:
@@ -119,9 +138,11 @@ def list_payments(*, query: str = "", status: str = "", purpose: str = "", page:
             base.order_by(Payment.created_at.desc(), Payment.id.desc())  # type: ignore[attr-defined]
             .offset(page * PAGE_SIZE).limit(PAGE_SIZE)
         ).all()
-        in_flight = _in_flight_by_payment(session, [p.id for p, _e, _n in found])
-        return PaymentPage(rows=[_row(p, email, name, in_flight.get(p.id, 0)) for p, email, name in found],
-                           total=total)
+        ids = [p.id for p, _e, _n in found]
+        in_flight = _in_flight_by_payment(session, ids)
+        attention = _attention_by_payment(session, ids)
+        return PaymentPage(rows=[_row(p, email, name, in_flight.get(p.id, 0), attention.get(p.id, 0))
+                                 for p, email, name in found], total=total)
 
 
 def get_payment(*, payment_id: int) -> tuple[PaymentRow, int]:
@@ -134,7 +155,8 @@ def get_payment(*, payment_id: int) -> tuple[PaymentRow, int]:
             raise NotFound("Платёж не найден")
         user = session.get(User, payment.user_id)
         in_flight = _in_flight_by_payment(session, [payment.id]).get(payment.id, 0)
-        return _row(payment, user.email, user.name, in_flight), user.balance
+        attention = _attention_by_payment(session, [payment.id]).get(payment.id, 0)
+        return _row(payment, user.email, user.name, in_flight, attention), user.balance
 
 
 def list_refunds(*, payment_id: int) -> list[RefundRow]:
@@ -146,6 +168,8 @@ def list_refunds(*, payment_id: int) -> list[RefundRow]:
         return [
             RefundRow(id=r.id, created_at=r.created_at, amount=r.amount, status=r.status,
                       status_label=REFUND_STATUSES.get(r.status, r.status), reason=r.reason,
-                      admin_email=email or "", yookassa_id=r.yookassa_id or "")
+                      admin_email=email or "", yookassa_id=r.yookassa_id or "", attention=r.attention,
+                      cancellation=describe_refund_cancellation(r.cancellation_reason)
+                      if r.status == "canceled" else "")
             for r, email in found
         ]

@@ -1,9 +1,12 @@
 """Refunds of YooKassa payments, full or partial, started by an admin.
 
 1. `request_refund` checks the amount against what is still refundable (paid, less what is
-   refunded or on its way back), stores a Refund row with OUR idempotence key and an audit
-   row, commits, and only then calls YooKassa. A retry after a timeout re-sends the same
-   key, so YooKassa never refunds twice.
+   refunded or on its way back), stores a Refund row with OUR idempotence key, the exact
+   JSON body for YooKassa and an audit row, commits, and only then calls YooKassa. A retry
+   after a timeout re-sends the same body with the same key, so YooKassa never refunds
+   twice; after 23 h (keys live 24 h) or a 4xx to a re-send the refund is looked up among
+   the payment's refunds instead, and if it is not there a person is asked in «Платежи».
+   A re-sent refund is never marked canceled on a 4xx: YooKassa may well have made it.
 2. `settle_refund` (the webhook on `refund.succeeded`, reconciliation, and the answer to
    our own request) fetches the refund back from YooKassa and applies it once: the money
    leaves the customer's balance with a ledger row "refund" (reference `refund:<id>`) and
@@ -14,10 +17,12 @@ Lock order is the one settling payments uses: payment, then customer, then refun
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -38,6 +43,10 @@ OPEN_REFUND_STATUSES = ("new", "pending")
 MAX_REASON = 250
 # Reconciliation re-sends a refund still "new" after this (its answer was lost).
 RESEND_AFTER = timedelta(minutes=2)
+# YooKassa forgets an idempotence key after 24 h, and the same key is then a new refund:
+# re-sends stop well before that, and the refund is looked up by listing instead.
+RESEND_WINDOW = timedelta(hours=23)
+PAYMENT_CURRENCY = "RUB"  # every payment of the portal is in rubles
 
 
 @dataclass(frozen=True)
@@ -101,8 +110,15 @@ def check_refund(*, payment_id: int, amount: int, reason: str) -> str:
     return reason
 
 
+def request_description(refund_id: int, payment_id: int) -> str:
+    """Our refund's number travels in YooKassa's description: listing a payment's refunds
+    finds it again without a YooKassa id."""
+    return f"Возврат №{refund_id} по платежу №{payment_id}"
+
+
 def _record_request(*, admin_id: int, payment_id: int, amount: int, reason: str) -> int:
-    """Transaction 1: the Refund row and its audit row exist before YooKassa hears of it."""
+    """Transaction 1: the Refund row, the exact body YooKassa will get and the audit row
+    exist before YooKassa hears of it."""
     with session_scope() as session:
         acting_admin(session, admin_id)
         payment = _lock(session, Payment, payment_id) if isinstance(payment_id, int) else None
@@ -113,6 +129,13 @@ def _record_request(*, admin_id: int, payment_id: int, amount: int, reason: str)
                         idempotence_key=uuid.uuid4().hex, admin_id=admin_id)
         session.add(refund)
         session.flush()
+        body = gateway.build_refund_request(
+            payment_yookassa_id=payment.yookassa_id, amount=amount, purpose=payment.purpose,
+            description=request_description(refund.id, payment.id),
+            customer_email=session.get(User, payment.user_id).email,
+            receipt_item=payment.description or "Возврат оплаты")
+        refund.request_body = json.dumps(body, ensure_ascii=False)
+        session.add(refund)
         audit.record(session, admin_id=admin_id, action="payment.refund", target_type="payment",
                      target_id=payment.id, target_user_id=payment.user_id,
                      before={"refunded_amount": payment.refunded_amount},
@@ -121,17 +144,81 @@ def _record_request(*, admin_id: int, payment_id: int, amount: int, reason: str)
         return refund.id
 
 
-def _send(refund_id: int) -> gateway.GatewayRefund:
-    """Create the refund at YooKassa with the row's own key (a re-send gets the same refund)."""
+@dataclass(frozen=True)
+class _Sent:
+    """What was sent to YooKassa for one refund, read back from its row."""
+
+    body: dict[str, Any] | None  # None: a row from before bodies were stored
+    idempotence_key: str
+    payment_yookassa_id: str
+    description: str
+    amount: int
+    age: timedelta
+    flagged: bool
+
+
+def _sent(refund_id: int) -> _Sent:
     with session_scope() as session:
         refund = session.get(Refund, refund_id)
         payment = session.get(Payment, refund.payment_id)
-        email = session.get(User, payment.user_id).email
-        params = dict(payment_yookassa_id=payment.yookassa_id, amount=refund.amount,
-                      idempotence_key=refund.idempotence_key,
-                      description=f"Возврат по платежу №{payment.id}",
-                      customer_email=email, receipt_item=payment.description or "Возврат оплаты")
-    return gateway.create_refund(**params)
+        body = json.loads(refund.request_body) if refund.request_body else None
+        legacy = f"Возврат по платежу №{payment.id}"  # how rows without a body were described
+        return _Sent(body=body, idempotence_key=refund.idempotence_key,
+                     payment_yookassa_id=payment.yookassa_id or "",
+                     description=str(body["description"]) if body else legacy, amount=refund.amount,
+                     age=utcnow() - refund.created_at, flagged=bool(refund.attention))
+
+
+def _send(refund_id: int) -> gateway.GatewayRefund:
+    """Send the stored body with the row's own key, byte for byte what was sent first."""
+    sent = _sent(refund_id)
+    if sent.body is None:
+        raise DomainError("refund_body_missing", "Запрос возврата не сохранён: повторять его нельзя")
+    return gateway.send_refund(sent.body, idempotence_key=sent.idempotence_key)
+
+
+def _find_listed(refund_id: int) -> gateway.GatewayRefund | None:
+    """Our refund among the payment's refunds at YooKassa, by the number in its description."""
+    sent = _sent(refund_id)
+    for remote in gateway.list_refunds(sent.payment_yookassa_id):
+        if remote.description == sent.description and remote.amount == sent.amount:
+            return remote
+    return None
+
+
+def _flag(refund_id: int, why: str) -> None:
+    """Leave the refund open (its money may be gone) and ask a person in «Платежи»."""
+    log.error("refund %s needs a person: %s", refund_id, why)
+    with session_scope() as session:
+        refund = _lock(session, Refund, refund_id)
+        if refund is not None and refund.status in OPEN_REFUND_STATUSES:
+            refund.attention = why[:250]
+            session.add(refund)
+
+
+def _resend(refund_id: int) -> gateway.GatewayRefund | None:
+    """YooKassa's answer to a refund was lost: get it without ever refunding twice.
+
+    Within RESEND_WINDOW the stored body goes again with the same key (YooKassa answers
+    with the refund it made, or makes it now). Later the key is about to expire and a
+    re-send could be a second refund, so the payment's refunds are only listed; so are
+    they after a 4xx to a re-send, or when a person was already asked. None: not found,
+    and the refund is flagged for a person. Gateway errors mean "try later"."""
+    sent = _sent(refund_id)
+    if sent.body is not None and sent.age < RESEND_WINDOW and not sent.flagged:
+        try:
+            return gateway.send_refund(sent.body, idempotence_key=sent.idempotence_key)
+        except gateway.GatewayRejected as exc:
+            why = f"ЮKassa отклонила повторную отправку ({exc.detail or exc.code})"
+    elif sent.flagged:
+        why = ""
+    else:
+        why = "ЮKassa не ответила на возврат почти сутки; повтор мог бы вернуть деньги дважды"
+    remote = _find_listed(refund_id)
+    if remote is None and why:
+        _flag(refund_id, f"{why}, а в списке возвратов платежа его нет. "
+                         "Проверьте возврат в личном кабинете ЮKassa.")
+    return remote
 
 
 def _mark_rejected(refund_id: int, exc: gateway.GatewayError) -> None:
@@ -140,18 +227,34 @@ def _mark_rejected(refund_id: int, exc: gateway.GatewayError) -> None:
         refund = _lock(session, Refund, refund_id)
         if refund is not None and refund.status == "new":
             refund.status = "canceled"
+            refund.cancellation_reason = exc.code[:64]
             refund.settled_at = utcnow()
             session.add(refund)
+
+
+def _check_matches(refund: Refund, payment: Payment, remote: gateway.GatewayRefund) -> str:
+    """Why YooKassa's refund cannot be ours as recorded (empty: it matches)."""
+    if remote.payment_id != payment.yookassa_id:
+        return f"другой платёж ({remote.payment_id})"
+    if remote.amount != refund.amount:
+        return f"другая сумма ({format_rub(remote.amount)} вместо {format_rub(refund.amount)})"
+    if remote.currency != PAYMENT_CURRENCY:
+        return f"другая валюта ({remote.currency})"
+    return ""
 
 
 def _apply(refund_id: int, remote: gateway.GatewayRefund) -> RefundResult:
     """Bring our row in line with YooKassa's refund; on success move the money, once."""
     with session_scope() as session:
         refund = session.get(Refund, refund_id)
-        payment = _lock(session, Payment, refund.payment_id)
-        if remote.payment_id != payment.yookassa_id or remote.amount != refund.amount:
-            log.error("refund %s does not match YooKassa's %s", refund_id, remote)
-            raise DomainError("refund_mismatch", "Данные возврата не совпадают с ЮKassa")
+        payment_id = refund.payment_id
+        mismatch = _check_matches(refund, session.get(Payment, payment_id), remote)
+    if mismatch:
+        log.error("refund %s does not match YooKassa's %s", refund_id, remote)
+        _flag(refund_id, f"Возврат {remote.id} в ЮKassa не совпадает с нашим: {mismatch}")
+        raise DomainError("refund_mismatch", "Данные возврата не совпадают с ЮKassa")
+    with session_scope() as session:
+        payment = _lock(session, Payment, payment_id)
         user = billing.lock_user(session, payment.user_id)
         refund = _lock(session, Refund, refund_id)
         refund.yookassa_id = refund.yookassa_id or remote.id
@@ -171,9 +274,12 @@ def _apply(refund_id: int, remote: gateway.GatewayRefund) -> RefundResult:
                 refund.settled_at = utcnow()
             elif remote.status == "canceled":
                 refund.status = "canceled"
+                refund.cancellation_reason = remote.cancellation_reason[:64]
                 refund.settled_at = utcnow()
             elif remote.status == "pending":
                 refund.status = "pending"
+            if refund.status not in OPEN_REFUND_STATUSES:
+                refund.attention = ""  # settled: nothing left for a person
         session.add(refund)
         session.flush()
         return RefundResult(refund_id=refund.id, status=refund.status, amount=refund.amount, applied=applied)
@@ -186,11 +292,18 @@ def request_refund(*, admin_id: int, payment_id: int, amount: int, reason: str) 
         raise DomainError("invalid_amount", "Сумма возврата должна быть больше нуля", field="amount")
     refund_id = _record_request(admin_id=admin_id, payment_id=payment_id, amount=amount, reason=reason)
     try:
-        remote = _send(refund_id)
-    except gateway.GatewayRejected as exc:
-        _mark_rejected(refund_id, exc)
-        raise DomainError("refund_rejected",
-                          f"ЮKassa отклонила возврат: {exc.detail or exc.code}. Деньги не списаны.") from exc
+        try:
+            remote = _send(refund_id)
+        except gateway.GatewayRejected as exc:
+            # A refusal of the first send is final, unless YooKassa made the refund anyway.
+            try:
+                remote = _find_listed(refund_id)
+            except gateway.GatewayRejected:
+                remote = None
+            if remote is None:
+                _mark_rejected(refund_id, exc)
+                raise DomainError("refund_rejected", f"ЮKassa отклонила возврат: {exc.detail or exc.code}. "
+                                                     "Деньги не списаны.") from exc
     except gateway.GatewayUnavailable as exc:
         log.warning("refund %s: YooKassa did not answer (%s); it will be re-sent with the same key",
                     refund_id, exc)
@@ -202,7 +315,7 @@ def request_refund(*, admin_id: int, payment_id: int, amount: int, reason: str) 
 
 
 def retry_refund(*, admin_id: int, refund_id: int) -> RefundResult:
-    """Re-send a refund YooKassa never answered, with its original idempotence key."""
+    """Ask YooKassa again about a refund it never answered (see `_resend`)."""
     with session_scope() as session:
         acting_admin(session, admin_id)
         refund = session.get(Refund, refund_id) if isinstance(refund_id, int) else None
@@ -215,27 +328,28 @@ def retry_refund(*, admin_id: int, refund_id: int) -> RefundResult:
                      target_id=payment.id, target_user_id=payment.user_id,
                      after={"refund_id": refund.id, "amount": refund.amount})
     try:
-        remote = _send(refund_id)
-    except gateway.GatewayRejected as exc:
-        _mark_rejected(refund_id, exc)
-        raise DomainError("refund_rejected", f"ЮKassa отклонила возврат: {exc.detail or exc.code}") from exc
-    except gateway.GatewayUnavailable as exc:
+        remote = _resend(refund_id)
+    except gateway.GatewayError as exc:
         raise DomainError("refund_unconfirmed", exc.message) from exc
+    if remote is None:
+        with session_scope() as session:
+            why = session.get(Refund, refund_id).attention
+        raise DomainError("refund_needs_attention", why or "Возврат не найден в ЮKassa")
     return _apply(refund_id, remote)
 
 
 def _match_unlinked(remote: gateway.GatewayRefund) -> int | None:
-    """Our refund whose answer was lost: same payment and amount, no YooKassa id yet. Re-sending
-    with its key returns YooKassa's refund for that key, which proves (or rules out) the match."""
+    """Our refund whose answer was lost: same payment and amount, no YooKassa id yet, and
+    our number in YooKassa's description. Nothing is re-sent to find it."""
     with session_scope() as session:
         candidates = session.exec(
             select(Refund.id).join(Payment, Payment.id == Refund.payment_id)
             .where(Payment.yookassa_id == remote.payment_id, Refund.amount == remote.amount,
-                   Refund.yookassa_id.is_(None), Refund.status == "new")  # type: ignore[union-attr]
+                   Refund.yookassa_id.is_(None), Refund.status.in_(OPEN_REFUND_STATUSES))  # type: ignore[union-attr, attr-defined]
             .order_by(Refund.id)
         ).all()
     for refund_id in candidates:
-        if _send(refund_id).id == remote.id:
+        if _sent(refund_id).description == remote.description:
             return refund_id
     return None
 
@@ -258,8 +372,8 @@ def settle_refund(*, yookassa_refund_id: str) -> RefundResult:
 
 
 def reconcile_refunds(*, resend_after: timedelta = RESEND_AFTER) -> int:
-    """Re-send refunds whose answer was lost and re-check pending ones; returns how many
-    were settled. Each refund is its own transaction; one failure never stops the rest."""
+    """Ask again about refunds whose answer was lost (`_resend`: never a second refund) and
+    re-check pending ones; returns how many were settled. Each refund is its own transaction; one failure never stops the rest."""
     cutoff = utcnow() - resend_after
     with session_scope() as session:
         rows = session.exec(
@@ -270,12 +384,10 @@ def reconcile_refunds(*, resend_after: timedelta = RESEND_AFTER) -> int:
     settled = 0
     for refund_id, status, yookassa_id in rows:
         try:
-            remote = gateway.get_refund(yookassa_id) if yookassa_id else _send(refund_id)
+            remote = gateway.get_refund(yookassa_id) if yookassa_id else _resend(refund_id)
+            if remote is None:
+                continue  # flagged for a person; listed again on the next run
             result = _apply(refund_id, remote)
-        except gateway.GatewayRejected as exc:
-            if not yookassa_id:
-                _mark_rejected(refund_id, exc)
-            continue
         except (gateway.GatewayError, DomainError) as exc:
             log.warning("reconcile refund %s (%s): %s", refund_id, status, exc)
             continue

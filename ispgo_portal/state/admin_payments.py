@@ -27,8 +27,8 @@ from ispgo_portal.state.session import SessionState, error_toast, ok_toast
 STATUS_COLORS = {"succeeded": "green", "pending": "blue", "waiting_for_capture": "blue", "new": "gray",
                  "canceled": "gray", "failed": "red"}
 REFUND_COLORS = {"succeeded": "green", "pending": "blue", "new": "orange", "canceled": "red"}
-STATUS_OPTIONS = [[k, v] for k, v in admin_payments.PAYMENT_STATUSES.items()] + [[admin_payments.REFUNDED,
-                                                                                  "С возвратами"]]
+STATUS_OPTIONS = [[k, v] for k, v in admin_payments.PAYMENT_STATUSES.items()] + [
+    [admin_payments.REFUNDED, "С возвратами"], [admin_payments.ATTENTION, "Требуют проверки"]]
 PURPOSE_OPTIONS = [[k, v] for k, v in PAYMENT_PURPOSES.items()]
 
 
@@ -51,6 +51,7 @@ class PaymentView:
     refundable: str = ""
     refundable_input: str = ""
     can_refund: bool = False
+    attention: int = 0  # refunds a person must check
 
 
 @dataclass
@@ -64,6 +65,8 @@ class RefundView:
     admin_email: str = ""
     yookassa_id: str = ""
     unconfirmed: bool = False
+    attention: str = ""  # why a person must check it in YooKassa's dashboard
+    cancellation: str = ""  # why YooKassa canceled it
 
 
 def _view(row: admin_payments.PaymentRow) -> PaymentView:
@@ -75,7 +78,7 @@ def _view(row: admin_payments.PaymentRow) -> PaymentView:
         yookassa_id=row.yookassa_id or "—", refunded=format_rub(row.refunded_amount) if row.refunded_amount else "",
         in_flight=format_rub(row.refunds_in_flight) if row.refunds_in_flight else "",
         refundable=format_rub(row.refundable), refundable_input=rubles_input(row.refundable),
-        can_refund=row.refundable > 0,
+        can_refund=row.refundable > 0, attention=row.attention,
     )
 
 
@@ -83,7 +86,7 @@ def _refund_view(row: admin_payments.RefundRow) -> RefundView:
     return RefundView(id=row.id, created=format_datetime(row.created_at), amount=format_rub(row.amount),
                       status=row.status_label, status_color=REFUND_COLORS.get(row.status, "gray"),
                       reason=row.reason, admin_email=row.admin_email, yookassa_id=row.yookassa_id or "—",
-                      unconfirmed=row.status == "new")
+                      unconfirmed=row.status == "new", attention=row.attention, cancellation=row.cancellation)
 
 
 class AdminPaymentsState(SessionState):
@@ -230,7 +233,9 @@ class AdminPaymentsState(SessionState):
         if result.status == "succeeded":
             message = f"Возврат выполнен: {format_rub(result.amount)} списано с баланса клиента"
         elif result.status == "canceled":
-            return rx.toast.error("ЮKassa отменила возврат. Деньги не списаны.", close_button=True)
+            why = self.refund_history[-1].cancellation if self.refund_history else ""
+            return rx.toast.error(f"ЮKassa отменила возврат{': ' + why if why else ''}. Деньги не списаны.",
+                                  close_button=True)
         else:
             message = "ЮKassa приняла возврат; баланс изменится, когда он завершится"
         return [ok_toast(message), rx.call_script("document.getElementById('refund-form')?.reset()")]

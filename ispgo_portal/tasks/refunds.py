@@ -9,7 +9,8 @@ from ispgo_portal.services.refunds import reconcile_refunds as reconcile
 
 @shared_task(name="ispgo_portal.tasks.refunds.reconcile_refunds")
 def reconcile_refunds() -> int:
-    """Re-send refunds whose answer was lost (same idempotence key) and settle pending ones
-    whose notification never came. Failures are logged per refund and left for the next
-    run, so no retry is declared."""
+    """Ask again about refunds whose answer was lost (the stored body with the same key
+    within 23 h, later only by listing the payment's refunds) and settle pending ones whose
+    notification never came. Failures are logged per refund and left for the next run, so
+    no retry is declared."""
     return reconcile()

@@ -21,7 +21,8 @@ FAST_RETRIES = [0.2, 0.5, 1.0, 2.0]
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[ThreadedServer]:
-    config = EmulatorConfig()
+    # The portal's own origin (BASE_URL) is where payments may send the customer back.
+    config = EmulatorConfig(return_origins=(os.environ["BASE_URL"].rstrip("/"),))
     server = ThreadedServer(create_emulator_app(config)).start()
     config.public_url = server.url  # the checkout page lives on this server
     yield server

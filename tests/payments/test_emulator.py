@@ -15,7 +15,7 @@ AUTH = (EMULATOR_SHOP_ID, EMULATOR_SECRET_KEY)
 
 def _body(value: str = "100.00", **extra: object) -> dict:
     return {"amount": {"value": value, "currency": "RUB"}, "capture": True,
-            "confirmation": {"type": "redirect", "return_url": "http://shop.local/back"},
+            "confirmation": {"type": "redirect", "return_url": "http://localhost:3000/back"},
             "receipt": {"customer": {"email": "c@example.ru"}, "items": [{
                 "description": "Пополнение", "quantity": "1.00", "amount": {"value": value, "currency": "RUB"},
                 "vat_code": 1, "payment_mode": "advance", "payment_subject": "payment"}]}, **extra}
@@ -78,7 +78,7 @@ def test_checkout_pay_redirects_back_and_notifies(control) -> None:  # noqa: ANN
 
     answer = httpx.post(url, data={"action": "pay"})
 
-    assert (answer.status_code, answer.headers["location"]) == (303, "http://shop.local/back")
+    assert (answer.status_code, answer.headers["location"]) == (303, "http://localhost:3000/back")
     paid = httpx.get(f"{control.base_url}/v3/payments/{created['id']}", auth=AUTH).json()
     assert (paid["status"], paid["paid"]) == ("succeeded", True)
     assert control.release() == 1

@@ -91,13 +91,16 @@ def test_refund_create_and_get(control) -> None:  # noqa: ANN001
     control.pay(created.id)
     key = uuid.uuid4().hex
     refund = gateway.create_refund(payment_yookassa_id=created.id, amount=20_000, idempotence_key=key,
-                                   description="Возврат по заявке")
+                                   description="Возврат по заявке", customer_email="c@example.ru",
+                                   purpose="topup")
     again = gateway.create_refund(payment_yookassa_id=created.id, amount=20_000, idempotence_key=key,
-                                  description="Возврат по заявке")
+                                  description="Возврат по заявке", customer_email="c@example.ru",
+                                  purpose="topup")
     assert again.id == refund.id and len(refund.id) == 36
     assert (refund.status, refund.amount, refund.payment_id) == ("succeeded", 20_000, created.id)
     assert gateway.get_refund(refund.id) == refund
     assert gateway.fetch_payment(created.id).refunded_amount == 20_000
+    assert gateway.list_refunds(created.id) == [refund]
 
 
 def test_refund_above_paid_amount_is_rejected(control) -> None:  # noqa: ANN001

@@ -60,7 +60,7 @@ def test_two_stage_payment_is_captured_then_credited(control, webhook_url, make_
         f"{control.base_url}/v3/payments", auth=(EMULATOR_SHOP_ID, EMULATOR_SECRET_KEY),
         headers={"Idempotence-Key": uuid.uuid4().hex},
         json={"amount": {"value": "100.00", "currency": "RUB"}, "capture": False,
-              "confirmation": {"type": "redirect", "return_url": "http://localhost/x"},
+              "confirmation": {"type": "redirect", "return_url": "http://localhost:3000/x"},
               "metadata": {"payment_id": str(started.payment_id), "user_id": str(user_id)},
               "receipt": {"customer": {"email": "c@example.ru"}, "items": [{
                   "description": "Пополнение", "quantity": "1", "amount": {"value": "100.00", "currency": "RUB"},

@@ -78,3 +78,19 @@ def test_unknown_payment_is_not_found() -> None:
     with pytest.raises(DomainError) as err:
         admin_payments.get_payment(payment_id=404)
     assert err.value.code == "not_found"
+
+
+def test_flagged_refunds_are_shown_and_filtered(make_customer, make_payment) -> None:  # noqa: ANN001
+    customer = make_customer()
+    flagged = make_payment(customer)
+    make_payment(customer)
+    with session_scope() as session:
+        session.add(Refund(payment_id=flagged, amount=1_000, status="new", idempotence_key=uuid.uuid4().hex,
+                           attention="Проверьте возврат в личном кабинете ЮKassa"))
+        session.add(Refund(payment_id=flagged, amount=2_000, status="canceled", idempotence_key=uuid.uuid4().hex,
+                           cancellation_reason="rejected_by_payee"))
+    [row] = admin_payments.list_payments(status=admin_payments.ATTENTION).rows
+    assert (row.id, row.attention) == (flagged, 1)
+    waiting, canceled = admin_payments.list_refunds(payment_id=flagged)
+    assert waiting.attention == "Проверьте возврат в личном кабинете ЮKassa" and waiting.cancellation == ""
+    assert canceled.cancellation == "банк или кошелёк покупателя отклонил возврат"

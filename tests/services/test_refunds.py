@@ -3,14 +3,18 @@ customer's balance once `refund.succeeded` is applied, never twice, never beyond
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
 
+from ispgo_portal.clock import utcnow
 from ispgo_portal.db import session_scope
-from ispgo_portal.models import AuditLog, LedgerEntry, Payment, Refund
+from ispgo_portal.models import AuditLog, LedgerEntry, Payment, Refund, User
+from ispgo_portal.payments import gateway
 from ispgo_portal.services import payments, refunds
 from ispgo_portal.services.errors import DomainError
 from tests.payments.conftest import control, emulator, portal_api  # noqa: F401 - fixtures
@@ -36,7 +40,7 @@ def paid_topup(control, make_customer) -> Iterator[Callable[[int], tuple[int, in
 
 def _notifications_done(control) -> bool:  # noqa: ANN001, F811
     final = {d["object_id"] for d in control.deliveries() if d["outcome"] in ("200", "dropped", "held")}
-    return all(r["id"] in final for r in control._get("payments")["refunds"])
+    return all(r["id"] in final for r in control.refunds() if r["status"] == "succeeded")
 
 
 def _refund_rows(payment_id: int) -> list[Refund]:
@@ -229,3 +233,230 @@ def test_parallel_full_refunds_only_one_goes_through(paid_topup, make_admin, con
     assert outcomes == ["refund_exceeds_paid", "succeeded"]
     assert [e.amount for e in _refund_ledger(customer)] == [-100_000]
     assert len(control._get("payments")["refunds"]) == 1
+
+
+# --- re-sends: the stored body, never a second refund, never a false "canceled" ----------------
+
+def _lose_the_answer(control, admin: int, payment_id: int, amount: int) -> Refund:  # noqa: ANN001, F811
+    """YooKassa makes the refund, but neither its answer nor its notification reaches us."""
+    control.webhooks(drop=100)
+    control.fail_next("500_after", target="create_refund", count=3)
+    with pytest.raises(DomainError) as err:
+        refunds.request_refund(admin_id=admin, payment_id=payment_id, amount=amount, reason="Ответ потерян")
+    assert err.value.code == "refund_unconfirmed"
+    [row] = _refund_rows(payment_id)
+    return row
+
+
+def _age(refund_id: int, hours: float) -> None:
+    with session_scope() as session:
+        refund = session.get(Refund, refund_id)
+        refund.created_at = utcnow() - timedelta(hours=hours)
+        session.add(refund)
+
+
+def test_resend_sends_the_stored_body_even_after_the_email_changed(paid_topup, make_admin, control) -> None:  # noqa: ANN001, F811
+    customer, payment_id = paid_topup(100_000)
+    admin = make_admin()
+    row = _lose_the_answer(control, admin, payment_id, 30_000)
+    with session_scope() as session:
+        user = session.get(User, customer)
+        old_email, user.email = user.email, f"new-{uuid.uuid4().hex[:6]}@example.ru"
+        session.add(user)
+    result = refunds.retry_refund(admin_id=admin, refund_id=row.id)
+    assert (result.status, result.applied) == ("succeeded", True)
+    [remote] = control.refunds()
+    assert remote["_receipt"]["customer"]["email"] == old_email
+    assert [e.amount for e in _refund_ledger(customer)] == [-30_000]
+
+
+def test_partial_refund_past_23_hours_is_found_by_listing_not_paid_twice(paid_topup, make_admin, control) -> None:  # noqa: ANN001, F811
+    customer, payment_id = paid_topup(100_000)
+    row = _lose_the_answer(control, make_admin(), payment_id, 40_000)
+    _age(row.id, 23.5)
+    control.advance(25 * 3600)  # at YooKassa the key has expired: the same key is a new refund
+    assert refunds.reconcile_refunds(resend_after=timedelta(0)) == 1
+    assert len(control.refunds()) == 1
+    assert [e.amount for e in _refund_ledger(customer)] == [-40_000]
+    assert payment_row(payment_id).refunded_amount == 40_000
+
+
+def test_full_refund_past_23_hours_is_debited_not_marked_canceled(paid_topup, make_admin, control) -> None:  # noqa: ANN001, F811
+    customer, payment_id = paid_topup(100_000)
+    row = _lose_the_answer(control, make_admin(), payment_id, 100_000)
+    _age(row.id, 23.5)
+    control.advance(25 * 3600)
+    refunds.reconcile_refunds(resend_after=timedelta(0))
+    assert _refund_rows(payment_id)[0].status == "succeeded"
+    assert balance_of(customer) == 0 and [e.amount for e in _refund_ledger(customer)] == [-100_000]
+
+
+def test_old_refund_missing_at_yookassa_is_flagged_not_recreated(paid_topup, make_admin, control) -> None:  # noqa: ANN001, F811
+    customer, payment_id = paid_topup(100_000)
+    admin = make_admin()
+    control.fail_next("500", target="create_refund", count=3)  # YooKassa never got it
+    with pytest.raises(DomainError):
+        refunds.request_refund(admin_id=admin, payment_id=payment_id, amount=10_000, reason="Не дошёл")
+    [row] = _refund_rows(payment_id)
+    _age(row.id, 23.5)
+    with pytest.raises(DomainError) as err:
+        refunds.retry_refund(admin_id=admin, refund_id=row.id)
+    assert err.value.code == "refund_needs_attention"
+    assert control.refunds() == []
+    [row] = _refund_rows(payment_id)
+    assert row.status == "new" and "личном кабинете ЮKassa" in row.attention
+    assert _refund_ledger(customer) == []
+
+
+def test_4xx_to_a_resend_flags_for_a_person_never_cancels(paid_topup, make_admin, control) -> None:  # noqa: ANN001, F811
+    customer, payment_id = paid_topup(100_000)
+    admin = make_admin()
+    control.fail_next("500", target="create_refund", count=3)
+    with pytest.raises(DomainError):
+        refunds.request_refund(admin_id=admin, payment_id=payment_id, amount=50_000, reason="Сбой")
+    # Meanwhile someone refunded the whole payment in YooKassa's own dashboard (not ours:
+    # its notification would be refused, so it is not sent).
+    control.webhooks(drop=100)
+    yookassa_id = payment_row(payment_id).yookassa_id
+    gateway.create_refund(payment_yookassa_id=yookassa_id, amount=100_000, idempotence_key=uuid.uuid4().hex,
+                          description="Из личного кабинета")
+    [row] = _refund_rows(payment_id)
+    with pytest.raises(DomainError) as err:
+        refunds.retry_refund(admin_id=admin, refund_id=row.id)
+    assert err.value.code == "refund_needs_attention"
+    [row] = _refund_rows(payment_id)
+    assert row.status == "new" and "отклонила повторную отправку" in row.attention
+    assert _refund_ledger(customer) == []
+    from ispgo_portal.services import admin_payments
+
+    [listed] = admin_payments.list_refunds(payment_id=payment_id)
+    assert listed.attention == row.attention
+    assert admin_payments.get_payment(payment_id=payment_id)[0].attention == 1
+
+
+def test_refund_body_is_stored_before_sending(paid_topup, make_admin, control) -> None:  # noqa: ANN001, F811
+    import json
+
+    _customer, payment_id = paid_topup(100_000)
+    refunds.request_refund(admin_id=make_admin(), payment_id=payment_id, amount=10_000, reason="Частичный")
+    [row] = _refund_rows(payment_id)
+    body = json.loads(row.request_body)
+    [remote] = control.refunds()
+    assert body["description"] == remote["description"] == refunds.request_description(row.id, payment_id)
+    assert body["receipt"]["customer"] == remote["_receipt"]["customer"]
+    assert [(i["payment_mode"], i["payment_subject"], i["amount"]) for i in body["receipt"]["items"]] == [
+        (i["payment_mode"], i["payment_subject"], i["amount"]) for i in remote["_receipt"]["items"]]
+
+
+# --- refunds end as YooKassa ends them -----------------------------------------------------------
+
+def test_pending_then_succeeded_is_settled_once(paid_topup, make_admin, control) -> None:  # noqa: ANN001, F811
+    customer, payment_id = paid_topup(100_000)
+    control.webhooks(duplicate=2)
+    control.next_refunds("pending")
+    result = refunds.request_refund(admin_id=make_admin(), payment_id=payment_id, amount=60_000, reason="Ждём")
+    assert (result.status, result.applied) == ("pending", False)
+    assert _refund_ledger(customer) == []
+    control.resolve_refund(_refund_rows(payment_id)[0].yookassa_id, "succeeded")
+    wait_until(lambda: _refund_rows(payment_id)[0].status == "succeeded", what="refund.succeeded applied")
+    wait_until(lambda: _refund_webhooks_answered(control, 2), what="both copies answered")
+    assert [e.amount for e in _refund_ledger(customer)] == [-60_000]
+    assert payment_row(payment_id).refunded_amount == 60_000
+
+
+def test_pending_then_canceled_frees_the_amount(paid_topup, make_admin, control) -> None:  # noqa: ANN001, F811
+    customer, payment_id = paid_topup(100_000)
+    admin = make_admin()
+    control.next_refunds("pending")
+    refunds.request_refund(admin_id=admin, payment_id=payment_id, amount=100_000, reason="Ждём")
+    control.resolve_refund(_refund_rows(payment_id)[0].yookassa_id, "canceled", "rejected_by_payee")
+    assert refunds.reconcile_refunds(resend_after=timedelta(0)) == 0
+    [row] = _refund_rows(payment_id)
+    assert (row.status, row.cancellation_reason) == ("canceled", "rejected_by_payee")
+    assert _refund_ledger(customer) == [] and balance_of(customer) == 100_000
+    again = refunds.request_refund(admin_id=admin, payment_id=payment_id, amount=100_000, reason="Ещё раз")
+    assert again.status == "succeeded" and [e.amount for e in _refund_ledger(customer)] == [-100_000]
+
+
+def test_canceled_refund_keeps_the_reason_and_the_money(paid_topup, make_admin, control) -> None:  # noqa: ANN001, F811
+    customer, payment_id = paid_topup(100_000)
+    control.next_refunds("canceled", reason="insufficient_funds")
+    result = refunds.request_refund(admin_id=make_admin(), payment_id=payment_id, amount=100_000, reason="Нет денег")
+    assert (result.status, result.applied) == ("canceled", False)
+    assert _refund_rows(payment_id)[0].cancellation_reason == "insufficient_funds"
+    assert balance_of(customer) == 100_000
+
+
+def test_succeeded_notification_with_a_pending_object_moves_no_money(paid_topup, make_admin, control) -> None:  # noqa: ANN001, F811
+    customer, payment_id = paid_topup(100_000)
+    control.next_refunds("pending", notify_pending=True)
+    refunds.request_refund(admin_id=make_admin(), payment_id=payment_id, amount=20_000, reason="Ждём")
+    wait_until(lambda: _refund_webhooks_answered(control), what="early refund.succeeded answered")
+    assert _refund_rows(payment_id)[0].status == "pending" and _refund_ledger(customer) == []
+    control.resolve_refund(_refund_rows(payment_id)[0].yookassa_id, "succeeded")
+    wait_until(lambda: _refund_rows(payment_id)[0].status == "succeeded", what="real refund.succeeded")
+    assert [e.amount for e in _refund_ledger(customer)] == [-20_000]
+
+
+# --- receipts and currency ----------------------------------------------------------------------
+
+def test_refund_receipt_of_a_topup_is_an_advance(paid_topup, make_admin, control) -> None:  # noqa: ANN001, F811
+    _customer, payment_id = paid_topup(100_000)
+    refunds.request_refund(admin_id=make_admin(), payment_id=payment_id, amount=25_000, reason="Частичный")
+    [remote] = control.refunds()
+    [item] = remote["_receipt"]["items"]
+    assert (item["payment_mode"], item["payment_subject"]) == ("advance", "payment")
+    assert item["amount"] == {"value": "250.00", "currency": "RUB"}
+
+
+def test_refund_in_another_currency_is_never_applied(paid_topup, make_admin, control) -> None:  # noqa: ANN001, F811
+    customer, payment_id = paid_topup(100_000)
+    control.fail_next("500", target="create_refund", count=3)
+    with pytest.raises(DomainError):
+        refunds.request_refund(admin_id=make_admin(), payment_id=payment_id, amount=10_000, reason="Валюта")
+    [row] = _refund_rows(payment_id)
+    remote = gateway.GatewayRefund(id=str(uuid.uuid4()), payment_id=payment_row(payment_id).yookassa_id,
+                                   status="succeeded", amount=10_000, currency="USD")
+    with pytest.raises(DomainError) as err:
+        refunds._apply(row.id, remote)
+    assert err.value.code == "refund_mismatch"
+    [row] = _refund_rows(payment_id)
+    assert row.status == "new" and "валюта" in row.attention
+    assert _refund_ledger(customer) == []
+
+
+# --- two admins at once ----------------------------------------------------------------------------
+
+def _race(payment_id: int, admins: list[int], amount: int) -> list[str]:
+    """Each admin refunds `amount` from its own thread, all released at once by a barrier."""
+    barrier = threading.Barrier(len(admins))
+    outcomes: list[str] = []
+
+    def attempt(admin_id: int) -> None:
+        barrier.wait()
+        try:
+            outcomes.append(refunds.request_refund(admin_id=admin_id, payment_id=payment_id, amount=amount,
+                                                   reason="Одновременно").status)
+        except DomainError as exc:
+            outcomes.append(exc.code)
+
+    threads = [threading.Thread(target=attempt, args=(admin,)) for admin in admins]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def test_parallel_refunds_released_by_a_barrier_never_exceed_the_payment(paid_topup, make_admin, control) -> None:  # noqa: ANN001, F811
+    """Both admins pass the barrier together; the payment row lock makes the second see the
+    first's refund, so it is refused here and never reaches YooKassa."""
+    for _round in range(3):
+        customer, payment_id = paid_topup(100_000)
+        sent_before = control.calls().get("create_refund", 0)
+        outcomes = _race(payment_id, [make_admin(), make_admin()], 60_000)
+        assert sorted(outcomes) == ["refund_exceeds_paid", "succeeded"]
+        assert len(_refund_rows(payment_id)) == 1
+        assert control.calls().get("create_refund", 0) - sent_before == 1
+        assert [e.amount for e in _refund_ledger(customer)] == [-60_000]
+        assert payment_row(payment_id).refunded_amount == 60_000
