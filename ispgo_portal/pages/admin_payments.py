@@ -66,6 +66,10 @@ def payment_row(p: PaymentView) -> rx.Component:
         rx.table.cell(rx.vstack(
             rx.badge(p.status, color_scheme=p.status_color),
             rx.cond(p.cancellation_reason != "", rx.text(p.cancellation_reason, size="1", color_scheme="gray")),
+            rx.cond(p.review_reason != "",
+                    rx.tooltip(rx.badge(rx.icon("triangle-alert", size=12), "Не зачислен: проверить",
+                                        color_scheme="red", id=f"payment-review-{p.id}"),
+                               content=p.review_reason)),
             spacing="1")),
         rx.table.cell(rx.code(p.yookassa_id, size="1", variant="ghost", white_space="nowrap")),
         rx.table.cell(rx.vstack(
@@ -201,6 +205,9 @@ def refund_dialog() -> rx.Component:
                     spacing="3",
                     width="100%",
                 ),
+                rx.cond(p.review_reason != "",
+                        rx.callout(p.review_reason, icon="triangle-alert", color_scheme="red", size="1",
+                                   id="payment-review-reason")),
                 rx.cond(S.refund_history.length() > 0,
                         rx.vstack(rx.text("Возвраты", weight="bold", size="2"),
                                   rx.foreach(S.refund_history, refund_history_row),

@@ -32,7 +32,7 @@ REFUND_STATUSES = {
 }
 # Filter values besides the plain statuses.
 REFUNDED = "refunded"
-ATTENTION = "attention"  # payments with a refund a person must check
+ATTENTION = "attention"  # payments (or their refunds) a person must check
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,7 @@ class PaymentRow:
     refunds_in_flight: int
     refundable: int
     attention: int = 0  # refunds a person must check (see RefundRow.attention)
+    review_reason: str = ""  # why the payment itself was not credited (YooKassa disagrees)
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ def _row(payment: Payment, email: str, name: str, in_flight: int, attention: int
         status_label=PAYMENT_STATUSES.get(payment.status, payment.status),
         cancellation_reason=payment.cancellation_reason, yookassa_id=payment.yookassa_id or "",
         refunded_amount=payment.refunded_amount, refunds_in_flight=in_flight, refundable=refundable,
-        attention=attention,
+        attention=attention, review_reason=payment.review_reason,
     )
 
 
@@ -126,7 +127,8 @@ def list_payments(*, query: str = "", status: str = "", purpose: str = "", page:
     if status == REFUNDED:
         base = base.where(Payment.refunded_amount > 0)
     elif status == ATTENTION:
-        base = base.where(Payment.id.in_(select(Refund.payment_id).where(Refund.attention != "")))  # type: ignore[union-attr]
+        base = base.where(or_(Payment.review_reason != "",
+                              Payment.id.in_(select(Refund.payment_id).where(Refund.attention != ""))))  # type: ignore[union-attr]
     elif status in PAYMENT_STATUSES:
         base = base.where(Payment.status == status)
     if purpose in PAYMENT_PURPOSES:

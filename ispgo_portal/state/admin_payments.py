@@ -52,6 +52,7 @@ class PaymentView:
     refundable_input: str = ""
     can_refund: bool = False
     attention: int = 0  # refunds a person must check
+    review_reason: str = ""  # why the payment was not credited: a person decides
 
 
 @dataclass
@@ -78,7 +79,7 @@ def _view(row: admin_payments.PaymentRow) -> PaymentView:
         yookassa_id=row.yookassa_id or "—", refunded=format_rub(row.refunded_amount) if row.refunded_amount else "",
         in_flight=format_rub(row.refunds_in_flight) if row.refunds_in_flight else "",
         refundable=format_rub(row.refundable), refundable_input=rubles_input(row.refundable),
-        can_refund=row.refundable > 0, attention=row.attention,
+        can_refund=row.refundable > 0, attention=row.attention, review_reason=row.review_reason,
     )
 
 

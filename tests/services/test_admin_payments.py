@@ -94,3 +94,16 @@ def test_flagged_refunds_are_shown_and_filtered(make_customer, make_payment) -> 
     waiting, canceled = admin_payments.list_refunds(payment_id=flagged)
     assert waiting.attention == "Проверьте возврат в личном кабинете ЮKassa" and waiting.cancellation == ""
     assert canceled.cancellation == "банк или кошелёк покупателя отклонил возврат"
+
+
+def test_payments_yookassa_disagrees_with_are_shown_and_filtered(make_customer, make_payment) -> None:  # noqa: ANN001
+    customer = make_customer()
+    flagged = make_payment(customer, status="pending")
+    make_payment(customer)
+    with session_scope() as session:
+        payment = session.get(Payment, flagged)
+        payment.review_reason = "ЮKassa сообщает другие данные платежа: amount 10000 RUB != 15000 RUB"
+        session.add(payment)
+    [row] = admin_payments.list_payments(status=admin_payments.ATTENTION).rows
+    assert row.id == flagged and row.review_reason.startswith("ЮKassa сообщает")
+    assert admin_payments.get_payment(payment_id=flagged)[0].review_reason == row.review_reason
