@@ -8,12 +8,19 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, select
 
 from ispgo_portal.clock import utcnow
 from ispgo_portal.db import session_scope
-from ispgo_portal.models import ROLE_ADMIN, ROLE_CUSTOMER, AuthSession, LoginAttempt, User
+from ispgo_portal.models import (
+    ROLE_ADMIN,
+    ROLE_CUSTOMER,
+    AuthSession,
+    LoginAttempt,
+    PasswordResetToken,
+    User,
+)
 from ispgo_portal.services.errors import DomainError
 from ispgo_portal.services.passwords import (
     MIN_PASSWORD_LENGTH,
@@ -169,6 +176,16 @@ def revoke_user_sessions(session: Session, *, user_id: int, keep_token: str = ""
     session.exec(query)
 
 
+def revoke_reset_links(session: Session, *, user_id: int) -> None:
+    """Void every unused password reset link of the user: a link mailed before a password or
+    email change must not undo that change (it may sit in a mailbox that is no longer theirs)."""
+    session.exec(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user_id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+
+
 def user_for_token(session: Session, token: str) -> User | None:
     """The active user behind a session token, or None (unknown, expired or blocked)."""
     if not token or len(token) > 128:
@@ -193,6 +210,7 @@ def change_password(*, user_id: int, current: str, new: str, confirm: str, token
         user.password_hash = hash_password(new)
         user.updated_at = utcnow()
         revoke_user_sessions(session, user_id=user_id, keep_token=token)
+        revoke_reset_links(session, user_id=user_id)
 
 
 def create_admin(*, email: str, password: str, name: str = "Администратор") -> User:
@@ -208,6 +226,7 @@ def create_admin(*, email: str, password: str, name: str = "Администра
             user.role = ROLE_ADMIN
             user.password_hash = hash_password(password)
             user.is_blocked = False
+            revoke_reset_links(session, user_id=user.id)
         session.flush()
         return user
 
