@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -46,17 +47,42 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# Bidi embeddings, overrides and isolates: they make text read differently than it is stored.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def has_control_chars(text: str) -> bool:
+    return any(unicodedata.category(ch) == "Cc" for ch in text)
+
+
 def normalize_email(email: str) -> str:
-    return (email or "").strip().lower()
+    """NFKC first, so a full-width or ligature look-alike is the same account as its plain form."""
+    if not isinstance(email, str):
+        return ""
+    return unicodedata.normalize("NFKC", email).strip().lower()
 
 
 def validate_email(email: str) -> str:
     email = normalize_email(email)
     if not email:
         raise DomainError("email_required", "Введите email", field="email")
-    if len(email) > 254 or not EMAIL_RE.match(email):
+    if len(email) > 254 or has_control_chars(email) or BIDI_CONTROLS.intersection(email) \
+            or not EMAIL_RE.match(email):
         raise DomainError("email_invalid", "Введите корректный email, например ivan@example.ru", field="email")
     return email
+
+
+def validate_name(name: str) -> str:
+    """A name shown to support and in emails: no control characters, no bidi tricks, and
+    something visible left once invisible formatting characters are taken away."""
+    name = unicodedata.normalize("NFC", name if isinstance(name, str) else "").strip()
+    if has_control_chars(name) or BIDI_CONTROLS.intersection(name):
+        raise DomainError("name_invalid", "Имя содержит недопустимые символы", field="name")
+    if not "".join(ch for ch in name if unicodedata.category(ch) != "Cf").strip():
+        raise DomainError("name_required", "Введите имя", field="name")
+    if len(name) > 120:
+        raise DomainError("name_too_long", "Имя слишком длинное (до 120 символов)", field="name")
+    return name
 
 
 def validate_new_password(password: str, confirmation: str) -> None:
@@ -76,11 +102,7 @@ def register_user(
     *, email: str, name: str, password: str, password_confirm: str, role: str = ROLE_CUSTOMER
 ) -> User:
     email = validate_email(email)
-    name = (name or "").strip()
-    if not name:
-        raise DomainError("name_required", "Введите имя", field="name")
-    if len(name) > 120:
-        raise DomainError("name_too_long", "Имя слишком длинное (до 120 символов)", field="name")
+    name = validate_name(name)
     validate_new_password(password, password_confirm)
     with session_scope() as session:
         if session.exec(select(User.id).where(User.email == email)).first() is not None:
@@ -119,7 +141,7 @@ def _is_throttled(session: Session, *, email: str, ip: str) -> bool:
 def login(*, email: str, password: str, ip: str = "", old_token: str = "") -> LoginResult:
     """Check the password and issue a new session; an old session of this browser is rotated out."""
     email = normalize_email(email)
-    if not email or not password:
+    if not email or not password or not isinstance(password, str):
         raise DomainError("credentials_required", "Введите email и пароль")
     with session_scope() as session:
         if _is_throttled(session, email=email, ip=ip):
@@ -163,7 +185,7 @@ def _issue_session(session: Session, *, user_id: int, ip: str = "") -> str:
 
 
 def logout(*, token: str) -> None:
-    if not token:
+    if not isinstance(token, str) or not token or len(token) > 128:
         return
     with session_scope() as session:
         session.exec(delete(AuthSession).where(AuthSession.token_hash == hash_token(token)))
@@ -188,7 +210,7 @@ def revoke_reset_links(session: Session, *, user_id: int) -> None:
 
 def user_for_token(session: Session, token: str) -> User | None:
     """The active user behind a session token, or None (unknown, expired or blocked)."""
-    if not token or len(token) > 128:
+    if not isinstance(token, str) or not token or len(token) > 128:
         return None
     now = utcnow()
     auth = session.exec(select(AuthSession).where(AuthSession.token_hash == hash_token(token))).first()

@@ -239,6 +239,17 @@ def test_bad_bodies_are_invalid_requests(content: bytes, call) -> None:  # noqa:
     assert (resp.json()["valid"], resp.json()["code"]) == (False, "invalid_request")
 
 
+@pytest.mark.parametrize(("field", "value"), [
+    ("fingerprint", "fp\x00a"), ("hostname", "panel\x00.example.ru"), ("hostname", "panel\x1b[31m.ru"),
+    ("fingerprint", "fp\u202e"),
+], ids=["nul-fingerprint", "nul-hostname", "escape-hostname", "bidi-fingerprint"])
+def test_control_characters_are_invalid_requests(field: str, value: str, call, make_license) -> None:  # noqa: ANN001
+    key = make_license()
+    resp = call("activate", {"key": key, "fingerprint": "fp-a", "hostname": "panel.example.ru", field: value})
+    assert (resp.status_code, resp.json()["code"]) == (400, "invalid_request")
+    assert _servers(key) == 0
+
+
 def test_activation_needs_a_hostname(call, make_license) -> None:  # noqa: ANN001
     key = make_license()
     assert call("activate", {"key": key, "fingerprint": "fp-a"}).json()["code"] == "invalid_request"
