@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     yookassa_trusted_networks: str = Field(default=YOOKASSA_NETWORKS, alias="YOOKASSA_TRUSTED_NETWORKS")
     # Header set by our own reverse proxy with the client address; empty = trust the socket.
     trusted_proxy_header: str = Field(default="", alias="TRUSTED_PROXY_HEADER")
+    # Our own proxies' addresses (comma-separated networks), skipped from the right of that header.
+    trusted_proxies: str = Field(default="", alias="TRUSTED_PROXIES")
     yookassa_vat_code: int = Field(default=1, alias="YOOKASSA_VAT_CODE")
     yookassa_tax_system_code: int = Field(default=0, alias="YOOKASSA_TAX_SYSTEM_CODE")
     yookassa_timeout: float = Field(default=15.0, alias="YOOKASSA_TIMEOUT")
@@ -103,6 +105,11 @@ class Settings(BaseSettings):
         if self.uses_emulator and not self.is_production:  # the emulator's own notifications
             nets += [ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128")]
         return nets
+
+    @property
+    def trusted_proxy_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        return [ipaddress.ip_network(part.strip(), strict=False)
+                for part in self.trusted_proxies.split(",") if part.strip()]
 
     @property
     def support_recipients(self) -> list[str]:

@@ -6,7 +6,7 @@ import reflex as rx
 
 from ispgo_portal.components.layout import field_error
 from ispgo_portal.components.public import public_shell
-from ispgo_portal.state.auth import LoginState, RegisterState
+from ispgo_portal.state.auth import LoginState, RegisterState, submit_login, submit_register
 
 
 def _labeled(label: str, control: rx.Component, error=None) -> rx.Component:  # noqa: ANN001
@@ -48,7 +48,7 @@ def login_page() -> rx.Component:
                     rx.callout(LoginState.login_error, icon="triangle-alert", color_scheme="red",
                                size="1", width="100%", id="login-error"),
                 ),
-                rx.button("Войти", type="submit", size="3", width="100%"),
+                rx.button("Войти", type="submit", size="3", width="100%", loading=LoginState.login_busy),
                 rx.hstack(
                     rx.link("Забыли пароль?", href="/password-reset", size="2"),
                     rx.spacer(),
@@ -58,7 +58,8 @@ def login_page() -> rx.Component:
                 spacing="3",
                 width="100%",
             ),
-            on_submit=LoginState.submit_login,
+            id="login-form",
+            on_submit=submit_login(),
             width="100%",
         ),
     )
@@ -86,7 +87,8 @@ def register_page() -> rx.Component:
                 spacing="3",
                 width="100%",
             ),
-            on_submit=RegisterState.submit_register,
+            id="register-form",
+            on_submit=submit_register(),
             width="100%",
         ),
     )

@@ -33,8 +33,10 @@ from ispgo_portal.settings import get_settings
 
 EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
 THROTTLE_WINDOW = timedelta(minutes=15)
-THROTTLE_MAX_FAILURES = 5
-THROTTLE_MAX_FAILURES_PER_IP = 20
+THROTTLE_MAX_FAILURES = 5  # per email: then that account's logins wait out the window
+SLOWDOWN_FREE_FAILURES_PER_IP = 5  # per client address: then each attempt is held a while
+SLOWDOWN_FIRST_SECONDS = 0.25
+SLOWDOWN_MAX_SECONDS = 3.0
 
 
 @dataclass(frozen=True)
@@ -119,23 +121,27 @@ def register_user(
     return user
 
 
-def _is_throttled(session: Session, *, email: str, ip: str) -> bool:
+def _failures_since(session: Session, *conditions: object) -> int:
     since = utcnow() - THROTTLE_WINDOW
-    by_email = session.exec(
+    return session.exec(
         select(func.count()).select_from(LoginAttempt).where(
-            LoginAttempt.email == email, LoginAttempt.success.is_(False), LoginAttempt.created_at >= since
+            *conditions, LoginAttempt.success.is_(False), LoginAttempt.created_at >= since
         )
     ).one()
-    if by_email >= THROTTLE_MAX_FAILURES:
-        return True
+
+
+def address_slowdown(*, ip: str) -> float:
+    """Seconds to hold a login attempt from `ip` before checking it: doubling with every recent
+    failure from that address past the first few, capped. A delay, never a refusal: behind a
+    NAT or a misconfigured proxy one address is many people, and an account that has not
+    failed must still get in (its own protection is the per-email limit)."""
     if not ip:
-        return False
-    by_ip = session.exec(
-        select(func.count()).select_from(LoginAttempt).where(
-            LoginAttempt.ip == ip, LoginAttempt.success.is_(False), LoginAttempt.created_at >= since
-        )
-    ).one()
-    return by_ip >= THROTTLE_MAX_FAILURES_PER_IP
+        return 0.0
+    with session_scope() as session:
+        extra = _failures_since(session, LoginAttempt.ip == ip) - SLOWDOWN_FREE_FAILURES_PER_IP
+    if extra < 0:
+        return 0.0
+    return min(SLOWDOWN_MAX_SECONDS, SLOWDOWN_FIRST_SECONDS * 2 ** min(extra, 16))
 
 
 def login(*, email: str, password: str, ip: str = "", old_token: str = "") -> LoginResult:
@@ -144,7 +150,7 @@ def login(*, email: str, password: str, ip: str = "", old_token: str = "") -> Lo
     if not email or not password or not isinstance(password, str):
         raise DomainError("credentials_required", "Введите email и пароль")
     with session_scope() as session:
-        if _is_throttled(session, email=email, ip=ip):
+        if _failures_since(session, LoginAttempt.email == email) >= THROTTLE_MAX_FAILURES:
             raise DomainError(
                 "login_throttled",
                 "Слишком много неудачных попыток входа. Попробуйте через 15 минут.",

@@ -66,6 +66,7 @@ def call(api_url: str, public_key: Ed25519PublicKey) -> Callable[..., httpx.Resp
         public_key.verify(base64.b64decode(resp.headers["X-Signature"]), resp.content)
         return resp
 
+    do.api_url = api_url  # type: ignore[attr-defined]
     return do
 
 
@@ -292,6 +293,24 @@ def test_too_many_requests_from_one_address_are_limited(api_url, call, make_lice
     assert codes == [200] * 5 + [429]
     with httpx.Client(transport=httpx.HTTPTransport(local_address=second)) as client:
         assert call("validate", {"key": key, "fingerprint": "fp"}, client=client).status_code == 200
+
+
+def test_address_limit_counts_our_proxys_entry_not_the_clients(call, make_license, limits,  # noqa: ANN001
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Behind a proxy appending to X-Forwarded-For, the leftmost entries are whatever the client
+    sent: rotating them must not buy a fresh allowance."""
+    from ispgo_portal.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "trusted_proxy_header", "X-Forwarded-For")
+    limits(per_address=5)
+    key = make_license()
+    proxy_wrote = f"198.51.100.{random.randint(1, 254)}"
+    codes = []
+    for n in range(6):
+        resp = httpx.post(f"{call.api_url}/api/v1/licenses/validate", json={"key": key, "fingerprint": "fp"},
+                          headers={"X-Forwarded-For": f"203.0.113.{n}, {proxy_wrote}"})
+        codes.append(resp.status_code)
+    assert codes == [200] * 5 + [429]
 
 
 def test_limiter_counts_in_process_without_redis() -> None:
