@@ -6,7 +6,8 @@ the server (HttpOnly; SameSite=Lax; Secure on https) and never touched by page s
     POST /api/session/logout
 
 JSON in and out: `{"ok": true, "redirect": "/dashboard"}` or `{"ok": false, "error": "…",
-"field": "email"|…|""}`. The page reloads on success, and the new websocket brings the cookie.
+"field": "email"|…|""}` (status 200 for a refused form, 429 when throttled, 403 for a foreign
+origin, 400 for a malformed request). The page reloads on success, and the new websocket brings the cookie.
 
 CSRF: besides SameSite=Lax, a POST must carry an `Origin` that is one of the portal's own
 and a JSON body (which a cross-site form cannot send without a preflight we never allow).
@@ -47,7 +48,8 @@ def _refusal(message: str, status: int, field: str = "") -> JSONResponse:
 
 
 def _domain_refusal(exc: DomainError) -> JSONResponse:
-    return _refusal(exc.message, STATUS_BY_CODE.get(exc.code, 400), exc.field or "")
+    # A form's answer, not a failed request: 200 with ok=false (only throttling is a 429).
+    return _refusal(exc.message, STATUS_BY_CODE.get(exc.code, 200), exc.field or "")
 
 
 def _same_origin(request: Request) -> bool:

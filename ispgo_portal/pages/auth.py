@@ -48,7 +48,7 @@ def login_page() -> rx.Component:
                     rx.callout(LoginState.login_error, icon="triangle-alert", color_scheme="red",
                                size="1", width="100%", id="login-error"),
                 ),
-                rx.button("Войти", type="submit", size="3", width="100%", loading=LoginState.login_busy),
+                rx.button("Войти", type="submit", size="3", width="100%"),
                 rx.hstack(
                     rx.link("Забыли пароль?", href="/password-reset", size="2"),
                     rx.spacer(),

@@ -30,13 +30,11 @@ def _answer(answer: Any) -> tuple[bool, str, str]:
 
 class LoginState(SessionState):
     login_error: str = ""
-    login_busy: bool = False
 
     @rx.event
     def login_finished(self, answer: dict):
         """The login route's answer: on success the page is already on its way to `next`."""
         ok, message, _field = _answer(answer)
-        self.login_busy = ok
         self.login_error = "" if ok else message or "Неверный email или пароль"
 
 

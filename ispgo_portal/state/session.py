@@ -132,11 +132,5 @@ class SessionState(rx.State):
         if caller is not None:
             self._fill_header(caller)
 
-    @rx.event
-    def logout(self):
-        """«Выйти»: only the HTTP route can clear the HttpOnly cookie; this sends the browser there."""
-        self._clear_viewer()
-        return rx.call_script(LOGOUT_SCRIPT)
-
 
 __all__ = ["SESSION_COOKIE", "AccessDenied", "DomainError", "SessionState", "error_toast", "ok_toast"]

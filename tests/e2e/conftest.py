@@ -70,7 +70,11 @@ def logout() -> Callable[[object], None]:
 
     def do(pg) -> None:  # noqa: ANN001
         goto_live(pg, "/dashboard")
-        pg.get_by_role("button", name=re.compile("Выйти")).first.click()
+        # «Выйти» posts to the logout route (only it can clear the HttpOnly cookie), then loads
+        # /login afresh: wait for that page's own websocket to be live.
+        with pg.expect_websocket() as socket_info:
+            pg.get_by_role("button", name=re.compile("Выйти")).first.click()
+        socket_info.value.wait_for_event("framereceived", predicate=lambda frame: "delta" in str(frame))
         pg.wait_for_url("**/login**")
 
     return do
@@ -78,7 +82,8 @@ def logout() -> Callable[[object], None]:
 
 @pytest.fixture
 def login_as(portal: PortalServer) -> Callable[..., None]:
-    """login_as(page, email, password) through the real login form; waits for the dashboard."""
+    """login_as(page, email, password) through the real login form (it posts to the login route,
+    which sets the HttpOnly cookie, and the page reloads); waits for the dashboard."""
 
     def do(pg, email: str, password: str, expect: str = "**/dashboard**") -> None:  # noqa: ANN001
         goto_live(pg, "/login")

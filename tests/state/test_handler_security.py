@@ -30,7 +30,6 @@ PUBLIC_HANDLERS: set[str] = {
     "SessionState.require_admin_page",
     "SessionState.redirect_if_logged_in",
     "SessionState.refresh_header",
-    "SessionState.logout",
     # showing the session routes' answer: only the caller's own error text changes
     "LoginState.login_finished",
     "RegisterState.register_finished",
