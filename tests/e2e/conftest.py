@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -55,13 +56,31 @@ def shot() -> Callable[[object, str], Path]:
     return take
 
 
+def until_live(pg, navigate: Callable[[], object], timeout: float = 20) -> None:  # noqa: ANN001
+    """Run `navigate` (something that loads a page) and wait until that page is live: a websocket
+    opened after it has had the backend's first answer. A socket the navigation closes again
+    (the page it left) does not count. Before that a click may reach a page that cannot act on
+    it yet (a loaded machine makes that window seconds long)."""
+    live: list = []
+
+    def watch(socket) -> None:  # noqa: ANN001
+        socket.on("framereceived", lambda frame: "delta" in str(frame) and live.append(socket))
+
+    pg.on("websocket", watch)
+    try:
+        navigate()
+        deadline = time.monotonic() + timeout
+        while not any(not socket.is_closed() for socket in live):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{pg.url} did not go live over the websocket in {timeout:.0f} s")
+            pg.wait_for_timeout(50)
+    finally:
+        pg.remove_listener("websocket", watch)
+
+
 def goto_live(pg, path: str) -> None:  # noqa: ANN001
-    """Open `path` and wait until the page is live: the backend has answered the page's first
-    event over the websocket. Before that a click may reach a page that cannot act on it yet
-    (a loaded machine makes that window seconds long)."""
-    with pg.expect_websocket() as socket_info:
-        pg.goto(path)
-    socket_info.value.wait_for_event("framereceived", predicate=lambda frame: "delta" in str(frame))
+    """Open `path` and wait until the page is live (see `until_live`)."""
+    until_live(pg, lambda: pg.goto(path))
 
 
 @pytest.fixture
@@ -71,10 +90,8 @@ def logout() -> Callable[[object], None]:
     def do(pg) -> None:  # noqa: ANN001
         goto_live(pg, "/dashboard")
         # «Выйти» posts to the logout route (only it can clear the HttpOnly cookie), then loads
-        # /login afresh: wait for that page's own websocket to be live.
-        with pg.expect_websocket() as socket_info:
-            pg.get_by_role("button", name=re.compile("Выйти")).first.click()
-        socket_info.value.wait_for_event("framereceived", predicate=lambda frame: "delta" in str(frame))
+        # /login afresh: wait for that page to be live.
+        until_live(pg, pg.get_by_role("button", name=re.compile("Выйти")).first.click)
         pg.wait_for_url("**/login**")
 
     return do
@@ -89,7 +106,8 @@ def login_as(portal: PortalServer) -> Callable[..., None]:
         goto_live(pg, "/login")
         pg.fill("#email", email)
         pg.fill("#password", password)
-        pg.click("button[type=submit]")
+        # The login route sets the cookie and the page loads `expect` afresh.
+        until_live(pg, lambda: pg.click("button[type=submit]"))
         pg.wait_for_url(expect)
 
     return do
