@@ -10,8 +10,8 @@ _settings = get_settings()
 config = rx.Config(
     app_name="ispgo_portal",
     db_url=_settings.db_url,
-    # Only the portal's own origin may open the websocket / call the backend.
-    cors_allowed_origins=[_settings.base_url.rstrip("/")],
+    # Only the portal's own origin (both loopback names in the embedded default) may open the websocket.
+    cors_allowed_origins=_settings.allowed_origins,
     telemetry_enabled=False,
     show_built_with_reflex=False,
     frontend_port=3000,

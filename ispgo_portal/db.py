@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 from ispgo_portal.settings import get_settings
@@ -17,6 +18,7 @@ def _make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
+        _create_private_file(make_url(url).database or "")
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
@@ -38,6 +40,13 @@ def _make_engine(url: str) -> Engine:
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
+
+def _create_private_file(path: str) -> None:
+    """Create the SQLite file readable by its owner only (password hashes, sessions, money);
+    SQLite gives its -wal and -shm files the same mode."""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
 
 
 @lru_cache

@@ -7,8 +7,10 @@ broker, the built-in YooKassa emulator and an email outbox without SMTP.
 from __future__ import annotations
 
 import ipaddress
+import os
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,6 +22,7 @@ YOOKASSA_NETWORKS = (
     "77.75.153.0/25,77.75.156.11,77.75.156.35,77.75.154.128/25,"
     "185.71.76.0/27,185.71.77.0/27,2a02:5180::/32"
 )
+LOOPBACK_NAMES = ("localhost", "127.0.0.1")
 
 
 class Settings(BaseSettings):
@@ -37,6 +40,8 @@ class Settings(BaseSettings):
     yookassa_trusted_networks: str = Field(default=YOOKASSA_NETWORKS, alias="YOOKASSA_TRUSTED_NETWORKS")
     # Header set by our own reverse proxy with the client address; empty = trust the socket.
     trusted_proxy_header: str = Field(default="", alias="TRUSTED_PROXY_HEADER")
+    # Our own proxies' addresses (comma-separated networks), skipped from the right of that header.
+    trusted_proxies: str = Field(default="", alias="TRUSTED_PROXIES")
     yookassa_vat_code: int = Field(default=1, alias="YOOKASSA_VAT_CODE")
     yookassa_tax_system_code: int = Field(default=0, alias="YOOKASSA_TAX_SYSTEM_CODE")
     # YooKassa may work on a request for up to 30 s before answering: a shorter timeout
@@ -72,8 +77,20 @@ class Settings(BaseSettings):
     def db_url(self) -> str:
         if self.database_url:
             return self.database_url
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        make_private_dir(self.data_dir)
         return f"sqlite:///{self.data_dir / 'portal.db'}"
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        """Origins allowed to open the websocket and to POST to the session routes: the
+        portal's own. The embedded default is printed as `localhost` but is as often opened
+        as `127.0.0.1`; both name this machine, so both are accepted there."""
+        base = urlsplit(self.base_url.rstrip("/"))
+        origin = f"{base.scheme}://{base.netloc}"
+        if self.is_production or base.hostname not in LOOPBACK_NAMES:
+            return [origin]
+        port = f":{base.port}" if base.port else ""
+        return [origin] + [f"{base.scheme}://{host}{port}" for host in LOOPBACK_NAMES if host != base.hostname]
 
     @property
     def uses_emulator(self) -> bool:
@@ -87,28 +104,49 @@ class Settings(BaseSettings):
             for part in self.yookassa_trusted_networks.split(",")
             if part.strip()
         ]
-        if self.uses_emulator:
+        if self.uses_emulator and not self.is_production:  # the emulator's own notifications
             nets += [ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128")]
         return nets
+
+    @property
+    def trusted_proxy_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        return [ipaddress.ip_network(part.strip(), strict=False)
+                for part in self.trusted_proxies.split(",") if part.strip()]
 
     @property
     def support_recipients(self) -> list[str]:
         return [a.strip() for a in self.support_emails.split(",") if a.strip()]
 
 
+def make_private_dir(path: Path) -> None:
+    """Create a folder only its owner can enter (it holds the database and keys)."""
+    if not path.exists():
+        path.mkdir(parents=True, mode=0o700)
+        os.chmod(path, 0o700)  # mkdir's mode is filtered by the umask
+
+
+def check_production(settings: Settings) -> None:
+    """Production never runs on defaults: without shop credentials it would take payments
+    through the emulator, whose «Оплатить» credits balances for nothing."""
+    if not settings.is_production:
+        return
+    missing = [
+        name
+        for name, value in (
+            ("DATABASE_URL", settings.database_url),
+            ("REDIS_URL", settings.redis_url),
+            ("LICENSE_SIGNING_KEY", settings.license_signing_key),
+            ("YOOKASSA_SHOP_ID", settings.yookassa_shop_id),
+            ("YOOKASSA_SECRET_KEY", settings.yookassa_secret_key),
+        )
+        if not value.strip()
+    ]
+    if missing:
+        raise RuntimeError(f"production requires: {', '.join(missing)}")
+
+
 @lru_cache
 def get_settings() -> Settings:
     settings = Settings()
-    if settings.is_production:
-        missing = [
-            name
-            for name, value in (
-                ("DATABASE_URL", settings.database_url),
-                ("REDIS_URL", settings.redis_url),
-                ("LICENSE_SIGNING_KEY", settings.license_signing_key),
-            )
-            if not value
-        ]
-        if missing:
-            raise RuntimeError(f"production requires: {', '.join(missing)}")
+    check_production(settings)
     return settings

@@ -27,6 +27,11 @@ def main() -> int:
 
     from ispgo_portal.migrations import upgrade_to_head
     from ispgo_portal.services.demo import seed_demo
+    from ispgo_portal.settings import get_settings, make_private_dir
+
+    # Database, keys, mail and logs live here: only this user may enter it.
+    make_private_dir(get_settings().data_dir)
+    make_private_dir(ROOT / "data")
 
     print("• применяем миграции…", flush=True)
     upgrade_to_head()

@@ -13,6 +13,7 @@ ROUTE_MODULES = [
     "ispgo_portal.api.payments",
     "ispgo_portal.api.licenses",
     "ispgo_portal.api.attachments",
+    "ispgo_portal.api.sessions",
     "ispgo_portal.payments.emulator_mount",
 ]
 

@@ -13,15 +13,18 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from ispgo_portal.api.session_cookie import SESSION_COOKIE
 from ispgo_portal.services.attachments import StoredAttachment, attachment_for_viewer
 from ispgo_portal.services.errors import DomainError
 from ispgo_portal.services.guard import resolve_caller
 
-SESSION_COOKIE = "ispgo_session"  # the cookie state/session.py sets; no Reflex import here
+MAX_ID = 2**31 - 1  # the id column is a 32-bit integer
 NOT_FOUND_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
 def _lookup(token: str, attachment_id: int) -> StoredAttachment | None:
+    if not 0 < attachment_id <= MAX_ID:  # PostgreSQL would refuse the number itself with an error
+        return None
     caller = resolve_caller(token) if token else None
     if caller is None:
         return None

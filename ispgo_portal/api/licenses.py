@@ -29,6 +29,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ispgo_portal.api.client_address import client_address
 from ispgo_portal.api.rate_limit import Bucket, RateLimiter
 from ispgo_portal.services import license_api, signing
 from ispgo_portal.services.license_api import InvalidRequest, LicenseAnswer
@@ -65,13 +66,6 @@ def signed_body(payload: dict[str, Any], status: int = 200,
 def signed_json(payload: dict[str, Any], status: int = 200) -> Response:
     body, status, headers = signed_body(payload, status)
     return Response(body, status_code=status, media_type="application/json", headers=headers)
-
-
-def client_address(request: Request) -> str:
-    header = get_settings().trusted_proxy_header
-    if header and request.headers.get(header):
-        return request.headers[header].split(",")[0].strip()
-    return request.client.host if request.client else ""
 
 
 async def read_json_body(request: Request) -> Any:

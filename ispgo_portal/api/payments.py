@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from ispgo_portal.api.client_address import client_address
 from ispgo_portal.payments import gateway
 from ispgo_portal.services.errors import DomainError
 from ispgo_portal.services.guard import resolve_caller
@@ -40,13 +41,8 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def source_address(request: Request, settings: Settings) -> str:
-    """The notification's sender. A proxy header is believed only when our own proxy is
-    configured to set it; then the rightmost entry is the one that proxy wrote (anything
-    to its left came from the client)."""
-    if settings.trusted_proxy_header:
-        value = request.headers.get(settings.trusted_proxy_header, "")
-        return value.split(",")[-1].strip()
-    return request.client.host if request.client else ""
+    """The notification's sender, taken the same way as every client address."""
+    return client_address(request, settings)
 
 
 def is_trusted_source(address: str, networks: Iterable[Network]) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ispgo_portal.state.session import SessionState
+from ispgo_portal.state.session import LOGOUT_SCRIPT, SessionState
 
 NAV_ITEMS = [
     ("Дашборд", "/dashboard", "layout-dashboard"),
@@ -142,7 +142,7 @@ def header() -> rx.Component:
         rx.text(SessionState.viewer_email, size="2", color_scheme="gray",
                 display=["none", "inline", "inline"]),
         rx.button(rx.icon("log-out", size=16), rx.text("Выйти", display=["none", "inline"]),
-                  variant="soft", color_scheme="gray", size="2", on_click=SessionState.logout),
+                  variant="soft", color_scheme="gray", size="2", on_click=rx.call_script(LOGOUT_SCRIPT)),
         width="100%",
         align="center",
         spacing="3",

@@ -6,7 +6,7 @@ import reflex as rx
 
 from ispgo_portal.components.layout import field_error
 from ispgo_portal.components.public import public_shell
-from ispgo_portal.state.auth import LoginState, RegisterState
+from ispgo_portal.state.auth import LoginState, RegisterState, submit_login, submit_register
 
 
 def _labeled(label: str, control: rx.Component, error=None) -> rx.Component:  # noqa: ANN001
@@ -58,7 +58,8 @@ def login_page() -> rx.Component:
                 spacing="3",
                 width="100%",
             ),
-            on_submit=LoginState.submit_login,
+            id="login-form",
+            on_submit=submit_login(),
             width="100%",
         ),
     )
@@ -86,7 +87,8 @@ def register_page() -> rx.Component:
                 spacing="3",
                 width="100%",
             ),
-            on_submit=RegisterState.submit_register,
+            id="register-form",
+            on_submit=submit_register(),
             width="100%",
         ),
     )

@@ -245,6 +245,7 @@ def change_email(*, admin_id: int, customer_id: int, new_email: str, reason: str
         customer.email = email
         customer.updated_at = utcnow()
         session.add(customer)
+        auth.revoke_reset_links(session, user_id=customer.id)  # links mailed to the old address
         try:
             with session.begin_nested():
                 session.flush()
@@ -271,6 +272,7 @@ def set_password(*, admin_id: int, customer_id: int, password: str, password_con
         customer.updated_at = utcnow()
         session.add(customer)
         auth.revoke_user_sessions(session, user_id=customer.id)
+        auth.revoke_reset_links(session, user_id=customer.id)
         # The password itself never goes into the audit trail.
         row = audit.record(session, admin_id=admin.id, action="customer.password", target_type="user",
                            target_id=customer.id, target_user_id=customer.id,

@@ -5,15 +5,23 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, select
 
 from ispgo_portal.clock import utcnow
 from ispgo_portal.db import session_scope
-from ispgo_portal.models import ROLE_ADMIN, ROLE_CUSTOMER, AuthSession, LoginAttempt, User
+from ispgo_portal.models import (
+    ROLE_ADMIN,
+    ROLE_CUSTOMER,
+    AuthSession,
+    LoginAttempt,
+    PasswordResetToken,
+    User,
+)
 from ispgo_portal.services.errors import DomainError
 from ispgo_portal.services.passwords import (
     MIN_PASSWORD_LENGTH,
@@ -25,8 +33,10 @@ from ispgo_portal.settings import get_settings
 
 EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
 THROTTLE_WINDOW = timedelta(minutes=15)
-THROTTLE_MAX_FAILURES = 5
-THROTTLE_MAX_FAILURES_PER_IP = 20
+THROTTLE_MAX_FAILURES = 5  # per email: then that account's logins wait out the window
+SLOWDOWN_FREE_FAILURES_PER_IP = 5  # per client address: then each attempt is held a while
+SLOWDOWN_FIRST_SECONDS = 0.25
+SLOWDOWN_MAX_SECONDS = 3.0
 
 
 @dataclass(frozen=True)
@@ -39,17 +49,42 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# Bidi embeddings, overrides and isolates: they make text read differently than it is stored.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def has_control_chars(text: str) -> bool:
+    return any(unicodedata.category(ch) == "Cc" for ch in text)
+
+
 def normalize_email(email: str) -> str:
-    return (email or "").strip().lower()
+    """NFKC first, so a full-width or ligature look-alike is the same account as its plain form."""
+    if not isinstance(email, str):
+        return ""
+    return unicodedata.normalize("NFKC", email).strip().lower()
 
 
 def validate_email(email: str) -> str:
     email = normalize_email(email)
     if not email:
         raise DomainError("email_required", "Введите email", field="email")
-    if len(email) > 254 or not EMAIL_RE.match(email):
+    if len(email) > 254 or has_control_chars(email) or BIDI_CONTROLS.intersection(email) \
+            or not EMAIL_RE.match(email):
         raise DomainError("email_invalid", "Введите корректный email, например ivan@example.ru", field="email")
     return email
+
+
+def validate_name(name: str) -> str:
+    """A name shown to support and in emails: no control characters, no bidi tricks, and
+    something visible left once invisible formatting characters are taken away."""
+    name = unicodedata.normalize("NFC", name if isinstance(name, str) else "").strip()
+    if has_control_chars(name) or BIDI_CONTROLS.intersection(name):
+        raise DomainError("name_invalid", "Имя содержит недопустимые символы", field="name")
+    if not "".join(ch for ch in name if unicodedata.category(ch) != "Cf").strip():
+        raise DomainError("name_required", "Введите имя", field="name")
+    if len(name) > 120:
+        raise DomainError("name_too_long", "Имя слишком длинное (до 120 символов)", field="name")
+    return name
 
 
 def validate_new_password(password: str, confirmation: str) -> None:
@@ -69,11 +104,7 @@ def register_user(
     *, email: str, name: str, password: str, password_confirm: str, role: str = ROLE_CUSTOMER
 ) -> User:
     email = validate_email(email)
-    name = (name or "").strip()
-    if not name:
-        raise DomainError("name_required", "Введите имя", field="name")
-    if len(name) > 120:
-        raise DomainError("name_too_long", "Имя слишком длинное (до 120 символов)", field="name")
+    name = validate_name(name)
     validate_new_password(password, password_confirm)
     with session_scope() as session:
         if session.exec(select(User.id).where(User.email == email)).first() is not None:
@@ -90,32 +121,36 @@ def register_user(
     return user
 
 
-def _is_throttled(session: Session, *, email: str, ip: str) -> bool:
+def _failures_since(session: Session, *conditions: object) -> int:
     since = utcnow() - THROTTLE_WINDOW
-    by_email = session.exec(
+    return session.exec(
         select(func.count()).select_from(LoginAttempt).where(
-            LoginAttempt.email == email, LoginAttempt.success.is_(False), LoginAttempt.created_at >= since
+            *conditions, LoginAttempt.success.is_(False), LoginAttempt.created_at >= since
         )
     ).one()
-    if by_email >= THROTTLE_MAX_FAILURES:
-        return True
+
+
+def address_slowdown(*, ip: str) -> float:
+    """Seconds to hold a login attempt from `ip` before checking it: doubling with every recent
+    failure from that address past the first few, capped. A delay, never a refusal: behind a
+    NAT or a misconfigured proxy one address is many people, and an account that has not
+    failed must still get in (its own protection is the per-email limit)."""
     if not ip:
-        return False
-    by_ip = session.exec(
-        select(func.count()).select_from(LoginAttempt).where(
-            LoginAttempt.ip == ip, LoginAttempt.success.is_(False), LoginAttempt.created_at >= since
-        )
-    ).one()
-    return by_ip >= THROTTLE_MAX_FAILURES_PER_IP
+        return 0.0
+    with session_scope() as session:
+        extra = _failures_since(session, LoginAttempt.ip == ip) - SLOWDOWN_FREE_FAILURES_PER_IP
+    if extra < 0:
+        return 0.0
+    return min(SLOWDOWN_MAX_SECONDS, SLOWDOWN_FIRST_SECONDS * 2 ** min(extra, 16))
 
 
 def login(*, email: str, password: str, ip: str = "", old_token: str = "") -> LoginResult:
     """Check the password and issue a new session; an old session of this browser is rotated out."""
     email = normalize_email(email)
-    if not email or not password:
+    if not email or not password or not isinstance(password, str):
         raise DomainError("credentials_required", "Введите email и пароль")
     with session_scope() as session:
-        if _is_throttled(session, email=email, ip=ip):
+        if _failures_since(session, LoginAttempt.email == email) >= THROTTLE_MAX_FAILURES:
             raise DomainError(
                 "login_throttled",
                 "Слишком много неудачных попыток входа. Попробуйте через 15 минут.",
@@ -156,7 +191,7 @@ def _issue_session(session: Session, *, user_id: int, ip: str = "") -> str:
 
 
 def logout(*, token: str) -> None:
-    if not token:
+    if not isinstance(token, str) or not token or len(token) > 128:
         return
     with session_scope() as session:
         session.exec(delete(AuthSession).where(AuthSession.token_hash == hash_token(token)))
@@ -169,9 +204,19 @@ def revoke_user_sessions(session: Session, *, user_id: int, keep_token: str = ""
     session.exec(query)
 
 
+def revoke_reset_links(session: Session, *, user_id: int) -> None:
+    """Void every unused password reset link of the user: a link mailed before a password or
+    email change must not undo that change (it may sit in a mailbox that is no longer theirs)."""
+    session.exec(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user_id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+
+
 def user_for_token(session: Session, token: str) -> User | None:
     """The active user behind a session token, or None (unknown, expired or blocked)."""
-    if not token or len(token) > 128:
+    if not isinstance(token, str) or not token or len(token) > 128:
         return None
     now = utcnow()
     auth = session.exec(select(AuthSession).where(AuthSession.token_hash == hash_token(token))).first()
@@ -193,6 +238,7 @@ def change_password(*, user_id: int, current: str, new: str, confirm: str, token
         user.password_hash = hash_password(new)
         user.updated_at = utcnow()
         revoke_user_sessions(session, user_id=user_id, keep_token=token)
+        revoke_reset_links(session, user_id=user_id)
 
 
 def create_admin(*, email: str, password: str, name: str = "Администратор") -> User:
@@ -208,6 +254,7 @@ def create_admin(*, email: str, password: str, name: str = "Администра
             user.role = ROLE_ADMIN
             user.password_hash = hash_password(password)
             user.is_blocked = False
+            revoke_reset_links(session, user_id=user.id)
         session.flush()
         return user
 

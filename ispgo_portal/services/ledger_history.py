@@ -23,6 +23,8 @@ from ispgo_portal.services.errors import DomainError
 
 PAGE_SIZE = 20
 EXPORT_BATCH = 1000
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2099, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -57,9 +59,14 @@ def _parse_date(text: str, field: str) -> date | None:
         return None
     for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
         try:
-            return datetime.strptime(text, fmt).date()
+            day = datetime.strptime(text, fmt).date()
         except ValueError:
             continue
+        # Year 1 or 9999 would overflow when turned into a Moscow day's UTC bounds.
+        if not EARLIEST_DATE <= day <= LATEST_DATE:
+            raise DomainError("date_out_of_range", f"Укажите дату между {EARLIEST_DATE:%d.%m.%Y} "
+                                                   f"и {LATEST_DATE:%d.%m.%Y}", field=field)
+        return day
     raise DomainError("invalid_date", "Дата в формате ДД.ММ.ГГГГ", field=field)
 
 

@@ -13,6 +13,7 @@ Answer codes and HTTP statuses (the body always says `valid` and `code`):
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -107,6 +108,10 @@ def clean_fields(payload: Any, required: tuple[str, ...]) -> dict[str, str]:
         if not isinstance(value, str) or not value.strip():
             raise InvalidRequest(f"{name} must be a non-empty string")
         value = value.strip()
+        # A NUL would reach PostgreSQL (which refuses it in text) and the rest have no place in a
+        # key, fingerprint or host name.
+        if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in value):
+            raise InvalidRequest(f"{name} contains control characters")
         if len(value) > FIELD_LIMITS[name]:
             raise InvalidRequest(f"{name} is longer than {FIELD_LIMITS[name]}")
         cleaned[name] = value

@@ -17,7 +17,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import delete, func, or_
 from sqlmodel import select
 
 from ispgo_portal.clock import utcnow
@@ -26,6 +26,7 @@ from ispgo_portal.models import LoginAttempt, PasswordResetToken, User
 from ispgo_portal.services.auth import (
     hash_token,
     normalize_email,
+    revoke_reset_links,
     revoke_user_sessions,
     validate_email,
     validate_new_password,
@@ -114,11 +115,7 @@ def reset_password(*, token: str, password: str, password_confirm: str) -> None:
         user.password_hash = hash_password(password)
         user.updated_at = now
         session.add(user)
-        session.exec(
-            update(PasswordResetToken)
-            .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
-            .values(used_at=now)
-        )
+        revoke_reset_links(session, user_id=user.id)  # this link and any other sent before
         revoke_user_sessions(session, user_id=user.id)
         session.exec(delete(LoginAttempt).where(LoginAttempt.email == normalize_email(user.email),
                                                 LoginAttempt.success.is_(False)))

@@ -1,36 +1,47 @@
-"""Login, registration and the customer's own password change."""
+"""Login, registration and the customer's own password change.
+
+Logging in and registering happen in the browser against api/sessions.py (the only place that
+may set the HttpOnly session cookie); these handlers only show that route's answer. They are
+callable by anyone, and all they can change is the caller's own error text.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import reflex as rx
 
 from ispgo_portal.services import auth
 from ispgo_portal.services.errors import DomainError
-from ispgo_portal.state.session import SessionState, error_toast, ok_toast
+from ispgo_portal.state.session import SessionState, error_toast, form_post_script, ok_toast
+
+REGISTER_FIELDS = ("name", "email", "password", "password_confirm")
+MAX_MESSAGE = 300
+
+
+def _answer(answer: Any) -> tuple[bool, str, str]:
+    """(ok, message, field) of a session route's JSON answer, whatever the client sent."""
+    if not isinstance(answer, dict):
+        return False, "Не удалось выполнить запрос. Попробуйте ещё раз.", ""
+    message, field = answer.get("error", ""), answer.get("field", "")
+    return (answer.get("ok") is True, str(message)[:MAX_MESSAGE] if message else "",
+            field if isinstance(field, str) else "")
 
 
 class LoginState(SessionState):
     login_error: str = ""
-    login_busy: bool = False
 
     @rx.event
-    def submit_login(self, form: dict):
-        self.login_error = ""
-        try:
-            result = auth.login(
-                email=str(form.get("email", "")),
-                password=str(form.get("password", "")),
-                ip=self._client_ip(),
-                old_token=self.session_token,
-            )
-        except DomainError as exc:
-            self.login_error = exc.message
-            return None
-        self.session_token = result.token
-        target = self.router.url.query_parameters.get("next", "") if self.router.url else ""
-        if not target.startswith("/") or target.startswith("//"):
-            target = "/dashboard"
-        return [rx.redirect(target), ok_toast("Вы вошли в личный кабинет")]
+    def login_finished(self, answer: dict):
+        """The login route's answer: on success the page is already on its way to `next`."""
+        ok, message, _field = _answer(answer)
+        self.login_error = "" if ok else message or "Неверный email или пароль"
+
+
+def submit_login() -> rx.event.EventSpec:
+    """The login form's submit: runs in the browser, the password never enters the state."""
+    return rx.call_script(form_post_script("/api/session/login", "login-form", with_next=True),
+                          callback=LoginState.login_finished)
 
 
 class RegisterState(SessionState):
@@ -40,32 +51,17 @@ class RegisterState(SessionState):
     err_password_confirm: str = ""
     err_form: str = ""
 
-    def _show_error(self, exc: DomainError) -> None:
-        for field in ("name", "email", "password", "password_confirm"):
-            setattr(self, f"err_{field}", exc.message if exc.field == field else "")
-        self.err_form = "" if exc.field in {"name", "email", "password", "password_confirm"} else exc.message
-
     @rx.event
-    def submit_register(self, form: dict):
-        self.err_name = self.err_email = self.err_password = self.err_password_confirm = ""
-        self.err_form = ""
-        try:
-            auth.register_user(
-                email=str(form.get("email", "")),
-                name=str(form.get("name", "")),
-                password=str(form.get("password", "")),
-                password_confirm=str(form.get("password_confirm", "")),
-            )
-            result = auth.login(
-                email=str(form.get("email", "")),
-                password=str(form.get("password", "")),
-                ip=self._client_ip(),
-            )
-        except DomainError as exc:
-            self._show_error(exc)
-            return None
-        self.session_token = result.token
-        return [rx.redirect("/dashboard"), ok_toast("Добро пожаловать! Учётная запись создана.")]
+    def register_finished(self, answer: dict):
+        ok, message, field = _answer(answer)
+        for name in REGISTER_FIELDS:
+            setattr(self, f"err_{name}", message if not ok and field == name else "")
+        self.err_form = "" if ok or field in REGISTER_FIELDS else message
+
+
+def submit_register() -> rx.event.EventSpec:
+    return rx.call_script(form_post_script("/api/session/register", "register-form"),
+                          callback=RegisterState.register_finished)
 
 
 class PasswordState(SessionState):

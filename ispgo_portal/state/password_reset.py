@@ -14,7 +14,7 @@ import reflex as rx
 from ispgo_portal.services import password_reset
 from ispgo_portal.services.errors import DomainError
 from ispgo_portal.state.forms import form_text
-from ispgo_portal.state.session import SESSION_COOKIE, SessionState, ok_toast
+from ispgo_portal.state.session import SessionState, ok_toast
 
 
 class PasswordResetState(SessionState):
@@ -71,8 +71,6 @@ class PasswordResetState(SessionState):
                 self.reset_error = exc.message
                 self.reset_link_ok = exc.code != "reset_link_invalid"
             return None
-        # Every session of the account was revoked, this browser's included.
-        self.session_token = ""
+        # Every session of the account was revoked, this browser's included (its cookie is dead).
         self._clear_viewer()
-        return [rx.remove_cookie(SESSION_COOKIE, {"path": "/"}), rx.redirect("/login"),
-                ok_toast("Пароль изменён. Войдите с новым паролем.")]
+        return [rx.redirect("/login"), ok_toast("Пароль изменён. Войдите с новым паролем.")]

@@ -1,23 +1,54 @@
-"""The base state every page area extends: the session cookie and the server-side guard.
+"""The base state every page area extends: the session and the server-side guard.
 
-The session token is issued by the server and only its hash is stored. Every handler that
-reads or changes private data resolves the caller again from the database through
-`services.guard`; the public vars here are for display only and are never trusted.
+The session token is issued by the server and only its hash is stored. The browser holds it in
+an HttpOnly cookie that only the HTTP routes in api/sessions.py set and clear; the state reads
+it from the cookie header of the websocket's handshake, so no script (and no crafted event)
+can read or set it. Logging in or out therefore reloads the page: the new websocket carries
+the new cookie. Every handler that reads or changes private data resolves the caller again
+from the database through `services.guard`; the public vars here are for display only.
 """
 
 from __future__ import annotations
 
 import reflex as rx
 
+from ispgo_portal.api.session_cookie import SESSION_COOKIE, token_from_cookie_header
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import User
 from ispgo_portal.money import format_rub
-from ispgo_portal.services import auth
 from ispgo_portal.services.errors import AccessDenied, DomainError
 from ispgo_portal.services.guard import Caller, require_admin, require_user, resolve_caller
-from ispgo_portal.settings import get_settings
 
-SESSION_COOKIE = "ispgo_session"
+# Runs in the browser: POST to a session route, then a full page load so the websocket
+# reconnects with the cookie the answer set or cleared. Resolves to the route's JSON answer.
+SESSION_POST_JS = """
+(async (path, body) => {
+  try {
+    const answer = await fetch(path, {method: "POST", credentials: "same-origin",
+      headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
+    const result = await answer.json();
+    if (result.ok) { window.location.assign(result.redirect); }
+    return result;
+  } catch (e) {
+    return {ok: false, error: "Нет связи с сервером. Проверьте подключение и попробуйте ещё раз.", field: ""};
+  }
+})"""
+
+
+def session_post_script(path: str, body_js: str) -> str:
+    """JavaScript that POSTs `body_js` (a JS expression) to the session route `path`."""
+    return f"{SESSION_POST_JS}({path!r}, {body_js})"
+
+
+def form_post_script(path: str, form_id: str, *, with_next: bool = False) -> str:
+    """POST the fields of the form `form_id` to `path`; `next` from the page URL when asked."""
+    body = f"Object.fromEntries(new FormData(document.getElementById({form_id!r})))"
+    if with_next:
+        body = f"Object.assign({body}, {{next: new URLSearchParams(window.location.search).get('next') || ''}})"
+    return session_post_script(path, body)
+
+
+LOGOUT_SCRIPT = session_post_script("/api/session/logout", "{}")
 
 
 def error_toast(exc: DomainError) -> rx.event.EventSpec:
@@ -30,14 +61,6 @@ def ok_toast(message: str) -> rx.event.EventSpec:
 
 
 class SessionState(rx.State):
-    session_token: str = rx.Cookie(
-        "",
-        name=SESSION_COOKIE,
-        path="/",
-        max_age=get_settings().session_days * 86400,
-        same_site="strict",
-        secure=get_settings().base_url.startswith("https://"),
-    )
     # Display only (header): filled from the database by `load_header`.
     viewer_email: str = ""
     viewer_name: str = ""
@@ -46,8 +69,10 @@ class SessionState(rx.State):
     auth_checked: bool = False
 
     # --- helpers (underscore: not callable from the browser) ---
-    def _client_ip(self) -> str:
-        return self.router.session.client_ip or ""
+    @property
+    def session_token(self) -> str:
+        """The token in the websocket handshake's cookie header (HttpOnly: never in page JS)."""
+        return token_from_cookie_header(self.router.headers.cookie)
 
     def _caller(self) -> Caller:
         return require_user(self.session_token)
@@ -107,12 +132,5 @@ class SessionState(rx.State):
         if caller is not None:
             self._fill_header(caller)
 
-    @rx.event
-    def logout(self):
-        auth.logout(token=self.session_token)
-        self.session_token = ""
-        self._clear_viewer()
-        return [rx.remove_cookie(SESSION_COOKIE, {"path": "/"}), rx.redirect("/login")]
 
-
-__all__ = ["AccessDenied", "DomainError", "SessionState", "error_toast", "ok_toast"]
+__all__ = ["SESSION_COOKIE", "AccessDenied", "DomainError", "SessionState", "error_toast", "ok_toast"]

@@ -66,6 +66,7 @@ def call(api_url: str, public_key: Ed25519PublicKey) -> Callable[..., httpx.Resp
         public_key.verify(base64.b64decode(resp.headers["X-Signature"]), resp.content)
         return resp
 
+    do.api_url = api_url  # type: ignore[attr-defined]
     return do
 
 
@@ -239,6 +240,17 @@ def test_bad_bodies_are_invalid_requests(content: bytes, call) -> None:  # noqa:
     assert (resp.json()["valid"], resp.json()["code"]) == (False, "invalid_request")
 
 
+@pytest.mark.parametrize(("field", "value"), [
+    ("fingerprint", "fp\x00a"), ("hostname", "panel\x00.example.ru"), ("hostname", "panel\x1b[31m.ru"),
+    ("fingerprint", "fp\u202e"),
+], ids=["nul-fingerprint", "nul-hostname", "escape-hostname", "bidi-fingerprint"])
+def test_control_characters_are_invalid_requests(field: str, value: str, call, make_license) -> None:  # noqa: ANN001
+    key = make_license()
+    resp = call("activate", {"key": key, "fingerprint": "fp-a", "hostname": "panel.example.ru", field: value})
+    assert (resp.status_code, resp.json()["code"]) == (400, "invalid_request")
+    assert _servers(key) == 0
+
+
 def test_activation_needs_a_hostname(call, make_license) -> None:  # noqa: ANN001
     key = make_license()
     assert call("activate", {"key": key, "fingerprint": "fp-a"}).json()["code"] == "invalid_request"
@@ -281,6 +293,24 @@ def test_too_many_requests_from_one_address_are_limited(api_url, call, make_lice
     assert codes == [200] * 5 + [429]
     with httpx.Client(transport=httpx.HTTPTransport(local_address=second)) as client:
         assert call("validate", {"key": key, "fingerprint": "fp"}, client=client).status_code == 200
+
+
+def test_address_limit_counts_our_proxys_entry_not_the_clients(call, make_license, limits,  # noqa: ANN001
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Behind a proxy appending to X-Forwarded-For, the leftmost entries are whatever the client
+    sent: rotating them must not buy a fresh allowance."""
+    from ispgo_portal.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "trusted_proxy_header", "X-Forwarded-For")
+    limits(per_address=5)
+    key = make_license()
+    proxy_wrote = f"198.51.100.{random.randint(1, 254)}"
+    codes = []
+    for n in range(6):
+        resp = httpx.post(f"{call.api_url}/api/v1/licenses/validate", json={"key": key, "fingerprint": "fp"},
+                          headers={"X-Forwarded-For": f"203.0.113.{n}, {proxy_wrote}"})
+        codes.append(resp.status_code)
+    assert codes == [200] * 5 + [429]
 
 
 def test_limiter_counts_in_process_without_redis() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -55,13 +56,31 @@ def shot() -> Callable[[object, str], Path]:
     return take
 
 
+def until_live(pg, navigate: Callable[[], object], timeout: float = 20) -> None:  # noqa: ANN001
+    """Run `navigate` (something that loads a page) and wait until that page is live: a websocket
+    opened after it has had the backend's first answer. A socket the navigation closes again
+    (the page it left) does not count. Before that a click may reach a page that cannot act on
+    it yet (a loaded machine makes that window seconds long)."""
+    live: list = []
+
+    def watch(socket) -> None:  # noqa: ANN001
+        socket.on("framereceived", lambda frame: "delta" in str(frame) and live.append(socket))
+
+    pg.on("websocket", watch)
+    try:
+        navigate()
+        deadline = time.monotonic() + timeout
+        while not any(not socket.is_closed() for socket in live):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{pg.url} did not go live over the websocket in {timeout:.0f} s")
+            pg.wait_for_timeout(50)
+    finally:
+        pg.remove_listener("websocket", watch)
+
+
 def goto_live(pg, path: str) -> None:  # noqa: ANN001
-    """Open `path` and wait until the page is live: the backend has answered the page's first
-    event over the websocket. Before that a click may reach a page that cannot act on it yet
-    (a loaded machine makes that window seconds long)."""
-    with pg.expect_websocket() as socket_info:
-        pg.goto(path)
-    socket_info.value.wait_for_event("framereceived", predicate=lambda frame: "delta" in str(frame))
+    """Open `path` and wait until the page is live (see `until_live`)."""
+    until_live(pg, lambda: pg.goto(path))
 
 
 @pytest.fixture
@@ -70,7 +89,9 @@ def logout() -> Callable[[object], None]:
 
     def do(pg) -> None:  # noqa: ANN001
         goto_live(pg, "/dashboard")
-        pg.get_by_role("button", name=re.compile("Выйти")).first.click()
+        # «Выйти» posts to the logout route (only it can clear the HttpOnly cookie), then loads
+        # /login afresh: wait for that page to be live.
+        until_live(pg, pg.get_by_role("button", name=re.compile("Выйти")).first.click)
         pg.wait_for_url("**/login**")
 
     return do
@@ -78,13 +99,15 @@ def logout() -> Callable[[object], None]:
 
 @pytest.fixture
 def login_as(portal: PortalServer) -> Callable[..., None]:
-    """login_as(page, email, password) through the real login form; waits for the dashboard."""
+    """login_as(page, email, password) through the real login form (it posts to the login route,
+    which sets the HttpOnly cookie, and the page reloads); waits for the dashboard."""
 
     def do(pg, email: str, password: str, expect: str = "**/dashboard**") -> None:  # noqa: ANN001
         goto_live(pg, "/login")
         pg.fill("#email", email)
         pg.fill("#password", password)
-        pg.click("button[type=submit]")
+        # The login route sets the cookie and the page loads `expect` afresh.
+        until_live(pg, lambda: pg.click("button[type=submit]"))
         pg.wait_for_url(expect)
 
     return do

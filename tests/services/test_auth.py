@@ -90,14 +90,27 @@ def test_login_is_throttled_after_five_failures_per_email() -> None:
     assert err.value.code == "login_throttled"
 
 
-def test_login_is_throttled_per_ip_across_emails() -> None:
-    for i in range(auth.THROTTLE_MAX_FAILURES_PER_IP):
+def test_failures_from_one_address_slow_it_down_without_locking_anyone_out() -> None:
+    assert auth.address_slowdown(ip="10.9.9.9") == 0
+    for i in range(30):
         with pytest.raises(DomainError):
             auth.login(email=f"x{i}@example.ru", password="bad-password", ip="10.9.9.9")
     _register()
-    with pytest.raises(DomainError) as err:
-        auth.login(email="ivan@example.ru", password="password123", ip="10.9.9.9")
-    assert err.value.code == "login_throttled"
+    # Another account from the same address (a NAT, an office) still gets in.
+    assert auth.login(email="ivan@example.ru", password="password123", ip="10.9.9.9").token
+    assert auth.address_slowdown(ip="10.9.9.9") == auth.SLOWDOWN_MAX_SECONDS
+    assert auth.address_slowdown(ip="10.9.9.10") == 0
+
+
+def test_address_slowdown_grows_after_the_free_failures() -> None:
+    delays = []
+    for i in range(auth.SLOWDOWN_FREE_FAILURES_PER_IP + 5):
+        delays.append(auth.address_slowdown(ip="10.7.7.7"))
+        with pytest.raises(DomainError):
+            auth.login(email=f"y{i}@example.ru", password="bad-password", ip="10.7.7.7")
+    free = auth.SLOWDOWN_FREE_FAILURES_PER_IP
+    assert delays[:free + 1] == [0] * free + [auth.SLOWDOWN_FIRST_SECONDS]
+    assert delays[free + 1:] == sorted(delays[free + 1:]) and delays[-1] > delays[free]
 
 
 def test_expired_session_resolves_to_nobody() -> None:

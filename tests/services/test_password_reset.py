@@ -169,3 +169,49 @@ def test_purge_deletes_dead_links_only(make_customer) -> None:  # noqa: ANN001
         oldest.expires_at = utcnow() - timedelta(days=2)
     assert password_reset.purge_reset_tokens() == 1
     assert password_reset.reset_link_valid(token=live)
+
+
+# --- links die with the credentials they were sent for ------------------------------------
+
+def _assert_link_dead(token: str) -> None:
+    assert not password_reset.reset_link_valid(token=token)
+    with pytest.raises(DomainError) as err:
+        _reset(token, "attacker-password-1")
+    assert err.value.code == "reset_link_invalid"
+
+
+def test_self_service_password_change_revokes_reset_links(make_customer, session_token) -> None:  # noqa: ANN001
+    user_id = make_customer(email="ivan@example.ru", password="old-password-1")
+    token = _request_link()
+    auth.change_password(user_id=user_id, current="old-password-1", new=NEW_PASSWORD, confirm=NEW_PASSWORD,
+                         token=session_token(user_id))
+    _assert_link_dead(token)
+    auth.login(email="ivan@example.ru", password=NEW_PASSWORD)
+
+
+def test_admin_setting_a_password_revokes_reset_links(make_customer, make_admin) -> None:  # noqa: ANN001
+    from ispgo_portal.services import admin_customers
+
+    user_id = make_customer(email="ivan@example.ru")
+    token = _request_link()
+    admin_customers.set_password(admin_id=make_admin(), customer_id=user_id, password=NEW_PASSWORD,
+                                 password_confirm=NEW_PASSWORD)
+    _assert_link_dead(token)
+    auth.login(email="ivan@example.ru", password=NEW_PASSWORD)
+
+
+def test_email_change_revokes_reset_links_sent_to_the_old_address(make_customer, make_admin) -> None:  # noqa: ANN001
+    from ispgo_portal.services import admin_customers
+
+    user_id = make_customer(email="ivan@example.ru", password="old-password-1")
+    token = _request_link()
+    admin_customers.change_email(admin_id=make_admin(), customer_id=user_id, new_email="ivan@new.example.ru")
+    _assert_link_dead(token)
+    auth.login(email="ivan@new.example.ru", password="old-password-1")
+
+
+def test_create_admin_on_an_existing_account_revokes_reset_links(make_customer) -> None:  # noqa: ANN001
+    make_customer(email="ivan@example.ru")
+    token = _request_link()
+    auth.create_admin(email="ivan@example.ru", password=NEW_PASSWORD)
+    _assert_link_dead(token)

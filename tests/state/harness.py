@@ -1,5 +1,5 @@
 """Calling state handlers the way Reflex calls them, without a browser: a real state tree,
-the session token the browser would carry, and the handler's own function."""
+the session cookie the browser's websocket handshake would carry, and the handler's own function."""
 
 from __future__ import annotations
 
@@ -27,13 +27,26 @@ def make_state(cls: type, token: str = "", url: str = "") -> Any:
     root = State(_reflex_internal_init=True)
     state = root.get_substate(cls.get_full_name().split(".")[1:])
     object.__setattr__(state, "dirty_vars", set())
-    state.session_token = token
+    router_data: dict[str, Any] = {}
     if url:
         path, _, query = url.partition("?")
-        root.router_data = {"pathname": path, "query": dict(p.split("=") for p in query.split("&") if p),
-                            "asPath": url}
-        root.router = type(root.router).from_router_data(root.router_data)
+        router_data = {"pathname": path, "query": dict(p.split("=") for p in query.split("&") if p),
+                       "asPath": url}
+    root.router_data = router_data
+    log_in(state, token)
     return state
+
+
+def log_in(state: Any, token: str) -> None:
+    """Give the state's websocket the session cookie, as the browser's handshake would."""
+    from ispgo_portal.api.session_cookie import SESSION_COOKIE
+
+    root = state
+    while root.parent_state is not None:
+        root = root.parent_state
+    headers = {"cookie": f"{SESSION_COOKIE}={token}"} if token else {}
+    root.router_data = {**root.router_data, "headers": headers}
+    root.router = type(root.router).from_router_data(root.router_data)
 
 
 def call(state: Any, name: str, *args: Any) -> Any:

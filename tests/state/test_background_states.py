@@ -11,7 +11,7 @@ from sqlmodel import select
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import OutboxEmail
 from ispgo_portal.services import auth
-from tests.state.harness import call, make_state
+from tests.state.harness import call, log_in, make_state
 
 
 @pytest.fixture
@@ -80,7 +80,7 @@ def test_confirm_with_a_dead_link_says_so(reset_state) -> None:  # noqa: ANN001
 def test_outbox_lists_for_an_admin(outbox_state, make_admin, session_token, make_customer) -> None:  # noqa: ANN001
     auth.register_user(email="new@example.ru", name="Новый", password="password123",
                        password_confirm="password123")
-    outbox_state.session_token = session_token(make_admin())
+    log_in(outbox_state, session_token(make_admin()))
     call(outbox_state, "load_outbox")
     assert [r["recipient"] for r in outbox_state.ob_rows] == ["new@example.ru"]
     assert outbox_state.ob_pending == 1
@@ -90,7 +90,7 @@ def test_outbox_lists_for_an_admin(outbox_state, make_admin, session_token, make
 
 @pytest.mark.parametrize("value", ["", "x", "-1", "9" * 40, "1.5"])
 def test_outbox_handlers_survive_garbage_ids(outbox_state, make_admin, session_token, value) -> None:  # noqa: ANN001
-    outbox_state.session_token = session_token(make_admin())
+    log_in(outbox_state, session_token(make_admin()))
     call(outbox_state, "open_email", value)
     call(outbox_state, "resend_email", value)
     call(outbox_state, "show_status", value)

@@ -30,10 +30,9 @@ PUBLIC_HANDLERS: set[str] = {
     "SessionState.require_admin_page",
     "SessionState.redirect_if_logged_in",
     "SessionState.refresh_header",
-    "SessionState.logout",
-    # anyone may try to log in or register
-    "LoginState.submit_login",
-    "RegisterState.submit_register",
+    # showing the session routes' answer: only the caller's own error text changes
+    "LoginState.login_finished",
+    "RegisterState.register_finished",
     # public pages: FAQ search over static text, the tariffs on sale
     "FaqState.search",
     "FaqState.clear_search",
