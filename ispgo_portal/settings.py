@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     trusted_proxy_header: str = Field(default="", alias="TRUSTED_PROXY_HEADER")
     # Our own proxies' addresses (comma-separated networks), skipped from the right of that header.
     trusted_proxies: str = Field(default="", alias="TRUSTED_PROXIES")
+    # /metrics answers loopback clients, and anyone presenting this bearer token.
+    metrics_token: str = Field(default="", alias="METRICS_TOKEN")
     yookassa_vat_code: int = Field(default=1, alias="YOOKASSA_VAT_CODE")
     yookassa_tax_system_code: int = Field(default=0, alias="YOOKASSA_TAX_SYSTEM_CODE")
     # YooKassa may work on a request for up to 30 s before answering: a shorter timeout

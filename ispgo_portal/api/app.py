@@ -14,6 +14,7 @@ ROUTE_MODULES = [
     "ispgo_portal.api.licenses",
     "ispgo_portal.api.attachments",
     "ispgo_portal.api.sessions",
+    "ispgo_portal.api.metrics",
     "ispgo_portal.payments.emulator_mount",
 ]
 
