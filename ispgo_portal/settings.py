@@ -62,6 +62,9 @@ class Settings(BaseSettings):
 
     session_days: int = Field(default=14, alias="SESSION_DAYS")
     max_topup_kopecks: int = Field(default=100_000_000, alias="MAX_TOPUP_KOPECKS")  # 1 000 000 ₽
+    # Per customer: YooKassa payments unpaid at once, and started within an hour.
+    max_open_payments: int = Field(default=10, ge=1, alias="MAX_OPEN_PAYMENTS")
+    max_payments_per_hour: int = Field(default=60, ge=1, alias="MAX_PAYMENTS_PER_HOUR")
 
     @field_validator("smtp_tls")
     @classmethod

@@ -31,10 +31,6 @@ log = logging.getLogger(__name__)
 
 OPEN_STATUSES = ("pending", "waiting_for_capture")
 TOPUP_DESCRIPTION = "Пополнение баланса"
-# Per customer: unpaid orders at once, and orders started in an hour. A real customer
-# needs one or two; a script opening hundreds only loads YooKassa and our reconciliation.
-MAX_OPEN_PAYMENTS = 5
-MAX_PAYMENTS_PER_HOUR = 20
 # YooKassa cancels an unconfirmed payment after an hour: older open rows do not count.
 OPEN_PAYMENT_WINDOW = timedelta(hours=2)
 # However many pages watch one payment, YooKassa is asked about it at most this often.
@@ -147,16 +143,19 @@ def start_payment(
 
 
 def _check_payment_limits(session: Session, user_id: int) -> None:
+    """Unpaid orders at once and orders per hour, per customer (settings): a customer needs
+    a few; a script opening hundreds only loads YooKassa and our reconciliation."""
+    settings = get_settings()
     now = utcnow()
     recent = select(func.count(Payment.id)).where(Payment.user_id == user_id)
     open_now = session.exec(recent.where(Payment.status.in_(("new", *OPEN_STATUSES)),
                                          Payment.created_at >= now - OPEN_PAYMENT_WINDOW)).one()
-    if open_now >= MAX_OPEN_PAYMENTS:
+    if open_now >= settings.max_open_payments:
         raise DomainError("too_many_open_payments",
                           f"У вас уже {open_now} неоплаченных платежей. Оплатите один из них или "
                           "подождите: неоплаченный платёж отменяется через час.", field="amount")
     last_hour = session.exec(recent.where(Payment.created_at >= now - timedelta(hours=1))).one()
-    if last_hour >= MAX_PAYMENTS_PER_HOUR:
+    if last_hour >= settings.max_payments_per_hour:
         raise DomainError("too_many_payments",
                           f"За последний час создано {last_hour} платежей — это предел. "
                           "Попробуйте позже.", field="amount")

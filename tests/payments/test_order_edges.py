@@ -19,12 +19,8 @@ from ispgo_portal.models import License, Payment, PromoCode, PromoRedemption
 from ispgo_portal.services import admin_licenses, licenses, payment_reconciliation
 from ispgo_portal.services.errors import DomainError
 from ispgo_portal.services.payment_reconciliation import reconcile_payments
-from ispgo_portal.services.payments import (
-    MAX_OPEN_PAYMENTS,
-    check_payment,
-    settle_payment,
-    start_topup,
-)
+from ispgo_portal.services.payments import check_payment, settle_payment, start_topup
+from ispgo_portal.settings import get_settings
 from tests.payments.helpers import (
     balance_of,
     emails_to,
@@ -280,12 +276,13 @@ def test_fifty_watchers_of_one_payment_ask_yookassa_once_per_interval(control, m
 
 def test_open_payments_per_customer_are_limited_with_a_clear_message(control, make_customer) -> None:  # noqa: ANN001
     user_id = make_customer()
-    for _ in range(MAX_OPEN_PAYMENTS):
+    limit = get_settings().max_open_payments
+    for _ in range(limit):
         start_topup(user_id=user_id, amount=10_000)
     with pytest.raises(DomainError) as limited:
         start_topup(user_id=user_id, amount=10_000)
     assert limited.value.code == "too_many_open_payments"
     assert "неоплаченных платежей" in limited.value.message
-    assert len(control.payments()) == MAX_OPEN_PAYMENTS
+    assert len(control.payments()) == limit
     make_other = make_customer()
     start_topup(user_id=make_other, amount=10_000)  # another customer is not affected
