@@ -1,0 +1,53 @@
+"""Edges of services/billing.py that the mutation run found untested: the customer lock
+re-reads a row the session already holds, the ledger description fits its column, and a
+booking marks the customer as changed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import select
+
+from ispgo_portal.clock import as_utc, utcnow
+from ispgo_portal.db import session_scope
+from ispgo_portal.models import LedgerEntry, User
+from ispgo_portal.services import billing
+
+
+def _credit(user_id: int, amount: int, reference: str, description: str = "Пополнение") -> None:
+    with session_scope() as session:
+        billing.credit(session, user_id=user_id, amount=amount, kind="topup", description=description,
+                       reference=reference)
+
+
+def test_lock_rereads_a_customer_the_session_already_loaded(make_customer) -> None:  # noqa: ANN001
+    user_id = make_customer(balance=10_000)
+    with session_scope() as session:
+        held = session.get(User, user_id)  # kept: the identity map only holds it weakly
+        assert held.balance == 10_000
+        _credit(user_id, 5_000, "elsewhere")  # another transaction commits meanwhile
+        billing.charge(session, user_id=user_id, amount=1_000, kind="purchase", description="Покупка",
+                       reference="here")
+    assert held.balance == 14_000
+    with session_scope() as session:
+        assert session.get(User, user_id).balance == 14_000  # not a lost update to 9 000
+        assert billing.ledger_mismatches(session) == []
+
+
+def test_long_description_is_cut_to_the_column(make_customer) -> None:  # noqa: ANN001
+    user_id = make_customer()
+    _credit(user_id, 100, "long", description="Пополнение " + "я" * 600)
+    with session_scope() as session:
+        entry = session.exec(select(LedgerEntry).where(LedgerEntry.reference == "long")).one()
+    assert len(entry.description) == 500
+
+
+def test_booking_marks_the_customer_changed(make_customer) -> None:  # noqa: ANN001
+    user_id = make_customer()
+    with session_scope() as session:
+        user = session.get(User, user_id)
+        user.updated_at = utcnow() - timedelta(days=1)
+        session.add(user)
+    _credit(user_id, 100, "now")
+    with session_scope() as session:
+        assert as_utc(session.get(User, user_id).updated_at) > utcnow() - timedelta(minutes=1)
