@@ -51,3 +51,13 @@ def test_booking_marks_the_customer_changed(make_customer) -> None:  # noqa: ANN
     _credit(user_id, 100, "now")
     with session_scope() as session:
         assert as_utc(session.get(User, user_id).updated_at) > utcnow() - timedelta(minutes=1)
+
+
+def test_bookings_return_their_row_with_its_id_at_once(make_customer) -> None:  # noqa: ANN001
+    """Callers link other rows to the ledger row (and see a duplicate reference) right away."""
+    user_id = make_customer(balance=10_000)
+    with session_scope() as session:
+        book = {"credit": billing.credit, "debit": billing.debit_unchecked, "charge": billing.charge}
+        ids = [fn(session, user_id=user_id, amount=100, kind="adjustment", description=name,
+                  reference=f"now:{name}").id for name, fn in book.items()]
+    assert None not in ids and len(set(ids)) == 3
