@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 
 from ispgo_portal.clock import as_utc, utcnow
@@ -61,3 +62,31 @@ def test_bookings_return_their_row_with_its_id_at_once(make_customer) -> None:  
         ids = [fn(session, user_id=user_id, amount=100, kind="adjustment", description=name,
                   reference=f"now:{name}").id for name, fn in book.items()]
     assert None not in ids and len(set(ids)) == 3
+
+
+def test_zero_charge_books_a_zero_row(make_customer) -> None:  # noqa: ANN001
+    """A 100 % discount is still a purchase in the ledger, of 0 ₽."""
+    user_id = make_customer(balance=100)
+    with session_scope() as session:
+        entry = billing.charge(session, user_id=user_id, amount=0, kind="purchase", description="Бесплатно",
+                               reference="free")
+        locked = billing.charge_locked(session, user=billing.lock_user(session, user_id), amount=0,
+                                       kind="renewal", description="Бесплатно", reference="free-2")
+    assert (entry.amount, locked.amount, entry.balance_after, locked.balance_after) == (0, 0, 100, 100)
+
+
+@pytest.mark.parametrize("amount", [-1, -10_000])
+def test_negative_charge_is_refused_as_a_bug(make_customer, amount: int) -> None:  # noqa: ANN001
+    user_id = make_customer(balance=100_000)
+    with session_scope() as session, pytest.raises(ValueError):
+        billing.charge(session, user_id=user_id, amount=amount, kind="purchase", description="x", reference="n")
+    with session_scope() as session, pytest.raises(ValueError):
+        billing.charge_locked(session, user=billing.lock_user(session, user_id), amount=amount,
+                              kind="purchase", description="x", reference="n")
+
+
+@pytest.mark.parametrize("amount", [0, -1])
+def test_credit_of_nothing_is_refused_as_a_bug(make_customer, amount: int) -> None:  # noqa: ANN001
+    user_id = make_customer()
+    with session_scope() as session, pytest.raises(ValueError):
+        billing.credit(session, user_id=user_id, amount=amount, kind="topup", description="x", reference="z")
