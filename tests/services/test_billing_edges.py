@@ -90,3 +90,10 @@ def test_credit_of_nothing_is_refused_as_a_bug(make_customer, amount: int) -> No
     user_id = make_customer()
     with session_scope() as session, pytest.raises(ValueError):
         billing.credit(session, user_id=user_id, amount=amount, kind="topup", description="x", reference="z")
+
+
+def test_credit_of_one_kopeck_is_booked(make_customer) -> None:  # noqa: ANN001
+    user_id = make_customer()
+    _credit(user_id, 1, "kopeck")
+    with session_scope() as session:
+        assert session.get(User, user_id).balance == 1
