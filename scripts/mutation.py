@@ -38,8 +38,8 @@ COPY = ("ispgo_portal", "tests", "alembic", "alembic.ini", "pyproject.toml", "rx
 TARGETS: dict[str, list[str]] = {
     "billing": ["tests/services/test_billing.py", "tests/services/test_billing_edges.py",
                 "tests/services/test_admin_customers.py", "tests/services/test_licenses.py"],
-    "pricing": ["tests/services/test_pricing.py", "tests/services/test_promo_tie.py",
-                "tests/services/test_licenses.py"],
+    "pricing": ["tests/services/test_pricing.py", "tests/services/test_pricing_edges.py",
+                "tests/services/test_promo_tie.py", "tests/services/test_licenses.py"],
     "payments": ["tests/payments/test_topup_flow.py", "tests/payments/test_webhook.py",
                  "tests/payments/test_settle_mismatch.py", "tests/payments/test_paid_orders.py"],
     "refunds": ["tests/services/test_refunds.py"],
