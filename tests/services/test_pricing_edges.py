@@ -64,3 +64,8 @@ def test_promo_percent_out_of_range_is_clamped(make_customer, make_tariff, perce
 def test_individual_discount_without_a_code_mentions_no_promo(make_customer, make_tariff) -> None:  # noqa: ANN001
     result = quote(make_customer(discount=10), make_tariff(price=100_000))
     assert (result.promo_percent, result.explanation) == (0, "Индивидуальная скидка: −10%")
+
+
+def test_smallest_individual_discount_applies(make_customer, make_tariff) -> None:  # noqa: ANN001
+    result = quote(make_customer(discount=1), make_tariff(price=100_000))
+    assert (result.final_price, result.discount_source) == (99_000, "individual")
