@@ -12,6 +12,7 @@ from ispgo_portal.clock import utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import User
 from ispgo_portal.services import pricing
+from ispgo_portal.services.errors import DomainError
 from tests.services.test_pricing import make_promo, quote
 
 
@@ -69,3 +70,13 @@ def test_individual_discount_without_a_code_mentions_no_promo(make_customer, mak
 def test_smallest_individual_discount_applies(make_customer, make_tariff) -> None:  # noqa: ANN001
     result = quote(make_customer(discount=1), make_tariff(price=100_000))
     assert (result.final_price, result.discount_source) == (99_000, "individual")
+
+
+def test_redeem_refuses_the_use_a_parallel_purchase_took(make_customer) -> None:  # noqa: ANN001
+    """The price was quoted while one use was left; by the time this purchase redeems it,
+    another one has taken it: the limit is checked again under the promo's lock."""
+    promo_id = make_promo(max_uses=1, uses_count=1)
+    user_id = make_customer()
+    with session_scope() as session, pytest.raises(DomainError) as refused:
+        pricing.redeem_promo(session, promo_code_id=promo_id, user_id=user_id, license_id=None)
+    assert refused.value.code == "promo_exhausted"
