@@ -1,0 +1,34 @@
+"""Top-up amounts at the edges: 1 ₽ and the maximum are accepted, a kopeck outside is not
+(and then no payment is created)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import func, select
+
+from ispgo_portal.db import session_scope
+from ispgo_portal.models import Payment
+from ispgo_portal.services.errors import DomainError
+from ispgo_portal.services.payments import start_topup
+from ispgo_portal.settings import get_settings
+
+
+def _payments() -> int:
+    with session_scope() as session:
+        return session.exec(select(func.count()).select_from(Payment)).one()
+
+
+def test_smallest_and_largest_top_ups_are_accepted(control, make_customer) -> None:  # noqa: ANN001
+    user_id = make_customer()
+    for amount in (100, get_settings().max_topup_kopecks):
+        assert start_topup(user_id=user_id, amount=amount).confirmation_url
+    assert _payments() == 2
+
+
+def test_a_kopeck_outside_the_range_is_refused(control, make_customer) -> None:  # noqa: ANN001
+    user_id = make_customer()
+    for amount in (99, get_settings().max_topup_kopecks + 1):
+        with pytest.raises(DomainError) as refused:
+            start_topup(user_id=user_id, amount=amount)
+        assert refused.value.code == "invalid_amount"
+    assert _payments() == 0
