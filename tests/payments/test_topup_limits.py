@@ -1,4 +1,4 @@
-"""Top-up amounts at the edges: 1 ₽ and the maximum are accepted, a kopeck outside is not
+"""Payment amounts at the edges: a top-up of 1 ₽ or of the maximum is accepted, a kopeck outside is not
 (and then no payment is created)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from sqlmodel import func, select
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import Payment
 from ispgo_portal.services.errors import DomainError
-from ispgo_portal.services.payments import start_topup
+from ispgo_portal.services.payments import start_payment, start_topup
 from ispgo_portal.settings import get_settings
 
 
@@ -32,3 +32,15 @@ def test_a_kopeck_outside_the_range_is_refused(control, make_customer) -> None: 
             start_topup(user_id=user_id, amount=amount)
         assert refused.value.code == "invalid_amount"
     assert _payments() == 0
+
+
+def test_any_payment_of_at_least_a_kopeck_starts(control, make_customer) -> None:  # noqa: ANN001
+    """start_payment also carries purchases, whose discounted price can be 1 kopeck; a payment
+    of nothing is refused before anything is recorded."""
+    user_id = make_customer()
+    with pytest.raises(DomainError) as refused:
+        start_payment(user_id=user_id, amount=0, purpose="purchase", description="Лицензия",
+                      receipt_item="Лицензия")
+    assert (refused.value.code, _payments()) == ("invalid_amount", 0)
+    assert start_payment(user_id=user_id, amount=1, purpose="purchase", description="Лицензия",
+                         receipt_item="Лицензия").confirmation_url
