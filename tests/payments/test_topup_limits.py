@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import func, select
 
 from ispgo_portal.db import session_scope
-from ispgo_portal.models import Payment
+from ispgo_portal.models import Payment, User
 from ispgo_portal.services.errors import DomainError
 from ispgo_portal.services.payments import start_payment, start_topup
 from ispgo_portal.settings import get_settings
@@ -44,3 +44,14 @@ def test_any_payment_of_at_least_a_kopeck_starts(control, make_customer) -> None
     assert (refused.value.code, _payments()) == ("invalid_amount", 0)
     assert start_payment(user_id=user_id, amount=1, purpose="purchase", description="Лицензия",
                          receipt_item="Лицензия").confirmation_url
+
+
+def test_blocked_customer_cannot_start_a_payment(control, make_customer) -> None:  # noqa: ANN001
+    user_id = make_customer()
+    with session_scope() as session:
+        user = session.get(User, user_id)
+        user.is_blocked = True
+        session.add(user)
+    with pytest.raises(DomainError):
+        start_topup(user_id=user_id, amount=10_000)
+    assert _payments() == 0
