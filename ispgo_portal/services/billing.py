@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ispgo_portal.clock import utcnow
@@ -138,10 +137,6 @@ def debit_unchecked(
     if reference_exists(session, reference):
         return None
     return _book_now(session, user, kind=kind, amount=-amount, description=description, reference=reference)
-
-
-def is_duplicate_reference(exc: IntegrityError) -> bool:
-    return "reference" in str(exc.orig).lower() or "ledger_entries" in str(exc.orig).lower()
 
 
 def ledger_mismatches(session: Session) -> list[tuple[int, str, int, int]]:
