@@ -26,6 +26,7 @@ from sqlmodel import Session, select
 from ispgo_portal.clock import MSK, as_utc, utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import API_SCOPES, ApiToken, User
+from ispgo_portal.services import audit
 from ispgo_portal.services.errors import AccessDenied, DomainError, NotFound
 
 TOKEN_PREFIX = "ispgo_"
@@ -258,3 +259,11 @@ def authenticate(token: str, *, address: str = "") -> TokenCaller:
             session.add(row)
         return TokenCaller(token_id=row.id, user_id=row.user_id, name=row.name, prefix=row.prefix,
                            scopes=frozenset(row.scopes.split(",")))
+
+
+def record_api_action(*, caller: TokenCaller, action: str, target_type: str = "",
+                      target_id: int | None = None, after: dict | None = None) -> None:
+    """A money-moving API call in the audit trail, attributed to the token that made it."""
+    with session_scope() as session:
+        audit.record(session, admin_id=caller.user_id, action=action, target_type=target_type,
+                     target_id=target_id, target_user_id=caller.user_id, after=after, reason=caller.label)

@@ -13,12 +13,12 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, select
 
-from ispgo_portal.clock import utcnow
+from ispgo_portal.clock import as_utc, utcnow
 from ispgo_portal.db import is_postgres, session_scope
 from ispgo_portal.models import PAYMENT_PURPOSES, Payment, User
 from ispgo_portal.payments import gateway
@@ -379,3 +379,28 @@ def check_payment(*, user_id: int, payment_id: int) -> PaymentOutcome:
                               amount=payment.amount, balance=user.balance,
                               license_id=payment.license_id if not payment.customer_note else None,
                               cancellation_reason=payment.cancellation_reason, note=payment.customer_note)
+
+
+@dataclass(frozen=True)
+class PaymentInfo:
+    id: int
+    status: str
+    amount: int
+    purpose: str
+    created_at: datetime
+    confirmation_url: str
+    license_id: int | None
+
+
+def payment_info(*, user_id: int, payment_id: int, refresh: bool = False) -> PaymentInfo:
+    """The customer's own payment as the REST API shows it; `refresh` first asks YooKassa
+    about an open one, like the return page does (`check_payment`)."""
+    if refresh:
+        check_payment(user_id=user_id, payment_id=payment_id)
+    with session_scope() as session:
+        p = session.get(Payment, payment_id)
+        if p is None or p.user_id != user_id:
+            raise NotFound("Платёж не найден")
+        return PaymentInfo(id=p.id, status=p.status, amount=p.amount, purpose=p.purpose,
+                           created_at=as_utc(p.created_at), confirmation_url=p.confirmation_url,
+                           license_id=p.license_id if not p.customer_note else None)
