@@ -48,3 +48,10 @@ def mount(app: FastAPI) -> None:
     app.include_router(_fallback)
     problems.install(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI document of the REST API alone (for the docs page, built without a server)."""
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    mount(app)
+    return app.openapi()
