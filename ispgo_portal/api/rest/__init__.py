@@ -37,7 +37,15 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         from fastapi.openapi.utils import get_openapi
 
         schema = get_openapi(title=TITLE, version="1.0.0", description=DESCRIPTION, routes=app.routes)
-        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = Problem.model_json_schema()
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas["Problem"] = Problem.model_json_schema()
+        # Validation errors are problems too: document them as such, not as FastAPI's default.
+        for item in schema["paths"].values():
+            for operation in item.values():
+                if "422" in operation.get("responses", {}):
+                    operation["responses"]["422"] = problems.responses(422)[422]
+        for name in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(name, None)
         app.openapi_schema = schema
     return app.openapi_schema
 

@@ -118,6 +118,8 @@ async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONRe
         return problem_response(405, "method_not_allowed", "Этот метод для этого адреса не поддерживается")
     if exc.status_code == 404:
         return problem_response(404, "not_found", "Не найдено")
+    if exc.status_code == 400:  # a body that is not even text (FastAPI cannot parse it)
+        return problem_response(422, "validation_error", "Тело запроса — не JSON в кодировке UTF-8")
     return problem_response(exc.status_code, "error", str(exc.detail))
 
 
