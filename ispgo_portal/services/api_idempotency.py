@@ -3,9 +3,10 @@
 
 The key is claimed by inserting its row (unique per customer) and committing *before* the
 work starts: of parallel requests with one key exactly one inserts it and does the work;
-the others wait for its answer and replay it. Only successful answers are kept: an error
+the others wait for its answer and replay it. Only successful answers are kept: a refusal
 changes nothing, so its key is released and the request may be sent again (for example
-after a top-up when funds were short).
+after a top-up when funds were short). After an unexpected failure the key stays claimed
+(the work may have had an effect): repeats get 409 `idempotency_in_progress` for 24 hours.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+import httpx
 from sqlalchemy import update
 from sqlmodel import select
 
@@ -91,3 +92,28 @@ def test_an_overlong_key_is_refused(customer_api) -> None:  # noqa: ANN001
     _user, client = customer_api()
     response = client.post("/topups", json={"amount": 10_000}, headers={"Idempotency-Key": "k" * 256})
     assert response.status_code == 422 and response.json()["code"] == "validation_error"
+
+
+def test_after_an_unexpected_failure_the_key_is_not_run_again(customer_api, make_tariff, monkeypatch) -> None:  # noqa: ANN001
+    from ispgo_portal.services import api_idempotency, api_tokens
+
+    tariff = make_tariff(price=10_000)
+    user, client = customer_api(balance=100_000)
+
+    def broken(**_kwargs) -> None:  # noqa: ANN003
+        raise RuntimeError("the audit write failed after the purchase")
+
+    monkeypatch.setattr(api_tokens, "record_api_action", broken)
+    monkeypatch.setattr(api_idempotency, "WAIT_FOR_FIRST", 0.3)
+    request = {"json": {"tariff_id": tariff, "method": "balance"}, "headers": {"Idempotency-Key": "k-4"}}
+    try:
+        failed = client.post("/licenses", **request).status_code
+    except httpx.HTTPError:  # this test server drops the connection on an unhandled error
+        failed = 500
+    assert failed == 500 and _licenses_of(user) == 1  # the purchase itself went through
+    monkeypatch.undo()
+    monkeypatch.setattr(api_idempotency, "WAIT_FOR_FIRST", 0.3)
+    with httpx.Client(base_url=client.base_url, headers=client.headers, timeout=30) as fresh:
+        retry = fresh.post("/licenses", **request)
+    assert retry.status_code == 409 and retry.json()["reason"] == "idempotency_in_progress"
+    assert _licenses_of(user) == 1 and balance_of(user) == 90_000

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from ispgo_portal.services import api_idempotency
 from ispgo_portal.services.api_tokens import TokenCaller
+from ispgo_portal.services.errors import DomainError
 
 IdempotencyKey = Annotated[str | None, Header(
     alias="Idempotency-Key", max_length=api_idempotency.KEY_MAX,
@@ -29,7 +30,7 @@ def _respond(status: int, data: object, *, replayed: bool = False) -> Response:
 def run_idempotent(request: Request, caller: TokenCaller, key: str | None, body: BaseModel | None,
                    work: Work) -> Response:
     """Without a key: just do the work. With one: claim it first, replay a stored answer,
-    or do the work and store its answer; a failure releases the key (nothing changed)."""
+    or do the work and store its answer; a refusal (DomainError) releases the key."""
     if key is None:
         status, payload = work()
         return _respond(status, payload.model_dump(mode="json") if payload is not None else None)
@@ -42,9 +43,11 @@ def run_idempotent(request: Request, caller: TokenCaller, key: str | None, body:
         return _respond(stored.status, stored.body, replayed=True)
     try:
         status, payload = work()
-    except BaseException:
-        api_idempotency.release(row_id)
+    except DomainError:
+        api_idempotency.release(row_id)  # an expected refusal: nothing changed, the key is free
         raise
+    # Anything else (a bug, the database gone mid-way) may have left an effect behind: the key
+    # stays claimed, so a retry gets 409 instead of doing the work a second time.
     data = payload.model_dump(mode="json") if payload is not None else None
     api_idempotency.finish(row_id, status=status, body=data)
     return _respond(status, data)

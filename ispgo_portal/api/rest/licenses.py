@@ -25,6 +25,7 @@ from ispgo_portal.api.rest.schemas import (
 from ispgo_portal.services import api_tokens, cursors, license_views, licenses, payments
 from ispgo_portal.services.api_tokens import TokenCaller
 from ispgo_portal.services.license_views import LicenseView
+from ispgo_portal.services.payments import PaymentStart
 
 router = APIRouter(tags=["Лицензии"])
 MONEY_ERRORS = responses(401, 402, 403, 404, 409, 422, 429, 502, 503)
@@ -72,7 +73,7 @@ def buy_license(body: BuyLicense, request: Request, idempotency_key: Idempotency
                 caller: TokenCaller = writer) -> Response:
     def work() -> tuple[int, LicenseOut | PaymentAccepted]:
         if body.method == "balance":
-            outcome: object = licenses.buy_from_balance(user_id=caller.user_id, tariff_id=body.tariff_id,
+            outcome: PaymentStart | int = licenses.buy_from_balance(user_id=caller.user_id, tariff_id=body.tariff_id,
                                                         promo_code=body.promo_code)
         else:
             outcome = licenses.order_purchase(user_id=caller.user_id, tariff_id=body.tariff_id,
@@ -99,7 +100,7 @@ def renew_license(license_id: Id, body: RenewLicense, request: Request,
         if body.method == "balance":
             licenses.renew_from_balance(user_id=caller.user_id, license_id=license_id,
                                         promo_code=body.promo_code)
-            outcome: object = license_id
+            outcome: PaymentStart | int = license_id
         else:
             outcome = licenses.order_renewal(user_id=caller.user_id, license_id=license_id,
                                              promo_code=body.promo_code)
