@@ -166,7 +166,8 @@ def buy_by_yookassa(*, user_id: int, tariff_id: int, promo_code: str = "") -> st
     return _next_url(order_purchase(user_id=user_id, tariff_id=tariff_id, promo_code=promo_code))
 
 
-def order_purchase(*, user_id: int, tariff_id: int, promo_code: str = "") -> PaymentStart | int:
+def order_purchase(*, user_id: int, tariff_id: int, promo_code: str = "",
+                   return_url: str = "") -> PaymentStart | int:
     """`buy_by_yookassa` for callers that need the payment: the started payment, or the new
     license's id when the purchase is free (100 % discount) and was completed at once."""
     with session_scope() as session:
@@ -178,7 +179,7 @@ def order_purchase(*, user_id: int, tariff_id: int, promo_code: str = "") -> Pay
         return buy_from_balance(user_id=user_id, tariff_id=tariff_id, promo_code=promo_code)
     return _start_payment(user_id=user_id, amount=price.final_price, purpose="purchase",
                           description=description, tariff_id=tariff_id, license_id=None,
-                          promo_code_id=price.promo_code_id)
+                          promo_code_id=price.promo_code_id, return_url=return_url)
 
 
 def _next_url(outcome: PaymentStart | int) -> str:
@@ -188,12 +189,12 @@ def _next_url(outcome: PaymentStart | int) -> str:
 
 
 def _start_payment(*, user_id: int, amount: int, purpose: str, description: str, tariff_id: int,
-                   license_id: int | None, promo_code_id: int | None) -> PaymentStart:
+                   license_id: int | None, promo_code_id: int | None, return_url: str = "") -> PaymentStart:
     from ispgo_portal.services.payments import start_payment
 
     return start_payment(user_id=user_id, amount=amount, purpose=purpose, description=description,
                          receipt_item=description, tariff_id=tariff_id, license_id=license_id,
-                         promo_code_id=promo_code_id)
+                         promo_code_id=promo_code_id, return_url=return_url)
 
 
 def fulfil_payment(session: Session, *, payment: Payment) -> int | None:
@@ -369,7 +370,8 @@ def renew_by_yookassa(*, user_id: int, license_id: int, promo_code: str = "") ->
     return _next_url(order_renewal(user_id=user_id, license_id=license_id, promo_code=promo_code))
 
 
-def order_renewal(*, user_id: int, license_id: int, promo_code: str = "") -> PaymentStart | int:
+def order_renewal(*, user_id: int, license_id: int, promo_code: str = "",
+                  return_url: str = "") -> PaymentStart | int:
     """`renew_by_yookassa` for callers that need the payment: the started payment, or the
     license id when the renewal is free and was completed at once."""
     with session_scope() as session:
@@ -382,7 +384,7 @@ def order_renewal(*, user_id: int, license_id: int, promo_code: str = "") -> Pay
         return license_id
     return _start_payment(user_id=user_id, amount=price.final_price, purpose="renewal",
                           description=description, tariff_id=tariff.id, license_id=license_id,
-                          promo_code_id=price.promo_code_id)
+                          promo_code_id=price.promo_code_id, return_url=return_url)
 
 
 # --- managing ----------------------------------------------------------------------------

@@ -95,20 +95,22 @@ def gateway_failure(exc: gateway.GatewayError) -> DomainError:
 
 # --- starting ----------------------------------------------------------------------------
 
-def start_topup(*, user_id: int, amount: int) -> PaymentStart:
+def start_topup(*, user_id: int, amount: int, return_url: str = "") -> PaymentStart:
     """A balance top-up of `amount` kopecks through YooKassa."""
     if not 100 <= amount <= get_settings().max_topup_kopecks:
         raise DomainError("invalid_amount", "Недопустимая сумма пополнения", field="amount")
     return start_payment(user_id=user_id, amount=amount, purpose="topup",
-                         description=TOPUP_DESCRIPTION, receipt_item=TOPUP_DESCRIPTION)
+                         description=TOPUP_DESCRIPTION, receipt_item=TOPUP_DESCRIPTION, return_url=return_url)
 
 
 def start_payment(
     *, user_id: int, amount: int, purpose: str, description: str, receipt_item: str,
     tariff_id: int | None = None, license_id: int | None = None, promo_code_id: int | None = None,
+    return_url: str = "",
 ) -> PaymentStart:
     """Record the payment with our idempotence key, then create it at YooKassa (retries
-    reuse the key, so a lost answer never becomes a second payment)."""
+    reuse the key, so a lost answer never becomes a second payment). `return_url`: where
+    YooKassa sends the payer back (default: our return page)."""
     if purpose not in PAYMENT_PURPOSES:
         raise ValueError(f"unknown payment purpose {purpose!r}")
     if amount <= 0:
@@ -132,7 +134,8 @@ def start_payment(
     try:
         created = gateway.create_payment(
             payment_id=payment_id, user_id=user_id, purpose=purpose, idempotence_key=key,
-            amount=amount, description=description, customer_email=email, receipt_item=receipt_item)
+            amount=amount, description=description, customer_email=email, receipt_item=receipt_item,
+            return_url=return_url)
     except gateway.GatewayError as exc:
         _mark_failed(payment_id, exc)
         raise gateway_failure(exc) from exc

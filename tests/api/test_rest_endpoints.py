@@ -177,3 +177,26 @@ def test_another_customers_objects_are_404_and_unchanged(customer_api, make_tari
         assert session.get(Ticket, ticket["id"]).status == "open"
         assert session.exec(select(LicenseActivation)).first() is not None
     assert client.get("/licenses").json()["items"] == [] and client.get("/tickets").json()["items"] == []
+
+
+def test_ticket_with_screenshots_by_multipart(customer_api) -> None:  # noqa: ANN001
+    from tests.images import image_bytes
+
+    _user, client = customer_api()
+    fields = {"category": "technical", "priority": "medium", "subject": "Ошибка панели",
+              "description": "Скриншоты ошибки во вложении"}
+    created = client.post("/tickets", data=fields, files=[("files", ("error.png", image_bytes("png"), "image/png")),
+                                                          ("files", ("more.jpg", image_bytes("jpeg"), "image/jpeg"))])
+    assert created.status_code == 201, created.text
+    attachments = created.json()["messages"][0]["attachments"]
+    assert [a["content_type"] for a in attachments] == ["image/png", "image/jpeg"]
+    ticket_id = created.json()["id"]
+    reply = client.post(f"/tickets/{ticket_id}/messages", data={"text": "Ещё один"},
+                        files=[("files", ("x.png", image_bytes("png"), "image/png"))])
+    assert reply.status_code == 201 and len(reply.json()["attachments"]) == 1
+    fake = client.post(f"/tickets/{ticket_id}/messages", data={"text": "Не картинка"},
+                       files=[("files", ("evil.png", b"<script>alert(1)</script>", "image/png"))])
+    assert fake.status_code == 422 and fake.json()["reason"] == "invalid_ticket"
+    assert len(client.get(f"/tickets/{ticket_id}").json()["messages"]) == 2
+    missing = client.post("/tickets", data={"category": "technical"})
+    assert missing.status_code == 422 and missing.json()["code"] == "validation_error"

@@ -60,3 +60,17 @@ def test_yookassa_unavailable_is_503_with_retry_after_and_no_money_moves(custome
     control.reset()  # YooKassa is back
     retried = client.post("/topups", json={"amount": 10_000}, headers={"Idempotency-Key": "down"})
     assert retried.status_code == 202  # the failed attempt released its key
+
+
+def test_the_payer_returns_to_the_callers_return_url(customer_api, make_tariff, control) -> None:  # noqa: ANN001
+    tariff = make_tariff(price=30_000)
+    _user, client = customer_api()
+    back = "https://billing.example.ru/paid?order=42"
+    topup = client.post("/topups", json={"amount": 10_000, "return_url": back}).json()
+    bought = client.post("/licenses", json={"tariff_id": tariff, "method": "yookassa", "return_url": back})
+    ours = client.post("/topups", json={"amount": 10_000}).json()
+    returns = {p["metadata"]["payment_id"]: p["confirmation"]["return_url"] for p in control.payments()}
+    assert returns[str(topup["id"])] == back == returns[str(bought.json()["payment"]["id"])]
+    assert returns[str(ours["id"])].endswith(f"/payments/return?payment={ours['id']}")
+    refused = client.post("/topups", json={"amount": 10_000, "return_url": "javascript:alert(1)"})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "return_url"

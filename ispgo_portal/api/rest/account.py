@@ -20,6 +20,7 @@ from ispgo_portal.api.rest.schemas import (
     TariffList,
     TariffOut,
     TopupIn,
+    url_text,
 )
 from ispgo_portal.services import accounts, api_tokens, catalog, cursors, ledger_history, payments
 from ispgo_portal.services.api_tokens import TokenCaller
@@ -73,7 +74,8 @@ def get_tariffs(caller: TokenCaller = reader) -> TariffList:
 def post_topup(body: TopupIn, request: Request, idempotency_key: IdempotencyKey = None,
                caller: TokenCaller = writer) -> Response:
     def work() -> tuple[int, PaymentOut]:
-        started = payments.start_topup(user_id=caller.user_id, amount=body.amount)
+        started = payments.start_topup(user_id=caller.user_id, amount=body.amount,
+                                       return_url=url_text(body.return_url))
         api_tokens.record_api_action(caller=caller, action="api.topup", target_type="payment",
                                      target_id=started.payment_id, after={"amount": body.amount})
         return 202, payment_out(payments.payment_info(user_id=caller.user_id, payment_id=started.payment_id))

@@ -28,7 +28,7 @@ def _respond(status: int, data: object, *, replayed: bool = False) -> Response:
 
 
 def run_idempotent(request: Request, caller: TokenCaller, key: str | None, body: BaseModel | None,
-                   work: Work) -> Response:
+                   work: Work, *, attachments: list[str] | None = None) -> Response:
     """Without a key: just do the work. With one: claim it first, replay a stored answer,
     or do the work and store its answer; a refusal (DomainError) releases the key."""
     if key is None:
@@ -37,7 +37,7 @@ def run_idempotent(request: Request, caller: TokenCaller, key: str | None, body:
     key = api_idempotency.check_key(key)
     fingerprint = api_idempotency.request_fingerprint(
         method=request.method, path=request.url.path,
-        body=body.model_dump(mode="json") if body is not None else None)
+        body={"body": body.model_dump(mode="json") if body is not None else None, "files": attachments or []})
     row_id, stored = api_idempotency.claim(user_id=caller.user_id, key=key, fingerprint=fingerprint)
     if stored is not None:
         return _respond(stored.status, stored.body, replayed=True)

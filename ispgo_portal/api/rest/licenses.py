@@ -21,6 +21,7 @@ from ispgo_portal.api.rest.schemas import (
     RenewLicense,
     ServerOut,
     TariffRef,
+    url_text,
 )
 from ispgo_portal.services import api_tokens, cursors, license_views, licenses, payments
 from ispgo_portal.services.api_tokens import TokenCaller
@@ -77,7 +78,7 @@ def buy_license(body: BuyLicense, request: Request, idempotency_key: Idempotency
                                                         promo_code=body.promo_code)
         else:
             outcome = licenses.order_purchase(user_id=caller.user_id, tariff_id=body.tariff_id,
-                                              promo_code=body.promo_code)
+                                              promo_code=body.promo_code, return_url=url_text(body.return_url))
         paid_now = isinstance(outcome, int)
         api_tokens.record_api_action(
             caller=caller, action="api.license_buy", target_type="license" if paid_now else "payment",
@@ -103,7 +104,7 @@ def renew_license(license_id: Id, body: RenewLicense, request: Request,
             outcome: PaymentStart | int = license_id
         else:
             outcome = licenses.order_renewal(user_id=caller.user_id, license_id=license_id,
-                                             promo_code=body.promo_code)
+                                             promo_code=body.promo_code, return_url=url_text(body.return_url))
         paid_now = isinstance(outcome, int)
         api_tokens.record_api_action(
             caller=caller, action="api.license_renew", target_type="license" if paid_now else "payment",

@@ -20,7 +20,8 @@ API_PREFIX = "/api/v1/"
 
 TITLES = {
     400: "Bad Request", 401: "Unauthorized", 402: "Payment Required", 403: "Forbidden",
-    404: "Not Found", 405: "Method Not Allowed", 409: "Conflict", 422: "Unprocessable Content",
+    404: "Not Found", 405: "Method Not Allowed", 409: "Conflict", 413: "Content Too Large",
+    422: "Unprocessable Content",
     429: "Too Many Requests", 502: "Bad Gateway", 503: "Service Unavailable",
 }
 # Service codes that are not "bad input" (422); anything ending in _not_found is 404.

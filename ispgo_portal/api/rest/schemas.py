@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 LicenseStatus = Literal["active", "expired", "suspended"]
 PayMethod = Literal["balance", "yookassa"]
@@ -89,15 +89,21 @@ class LicensePage(BaseModel):
     next_cursor: str | None
 
 
+ReturnUrl = Annotated[HttpUrl | None, Field(
+    description="Куда ЮKassa вернёт плательщика после оплаты (по умолчанию — страница портала)")]
+
+
 class BuyLicense(Body):
     tariff_id: int = Field(gt=0, le=2**31 - 1)
     method: PayMethod
     promo_code: str = Field(default="", max_length=40)
+    return_url: ReturnUrl = None
 
 
 class RenewLicense(Body):
     method: PayMethod
     promo_code: str = Field(default="", max_length=40)
+    return_url: ReturnUrl = None
 
 
 class PatchLicense(Body):
@@ -119,6 +125,11 @@ class PaymentAccepted(BaseModel):
 
 class TopupIn(Body):
     amount: int = Field(gt=0, le=10**12, description="Сумма, копейки (от 100)")
+    return_url: ReturnUrl = None
+
+
+def url_text(url: HttpUrl | None) -> str:
+    return str(url) if url is not None else ""
 
 
 class TicketItem(BaseModel):

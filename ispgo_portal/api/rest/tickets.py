@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from ispgo_portal.api.rest.auth import reader, writer
@@ -20,6 +21,11 @@ from ispgo_portal.api.rest.schemas import (
     TicketOut,
     TicketPage,
     TicketStatus,
+)
+from ispgo_portal.api.rest.ticket_input import (
+    files_fingerprint,
+    read_ticket_input,
+    request_body_doc,
 )
 from ispgo_portal.clock import as_utc
 from ispgo_portal.services import cursors, tickets
@@ -59,15 +65,20 @@ def list_tickets(caller: TokenCaller = reader, status: TicketStatus | None = Non
 
 
 @router.post("/tickets", status_code=201, response_model=TicketOut, summary="Создать тикет",
-             openapi_extra={"x-scope": "write"}, responses=responses(401, 403, 409, 422, 429))
-def create_ticket(body: TicketIn, request: Request, idempotency_key: IdempotencyKey = None,
-                  caller: TokenCaller = writer) -> Response:
+             description="JSON или multipart/form-data с теми же полями и скриншотами в `files`.",
+             openapi_extra={"x-scope": "write", "requestBody": request_body_doc(TicketIn)},
+             responses=responses(401, 403, 409, 413, 422, 429))
+async def create_ticket(request: Request, idempotency_key: IdempotencyKey = None,
+                        caller: TokenCaller = writer) -> Response:
+    body, files = await read_ticket_input(request, TicketIn)
+
     def work() -> tuple[int, TicketOut]:
         ticket_id = tickets.create_ticket(user_id=caller.user_id, category=body.category, subject=body.subject,
-                                          description=body.description, priority=body.priority)
+                                          description=body.description, priority=body.priority, files=files)
         return 201, _ticket(caller, ticket_id)
 
-    return run_idempotent(request, caller, idempotency_key, body, work)
+    return await run_in_threadpool(run_idempotent, request, caller, idempotency_key, body, work,
+                                   attachments=files_fingerprint(files))
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketOut, summary="Тикет с перепиской",
@@ -77,16 +88,23 @@ def get_ticket(ticket_id: Id, caller: TokenCaller = reader) -> TicketOut:
 
 
 @router.post("/tickets/{ticket_id}/messages", status_code=201, response_model=MessageOut,
-             summary="Ответить в тикете", description="В закрытый тикет ответить нельзя — 409.",
-             openapi_extra={"x-scope": "write"}, responses=responses(401, 403, 404, 409, 422, 429))
-def reply(ticket_id: Id, body: MessageIn, request: Request, idempotency_key: IdempotencyKey = None,
-          caller: TokenCaller = writer) -> Response:
+             summary="Ответить в тикете",
+             description="JSON или multipart/form-data со скриншотами в `files`. В закрытый тикет "
+                         "ответить нельзя — 409.",
+             openapi_extra={"x-scope": "write", "requestBody": request_body_doc(MessageIn)},
+             responses=responses(401, 403, 404, 409, 413, 422, 429))
+async def reply(ticket_id: Id, request: Request, idempotency_key: IdempotencyKey = None,
+                caller: TokenCaller = writer) -> Response:
+    body, files = await read_ticket_input(request, MessageIn)
+
     def work() -> tuple[int, MessageOut]:
-        message_id = tickets.reply_to_ticket(ticket_id=ticket_id, user_id=caller.user_id, text=body.text)
+        message_id = tickets.reply_to_ticket(ticket_id=ticket_id, user_id=caller.user_id, text=body.text,
+                                             files=files)
         thread = tickets.ticket_thread(ticket_id=ticket_id, user_id=caller.user_id)
         return 201, _message(next(m for m in thread.messages if m.id == message_id))
 
-    return run_idempotent(request, caller, idempotency_key, body, work)
+    return await run_in_threadpool(run_idempotent, request, caller, idempotency_key, body, work,
+                                   attachments=files_fingerprint(files))
 
 
 @router.post("/tickets/{ticket_id}/archive", response_model=TicketOut, summary="Закрыть тикет (в архив)",
