@@ -54,6 +54,14 @@ def _migrate(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _create_token(args: argparse.Namespace) -> int:
+    from ispgo_portal.services.api_tokens import create_token_for_email
+
+    created = create_token_for_email(email=args.email, name=args.name, scopes=args.scopes)
+    print(created.token)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ispgo-portal", description="ISPGo portal administration")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -67,6 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
         func=_check_ledger
     )
     sub.add_parser("renew-due", help="one auto-renewal and expiry pass").set_defaults(func=_renew_due)
+    p = sub.add_parser("create-token", help="create a REST API token for a customer and print it")
+    p.add_argument("email")
+    p.add_argument("--name", required=True)
+    p.add_argument("--scopes", default="read", help="read, write or read,write")
+    p.set_defaults(func=_create_token)
     sub.add_parser("migrate", help="apply Alembic migrations").set_defaults(func=_migrate)
     return parser
 

@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     license_signing_key: str = Field(default="", alias="LICENSE_SIGNING_KEY")
 
     session_days: int = Field(default=14, alias="SESSION_DAYS")
+    api_rate_per_token: int = Field(default=120, alias="API_RATE_PER_TOKEN")  # REST requests a minute; 0 = no limit
     max_topup_kopecks: int = Field(default=100_000_000, alias="MAX_TOPUP_KOPECKS")  # 1 000 000 ₽
     # Per customer: YooKassa payments unpaid at once, and started within an hour.
     max_open_payments: int = Field(default=10, ge=1, alias="MAX_OPEN_PAYMENTS")

@@ -1,10 +1,10 @@
-"""The Starlette app mounted next to Reflex's backend (`rx.App(api_transformer=...)`)."""
+"""The FastAPI (Starlette) app mounted next to Reflex's backend (`rx.App(api_transformer=...)`)."""
 
 from __future__ import annotations
 
 import importlib
 
-from starlette.applications import Starlette
+from fastapi import FastAPI
 from starlette.routing import BaseRoute
 
 # Each module exposes `routes`; modules of features not installed are simply absent.
@@ -32,10 +32,16 @@ def collect_routes() -> list[BaseRoute]:
     return routes
 
 
-def create_api() -> Starlette:
+def create_api() -> FastAPI:
     from starlette.middleware import Middleware
 
+    from ispgo_portal.api import rest
     from ispgo_portal.api.upload_limit import UploadSizeLimit
 
+    # FastAPI is Starlette: the routes above keep their paths and come first; the customer
+    # REST API follows. FastAPI's own /docs pages are off (the portal has its own /docs).
+    app = FastAPI(routes=collect_routes(), middleware=[Middleware(UploadSizeLimit)],
+                  openapi_url=rest.OPENAPI_URL, docs_url=None, redoc_url=None)
+    rest.mount(app)
     # Reflex's whole backend is mounted inside this app, so the cap also covers its /_upload.
-    return Starlette(routes=collect_routes(), middleware=[Middleware(UploadSizeLimit)])
+    return app

@@ -12,6 +12,7 @@ NAV_ITEMS = [
     ("Тарифы", "/tariffs", "tags"),
     ("Мои лицензии", "/licenses", "key-round"),
     ("Тикеты", "/tickets", "life-buoy"),
+    ("API-токены", "/api-tokens", "key-square"),
     ("FAQ", "/faq", "circle-help"),
     ("Документация", "/docs", "book-open"),
 ]

@@ -1,5 +1,6 @@
 """SQLModel tables. Importing this package registers every table in the metadata."""
 
+from ispgo_portal.models.api import API_SCOPES, ApiIdempotencyKey, ApiToken
 from ispgo_portal.models.audit import AuditLog
 from ispgo_portal.models.billing import LEDGER_KINDS, PAYMENT_PURPOSES, LedgerEntry, Payment, Refund
 from ispgo_portal.models.licenses import (
@@ -29,7 +30,7 @@ from ispgo_portal.models.users import (
 )
 
 __all__ = [
-    "AuditLog", "AuthSession", "LEDGER_KINDS", "LICENSE_STATUSES", "LedgerEntry", "License",
+    "API_SCOPES", "ApiIdempotencyKey", "ApiToken", "AuditLog", "AuthSession", "LEDGER_KINDS", "LICENSE_STATUSES", "LedgerEntry", "License",
     "LicenseActivation", "LoginAttempt", "OutboxEmail", "PAYMENT_PURPOSES", "PasswordResetToken",
     "Payment", "PromoCode", "PromoRedemption", "ROLE_ADMIN", "ROLE_CUSTOMER", "Refund",
     "TICKET_CATEGORIES", "TICKET_PRIORITIES", "TICKET_STATUSES", "Tariff", "Ticket",

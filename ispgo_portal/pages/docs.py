@@ -1,4 +1,5 @@
-"""/docs «Документация»: installing and activating the panel, tariff limits, the license API."""
+"""/docs «Документация»: installing and activating the panel, tariff limits, the customer REST
+API (its reference read from the OpenAPI document when the page is built), the license API."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import reflex as rx
 from ispgo_portal.components.layout import ACCENT
 from ispgo_portal.components.public import public_shell
 from ispgo_portal.content import docs as d
+from ispgo_portal.content import rest_api_docs as rest
 from ispgo_portal.settings import get_settings
 
 TOC = (
@@ -170,15 +172,68 @@ def limits_section() -> rx.Component:
     )
 
 
+def _field_list(label: str, fields: tuple[rest.Field, ...]) -> rx.Component:
+    return rx.box(
+        rx.text(label, size="1", weight="bold", color_scheme="gray"),
+        rx.el.ul(*[rx.el.li(rx.text(rx.code(f.name, size="1"), f" — {f.type}", " (обязательно)" if f.required else "",
+                                    f". {f.description}" if f.description else "", size="1"))
+                   for f in fields],
+                 style={"padding_left": "1.2em", "margin": "0", "list_style_type": "disc"}),
+        width="100%",
+    )
+
+
+def _operation(op: rest.Operation) -> tuple[rx.Component, rx.Component]:
+    parts: list[rx.Component] = [rx.text(op.summary, size="2", weight="medium")]
+    if op.description:
+        parts.append(rx.text(op.description, size="2"))
+    if op.parameters:
+        parts.append(_field_list("Параметры", op.parameters))
+    if op.body:
+        parts.append(_field_list("Тело запроса (JSON)", op.body))
+    for answer in op.answers:
+        parts.append(_field_list(f"Ответ {answer.status}", answer.fields) if answer.fields
+                     else rx.text(f"Ответ {answer.status}: без тела", size="1", weight="bold", color_scheme="gray"))
+    parts.append(rx.text("Ошибки: HTTP " + ", ".join(op.errors), size="1", color_scheme="gray"))
+    return (rx.box(term(op.path.removeprefix("/api/v1"), op.method, op.scope), id=op.anchor),
+            rx.vstack(*parts, spacing="2", width="100%"))
+
+
 def rest_api_section() -> rx.Component:
+    openapi_url = portal_url() + rest.OPENAPI_PATH
     return section(
         "rest-api", "REST API",
         para("Панель ISPGo на вашем сервере предоставляет REST API для автоматизации задач и интеграции "
-             "с внешними системами: сайты, почта, DNS, базы данных и cron-задачи управляются так же, как "
-             "из веб-интерфейса."),
-        para("Портал, в свою очередь, отвечает панелям по REST API лицензий: JSON в запросе и в ответе, "
-             "каждый ответ подписан. Этот API описан ниже — им пользуется сама панель, а вы можете "
-             "вызывать его из своих скриптов, например чтобы следить за сроком лицензии в мониторинге."),
+             "с внешними системами. Портал тоже: через REST API личного кабинета можно делать из своих "
+             "скриптов и биллинга всё, что вы делаете в кабинете, — смотреть баланс и историю, покупать "
+             "и продлевать лицензии, пополнять баланс, работать с тикетами."),
+        para("Адрес: ", mono(portal_url() + "/api/v1"), ". Авторизация — заголовок ",
+             mono("Authorization: Bearer ispgo_…"), " с токеном из раздела ",
+             rx.link("«API-токены»", href="/api-tokens"), " (право read — для GET, write — для остального). "
+             "Суммы — целые копейки, время — UTC в формате ISO 8601 с Z. Списки отдаются страницами: "
+             "limit (до 100, по умолчанию 20) и cursor — значение next_cursor из предыдущего ответа."),
+        para("Передавайте ", mono("Idempotency-Key"), " (до 255 символов) в каждом POST, особенно в тех, что "
+             "двигают деньги: если ответ потерялся, повторите запрос с тем же ключом и тем же телом — "
+             "портал вернёт первый ответ и не спишет деньги второй раз (24 часа). Тот же ключ с другим телом — "
+             "409 idempotency_key_reused. Запрос, закончившийся ошибкой, ничего не изменил, и его можно "
+             "повторить с тем же ключом."),
+        para(f"Не больше {get_settings().api_rate_per_token} запросов в минуту на токен (ответ 429 с "
+             "Retry-After). Машиночитаемое описание "
+             "для генераторов клиентов — OpenAPI 3.1: ", rx.link(openapi_url, href=openapi_url, is_external=True),
+             "."),
+        rx.heading("Пример: curl", size="3", as_="h3"),
+        code(rest.CURL_EXAMPLE, "rest-curl"),
+        rx.heading("Пример: Python — пополнить, купить три лицензии, продлить одну, открыть тикет", size="3",
+                   as_="h3"),
+        para("Скрипт можно запускать повторно: ключи повтора строятся из RUN, поэтому второй запуск с тем же "
+             "RUN вернёт те же лицензии и тот же тикет и ничего не спишет."),
+        code(rest.PYTHON_EXAMPLE, "rest-python"),
+        rx.heading("Методы", size="3", as_="h3"),
+        rows([_operation(op) for op in rest.reference()]),
+        rx.heading("Ошибки", size="3", as_="h3"),
+        para("Ошибки приходят как application/problem+json: type, title, status, detail (по-русски), code; "
+             "иногда reason (уточнение) и field или errors (неверные поля)."),
+        rows([(term(c, f"HTTP {status}"), what) for c, status, what in rest.ERROR_CODES]),
     )
 
 
@@ -264,7 +319,7 @@ def docs_page() -> rx.Component:
     return public_shell(
         rx.vstack(
             rx.heading("Документация", size=rx.breakpoints(initial="7", md="8"), color=ACCENT),
-            rx.text("Установка и активация панели ISPGo, ограничения тарифов и API лицензий.",
+            rx.text("Установка и активация панели ISPGo, ограничения тарифов, REST API и API лицензий.",
                     size="3", color_scheme="gray"),
             spacing="2",
         ),

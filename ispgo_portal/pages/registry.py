@@ -90,6 +90,8 @@ def register_pages(app: rx.App) -> None:
 
     register_balance_pages(app)
 
+    register_api_token_pages(app)
+
 
 def register_license_pages(app: rx.App) -> None:
     """«Тарифы» and «Мои лицензии»."""
@@ -167,3 +169,12 @@ def register_balance_pages(app: rx.App) -> None:
                  on_load=[SessionState.require_login, BalanceState.load_balance])
     app.add_page(payment_return_page, route="/payments/return", title="Оплата — ISPGo",
                  on_load=[SessionState.require_login, PaymentReturnState.watch_payment])
+
+
+def register_api_token_pages(app: rx.App) -> None:
+    """«API-токены» for the customer REST API."""
+    from ispgo_portal.pages.api_tokens import api_tokens_page
+    from ispgo_portal.state.api_tokens import ApiTokensState
+
+    app.add_page(api_tokens_page, route="/api-tokens", title="API-токены — ISPGo",
+                 on_load=[SessionState.require_login, ApiTokensState.load_tokens])

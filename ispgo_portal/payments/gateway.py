@@ -286,13 +286,14 @@ def return_url_for(payment_id: int) -> str:
 
 def create_payment(
     *, payment_id: int, user_id: int, purpose: str, idempotence_key: str, amount: int,
-    description: str, customer_email: str, receipt_item: str,
+    description: str, customer_email: str, receipt_item: str, return_url: str = "",
 ) -> GatewayPayment:
-    """Create a redirect payment for our Payment row `payment_id`, captured automatically."""
+    """Create a redirect payment for our Payment row `payment_id`, captured automatically.
+    The payer comes back to `return_url` if given (an API client's own page), else to ours."""
     params = {
         "amount": {"value": to_api_amount(amount), "currency": "RUB"},
         "capture": True,
-        "confirmation": {"type": "redirect", "return_url": return_url_for(payment_id)},
+        "confirmation": {"type": "redirect", "return_url": return_url or return_url_for(payment_id)},
         "description": description[:128],
         "metadata": {"payment_id": str(payment_id), "user_id": str(user_id), "purpose": purpose},
         "receipt": build_receipt(customer_email=customer_email, item_description=receipt_item,

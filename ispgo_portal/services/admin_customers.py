@@ -28,7 +28,7 @@ from ispgo_portal.models import (
     User,
 )
 from ispgo_portal.money import AmountError, format_rub, parse_rubles
-from ispgo_portal.services import audit, auth, billing, notifications
+from ispgo_portal.services import api_tokens, audit, auth, billing, notifications
 from ispgo_portal.services.errors import DomainError, NotFound
 from ispgo_portal.services.guard import acting_admin
 from ispgo_portal.services.passwords import hash_password
@@ -298,6 +298,8 @@ def set_blocked(*, admin_id: int, customer_id: int, blocked: bool, reason: str =
         customer.updated_at = utcnow()
         session.add(customer)
         auth.revoke_user_sessions(session, user_id=customer.id)
+        if blocked:
+            api_tokens.revoke_all(session, user_id=customer.id, reason="blocked")
         audit.record(session, admin_id=admin.id, action="customer.block" if blocked else "customer.unblock",
                      target_type="user", target_id=customer.id, target_user_id=customer.id,
                      before={"is_blocked": not blocked}, after={"is_blocked": blocked}, reason=reason)

@@ -47,6 +47,9 @@ ACTION_LABELS = {
     "ticket.status": "Статус тикета",
     "ticket.priority": "Приоритет тикета",
     "outbox.resend": "Письмо отправлено повторно",
+    "api.license_buy": "API: покупка лицензии",
+    "api.license_renew": "API: продление лицензии",
+    "api.topup": "API: пополнение через YooKassa",
 }
 FIELD_LABELS = {
     "credit_limit": "кредитный лимит",

@@ -19,6 +19,7 @@ from sqlmodel import select
 from ispgo_portal.clock import MSK, format_datetime
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import LEDGER_KINDS, LedgerEntry
+from ispgo_portal.services import cursors
 from ispgo_portal.services.errors import DomainError
 
 PAGE_SIZE = 20
@@ -164,3 +165,25 @@ def iter_ledger_csv(*, user_id: int, filters: HistoryFilter | None = None) -> It
                 writer.writerow([format_datetime(created_at), LEDGER_KINDS.get(kind, kind),
                                  _plain_rubles(amount), _plain_rubles(balance_after), description])
             yield buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class LedgerSlice:
+    rows: list[LedgerRow]
+    next_cursor: str | None
+
+
+def ledger_after(*, user_id: int, filters: HistoryFilter | None = None, limit: int = cursors.DEFAULT_LIMIT,
+                 cursor: str = "") -> LedgerSlice:
+    """Keyset page for the REST API: `limit` rows after `cursor` (newest first), and the
+    cursor of the next page if there is one. Reads limit + 1 rows, never counts."""
+    limit = cursors.check_limit(limit)
+    conditions = _conditions(user_id, filters or HistoryFilter())
+    conditions += cursors.after_cursor(LedgerEntry.created_at, LedgerEntry.id, cursors.decode_cursor(cursor))
+    with session_scope() as session:
+        entries = session.exec(
+            select(LedgerEntry).where(*conditions).order_by(*_newest_first()).limit(limit + 1)
+        ).all()
+    rows = [_row(e) for e in entries[:limit]]
+    more = len(entries) > limit
+    return LedgerSlice(rows=rows, next_cursor=cursors.encode_cursor(rows[-1].created_at, rows[-1].id) if more else None)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from ispgo_portal.clock import as_utc, utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import License, LicenseActivation, Tariff
+from ispgo_portal.services import cursors
+from ispgo_portal.services.errors import NotFound
 
 DELETABLE_STATUSES = ("expired", "suspended")
 
@@ -57,30 +60,64 @@ def days_left(expires_at: datetime, now: datetime | None = None) -> int:
     return max(0, -int(-seconds // 86400))
 
 
+def _views(session: Session, rows: Sequence[tuple[License, Tariff]]) -> list[LicenseView]:
+    """Views of the given (license, tariff) rows with their servers, in one more query."""
+    now = utcnow()
+    ids = [lic.id for lic, _ in rows]
+    servers: dict[int, list[ServerView]] = {i: [] for i in ids}
+    if ids:
+        for act in session.exec(select(LicenseActivation).where(LicenseActivation.license_id.in_(ids))
+                                .order_by(LicenseActivation.activated_at)):
+            servers[act.license_id].append(ServerView(act.id, act.hostname, act.fingerprint,
+                                                      as_utc(act.activated_at), as_utc(act.last_seen_at)))
+    return [
+        LicenseView(id=lic.id, tariff_id=tariff.id, tariff_name=tariff.name, key=lic.key,
+                    status=effective_status(lic.status, lic.expires_at, now),
+                    status_reason=lic.status_reason, auto_renew=lic.auto_renew,
+                    starts_at=as_utc(lic.starts_at), expires_at=as_utc(lic.expires_at),
+                    days_left=days_left(lic.expires_at, now), max_servers=tariff.max_servers,
+                    max_sites=tariff.max_sites, servers=tuple(servers[lic.id]))
+        for lic, tariff in rows
+    ]
+
+
+def _owned_query(user_id: int):  # noqa: ANN202 - a select of (License, Tariff)
+    return select(License, Tariff).join(Tariff, Tariff.id == License.tariff_id).where(License.user_id == user_id)
+
+
 def list_licenses(*, user_id: int) -> list[LicenseView]:
     """The customer's own licenses, newest first, with their activated servers."""
-    now = utcnow()
     with session_scope() as session:
-        rows = session.exec(
-            select(License, Tariff).join(Tariff, Tariff.id == License.tariff_id)
-            .where(License.user_id == user_id).order_by(License.created_at.desc(), License.id.desc())
-        ).all()
-        ids = [lic.id for lic, _ in rows]
-        servers: dict[int, list[ServerView]] = {i: [] for i in ids}
-        if ids:
-            for act in session.exec(select(LicenseActivation).where(LicenseActivation.license_id.in_(ids))
-                                    .order_by(LicenseActivation.activated_at)):
-                servers[act.license_id].append(ServerView(act.id, act.hostname, act.fingerprint,
-                                                          as_utc(act.activated_at), as_utc(act.last_seen_at)))
-        return [
-            LicenseView(id=lic.id, tariff_id=tariff.id, tariff_name=tariff.name, key=lic.key,
-                        status=effective_status(lic.status, lic.expires_at, now),
-                        status_reason=lic.status_reason, auto_renew=lic.auto_renew,
-                        starts_at=as_utc(lic.starts_at), expires_at=as_utc(lic.expires_at),
-                        days_left=days_left(lic.expires_at, now), max_servers=tariff.max_servers,
-                        max_sites=tariff.max_sites, servers=tuple(servers[lic.id]))
-            for lic, tariff in rows
-        ]
+        rows = session.exec(_owned_query(user_id).order_by(License.created_at.desc(), License.id.desc())).all()
+        return _views(session, rows)
+
+
+@dataclass(frozen=True)
+class LicenseSlice:
+    views: list[LicenseView]
+    next_cursor: str | None
+
+
+def licenses_after(*, user_id: int, limit: int = cursors.DEFAULT_LIMIT, cursor: str = "") -> LicenseSlice:
+    """Keyset page of the customer's licenses (newest first) for the REST API: reads only
+    the rows it returns (+1 to know whether there is a next page)."""
+    limit = cursors.check_limit(limit)
+    after = cursors.after_cursor(License.created_at, License.id, cursors.decode_cursor(cursor))
+    with session_scope() as session:
+        rows = session.exec(_owned_query(user_id).where(*after)
+                            .order_by(License.created_at.desc(), License.id.desc()).limit(limit + 1)).all()
+        views = _views(session, rows[:limit])
+        last = rows[limit - 1][0] if len(rows) > limit else None
+        return LicenseSlice(views, cursors.encode_cursor(last.created_at, last.id) if last else None)
+
+
+def license_view(*, user_id: int, license_id: int) -> LicenseView:
+    """One of the customer's own licenses; someone else's is "Не найдено" like a missing one."""
+    with session_scope() as session:
+        row = session.exec(_owned_query(user_id).where(License.id == license_id)).first()
+        if row is None:
+            raise NotFound("Лицензия не найдена")
+        return _views(session, [row])[0]
 
 
 @dataclass(frozen=True)

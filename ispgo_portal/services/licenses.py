@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
@@ -38,6 +39,9 @@ from ispgo_portal.services.license_views import (  # noqa: F401 - list_licenses 
     list_licenses,
 )
 from ispgo_portal.services.notifications import queue_email
+
+if TYPE_CHECKING:
+    from ispgo_portal.services.payments import PaymentStart
 
 log = logging.getLogger(__name__)
 
@@ -158,29 +162,39 @@ def buy_from_balance(*, user_id: int, tariff_id: int, promo_code: str = "") -> i
 
 def buy_by_yookassa(*, user_id: int, tariff_id: int, promo_code: str = "") -> str:
     """Start a YooKassa payment for the tariff; the license appears when it succeeds
-    (`fulfil_payment`). Returns the URL to send the customer to. A free purchase (100 %
-    discount) needs no payment and is completed from the balance at once."""
+    (`fulfil_payment`). Returns the URL to send the customer to."""
+    return _next_url(order_purchase(user_id=user_id, tariff_id=tariff_id, promo_code=promo_code))
+
+
+def order_purchase(*, user_id: int, tariff_id: int, promo_code: str = "",
+                   return_url: str = "") -> PaymentStart | int:
+    """`buy_by_yookassa` for callers that need the payment: the started payment, or the new
+    license's id when the purchase is free (100 % discount) and was completed at once."""
     with session_scope() as session:
         user = _user(session, user_id)
         tariff = _tariff_for_sale(session, tariff_id)
         price = pricing.quote(session, user=user, tariff=tariff, promo_code=promo_code)
         description = f"Лицензия ISPGo «{tariff.name}», {tariff.period_days} дн."
     if price.final_price == 0:
-        license_id = buy_from_balance(user_id=user_id, tariff_id=tariff_id, promo_code=promo_code)
-        return f"/licenses?highlight={license_id}"
+        return buy_from_balance(user_id=user_id, tariff_id=tariff_id, promo_code=promo_code)
     return _start_payment(user_id=user_id, amount=price.final_price, purpose="purchase",
                           description=description, tariff_id=tariff_id, license_id=None,
-                          promo_code_id=price.promo_code_id)
+                          promo_code_id=price.promo_code_id, return_url=return_url)
+
+
+def _next_url(outcome: PaymentStart | int) -> str:
+    if isinstance(outcome, int):
+        return f"/licenses?highlight={outcome}"
+    return outcome.confirmation_url
 
 
 def _start_payment(*, user_id: int, amount: int, purpose: str, description: str, tariff_id: int,
-                   license_id: int | None, promo_code_id: int | None) -> str:
+                   license_id: int | None, promo_code_id: int | None, return_url: str = "") -> PaymentStart:
     from ispgo_portal.services.payments import start_payment
 
-    started = start_payment(user_id=user_id, amount=amount, purpose=purpose, description=description,
-                            receipt_item=description, tariff_id=tariff_id, license_id=license_id,
-                            promo_code_id=promo_code_id)
-    return started.confirmation_url
+    return start_payment(user_id=user_id, amount=amount, purpose=purpose, description=description,
+                         receipt_item=description, tariff_id=tariff_id, license_id=license_id,
+                         promo_code_id=promo_code_id, return_url=return_url)
 
 
 def fulfil_payment(session: Session, *, payment: Payment) -> int | None:
@@ -353,6 +367,13 @@ def renew_from_balance(*, user_id: int, license_id: int, promo_code: str = "") -
 
 def renew_by_yookassa(*, user_id: int, license_id: int, promo_code: str = "") -> str:
     """Start a YooKassa payment renewing this license; the URL to send the customer to."""
+    return _next_url(order_renewal(user_id=user_id, license_id=license_id, promo_code=promo_code))
+
+
+def order_renewal(*, user_id: int, license_id: int, promo_code: str = "",
+                  return_url: str = "") -> PaymentStart | int:
+    """`renew_by_yookassa` for callers that need the payment: the started payment, or the
+    license id when the renewal is free and was completed at once."""
     with session_scope() as session:
         lic = _renewable_license(session, user_id=user_id, license_id=license_id)
         tariff = session.get(Tariff, lic.tariff_id)
@@ -360,10 +381,10 @@ def renew_by_yookassa(*, user_id: int, license_id: int, promo_code: str = "") ->
         description = f"Продление лицензии ISPGo «{tariff.name}», {tariff.period_days} дн."
     if price.final_price == 0:
         renew_from_balance(user_id=user_id, license_id=license_id, promo_code=promo_code)
-        return f"/licenses?highlight={license_id}"
+        return license_id
     return _start_payment(user_id=user_id, amount=price.final_price, purpose="renewal",
                           description=description, tariff_id=tariff.id, license_id=license_id,
-                          promo_code_id=price.promo_code_id)
+                          promo_code_id=price.promo_code_id, return_url=return_url)
 
 
 # --- managing ----------------------------------------------------------------------------

@@ -13,12 +13,12 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, select
 
-from ispgo_portal.clock import utcnow
+from ispgo_portal.clock import as_utc, utcnow
 from ispgo_portal.db import is_postgres, session_scope
 from ispgo_portal.models import PAYMENT_PURPOSES, Payment, User
 from ispgo_portal.payments import gateway
@@ -91,20 +91,22 @@ def gateway_failure(exc: gateway.GatewayError) -> DomainError:
 
 # --- starting ----------------------------------------------------------------------------
 
-def start_topup(*, user_id: int, amount: int) -> PaymentStart:
+def start_topup(*, user_id: int, amount: int, return_url: str = "") -> PaymentStart:
     """A balance top-up of `amount` kopecks through YooKassa."""
     if not 100 <= amount <= get_settings().max_topup_kopecks:
         raise DomainError("invalid_amount", "Недопустимая сумма пополнения", field="amount")
     return start_payment(user_id=user_id, amount=amount, purpose="topup",
-                         description=TOPUP_DESCRIPTION, receipt_item=TOPUP_DESCRIPTION)
+                         description=TOPUP_DESCRIPTION, receipt_item=TOPUP_DESCRIPTION, return_url=return_url)
 
 
 def start_payment(
     *, user_id: int, amount: int, purpose: str, description: str, receipt_item: str,
     tariff_id: int | None = None, license_id: int | None = None, promo_code_id: int | None = None,
+    return_url: str = "",
 ) -> PaymentStart:
     """Record the payment with our idempotence key, then create it at YooKassa (retries
-    reuse the key, so a lost answer never becomes a second payment)."""
+    reuse the key, so a lost answer never becomes a second payment). `return_url`: where
+    YooKassa sends the payer back (default: our return page)."""
     if purpose not in PAYMENT_PURPOSES:
         raise ValueError(f"unknown payment purpose {purpose!r}")
     if amount <= 0:
@@ -128,7 +130,8 @@ def start_payment(
     try:
         created = gateway.create_payment(
             payment_id=payment_id, user_id=user_id, purpose=purpose, idempotence_key=key,
-            amount=amount, description=description, customer_email=email, receipt_item=receipt_item)
+            amount=amount, description=description, customer_email=email, receipt_item=receipt_item,
+            return_url=return_url)
     except gateway.GatewayError as exc:
         _mark_failed(payment_id, exc)
         raise gateway_failure(exc) from exc
@@ -378,3 +381,28 @@ def check_payment(*, user_id: int, payment_id: int) -> PaymentOutcome:
                               amount=payment.amount, balance=user.balance,
                               license_id=payment.license_id if not payment.customer_note else None,
                               cancellation_reason=payment.cancellation_reason, note=payment.customer_note)
+
+
+@dataclass(frozen=True)
+class PaymentInfo:
+    id: int
+    status: str
+    amount: int
+    purpose: str
+    created_at: datetime
+    confirmation_url: str
+    license_id: int | None
+
+
+def payment_info(*, user_id: int, payment_id: int, refresh: bool = False) -> PaymentInfo:
+    """The customer's own payment as the REST API shows it; `refresh` first asks YooKassa
+    about an open one, like the return page does (`check_payment`)."""
+    if refresh:
+        check_payment(user_id=user_id, payment_id=payment_id)
+    with session_scope() as session:
+        p = session.get(Payment, payment_id)
+        if p is None or p.user_id != user_id:
+            raise NotFound("Платёж не найден")
+        return PaymentInfo(id=p.id, status=p.status, amount=p.amount, purpose=p.purpose,
+                           created_at=as_utc(p.created_at), confirmation_url=p.confirmation_url,
+                           license_id=p.license_id if not p.customer_note else None)

@@ -31,6 +31,7 @@ from ispgo_portal.models import (
     TicketMessage,
     User,
 )
+from ispgo_portal.services import cursors
 from ispgo_portal.services.attachments import (
     CheckedImage,
     IncomingFile,
@@ -357,3 +358,22 @@ def archive_ticket(*, ticket_id: object, user_id: int) -> bool:
         ticket.last_activity_at = now
         session.add(ticket)
         return True
+
+
+def tickets_after(*, user_id: int, status: str = "", archived: bool = False,
+                  limit: int = cursors.DEFAULT_LIMIT, cursor: str = "") -> tuple[list[TicketSummary], str | None]:
+    """Keyset page for the REST API, most recent activity first: the main list (open and in
+    progress, or one of them by `status`) or the archive (`archived` or status "closed")."""
+    limit = cursors.check_limit(limit)
+    if status and status not in TICKET_STATUSES:
+        raise DomainError("invalid_status", "Статус: open, in_progress или closed", field="status")
+    wanted = ("closed",) if archived or status == "closed" else ((status,) if status else ACTIVE_STATUSES)
+    after = cursors.after_cursor(Ticket.last_activity_at, Ticket.id, cursors.decode_cursor(cursor))
+    with session_scope() as session:
+        rows = session.exec(
+            select(Ticket).where(Ticket.user_id == user_id, Ticket.status.in_(wanted), *after)
+            .order_by(Ticket.last_activity_at.desc(), Ticket.id.desc()).limit(limit + 1)
+        ).all()
+    page = [summary_of(ticket) for ticket in rows[:limit]]
+    more = len(rows) > limit
+    return page, cursors.encode_cursor(page[-1].last_activity_at, page[-1].id) if more else None

@@ -47,7 +47,8 @@ PUBLIC_HANDLERS: set[str] = {
 VICTIM_EMAIL = "victim-secret@example.ru"
 VICTIM_KEY = "ISPG-VICT-IMKE-Y777-0001"
 VICTIM_SUBJECT = "Секретная тема жертвы"
-VICTIM_SECRETS = (VICTIM_EMAIL, VICTIM_KEY, VICTIM_SUBJECT, "Жертва Викторовна")
+VICTIM_TOKEN_NAME = "Секретный токен жертвы"
+VICTIM_SECRETS = (VICTIM_EMAIL, VICTIM_KEY, VICTIM_SUBJECT, "Жертва Викторовна", VICTIM_TOKEN_NAME)
 
 
 def _state_classes() -> list[type]:
@@ -128,10 +129,12 @@ def _victim_filter(name: str, columns: Any, user_id: int) -> str:
 
 
 def _seed_victim() -> dict[str, int]:
-    """A customer with money, a license with a server, a ticket and a payment (all id 1)."""
+    """A customer with money, a license with a server, a ticket, a payment and an API token
+    (all id 1)."""
     from ispgo_portal.clock import utcnow
     from ispgo_portal.db import session_scope
     from ispgo_portal.models import (
+        ApiToken,
         License,
         LicenseActivation,
         Payment,
@@ -164,6 +167,8 @@ def _seed_victim() -> dict[str, int]:
         session.add(TicketMessage(ticket_id=ticket.id, author_id=victim.id, body="Текст жертвы"))
         session.add(Payment(user_id=victim.id, amount=10_000, idempotence_key="victim-idem", status="succeeded",
                             yookassa_id="2f000000-000f-5000-8000-000000000001"))
+        session.add(ApiToken(user_id=victim.id, name=VICTIM_TOKEN_NAME, token_hash="v" * 64, prefix="ispgo_victim",
+                             scopes="read,write", password_marker="m"))
         return {"user": victim.id, "license": lic.id, "ticket": ticket.id, "tariff": tariff.id}
 
 
