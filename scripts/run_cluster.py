@@ -23,6 +23,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from _banner import print_ready
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 CLUSTER_DIR = ROOT / "data" / "cluster"
@@ -239,13 +241,8 @@ def main() -> int:
         cluster.stop()
         return 1
 
-    print()
-    print(f"  Портал ISPGo (кластер) работает: {env['BASE_URL']}")
-    print(f"  nginx → portal-1 :{portal_ports[0]}, portal-2 :{portal_ports[1]}; 2 worker, 1 beat")
-    for login in logins:
-        print(f"  {login.role}: {login.email} / {login.password}")
-    print("  Ctrl-C — остановить всё.")
-    print(flush=True)
+    print_ready("Портал ISPGo (кластер) работает", env["BASE_URL"], logins,
+                f"nginx → portal-1 :{portal_ports[0]}, portal-2 :{portal_ports[1]}; 2 worker, 1 beat")
     while True:
         time.sleep(1)
         for name, proc in cluster.procs.items():

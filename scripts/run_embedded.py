@@ -12,6 +12,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from _banner import print_ready
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PORT = int(os.environ.get("PORTAL_PORT", "3000"))
@@ -85,12 +87,7 @@ def main() -> int:
             pass
         time.sleep(2)
 
-    print()
-    print(f"  Портал ISPGo работает: {url}")
-    for login in logins:
-        print(f"  {login.role}: {login.email} / {login.password}")
-    print("  Ctrl-C — остановить всё.")
-    print(flush=True)
+    print_ready("Портал ISPGo работает", url, logins)
     while True:
         time.sleep(1)
         for name, proc in procs.items():
