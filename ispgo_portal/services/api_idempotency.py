@@ -102,3 +102,10 @@ def release(row_id: int) -> None:
     with session_scope() as session:
         session.exec(delete(ApiIdempotencyKey).where(ApiIdempotencyKey.id == row_id))
 
+
+
+def purge_expired_keys() -> int:
+    """Keys older than 24 hours answer nothing any more (the daily clean-up drops them)."""
+    with session_scope() as session:
+        gone = session.exec(delete(ApiIdempotencyKey).where(ApiIdempotencyKey.created_at < utcnow() - KEEP_FOR))
+        return gone.rowcount or 0

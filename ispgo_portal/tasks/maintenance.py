@@ -1,14 +1,17 @@
-"""Daily clean-up of expired sessions, old login attempts and dead password-reset links."""
+"""Daily clean-up of expired sessions, old login attempts, dead password-reset links and
+REST API idempotency keys past their 24 hours."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from ispgo_portal.services import auth, password_reset
+from ispgo_portal.services import api_idempotency, auth, password_reset
 
 
 @shared_task(name="ispgo_portal.tasks.maintenance.purge_expired_sessions")
 def purge_expired_sessions() -> str:
     sessions = auth.purge_expired()
     tokens = password_reset.purge_reset_tokens()
-    return f"removed {sessions} expired sessions, {tokens} dead password-reset links"
+    keys = api_idempotency.purge_expired_keys()
+    return (f"removed {sessions} expired sessions, {tokens} dead password-reset links, "
+            f"{keys} expired API idempotency keys")
