@@ -75,11 +75,14 @@ class Mutant:
 
 
 def _skipped(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
-    """Docstrings, decorators and class bodies (dataclass fields) are not mutated."""
+    """Docstrings, decorators, class bodies (dataclass fields) and, on Python < 3.12, the
+    insides of f-strings are not mutated."""
     chain = [node]
     while chain[-1] in parents:
         chain.append(parents[chain[-1]])
     for child, parent in zip(chain, chain[1:], strict=False):
+        if isinstance(parent, ast.JoinedStr) and sys.version_info < (3, 12):
+            return True  # before 3.12, nodes inside an f-string carry wrong positions
         if isinstance(parent, ast.ClassDef) and child in parent.body:
             return True
         if isinstance(parent, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) \
