@@ -184,7 +184,8 @@ def _translate(exc: Exception) -> GatewayError | None:
             return GatewayNotFound("not_found", detail, status=404)
         if exc.HTTP_CODE == 0:  # a status the SDK has no class for (502, 503, 504…)
             return GatewayUnavailable("api_unavailable", detail)
-        return GatewayRejected(str(content.get("code") or "rejected"), detail, status=exc.HTTP_CODE)
+        return GatewayRejected(str(content.get("code") or "rejected"), detail, status=exc.HTTP_CODE,
+                               parameter=str(content.get("parameter") or ""))
     if isinstance(exc, AttributeError) and isinstance(exc.__context__, requests.RequestException):
         exc = exc.__context__
     if isinstance(exc, requests.Timeout):

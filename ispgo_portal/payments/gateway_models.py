@@ -49,7 +49,13 @@ class GatewayProcessing(GatewayUnavailable):
 
 
 class GatewayRejected(GatewayError):
-    """YooKassa refused the request (4xx). Repeating it would not help."""
+    """YooKassa refused the request (4xx). Repeating it would not help. `parameter`: the
+    field YooKassa named in its error body (e.g. `confirmation.return_url`), if any."""
+
+    def __init__(self, code: str, detail: str = "", *, status: int | None = None,
+                 parameter: str = "") -> None:
+        super().__init__(code, detail, status=status)
+        self.parameter = parameter
 
 
 class GatewayNotFound(GatewayRejected):

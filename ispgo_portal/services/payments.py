@@ -84,7 +84,12 @@ class _Snapshot:
 
 
 def gateway_failure(exc: gateway.GatewayError) -> DomainError:
-    """A gateway failure as the customer should read it."""
+    """A gateway failure as the customer should read it. A return address YooKassa refuses
+    is the caller's input (the REST API takes one), so it is a field error, not an outage."""
+    if isinstance(exc, gateway.GatewayRejected) and exc.parameter.endswith("return_url"):
+        return DomainError("return_url_rejected",
+                           "ЮKassa не приняла адрес возврата: укажите http(s)-адрес вашего сайта",
+                           field="return_url")
     return DomainError("payment_gateway_unavailable" if exc.retryable else "payment_gateway_rejected",
                        exc.message)
 

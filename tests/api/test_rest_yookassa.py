@@ -3,6 +3,8 @@ and a renewal answer 202 with the payment; paying it at the checkout settles it 
 
 from __future__ import annotations
 
+import os
+
 from tests.payments.helpers import balance_of, payment_row, wait_until
 
 
@@ -66,6 +68,10 @@ def test_the_payer_returns_to_the_callers_return_url(customer_api, make_tariff, 
     tariff = make_tariff(price=30_000)
     _user, client = customer_api()
     back = "https://billing.example.ru/paid?order=42"
+    # YooKassa takes any http(s) address; the emulator only the origins it is told are the
+    # shop's (its checkout lives on the portal's origin): the reseller's site is one here.
+    portal = os.environ["BASE_URL"].rstrip("/")
+    control.configure(return_origins=[portal, "https://billing.example.ru"])
     topup = client.post("/topups", json={"amount": 10_000, "return_url": back}).json()
     bought = client.post("/licenses", json={"tariff_id": tariff, "method": "yookassa", "return_url": back})
     ours = client.post("/topups", json={"amount": 10_000}).json()
@@ -74,3 +80,8 @@ def test_the_payer_returns_to_the_callers_return_url(customer_api, make_tariff, 
     assert returns[str(ours["id"])].endswith(f"/payments/return?payment={ours['id']}")
     refused = client.post("/topups", json={"amount": 10_000, "return_url": "javascript:alert(1)"})
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "return_url"
+    # An address the payment system refuses is the caller's input: 422 on the field, not a 5xx.
+    foreign = client.post("/topups", json={"amount": 10_000, "return_url": "https://elsewhere.example/x"})
+    assert foreign.status_code == 422, foreign.text
+    assert (foreign.json()["field"], foreign.json()["reason"]) == ("return_url", "return_url_rejected")
+    control.configure(return_origins=[portal])
