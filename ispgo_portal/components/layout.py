@@ -53,7 +53,7 @@ def brand() -> rx.Component:
     return rx.link(
         rx.hstack(
             rx.image(src="/favicon.ico", width="26px", height="26px", alt=""),
-            rx.heading("ISPGo", size="5", color=ACCENT, as_="div"),
+            rx.text("ISPGo", size="5", weight="bold", color=ACCENT, as_="div"),
             rx.text("портал", size="2", color_scheme="gray"),
             align="center",
             spacing="2",

@@ -11,7 +11,7 @@ from ispgo_portal.state.session import SessionState
 def public_nav() -> rx.Component:
     return rx.el.header(rx.hstack(
         rx.link(rx.hstack(rx.image(src="/favicon.ico", width="26px", height="26px", alt=""),
-                          rx.heading("ISPGo", size="5", color=ACCENT, as_="div"), align="center", spacing="2"),
+                          rx.text("ISPGo", size="5", weight="bold", color=ACCENT, as_="div"), align="center", spacing="2"),
                 href="/", underline="none"),
         rx.spacer(),
         rx.el.nav(

@@ -46,6 +46,12 @@ SIDEWAYS_TABLES = """() => [...document.querySelectorAll('table')].flatMap(table
     return out;
 })"""
 
+# Table rows that take no room on screen: restyled rows must still be seen.
+HIDDEN_ROWS = """() => [...document.querySelectorAll('tbody tr')]
+    .filter(row => row.getBoundingClientRect().height > 0
+                   && row.closest('table').getBoundingClientRect().height < row.getBoundingClientRect().height)
+    .map(row => (row.closest('[id]')?.id || 'table') + ': the table is shorter than its rows')"""
+
 
 def registered_pages() -> dict[str, str]:
     """route ("/tickets/[ticket_id]") -> title, straight from the app's page registry."""
@@ -129,6 +135,7 @@ def test_page_opens_for_its_role(route: str, width: int, page, login_as, shot, m
     expect(page).to_have_title(PAGES[route])
     expect(page.locator("h1:visible").first).to_be_visible()
     expect(page.locator(".rt-Skeleton")).to_have_count(0)
+    expect(page.locator("h1:visible")).to_have_count(1)  # one h1: the page's own title
     page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
     slug = route.strip("/").replace("/", "_").replace("[", "").replace("]", "") or "landing"
     shot(page, f"all-{role}-{slug}-{width}")
@@ -137,4 +144,5 @@ def test_page_opens_for_its_role(route: str, width: int, page, login_as, shot, m
     assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
     if width < 768:
         assert page.evaluate(SIDEWAYS_TABLES) == []
+        assert page.evaluate(HIDDEN_ROWS) == []
     assert_no_violations(page, f"{path} ({role}, {width} px)")
