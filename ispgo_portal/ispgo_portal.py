@@ -9,6 +9,11 @@ from ispgo_portal.pages.registry import register_pages
 
 app = rx.App(
     api_transformer=create_api(),
-    head_components=[rx.el.link(rel="icon", href="/favicon.ico")],
+    head_components=[rx.el.link(rel="icon", href="/favicon.ico"), rx.el.script(src="/focus_return.js", defer=True)],
+    html_lang="ru",
+    # Contrast-corrected theme colours, skip link, focus ring, reduced motion (WCAG 2.1 AA).
+    stylesheets=["/theme.css"],
+    # Toasts are read out from a polite live region; its name is said in Russian.
+    toaster=rx.toast.provider(custom_attrs={"containerAriaLabel": "Уведомления"}),
 )
 register_pages(app)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make sure everything the test suite talks to is installed and running:
-# Debian's chromium (Playwright drives it), bun (Reflex builds the frontend), PostgreSQL, Redis.
+# Debian's chromium (Playwright drives it), bun (Reflex builds the frontend), axe-core,
+# PostgreSQL, Redis.
 set -euo pipefail
 
 if ! command -v chromium >/dev/null 2>&1; then
@@ -10,6 +11,13 @@ fi
 if ! command -v bun >/dev/null 2>&1; then
     echo "• installing bun"
     npm install -g bun >/dev/null 2>&1
+fi
+
+# axe-core (accessibility rules the browser tests run inside each page), from the npm registry.
+AXE_PREFIX="$(cd "$(dirname "$0")/.." && pwd)/test-output/axe"
+if [ ! -f "$AXE_PREFIX/node_modules/axe-core/axe.min.js" ]; then
+    echo "• installing axe-core"
+    npm install --prefix "$AXE_PREFIX" --no-save --no-audit --no-fund axe-core@4.14 >/dev/null 2>&1
 fi
 
 if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then

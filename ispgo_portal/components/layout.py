@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import reflex as rx
 
 from ispgo_portal.state.session import LOGOUT_SCRIPT, SessionState
@@ -52,7 +54,7 @@ def brand() -> rx.Component:
     return rx.link(
         rx.hstack(
             rx.image(src="/favicon.ico", width="26px", height="26px", alt=""),
-            rx.heading("ISPGo", size="5", color=ACCENT, as_="div"),
+            rx.text("ISPGo", size="5", weight="bold", color=ACCENT, as_="div"),
             rx.text("портал", size="2", color_scheme="gray"),
             align="center",
             spacing="2",
@@ -84,8 +86,9 @@ def sidebar() -> rx.Component:
     # The outer box stretches with the page (background and border reach the bottom);
     # the inner one stays in view while the content scrolls.
     return rx.box(
-        rx.box(
+        rx.el.nav(
             rx.vstack(brand(), rx.divider(), nav_items(), spacing="4", width="100%"),
+            aria_label="Разделы портала",
             height="100vh",
             position="sticky",
             top="0",
@@ -108,14 +111,14 @@ def mobile_menu() -> rx.Component:
             rx.drawer.overlay(z_index="50"),
             rx.drawer.portal(
                 rx.drawer.content(
-                    rx.vstack(
+                    rx.el.nav(rx.vstack(
                         rx.hstack(brand(), rx.spacer(),
                                   rx.drawer.close(rx.icon_button(rx.icon("x"), variant="ghost", aria_label="Закрыть")),
                                   width="100%"),
                         nav_items(),
                         spacing="4",
                         width="100%",
-                    ),
+                    ), aria_label="Разделы портала"),
                     padding="16px",
                     width="280px",
                     height="100%",
@@ -131,19 +134,23 @@ def mobile_menu() -> rx.Component:
 
 
 def header() -> rx.Component:
-    return rx.hstack(
+    # The landmark is the sticky element: a sticky child of a box its own height would not stick.
+    return rx.el.header(rx.hstack(
         mobile_menu(),
         rx.spacer(),
         rx.link(
-            rx.badge(rx.icon("wallet", size=14), SessionState.viewer_balance, size="2",
+            rx.badge(rx.icon("wallet", size=14, aria_hidden="true"), SessionState.viewer_balance, size="2",
                      variant="soft", color_scheme="green"),
             href="/balance",
             underline="none",
+            aria_label="Баланс: " + SessionState.viewer_balance.to(str),
         ),
         rx.text(SessionState.viewer_email, size="2", color_scheme="gray",
                 display=["none", "inline", "inline"]),
+        # On a phone only the icon shows: the name stays for screen readers.
         rx.button(rx.icon("log-out", size=16), rx.text("Выйти", display=["none", "inline"]),
-                  variant="soft", color_scheme="gray", size="2", on_click=rx.call_script(LOGOUT_SCRIPT)),
+                  variant="soft", color_scheme="gray", size="2", aria_label="Выйти",
+                  on_click=rx.call_script(LOGOUT_SCRIPT)),
         width="100%",
         align="center",
         spacing="3",
@@ -151,9 +158,31 @@ def header() -> rx.Component:
         padding_y="12px",
         border_bottom=f"1px solid {rx.color('gray', 5)}",
         background=rx.color("gray", 1),
-        position="sticky",
-        top="0",
-        z_index="10",
+    ), position="sticky", top="0", z_index="10", width="100%")
+
+
+MAIN_ID = "main-content"
+ANNOUNCER_ID = "a11y-announcer"
+
+
+def skip_link() -> rx.Component:
+    """The first stop of the Tab key: jumps over the menus to the page's content (styled in theme.css)."""
+    # The router would treat the fragment as a navigation and not focus it: move the focus here.
+    return rx.el.a("Перейти к содержимому", href=f"#{MAIN_ID}", class_name="skip-link",
+                   on_click=[rx.prevent_default, rx.call_script(
+                       f"document.getElementById({json.dumps(MAIN_ID)})?.focus()")])
+
+
+def announcer() -> rx.Component:
+    """A polite live region: what `announce()` writes into it a screen reader reads out."""
+    return rx.el.div(id=ANNOUNCER_ID, role="status", aria_live="polite", class_name="visually-hidden")
+
+
+def announce(message: str) -> rx.event.EventSpec:
+    """Say `message` through the live region (cleared first, so the same words are read again)."""
+    return rx.call_script(
+        f"(() => {{ const el = document.getElementById({json.dumps(ANNOUNCER_ID)}); if (!el) return;"
+        f" el.textContent = ''; setTimeout(() => {{ el.textContent = {json.dumps(message)}; }}, 50); }})()"
     )
 
 
@@ -169,15 +198,19 @@ def page_title(title: str, subtitle: str = "") -> rx.Component:
 def app_shell(*children: rx.Component) -> rx.Component:
     """A private page: waits for the session check, then shows sidebar + header + content."""
     return rx.hstack(
+        skip_link(),
+        announcer(),
         sidebar(),
         rx.vstack(
             header(),
-            rx.box(
+            rx.el.main(
                 rx.cond(
                     SessionState.auth_checked,
                     rx.vstack(*children, spacing="4", width="100%"),
                     loading_block(),
                 ),
+                id=MAIN_ID,
+                tab_index=-1,
                 width="100%",
                 max_width="1200px",
                 padding=["12px", "24px"],
@@ -212,7 +245,7 @@ def empty_state(icon: str, title: str, hint: str, *actions: rx.Component) -> rx.
     return rx.center(
         rx.vstack(
             rx.icon(icon, size=36, color=rx.color("gray", 9)),
-            rx.text(title, weight="bold", size="4"),
+            rx.text(title, weight="bold", size="4", as_="div"),
             rx.text(hint, color_scheme="gray", size="2", text_align="center"),
             *actions,
             align="center",

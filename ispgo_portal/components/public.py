@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ispgo_portal.components.layout import ACCENT
+from ispgo_portal.components.layout import ACCENT, MAIN_ID, announcer, skip_link
 from ispgo_portal.state.session import SessionState
 
 
 def public_nav() -> rx.Component:
-    return rx.hstack(
+    return rx.el.header(rx.hstack(
         rx.link(rx.hstack(rx.image(src="/favicon.ico", width="26px", height="26px", alt=""),
-                          rx.heading("ISPGo", size="5", color=ACCENT, as_="div"), align="center", spacing="2"),
+                          rx.text("ISPGo", size="5", weight="bold", color=ACCENT, as_="div"), align="center", spacing="2"),
                 href="/", underline="none"),
         rx.spacer(),
-        rx.hstack(
-            rx.link("Возможности", href="/features", color_scheme="gray"),
-            rx.link("FAQ", href="/faq", color_scheme="gray"),
-            rx.link("Документация", href="/docs", color_scheme="gray"),
-            spacing="4",
-            display=["none", "none", "flex"],
+        rx.el.nav(
+            rx.hstack(
+                rx.link("Возможности", href="/features", color_scheme="gray"),
+                rx.link("FAQ", href="/faq", color_scheme="gray"),
+                rx.link("Документация", href="/docs", color_scheme="gray"),
+                spacing="4",
+            ),
+            aria_label="Разделы сайта",
+            display=["none", "none", "block"],
         ),
         # On a phone the section links live in a menu.
         rx.box(
@@ -53,16 +56,18 @@ def public_nav() -> rx.Component:
         padding_y="14px",
         border_bottom=f"1px solid {rx.color('gray', 5)}",
         background=rx.color("gray", 1),
-    )
+    ), width="100%")
 
 
 def public_shell(*children: rx.Component) -> rx.Component:
     return rx.vstack(
+        skip_link(),
+        announcer(),
         public_nav(),
-        rx.box(rx.vstack(*children, spacing="5", width="100%"), width="100%",
-               max_width="1100px", padding=["16px", "32px"], margin_x="auto"),
-        rx.center(rx.text("© ISPGo — панель управления хостингом", size="1", color_scheme="gray"),
-                  padding="24px", width="100%"),
+        rx.el.main(rx.vstack(*children, spacing="5", width="100%"), id=MAIN_ID, tab_index=-1, width="100%",
+                   max_width="1100px", padding=["16px", "32px"], margin_x="auto"),
+        rx.el.footer(rx.center(rx.text("© ISPGo — панель управления хостингом", size="1", color_scheme="gray"),
+                               padding="24px", width="100%"), width="100%"),
         spacing="0",
         width="100%",
         min_height="100vh",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ispgo_portal.components.forms import control_id, field_label
 from ispgo_portal.components.layout import field_error
 from ispgo_portal.services.attachments import MAX_FILE_BYTES, MAX_FILES
 from ispgo_portal.state.tickets import AttachmentView, MessageView
@@ -30,7 +31,7 @@ def priority_badge(priority, label) -> rx.Component:  # noqa: ANN001 - Vars
 
 def labelled(label: str, control: rx.Component, error=None, html_for: str = "") -> rx.Component:  # noqa: ANN001
     return rx.vstack(
-        rx.text(label, as_="label", size="2", weight="medium", html_for=html_for),
+        field_label(label, html_for or control_id(control), size="2", weight="medium"),
         control,
         field_error(error) if error is not None else rx.fragment(),
         spacing="1",
@@ -49,9 +50,18 @@ def choice_select(name: str, options: dict[str, str], *, element_id: str, defaul
     )
 
 
+def _name_file_input(component: rx.Component, name: str) -> rx.Component:
+    """The dropzone's file input is hidden visually but not from screen readers: give it a name."""
+    for child in component.children:
+        if getattr(child, "type", None) is not None and str(child.type) == '"file"':
+            child.custom_attrs["aria-label"] = name
+        _name_file_input(child, name)
+    return component
+
+
 def screenshot_picker(upload_id: str, error) -> rx.Component:  # noqa: ANN001
     return rx.vstack(
-        rx.upload.root(
+        _name_file_input(rx.upload.root(
             rx.hstack(
                 rx.icon("image-plus", size=18, color=rx.color("gray", 10)),
                 rx.text("Выберите скриншоты или перетащите их сюда", size="2"),
@@ -68,7 +78,7 @@ def screenshot_picker(upload_id: str, error) -> rx.Component:  # noqa: ANN001
             padding="12px",
             width="100%",
             cursor="pointer",
-        ),
+        ), "Скриншоты"),
         rx.text(f"PNG, JPEG, WebP или GIF, до 5 МБ каждый, не больше {MAX_FILES} файлов",
                 size="1", color_scheme="gray"),
         rx.foreach(

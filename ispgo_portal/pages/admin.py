@@ -11,7 +11,7 @@ from ispgo_portal.state.admin_overview import AdminOverviewState
 def _tile(label: str, value, href: str, tile_id: str) -> rx.Component:  # noqa: ANN001
     return rx.link(
         card(rx.vstack(rx.text(label, size="2", color_scheme="gray"),
-                       rx.text(value, size="7", weight="bold", color=rx.color("gray", 12)),
+                       rx.text(value, size="7", weight="bold", as_="div", color=rx.color("gray", 12)),
                        spacing="1")),
         href=href,
         underline="none",
@@ -42,7 +42,7 @@ def _revenue_card() -> rx.Component:
     return card(
         rx.vstack(
             rx.hstack(
-                rx.heading("Выручка", size="4"),
+                rx.heading("Выручка", size="4", as_="h2"),
                 rx.spacer(),
                 rx.text("оплаты YooKassa за вычетом возвратов", size="2", color_scheme="gray"),
                 width="100%",

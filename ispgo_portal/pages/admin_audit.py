@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import app_shell, card, empty_state, page_title
 from ispgo_portal.pages.admin_customers import pager, scroll_table
 from ispgo_portal.state.admin_audit import ALL, AdminAuditState
@@ -12,7 +13,7 @@ A = AdminAuditState
 
 
 def _filter_field(label: str, html_for: str, control: rx.Component) -> rx.Component:
-    return rx.vstack(rx.text(label, as_="label", size="2", html_for=html_for), control, spacing="1", width="100%")
+    return rx.vstack(field_label(label, html_for, size="2"), control, spacing="1", width="100%")
 
 
 def _filters() -> rx.Component:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import app_shell, card, empty_state, field_error
 from ispgo_portal.pages.admin_customers import scroll_table
 from ispgo_portal.state.admin_customers import AdminCustomerCardState
@@ -12,13 +13,13 @@ C = AdminCustomerCardState
 
 
 def form_label(text: str, html_for: str) -> rx.Component:
-    return rx.text(text, as_="label", size="2", weight="medium", html_for=html_for)
+    return field_label(text, html_for, size="2", weight="medium")
 
 
 def _stat(label: str, value, stat_id: str, color=None) -> rx.Component:  # noqa: ANN001
     return rx.vstack(
         rx.text(label, size="2", color_scheme="gray"),
-        rx.text(value, size="5", weight="bold", color=color, id=stat_id),
+        rx.text(value, size="5", weight="bold", as_="div", color=color, id=stat_id),
         spacing="1",
     )
 
@@ -49,7 +50,7 @@ def _small_form(title: str, field: str, input_id: str, default, placeholder: str
 def _finance_card() -> rx.Component:
     return card(
         rx.vstack(
-            rx.heading("Деньги", size="4"),
+            rx.heading("Деньги", size="4", as_="h2"),
             rx.grid(
                 _stat("Баланс", C.c_balance, "card-balance", rx.cond(C.c_balance_negative, "var(--red-11)", None)),
                 _stat("Кредитный лимит", C.c_credit_limit, "card-credit-limit"),
@@ -83,7 +84,7 @@ def _finance_card() -> rx.Component:
 def _adjust_card() -> rx.Component:
     return card(
         rx.vstack(
-            rx.heading("Корректировка баланса", size="4"),
+            rx.heading("Корректировка баланса", size="4", as_="h2"),
             rx.text("Запись «Корректировка» появится в истории операций клиента с указанной причиной.",
                     size="2", color_scheme="gray"),
             rx.form(
@@ -152,6 +153,7 @@ def _adjust_dialog() -> rx.Component:
                 margin_top="16px",
             ),
             max_width="460px",
+            on_escape_key_down=C.cancel_adjustment,
         ),
         open=C.adj_open,
     )
@@ -160,7 +162,7 @@ def _adjust_dialog() -> rx.Component:
 def _account_card() -> rx.Component:
     return card(
         rx.vstack(
-            rx.heading("Доступ", size="4"),
+            rx.heading("Доступ", size="4", as_="h2"),
             rx.grid(
                 rx.form(
                     rx.vstack(
@@ -247,6 +249,7 @@ def _block_dialog() -> rx.Component:
                 on_submit=C.confirm_block,
             ),
             max_width="460px",
+            on_escape_key_down=C.close_block_dialog,
         ),
         open=C.block_open,
     )
@@ -341,7 +344,7 @@ def _card_header() -> rx.Component:
                 href="/admin/customers", size="2"),
         rx.flex(
             rx.vstack(
-                rx.hstack(rx.heading(C.c_name, size="7"),
+                rx.hstack(rx.heading(C.c_name, size="7", as_="h1"),
                           rx.cond(C.c_is_admin, rx.badge("Администратор", color_scheme="blue")),
                           rx.cond(C.c_blocked, rx.badge("Заблокирован", color_scheme="red", id="blocked-badge")),
                           spacing="2", align="center", wrap="wrap"),

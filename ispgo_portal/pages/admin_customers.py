@@ -5,24 +5,14 @@ from __future__ import annotations
 import reflex as rx
 
 from ispgo_portal.components.layout import app_shell, card, empty_state, page_title
+from ispgo_portal.components.tables import data_table
 from ispgo_portal.state.admin_customers import AdminCustomersState
 
 L = AdminCustomersState
 
 
 def scroll_table(header: list[str], rows, render, table_id: str) -> rx.Component:  # noqa: ANN001
-    return rx.box(
-        rx.table.root(
-            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in header])),
-            rx.table.body(rx.foreach(rows, render)),
-            variant="surface",
-            size="2",
-            width="100%",
-            id=table_id,
-        ),
-        width="100%",
-        overflow_x="auto",
-    )
+    return data_table(header, rows, render, table_id=table_id, variant="surface")
 
 
 # --- the list -------------------------------------------------------------------------------

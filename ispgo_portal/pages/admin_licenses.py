@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import app_shell, card, empty_state, field_error, page_title
+from ispgo_portal.components.tables import data_table
 from ispgo_portal.state.admin_licenses import (
     STATUS_OPTIONS,
     AdminLicensesState,
@@ -19,13 +21,13 @@ def search_bar() -> rx.Component:
     return rx.form(
         rx.flex(
             rx.box(
-                rx.text("Ключ, email или имя клиента", as_="label", size="2", html_for="license-query"),
+                field_label("Ключ, email или имя клиента", "license-query", size="2"),
                 rx.input(id="license-query", name="query", default_value=S.lic_query,
                          placeholder="ISPG-… или ivan@example.ru", width="100%"),
                 flex="3 1 220px",
             ),
             rx.box(
-                rx.text("Статус", as_="label", size="2", html_for="license-status"),
+                field_label("Статус", "license-status", size="2"),
                 rx.select.root(
                     rx.select.trigger(id="license-status", width="100%"),
                     rx.select.content(
@@ -67,19 +69,8 @@ def license_row(lic: LicenseView) -> rx.Component:
 def license_table() -> rx.Component:
     return card(
         rx.vstack(
-            rx.box(
-                rx.table.root(
-                    rx.table.header(rx.table.row(
-                        *[rx.table.column_header_cell(t) for t in
-                          ("Ключ", "Клиент", "Тариф", "Статус", "Действует до", "Серверы", "")],
-                    )),
-                    rx.table.body(rx.foreach(S.licenses, license_row)),
-                    width="100%",
-                    size="2",
-                ),
-                overflow_x="auto",
-                width="100%",
-            ),
+            data_table(["Ключ", "Клиент", "Тариф", "Статус", "Действует до", "Серверы", ""], S.licenses,
+                       license_row),
             rx.hstack(
                 rx.text("Найдено: ", S.licenses_total, size="2", color_scheme="gray"),
                 rx.spacer(),
@@ -105,7 +96,7 @@ def _fact(label: str, value) -> rx.Component:  # noqa: ANN001 - a Var
 
 def _labeled(label: str, control: rx.Component, field: str) -> rx.Component:
     return rx.vstack(
-        rx.text(label, as_="label", size="2", html_for=control.id),
+        field_label(label, control.id, size="2"),
         control,
         field_error(rx.cond(S.err_field == field, S.err_message, "")),
         spacing="1",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import app_shell, card, empty_state, field_error, page_title
+from ispgo_portal.components.tables import data_table
 from ispgo_portal.state.admin_payments import (
     PURPOSE_OPTIONS,
     STATUS_OPTIONS,
@@ -18,7 +20,7 @@ S = AdminPaymentsState
 
 def _select(name: str, label: str, options: list[list[str]], value) -> rx.Component:  # noqa: ANN001 - a Var
     return rx.box(
-        rx.text(label, as_="label", size="2", html_for=f"payments-{name}"),
+        field_label(label, f"payments-{name}", size="2"),
         rx.select.root(
             rx.select.trigger(id=f"payments-{name}", width="100%"),
             rx.select.content(rx.select.item("Все", value="all"),
@@ -34,7 +36,7 @@ def filter_bar() -> rx.Component:
     return rx.form(
         rx.flex(
             rx.box(
-                rx.text("Клиент, № платежа или id ЮKassa", as_="label", size="2", html_for="payments-query"),
+                field_label("Клиент, № платежа или id ЮKassa", "payments-query", size="2"),
                 rx.input(id="payments-query", name="query", default_value=S.pay_query,
                          placeholder="ivan@example.ru, №12 или 2f…", width="100%"),
                 flex="3 1 220px",
@@ -90,17 +92,8 @@ def payment_row(p: PaymentView) -> rx.Component:
 def payment_table() -> rx.Component:
     return card(
         rx.vstack(
-            rx.box(
-                rx.table.root(
-                    rx.table.header(rx.table.row(*[rx.table.column_header_cell(t) for t in (
-                        "Платёж", "Клиент", "Назначение", "Сумма", "Статус", "Id ЮKassa", "Возвращено", "")])),
-                    rx.table.body(rx.foreach(S.payments, payment_row)),
-                    width="100%",
-                    size="2",
-                ),
-                overflow_x="auto",
-                width="100%",
-            ),
+            data_table(["Платёж", "Клиент", "Назначение", "Сумма", "Статус", "Id ЮKassa", "Возвращено", ""],
+                       S.payments, payment_row),
             rx.hstack(
                 rx.text("Найдено: ", S.payments_total, size="2", color_scheme="gray"),
                 rx.spacer(),
@@ -156,14 +149,14 @@ def refund_form() -> rx.Component:
                     ". Сумма будет списана с баланса клиента (сейчас ", S.customer_balance, ").", size="2"),
             rx.grid(
                 rx.vstack(
-                    rx.text("Сумма, ₽", as_="label", size="2", html_for="refund-amount"),
+                    field_label("Сумма, ₽", "refund-amount", size="2"),
                     rx.input(id="refund-amount", name="amount", default_value=p.refundable_input,
                              input_mode="decimal", width="100%"),
                     field_error(rx.cond(S.err_field == "amount", S.err_message, "")),
                     spacing="1",
                 ),
                 rx.vstack(
-                    rx.text("Причина", as_="label", size="2", html_for="refund-reason"),
+                    field_label("Причина", "refund-reason", size="2"),
                     rx.input(id="refund-reason", name="reason", placeholder="Например: двойная оплата",
                              width="100%", max_length=250),
                     field_error(rx.cond(S.err_field == "reason", S.err_message, "")),
@@ -173,7 +166,8 @@ def refund_form() -> rx.Component:
                 spacing="3",
                 width="100%",
             ),
-            rx.button(rx.icon("undo-2", size=16), "Вернуть…", type="submit", color_scheme="red", id="refund-submit"),
+            rx.box(rx.button(rx.icon("undo-2", size=16), "Вернуть…", type="submit", color_scheme="red",
+                             id="refund-submit"), width="100%", class_name="dialog-actions"),
             spacing="3",
             width="100%",
         ),

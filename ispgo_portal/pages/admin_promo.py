@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import app_shell, card, empty_state, field_error, page_title
+from ispgo_portal.components.tables import data_table
 from ispgo_portal.state.admin_promo import AdminPromoState, PromoView, TariffOption
 
 S = AdminPromoState
@@ -12,7 +14,7 @@ S = AdminPromoState
 
 def form_field(label: str, name: str, control: rx.Component, hint: str = "") -> rx.Component:
     return rx.vstack(
-        rx.text(label, as_="label", size="2", weight="medium", html_for=f"promo-{name}"),
+        field_label(label, f"promo-{name}", size="2", weight="medium"),
         control,
         rx.cond(hint != "", rx.text(hint, size="1", color_scheme="gray")),
         field_error(rx.cond(S.err_field == name, S.err_message, "")),
@@ -142,19 +144,8 @@ def promo_row(promo: PromoView) -> rx.Component:
 
 def promo_table() -> rx.Component:
     return card(
-        rx.box(
-            rx.table.root(
-                rx.table.header(rx.table.row(
-                    *[rx.table.column_header_cell(title) for title in
-                      ("Код", "Скидка", "Период действия", "Использований", "Тарифы", "Статус", "")],
-                )),
-                rx.table.body(rx.foreach(S.promos, promo_row)),
-                width="100%",
-                size="2",
-            ),
-            overflow_x="auto",
-            width="100%",
-        ),
+        data_table(["Код", "Скидка", "Период действия", "Использований", "Тарифы", "Статус", ""], S.promos,
+                   promo_row),
         id="promo-list",
     )
 

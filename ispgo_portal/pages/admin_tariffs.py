@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import app_shell, card, empty_state, field_error, page_title
 from ispgo_portal.state.admin_tariffs import AdminTariffsState, TariffView
 
@@ -13,7 +14,7 @@ S = AdminTariffsState
 def form_field(label: str, name: str, control: rx.Component, hint: str = "") -> rx.Component:
     """A labelled input whose error (from the service) shows right under it."""
     return rx.vstack(
-        rx.text(label, as_="label", size="2", weight="medium", html_for=f"tariff-{name}"),
+        field_label(label, f"tariff-{name}", size="2", weight="medium"),
         control,
         rx.cond(hint != "", rx.text(hint, size="1", color_scheme="gray")),
         field_error(rx.cond(S.err_field == name, S.err_message, "")),
@@ -116,14 +117,14 @@ def tariff_card(tariff: TariffView) -> rx.Component:
     return card(
         rx.vstack(
             rx.hstack(
-                rx.heading(tariff.name, size="4"),
+                rx.heading(tariff.name, size="4", as_="h2"),
                 rx.spacer(),
                 rx.cond(tariff.is_active, rx.badge("Продаётся", color_scheme="green"),
                         rx.badge("В архиве", color_scheme="gray")),
                 width="100%",
                 align="center",
             ),
-            rx.hstack(rx.text(tariff.price, size="5", weight="bold"), rx.text("за ", tariff.period, size="2",
+            rx.hstack(rx.text(tariff.price, size="5", weight="bold", as_="div"), rx.text("за ", tariff.period, size="2",
                                                                                 color_scheme="gray"),
                       align="baseline", spacing="2"),
             rx.grid(

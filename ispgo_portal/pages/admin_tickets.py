@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from ispgo_portal.components.layout import app_shell, card, empty_state, loading_block, page_title
+from ispgo_portal.components.tables import data_table
 from ispgo_portal.components.tickets import (
     confirm_dialog,
     conversation,
@@ -101,17 +102,7 @@ def queue_table() -> rx.Component:
         rx.cond(
             S.aq_rows.length() > 0,
             card(
-                rx.box(
-                    rx.table.root(
-                        rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
-                        rx.table.body(rx.foreach(S.aq_rows, queue_row)),
-                        variant="ghost",
-                        size="2",
-                        width="100%",
-                    ),
-                    overflow_x="auto",
-                    width="100%",
-                ),
+                data_table(headers, S.aq_rows, queue_row, variant="ghost"),
                 id="ticket-queue",
             ),
             empty_state("inbox", "Тикетов не найдено",
@@ -144,7 +135,7 @@ def customer_context() -> rx.Component:
     S = AdminTicketViewState
     return card(
         rx.vstack(
-            rx.heading("Клиент", size="4"),
+            rx.heading("Клиент", size="4", as_="h2"),
             rx.link(S.at_customer_email, href=S.at_customer_href, weight="medium", id="ticket-customer-email"),
             rx.text(S.at_customer_name, size="2", color_scheme="gray"),
             rx.cond(S.at_customer_blocked, rx.badge("Заблокирован", color_scheme="red")),
@@ -169,7 +160,7 @@ def ticket_controls() -> rx.Component:
     S = AdminTicketViewState
     return card(
         rx.vstack(
-            rx.heading("Управление", size="4"),
+            rx.heading("Управление", size="4", as_="h2"),
             labelled("Статус", rx.select.root(
                 rx.select.trigger(width="100%", id="admin-ticket-status"),
                 rx.select.content(*[rx.select.item(label, value=key) for key, label in TICKET_STATUSES.items()]),
@@ -232,7 +223,7 @@ def admin_ticket_page() -> rx.Component:
         rx.vstack(
             rx.text("Тикет №", S.at_id, " · создан ", S.at_created, " · обновлён ", S.at_updated,
                     " · ответов: ", S.at_replies, size="1", color_scheme="gray"),
-            rx.heading(S.at_subject, size="5", word_break="break-word"),
+            rx.heading(S.at_subject, size="5", word_break="break-word", as_="h1"),
             rx.flex(status_badge(S.at_status, S.at_status_label),
                     rx.badge(S.at_category_label, variant="surface", color_scheme="gray"),
                     priority_badge(S.at_priority, S.at_priority_label),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ispgo_portal.components.layout import app_shell, card, empty_state, page_title
+from ispgo_portal.components.forms import field_label
+from ispgo_portal.components.layout import announce, app_shell, card, empty_state, page_title
 from ispgo_portal.pages.licenses import confirm
 from ispgo_portal.state.api_tokens import ApiTokensState, TokenRow
 
@@ -71,7 +72,8 @@ def new_token_notice() -> rx.Component:
             rx.icon_button(rx.icon("copy", size=16), variant="soft", aria_label="Скопировать токен",
                            id="copy-new-token",
                            on_click=[rx.set_clipboard(S.new_token),
-                                     rx.toast.success("Токен скопирован", close_button=True)]),
+                                     rx.toast.success("Токен скопирован", close_button=True),
+                                     announce("Токен скопирован")]),
             align="center",
             width="100%",
         ),
@@ -84,18 +86,20 @@ def new_token_notice() -> rx.Component:
 def create_form() -> rx.Component:
     return rx.form(
         rx.vstack(
-            rx.text("Название", size="2", weight="medium"),
+            field_label("Название", "token-name", size="2", weight="medium"),
             rx.input(name="name", placeholder="Например, «Биллинг реселлера»", max_length=100,
                      id="token-name", width="100%"),
-            rx.text("Права", size="2", weight="medium"),
+            rx.text("Права", size="2", weight="medium", id="token-scopes-label"),
             rx.hstack(
                 rx.text(rx.checkbox(name="scope_read", default_checked=True, id="token-scope-read"),
                         " чтение", as_="label", size="2"),
                 rx.text(rx.checkbox(name="scope_write", default_checked=False, id="token-scope-write"),
                         " изменение", as_="label", size="2"),
                 spacing="4",
+                role="group",
+                aria_labelledby="token-scopes-label",
             ),
-            rx.text("Действует до (необязательно)", size="2", weight="medium"),
+            field_label("Действует до (необязательно)", "token-expires", size="2", weight="medium"),
             rx.input(name="expires", type="date", id="token-expires", width="100%"),
             rx.cond(S.form_error != "", rx.callout(S.form_error, icon="circle-alert", color_scheme="red",
                                                    width="100%", id="token-form-error")),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import field_error
 from ispgo_portal.components.public import public_shell
 from ispgo_portal.state.auth import LoginState, RegisterState, submit_login, submit_register
@@ -11,7 +12,7 @@ from ispgo_portal.state.auth import LoginState, RegisterState, submit_login, sub
 
 def _labeled(label: str, control: rx.Component, error=None) -> rx.Component:  # noqa: ANN001
     return rx.vstack(
-        rx.text(label, as_="label", size="2", weight="medium", html_for=control.id),
+        field_label(label, control.id, size="2", weight="medium"),
         control,
         field_error(error) if error is not None else rx.fragment(),
         spacing="1",
@@ -23,7 +24,7 @@ def auth_card(title: str, *children: rx.Component) -> rx.Component:
     return public_shell(
         rx.center(
             rx.card(
-                rx.vstack(rx.heading(title, size="6"), *children, spacing="4", width="100%"),
+                rx.vstack(rx.heading(title, size="6", as_="h1"), *children, spacing="4", width="100%"),
                 size="4",
                 width="100%",
                 max_width="420px",

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import app_shell, card, empty_state, field_error, page_title
+from ispgo_portal.components.tables import data_table
 from ispgo_portal.state.balance import KIND_OPTIONS, BalanceState, LedgerLine, RecentOperationsState
 
 METHOD_LABEL = "YooKassa (карта, ЮMoney, СБП…)"
@@ -14,7 +16,7 @@ METHOD_LABEL = "YooKassa (карта, ЮMoney, СБП…)"
 def stat(label: str, value, hint: str = "", element_id: str = "", color=None) -> rx.Component:  # noqa: ANN001
     return rx.vstack(
         rx.text(label, size="2", color_scheme="gray"),
-        rx.text(value, size=rx.breakpoints(initial="4", sm="6"), weight="bold", color=color,
+        rx.text(value, size=rx.breakpoints(initial="4", sm="6"), weight="bold", as_="div", color=color,
                 id=element_id or None, white_space="nowrap"),
         rx.cond(hint != "", rx.text(hint, size="1", color_scheme="gray")),
         spacing="1",
@@ -43,10 +45,10 @@ def topup_card() -> rx.Component:
     S = BalanceState
     return card(
         rx.vstack(
-            rx.heading("Пополнение баланса", size="4"),
+            rx.heading("Пополнение баланса", size="4", as_="h2"),
             rx.form(
                 rx.vstack(
-                    rx.text("Сумма, ₽", as_="label", size="2", weight="medium", html_for="topup-amount"),
+                    field_label("Сумма, ₽", "topup-amount", size="2", weight="medium"),
                     rx.input(id="topup-amount", name="amount", placeholder="Например, 1 000,00",
                              input_mode="decimal", auto_complete="off", width="100%", size="3",
                              max_length=20),
@@ -99,7 +101,7 @@ def history_filters() -> rx.Component:
 
     def date_field(label: str, name: str, element_id: str, error) -> rx.Component:  # noqa: ANN001
         return rx.vstack(
-            rx.text(label, as_="label", size="1", color_scheme="gray", html_for=element_id),
+            field_label(label, element_id, size="1", color_scheme="gray"),
             rx.input(type="date", name=name, id=element_id, size="2"),
             field_error(error),
             spacing="1",
@@ -108,7 +110,7 @@ def history_filters() -> rx.Component:
     return rx.form(
         rx.flex(
             rx.vstack(
-                rx.text("Операция", size="1", color_scheme="gray"),
+                field_label("Операция", "history-kind", size="1", color_scheme="gray"),
                 rx.select.root(
                     rx.select.trigger(id="history-kind", min_width="180px"),
                     rx.select.content(*[rx.select.item(label, value=value)
@@ -157,27 +159,13 @@ def pagination() -> rx.Component:
 
 def history_card() -> rx.Component:
     S = BalanceState
-    table = rx.box(
-        rx.table.root(
-            rx.table.header(rx.table.row(
-                rx.table.column_header_cell("Дата"),
-                rx.table.column_header_cell("Операция"),
-                rx.table.column_header_cell("Сумма", justify="end"),
-                rx.table.column_header_cell("Баланс после", justify="end"),
-                rx.table.column_header_cell("Описание"),
-            )),
-            rx.table.body(rx.foreach(S.hist_rows, history_row)),
-            size="2",
-            width="100%",
-            id="history-table",
-        ),
-        overflow_x="auto",
-        width="100%",
-    )
+    end = {"justify": "end"}
+    table = data_table(["Дата", "Операция", ("Сумма", end), ("Баланс после", end), "Описание"], S.hist_rows,
+                       history_row, table_id="history-table")
     return card(
         rx.vstack(
             rx.hstack(
-                rx.heading("История транзакций", size="4"),
+                rx.heading("История транзакций", size="4", as_="h2"),
                 rx.badge(S.hist_total, variant="soft", color_scheme="gray"),
                 rx.spacer(),
                 rx.button(rx.icon("download", size=16), "Скачать CSV", variant="outline", size="2",
@@ -237,7 +225,7 @@ def recent_operations_block() -> rx.Component:
     return card(
         rx.vstack(
             rx.hstack(
-                rx.heading("Последние операции", size="4"),
+                rx.heading("Последние операции", size="4", as_="h2"),
                 rx.spacer(),
                 rx.link("Вся история", href="/balance", size="2"),
                 width="100%",

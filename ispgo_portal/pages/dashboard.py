@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from ispgo_portal.components.first_step import first_step_block
+from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import app_shell, card, field_error, page_title
 from ispgo_portal.pages.balance import recent_operations_block
 from ispgo_portal.pages.licenses import licenses_dashboard_block
@@ -16,7 +17,7 @@ from ispgo_portal.state.dashboard import DashboardState
 def stat(label: str, value, hint: str = "", color: str = "") -> rx.Component:  # noqa: ANN001
     return rx.vstack(
         rx.text(label, size="2", color_scheme="gray"),
-        rx.text(value, size="6", weight="bold", color=color or None),
+        rx.text(value, size="6", weight="bold", as_="div", color=color or None),
         rx.cond(hint != "", rx.text(hint, size="1", color_scheme="gray")),
         spacing="1",
         align="start",
@@ -27,7 +28,7 @@ def account_info() -> rx.Component:
     S = DashboardState
     return card(
         rx.vstack(
-            rx.heading("Информация об аккаунте", size="4"),
+            rx.heading("Информация об аккаунте", size="4", as_="h2"),
             rx.grid(
                 stat("Баланс", S.acc_balance),
                 stat("Кредитный лимит", S.acc_credit_limit),
@@ -57,7 +58,7 @@ def password_form() -> rx.Component:
 
     def row(label: str, name: str, err, autocomplete: str) -> rx.Component:  # noqa: ANN001
         return rx.vstack(
-            rx.text(label, as_="label", size="2", html_for=f"pw-{name}"),
+            field_label(label, f"pw-{name}", size="2"),
             rx.input(id=f"pw-{name}", name=name, type="password", width="100%", auto_complete=autocomplete),
             field_error(err),
             spacing="1",
@@ -66,7 +67,7 @@ def password_form() -> rx.Component:
 
     return card(
         rx.vstack(
-            rx.heading("Смена пароля", size="4"),
+            rx.heading("Смена пароля", size="4", as_="h2"),
             rx.form(
                 rx.vstack(
                     row("Текущий пароль", "current", P.err_current, "current-password"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ispgo_portal.components.layout import ACCENT
+from ispgo_portal.components.layout import ACCENT, announce
 from ispgo_portal.components.public import public_shell
 from ispgo_portal.content import docs as d
 from ispgo_portal.content import rest_api_docs as rest
@@ -34,12 +34,12 @@ def code(text: str, name: str) -> rx.Component:
     return rx.box(
         rx.icon_button(rx.icon("copy", size=14), variant="soft", size="1", color_scheme="gray",
                        aria_label="Скопировать пример", position="absolute", top="8px", right="8px",
-                       on_click=[rx.set_clipboard(body), rx.toast.success("Пример скопирован")]),
+                       on_click=[rx.set_clipboard(body), announce("Пример скопирован"), rx.toast.success("Пример скопирован")]),
         rx.el.pre(rx.el.code(body), style={
             "margin": "0", "padding": "14px 44px 14px 14px", "overflow_x": "auto", "font_size": "13px",
             "line_height": "1.5", "font_family": "ui-monospace, SFMono-Regular, Menlo, monospace",
             "white_space": "pre",
-        }),
+        }, tab_index=0),  # long lines scroll: the block must be reachable to scroll it by keyboard
         id=f"docs-code-{name}",
         position="relative",
         width="100%",
@@ -318,7 +318,7 @@ def help_section() -> rx.Component:
 def docs_page() -> rx.Component:
     return public_shell(
         rx.vstack(
-            rx.heading("Документация", size=rx.breakpoints(initial="7", md="8"), color=ACCENT),
+            rx.heading("Документация", size=rx.breakpoints(initial="7", md="8"), color=ACCENT, as_="h1"),
             rx.text("Установка и активация панели ISPGo, ограничения тарифов, REST API и API лицензий.",
                     size="3", color_scheme="gray"),
             spacing="2",

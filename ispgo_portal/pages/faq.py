@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import ACCENT
 from ispgo_portal.components.public import public_shell
 from ispgo_portal.content.faq import SECTIONS, Block, FaqItem, FaqSection
@@ -77,7 +78,7 @@ def faq_section(section: FaqSection) -> rx.Component:
 
 def search_box() -> rx.Component:
     return rx.vstack(
-        rx.text("Поиск по вопросам и ответам", as_="label", html_for="faq-search", size="2", weight="medium"),
+        field_label("Поиск по вопросам и ответам", "faq-search", size="2", weight="medium"),
         rx.input(
             rx.input.slot(rx.icon("search", size=16)),
             rx.cond(
@@ -105,7 +106,7 @@ def nothing_found() -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.icon("search-x", size=32, color=rx.color("gray", 9)),
-                rx.text("Ничего не нашлось", weight="bold", size="4"),
+                rx.text("Ничего не нашлось", weight="bold", size="4", as_="div"),
                 rx.text("Попробуйте другое слово или задайте вопрос поддержке — создайте тикет.",
                         size="2", color_scheme="gray", text_align="center"),
                 rx.hstack(
@@ -128,7 +129,7 @@ def nothing_found() -> rx.Component:
 def faq_page() -> rx.Component:
     return public_shell(
         rx.vstack(
-            rx.heading("Часто задаваемые вопросы", size=rx.breakpoints(initial="7", md="8"), color=ACCENT),
+            rx.heading("Часто задаваемые вопросы", size=rx.breakpoints(initial="7", md="8"), color=ACCENT, as_="h1"),
             rx.text("Ответы на самые популярные вопросы о биллинговой системе и панели управления",
                     size="3", color_scheme="gray"),
             spacing="2",

@@ -76,7 +76,7 @@ def portal_section() -> rx.Component:
 def features_page() -> rx.Component:
     return public_shell(
         rx.vstack(
-            rx.heading("Возможности", size=rx.breakpoints(initial="7", md="8"), color=ACCENT),
+            rx.heading("Возможности", size=rx.breakpoints(initial="7", md="8"), color=ACCENT, as_="h1"),
             rx.text("Что делает панель ISPGo на ваших серверах — коротко, по разделам.",
                     size="3", color_scheme="gray"),
             spacing="2",

@@ -14,7 +14,7 @@ def hero() -> rx.Component:
     return rx.vstack(
         rx.badge("Панель управления хостингом", variant="soft", size="2"),
         rx.heading("ISPGo — сайты, почта и DNS на ваших серверах в одной панели",
-                   size=rx.breakpoints(initial="7", md="9"), line_height="1.15", max_width="820px"),
+                   size=rx.breakpoints(initial="7", md="9"), line_height="1.15", max_width="820px", as_="h1"),
         rx.text(
             "Панель ISPGo управляет веб-сайтами, почтой, DNS, базами данных, cron-задачами и "
             "мониторингом серверов, а REST API автоматизирует остальное. На этом портале вы "
@@ -110,7 +110,7 @@ def tariff_card(tariff) -> rx.Component:  # noqa: ANN001 - a Var of dict[str, st
         rx.vstack(
             rx.heading(tariff["name"], size="5", as_="h3"),
             rx.hstack(
-                rx.text(tariff["price"], size="7", weight="bold", white_space="nowrap"),
+                rx.text(tariff["price"], size="7", weight="bold", as_="div", white_space="nowrap"),
                 rx.text(tariff["period"], size="2", color_scheme="gray"),
                 align="baseline",
                 spacing="2",
@@ -188,7 +188,7 @@ def closing_call() -> rx.Component:
     return rx.card(
         rx.flex(
             rx.vstack(
-                rx.text("Готовы попробовать?", weight="bold", size="5"),
+                rx.heading("Готовы попробовать?", size="5", as_="h2"),
                 rx.text("Ответы на частые вопросы — в FAQ, установка и API — в документации.",
                         size="2", color_scheme="gray"),
                 spacing="1",

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ispgo_portal.components.layout import ACCENT, app_shell, card, empty_state, page_title
+from ispgo_portal.components.forms import field_label
+from ispgo_portal.components.layout import (
+    ACCENT,
+    announce,
+    app_shell,
+    card,
+    empty_state,
+    page_title,
+)
 from ispgo_portal.pages.tariffs import checkout_controls
 from ispgo_portal.state.licenses import LicenseCard, LicenseDashboardState, LicensesState, ServerRow
 
@@ -22,7 +30,7 @@ def key_row(lic: LicenseCard) -> rx.Component:
                 style={"letter_spacing": "0.04em", "word_break": "break-all"}),
         rx.tooltip(
             rx.icon_button(rx.icon("copy", size=16), variant="ghost", size="2", aria_label="Скопировать ключ",
-                           on_click=[rx.set_clipboard(lic.key),
+                           on_click=[rx.set_clipboard(lic.key), announce("Ключ скопирован"),
                                      rx.toast.success("Ключ скопирован в буфер обмена", close_button=True)],
                            id="copy-key-" + lic.id.to_string()),
             content="Скопировать ключ",
@@ -100,7 +108,7 @@ def license_card(lic: LicenseCard) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.heading(lic.tariff, size="4"),
+                rx.heading(lic.tariff, size="4", as_="h2"),
                 rx.badge(lic.status_label, color_scheme=lic.status_color, size="2",
                          id="license-status-" + lic.id.to_string()),
                 rx.cond(lic.highlighted, rx.badge("Новая", color_scheme="blue", variant="outline")),
@@ -121,8 +129,8 @@ def license_card(lic: LicenseCard) -> rx.Component:
                 fact("Серверы", lic.servers_used),
                 fact("Максимум сайтов", lic.max_sites),
                 rx.vstack(
-                    rx.text("Автопродление", size="1", color_scheme="gray", as_="label",
-                            html_for="auto-renew-" + lic.id.to_string()),
+                    field_label("Автопродление", "auto-renew-" + lic.id.to_string(), size="1",
+                                color_scheme="gray"),
                     rx.switch(checked=lic.auto_renew, on_change=lambda value: S.set_auto_renew(lic.id, value),
                               id="auto-renew-" + lic.id.to_string()),
                     spacing="1",
@@ -212,7 +220,7 @@ def licenses_dashboard_block() -> rx.Component:
     return card(
         rx.vstack(
             rx.hstack(
-                rx.heading("Лицензии", size="4"),
+                rx.heading("Лицензии", size="4", as_="h2"),
                 rx.spacer(),
                 rx.link("Мои лицензии", href="/licenses", size="2"),
                 width="100%",

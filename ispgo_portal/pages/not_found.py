@@ -13,8 +13,8 @@ def not_found_page() -> rx.Component:
         rx.center(
             rx.card(
                 rx.vstack(
-                    rx.text("404", size="9", weight="bold", color=ACCENT),
-                    rx.heading("Страница не найдена", size="6"),
+                    rx.text("404", size="9", weight="bold", color=ACCENT, as_="div", aria_hidden="true"),
+                    rx.heading("Страница не найдена", size="6", as_="h1"),
                     rx.text("Такой страницы нет: возможно, ссылка устарела или в адресе опечатка.",
                             color_scheme="gray", text_align="center"),
                     rx.hstack(

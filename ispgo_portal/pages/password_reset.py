@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import field_error
 from ispgo_portal.pages.auth import auth_card
 from ispgo_portal.state.password_reset import PasswordResetState
@@ -13,7 +14,7 @@ S = PasswordResetState
 
 def _field(label: str, control: rx.Component, error=None) -> rx.Component:  # noqa: ANN001 - a Var
     return rx.vstack(
-        rx.text(label, as_="label", size="2", weight="medium", html_for=control.id),
+        field_label(label, control.id, size="2", weight="medium"),
         control,
         field_error(error) if error is not None else rx.fragment(),
         spacing="1",

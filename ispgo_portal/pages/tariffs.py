@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import app_shell, card, empty_state, field_error, page_title
 from ispgo_portal.pages.landing import limit_row
 from ispgo_portal.state.tariffs import TariffsState
@@ -33,7 +34,7 @@ def method_picker(value, on_change, id_prefix: str) -> rx.Component:  # noqa: AN
         )
 
     return rx.vstack(
-        rx.text("Способ оплаты", size="2", weight="medium"),
+        rx.text("Способ оплаты", size="2", weight="medium", id=f"{id_prefix}-method-label"),
         rx.radio_group.root(
             rx.grid(
                 option("balance", "Баланс", "Сразу, с баланса, затем из кредитного лимита"),
@@ -44,6 +45,7 @@ def method_picker(value, on_change, id_prefix: str) -> rx.Component:  # noqa: AN
             ),
             value=value,
             on_change=on_change,
+            aria_labelledby=f"{id_prefix}-method-label",
             width="100%",
         ),
         spacing="1",
@@ -53,7 +55,7 @@ def method_picker(value, on_change, id_prefix: str) -> rx.Component:  # noqa: AN
 
 def promo_field(value, on_change, error, applied, input_id: str) -> rx.Component:  # noqa: ANN001 - Vars
     return rx.vstack(
-        rx.text("Промокод (если есть)", as_="label", size="2", weight="medium", html_for=input_id),
+        field_label("Промокод (если есть)", input_id, size="2", weight="medium"),
         rx.input(id=input_id, value=value, on_change=on_change, debounce_timeout=400, placeholder="SPRING25",
                  max_length=40, auto_complete="off", width="100%"),
         field_error(error),
@@ -134,6 +136,7 @@ def checkout_controls(id_prefix: str, *, method, set_method, promo, set_promo, p
             spacing="3",
             width="100%",
             wrap="wrap",
+            class_name="dialog-actions",
         ),
         spacing="4",
         width="100%",
@@ -164,9 +167,9 @@ def buy_dialog() -> rx.Component:
 def tariff_card(tariff) -> rx.Component:  # noqa: ANN001 - a Var of dict[str, str]
     return rx.card(
         rx.vstack(
-            rx.heading(tariff["name"], size="5"),
+            rx.heading(tariff["name"], size="5", as_="h2"),
             rx.hstack(
-                rx.text(tariff["price"], size="7", weight="bold", white_space="nowrap"),
+                rx.text(tariff["price"], size="7", weight="bold", as_="div", white_space="nowrap"),
                 rx.text(tariff["period"], size="2", color_scheme="gray"),
                 align="baseline",
                 spacing="2",

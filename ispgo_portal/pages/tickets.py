@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import app_shell, card, empty_state, loading_block, page_title
 from ispgo_portal.components.tickets import (
     choice_select,
@@ -65,6 +66,7 @@ def new_ticket_form() -> rx.Component:
                 spacing="3",
                 justify="end",
                 width="100%",
+                class_name="dialog-actions",
             ),
             spacing="3",
             width="100%",
@@ -163,40 +165,43 @@ def tickets_page() -> rx.Component:
             wrap="wrap",
             gap="8px",
         ),
-        rx.flex(
-            rx.tabs.root(
+        # The list is the tabs' panel (one per tab; only the chosen one is mounted), so each tab
+        # controls an element that exists.
+        rx.tabs.root(
+            rx.flex(
                 rx.tabs.list(
                     rx.tabs.trigger("Активные", value="active", id="tab-active"),
                     rx.tabs.trigger("Архив", value="archive", id="tab-archive"),
                 ),
-                value=S.tk_view,
-                on_change=S.show_view,
-            ),
-            rx.spacer(),
-            rx.cond(
-                S.tk_view == "active",
-                rx.hstack(
-                    rx.text("Статус", size="2", color_scheme="gray"),
-                    rx.select.root(
-                        rx.select.trigger(id="status-filter", min_width="220px"),
-                        rx.select.content(
-                            rx.select.item("Все активные", value="all"),
-                            rx.select.item("Открыт — ожидает ответа поддержки", value="open"),
-                            rx.select.item("В работе", value="in_progress"),
+                rx.spacer(),
+                rx.cond(
+                    S.tk_view == "active",
+                    rx.hstack(
+                        field_label("Статус", "status-filter", size="2", color_scheme="gray"),
+                        rx.select.root(
+                            rx.select.trigger(id="status-filter", min_width="220px"),
+                            rx.select.content(
+                                rx.select.item("Все активные", value="all"),
+                                rx.select.item("Открыт — ожидает ответа поддержки", value="open"),
+                                rx.select.item("В работе", value="in_progress"),
+                            ),
+                            value=S.tk_status,
+                            on_change=S.filter_status,
                         ),
-                        value=S.tk_status,
-                        on_change=S.filter_status,
+                        align="center",
+                        spacing="2",
                     ),
-                    align="center",
-                    spacing="2",
                 ),
+                width="100%",
+                align="center",
+                wrap="wrap",
+                gap="12px",
             ),
+            *[rx.tabs.content(ticket_list(), value=view, padding_top="16px") for view in ("active", "archive")],
+            value=S.tk_view,
+            on_change=S.show_view,
             width="100%",
-            align="center",
-            wrap="wrap",
-            gap="12px",
         ),
-        ticket_list(),
         new_ticket_dialog(),
     )
 
@@ -207,7 +212,7 @@ def ticket_header(S) -> rx.Component:  # noqa: ANN001 - the state class
     return card(
         rx.vstack(
             rx.hstack(rx.text("Тикет №", S.tv_id, size="2", color_scheme="gray"), spacing="1"),
-            rx.heading(S.tv_subject, size="5", word_break="break-word", id="ticket-subject-title"),
+            rx.heading(S.tv_subject, size="5", word_break="break-word", id="ticket-subject-title", as_="h1"),
             rx.flex(status_badge(S.tv_status, S.tv_status_label),
                     rx.badge(S.tv_category_label, variant="surface", color_scheme="gray"),
                     priority_badge(S.tv_priority, S.tv_priority_label),
@@ -299,7 +304,7 @@ def tickets_dashboard_block() -> rx.Component:
     return card(
         rx.vstack(
             rx.hstack(
-                rx.heading("Обращения в поддержку", size="4"),
+                rx.heading("Обращения в поддержку", size="4", as_="h2"),
                 rx.spacer(),
                 rx.link("Все тикеты", href="/tickets", size="2"),
                 width="100%",

@@ -1,6 +1,7 @@
 """Every page of the portal, as the role it is meant for, at desktop and phone width: it opens
 on its own address (no redirect), shows its title, finishes loading (no skeleton left), raises
-no console error and does not scroll sideways. A screenshot of each is saved.
+no console error, does not scroll sideways (nor does any table on a phone) and passes axe-core's WCAG 2.0/2.1 A and AA rules.
+A screenshot of each is saved.
 
 The routes come from the app itself, so a new page is covered the day it is registered; a page
 whose role or dynamic id this test does not know makes the test fail, never skip.
@@ -13,6 +14,8 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
+
+from tests.e2e.axe import assert_no_violations
 
 CUSTOMER = ("customer@example.ru", "password123")
 ADMIN = ("admin@example.ru", "password123")
@@ -30,6 +33,24 @@ VISITOR_ROUTES = {"/", "/login", "/register", "/faq", "/docs", "/features", "/pa
                   "/password-reset/confirm", "/404"}
 # Chromium reports the 404 status of the document itself as a console error; nothing else may appear.
 EXPECTED_CONSOLE = {"/404": re.compile(r"status of 404")}
+
+
+# Tables whose container scrolls sideways: on a phone a table must fit (rows become cards).
+SIDEWAYS_TABLES = """() => [...document.querySelectorAll('table')].flatMap(table => {
+    const out = [];
+    for (let el = table; el && el !== document.body; el = el.parentElement) {
+        if (el.scrollWidth - el.clientWidth > 1 && /auto|scroll/.test(getComputedStyle(el).overflowX)) {
+            out.push((table.id || table.closest('[id]')?.id || 'table') + ': ' + el.scrollWidth + ' > ' + el.clientWidth);
+        }
+    }
+    return out;
+})"""
+
+# Table rows that take no room on screen: restyled rows must still be seen.
+HIDDEN_ROWS = """() => [...document.querySelectorAll('tbody tr')]
+    .filter(row => row.getBoundingClientRect().height > 0
+                   && row.closest('table').getBoundingClientRect().height < row.getBoundingClientRect().height)
+    .map(row => (row.closest('[id]')?.id || 'table') + ': the table is shorter than its rows')"""
 
 
 def registered_pages() -> dict[str, str]:
@@ -114,9 +135,14 @@ def test_page_opens_for_its_role(route: str, width: int, page, login_as, shot, m
     expect(page).to_have_title(PAGES[route])
     expect(page.locator("h1:visible").first).to_be_visible()
     expect(page.locator(".rt-Skeleton")).to_have_count(0)
+    expect(page.locator("h1:visible")).to_have_count(1)  # one h1: the page's own title
     page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
     slug = route.strip("/").replace("/", "_").replace("[", "").replace("]", "") or "landing"
     shot(page, f"all-{role}-{slug}-{width}")
     allowed = EXPECTED_CONSOLE.get(route)
     assert [e for e in page.console_errors if not (allowed and allowed.search(e))] == []
     assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    if width < 768:
+        assert page.evaluate(SIDEWAYS_TABLES) == []
+        assert page.evaluate(HIDDEN_ROWS) == []
+    assert_no_violations(page, f"{path} ({role}, {width} px)")
