@@ -286,3 +286,29 @@ def test_open_payments_per_customer_are_limited_with_a_clear_message(control, ma
     assert len(control.payments()) == limit
     make_other = make_customer()
     start_topup(user_id=make_other, amount=10_000)  # another customer is not affected
+
+
+def test_parallel_top_ups_cannot_overrun_the_open_payment_limit(control, make_customer, monkeypatch) -> None:  # noqa: ANN001
+    """Ten top-ups released at once by a barrier with room for two: the customer's row lock
+    makes them count one at a time."""
+    monkeypatch.setenv("MAX_OPEN_PAYMENTS", "2")
+    get_settings.cache_clear()
+    user_id = make_customer()
+    barrier = threading.Barrier(10)
+
+    def top_up(_: int) -> str:
+        barrier.wait()
+        try:
+            start_topup(user_id=user_id, amount=10_000)
+            return "started"
+        except DomainError as exc:
+            return exc.code
+
+    try:
+        with ThreadPoolExecutor(10) as pool:
+            outcomes = list(pool.map(top_up, range(10)))
+    finally:
+        monkeypatch.delenv("MAX_OPEN_PAYMENTS")
+        get_settings.cache_clear()
+    assert outcomes.count("started") == 2
+    assert set(outcomes) == {"started", "too_many_open_payments"}
