@@ -6,12 +6,15 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, create_engine, select
 
 from ispgo_portal.settings import get_settings
+
+M = TypeVar("M")
 
 
 def _make_engine(url: str) -> Engine:
@@ -61,6 +64,17 @@ def reset_engine() -> None:
 
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+def lock_row(session: Session, model: type[M], row_id: int, *, key_share: bool = False) -> M | None:
+    """The row, locked for the rest of the transaction and read afresh (a copy already in the
+    session would be stale). FOR UPDATE on PostgreSQL — FOR NO KEY UPDATE with `key_share`,
+    for rows other transactions name in foreign keys; SQLite transactions already hold the
+    write lock."""
+    query = select(model).where(model.id == row_id)
+    if is_postgres(session):
+        query = query.with_for_update(key_share=key_share)
+    return session.exec(query.execution_options(populate_existing=True)).first()
 
 
 @contextmanager

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ispgo_portal.clock import as_utc, utcnow
-from ispgo_portal.db import is_postgres, session_scope
+from ispgo_portal.db import lock_row, session_scope
 from ispgo_portal.models import (
     LedgerEntry,
     License,
@@ -54,10 +54,7 @@ HELD_RENEWAL_NOTE = ("Лицензия приостановлена админи
 # --- small shared rules ------------------------------------------------------------------
 
 def _lock_license(session: Session, license_id: int) -> License | None:
-    query = select(License).where(License.id == license_id)
-    if is_postgres(session):
-        query = query.with_for_update()
-    return session.exec(query.execution_options(populate_existing=True)).first()
+    return lock_row(session, License, license_id)
 
 
 def _owned_license(session: Session, *, user_id: int, license_id: int, lock: bool = False) -> License:

@@ -17,7 +17,7 @@ import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import ColumnElement, and_, or_, update
 from sqlmodel import select
 
 from ispgo_portal.clock import as_utc, utcnow
@@ -82,7 +82,7 @@ def reconcile_payments(*, recheck_after: timedelta = RECHECK_AFTER,
     return report
 
 
-def _due_for_recheck(now: datetime, recheck_after: timedelta):  # noqa: ANN202 - a SQL condition
+def _due_for_recheck(now: datetime, recheck_after: timedelta) -> ColumnElement[bool]:
     open_late = and_(Payment.status.in_(OPEN_STATUSES), Payment.created_at <= now - recheck_after)
     closed_here = and_(
         Payment.status.in_(("canceled", "failed")),

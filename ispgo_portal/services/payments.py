@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, update
+from sqlalchemy.exc import NoResultFound
 from sqlmodel import Session, select
 
 from ispgo_portal.clock import as_utc, utcnow
-from ispgo_portal.db import is_postgres, session_scope
+from ispgo_portal.db import lock_row, session_scope
 from ispgo_portal.models import PAYMENT_PURPOSES, Payment, User
 from ispgo_portal.payments import gateway
 from ispgo_portal.services import billing, pricing
@@ -259,10 +260,10 @@ def settle_payment(*, payment_id: int | None = None, yookassa_id: str | None = N
 
 
 def lock_payment(session: Session, payment_id: int) -> Payment:
-    query = select(Payment).where(Payment.id == payment_id)
-    if is_postgres(session):
-        query = query.with_for_update()
-    return session.exec(query.execution_options(populate_existing=True)).one()
+    payment = lock_row(session, Payment, payment_id)
+    if payment is None:
+        raise NoResultFound(f"payment {payment_id}")
+    return payment
 
 
 def _apply(payment_id: int, remote: gateway.GatewayPayment) -> SettleResult:
@@ -354,6 +355,12 @@ class PaymentOutcome:
     note: str = ""  # what happened beyond the money (a held renewal)
 
 
+def _delivered_license_id(payment: Payment) -> int | None:
+    """The license this payment bought or renewed; none when the renewal was held (a note
+    says why) — the order still names the license it was for."""
+    return payment.license_id if not payment.customer_note else None
+
+
 def _claim_check(payment_id: int) -> bool:
     """True for the one caller allowed to ask YooKassa about this payment now; pages
     that watch the same payment meanwhile read our record only."""
@@ -384,7 +391,7 @@ def check_payment(*, user_id: int, payment_id: int) -> PaymentOutcome:
         user = session.get(User, user_id)
         return PaymentOutcome(payment_id=payment.id, status=payment.status, purpose=payment.purpose,
                               amount=payment.amount, balance=user.balance,
-                              license_id=payment.license_id if not payment.customer_note else None,
+                              license_id=_delivered_license_id(payment),
                               cancellation_reason=payment.cancellation_reason, note=payment.customer_note)
 
 
@@ -410,4 +417,4 @@ def payment_info(*, user_id: int, payment_id: int, refresh: bool = False) -> Pay
             raise NotFound("Платёж не найден")
         return PaymentInfo(id=p.id, status=p.status, amount=p.amount, purpose=p.purpose,
                            created_at=as_utc(p.created_at), confirmation_url=p.confirmation_url,
-                           license_id=p.license_id if not p.customer_note else None)
+                           license_id=_delivered_license_id(p))

@@ -8,10 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func
+from sqlalchemy.exc import NoResultFound
 from sqlmodel import Session, select
 
 from ispgo_portal.clock import as_utc, utcnow
-from ispgo_portal.db import is_postgres
+from ispgo_portal.db import lock_row
 from ispgo_portal.models import PromoCode, PromoRedemption, Tariff, User
 from ispgo_portal.money import apply_percent_off
 from ispgo_portal.services.errors import DomainError
@@ -122,10 +123,10 @@ def _lock_promo(session: Session, promo_code_id: int) -> PromoCode:
     FOR NO KEY UPDATE: an order row that names the promo (a foreign key) holds a key-share
     lock on it until its transaction ends; a plain FOR UPDATE would wait for that, and two
     orders of the same code would wait for each other."""
-    query = select(PromoCode).where(PromoCode.id == promo_code_id)
-    if is_postgres(session):
-        query = query.with_for_update(key_share=True)
-    return session.exec(query.execution_options(populate_existing=True)).one()
+    promo = lock_row(session, PromoCode, promo_code_id, key_share=True)
+    if promo is None:
+        raise NoResultFound(f"promo code {promo_code_id}")
+    return promo
 
 
 def _take_use(session: Session, *, promo_code_id: int, user_id: int, license_id: int | None,

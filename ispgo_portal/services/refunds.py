@@ -28,7 +28,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from ispgo_portal.clock import utcnow
-from ispgo_portal.db import is_postgres, session_scope
+from ispgo_portal.db import lock_row, session_scope
 from ispgo_portal.models import Payment, Refund, User
 from ispgo_portal.money import format_rub
 from ispgo_portal.payments import gateway
@@ -55,13 +55,6 @@ class RefundResult:
     status: str  # new (YooKassa did not answer yet) | pending | succeeded | canceled
     amount: int
     applied: bool = False  # this call moved the money
-
-
-def _lock(session: Session, model: type, row_id: int):  # noqa: ANN202 - the model's instance
-    query = select(model).where(model.id == row_id)
-    if is_postgres(session):
-        query = query.with_for_update()
-    return session.exec(query.execution_options(populate_existing=True)).first()
 
 
 def refundable_amount(session: Session, payment: Payment) -> int:
@@ -121,7 +114,7 @@ def _record_request(*, admin_id: int, payment_id: int, amount: int, reason: str)
     exist before YooKassa hears of it."""
     with session_scope() as session:
         acting_admin(session, admin_id)
-        payment = _lock(session, Payment, payment_id) if isinstance(payment_id, int) else None
+        payment = lock_row(session, Payment, payment_id) if isinstance(payment_id, int) else None
         if payment is None:
             raise NotFound("Платёж не найден")
         _check_amount(session, payment, amount)
@@ -190,7 +183,7 @@ def _flag(refund_id: int, why: str) -> None:
     """Leave the refund open (its money may be gone) and ask a person in «Платежи»."""
     log.error("refund %s needs a person: %s", refund_id, why)
     with session_scope() as session:
-        refund = _lock(session, Refund, refund_id)
+        refund = lock_row(session, Refund, refund_id)
         if refund is not None and refund.status in OPEN_REFUND_STATUSES:
             refund.attention = why[:250]
             session.add(refund)
@@ -224,7 +217,7 @@ def _resend(refund_id: int) -> gateway.GatewayRefund | None:
 def _mark_rejected(refund_id: int, exc: gateway.GatewayError) -> None:
     log.warning("refund %s rejected by YooKassa: %s", refund_id, exc)
     with session_scope() as session:
-        refund = _lock(session, Refund, refund_id)
+        refund = lock_row(session, Refund, refund_id)
         if refund is not None and refund.status == "new":
             refund.status = "canceled"
             refund.cancellation_reason = exc.code[:64]
@@ -254,9 +247,9 @@ def _apply(refund_id: int, remote: gateway.GatewayRefund) -> RefundResult:
         _flag(refund_id, f"Возврат {remote.id} в ЮKassa не совпадает с нашим: {mismatch}")
         raise DomainError("refund_mismatch", "Данные возврата не совпадают с ЮKassa")
     with session_scope() as session:
-        payment = _lock(session, Payment, payment_id)
+        payment = lock_row(session, Payment, payment_id)
         user = billing.lock_user(session, payment.user_id)
-        refund = _lock(session, Refund, refund_id)
+        refund = lock_row(session, Refund, refund_id)
         refund.yookassa_id = refund.yookassa_id or remote.id
         applied = False
         if refund.status in OPEN_REFUND_STATUSES:

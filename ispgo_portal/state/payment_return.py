@@ -40,7 +40,7 @@ async def _page_connected(client_token: str) -> bool:
         if namespace is None:
             return False
         return await namespace._token_manager.is_token_connected(client_token)
-    except Exception:  # noqa: BLE001 - unknown means keep going; the poll count still ends it
+    except Exception:  # unknown means keep going; the poll count still ends it
         log.debug("could not tell whether %s is connected", client_token, exc_info=True)
         return True
 

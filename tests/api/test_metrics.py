@@ -16,7 +16,7 @@ from ispgo_portal.settings import get_settings
 
 
 @pytest.fixture
-def api(monkeypatch) -> Iterator[str]:  # noqa: ANN001
+def api(monkeypatch) -> Iterator[str]:
     monkeypatch.setenv("TRUSTED_PROXY_HEADER", "X-Real-IP")
     monkeypatch.setenv("METRICS_TOKEN", "scrape-secret-123")
     get_settings.cache_clear()
@@ -30,7 +30,7 @@ def api(monkeypatch) -> Iterator[str]:  # noqa: ANN001
     get_settings.cache_clear()
 
 
-def test_loopback_scraper_reads_the_portal_numbers(api: str, make_customer) -> None:  # noqa: ANN001
+def test_loopback_scraper_reads_the_portal_numbers(api: str, make_customer) -> None:
     user = make_customer()
     with session_scope() as session:
         session.add(Payment(user_id=user, amount=1_000, status="pending", idempotence_key="m1"))

@@ -65,7 +65,7 @@ def _age(payment_id: int, minutes: float) -> None:
 
 # --- 1. a promo code is held by the unpaid order that quoted it --------------------------
 
-def test_single_use_promo_is_held_by_the_first_unpaid_order(control, make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_single_use_promo_is_held_by_the_first_unpaid_order(control, make_customer, make_tariff) -> None:
     promo_id = _promo(max_uses=1)
     tariff_id = make_tariff(price=100_000)
     first, second = make_customer(), make_customer()
@@ -86,7 +86,7 @@ def test_single_use_promo_is_held_by_the_first_unpaid_order(control, make_custom
     assert [e.amount for e in ledger_of(first)] == [50_000, -50_000]
 
 
-def test_once_per_customer_promo_held_by_an_unpaid_order_says_so(control, make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_once_per_customer_promo_held_by_an_unpaid_order_says_so(control, make_customer, make_tariff) -> None:
     _promo("MANY", max_uses=0)
     tariff_id = make_tariff()
     user = make_customer()
@@ -97,7 +97,7 @@ def test_once_per_customer_promo_held_by_an_unpaid_order_says_so(control, make_c
     assert "неоплаченному заказу" in again.value.message
 
 
-def test_canceled_order_gives_the_promo_use_back(control, make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_canceled_order_gives_the_promo_use_back(control, make_customer, make_tariff) -> None:
     promo_id = _promo(max_uses=1)
     tariff_id = make_tariff()
     first, second = make_customer(), make_customer()
@@ -112,7 +112,7 @@ def test_canceled_order_gives_the_promo_use_back(control, make_customer, make_ta
     assert _uses(promo_id) == (1, ["reserved"])
 
 
-def test_order_closed_here_as_unpaid_gives_the_use_back(control, make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_order_closed_here_as_unpaid_gives_the_use_back(control, make_customer, make_tariff) -> None:
     promo_id = _promo(max_uses=1)
     url = licenses.buy_by_yookassa(user_id=make_customer(), tariff_id=make_tariff(), promo_code="ONCE")
     _age(_payment_of(url).id, 90)
@@ -121,7 +121,7 @@ def test_order_closed_here_as_unpaid_gives_the_use_back(control, make_customer, 
     assert _uses(promo_id) == (0, [])
 
 
-def test_order_failed_at_creation_gives_the_use_back(control, make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_order_failed_at_creation_gives_the_use_back(control, make_customer, make_tariff) -> None:
     promo_id = _promo(max_uses=1)
     control.fail_next("500", target="create_payment", count=10)
     with pytest.raises(DomainError):
@@ -129,7 +129,7 @@ def test_order_failed_at_creation_gives_the_use_back(control, make_customer, mak
     assert _uses(promo_id) == (0, [])
 
 
-def test_twenty_customers_racing_for_a_single_use_promo_by_yookassa(control, make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_twenty_customers_racing_for_a_single_use_promo_by_yookassa(control, make_customer, make_tariff) -> None:
     """Twenty orders released at once by a barrier: one holds the code, nineteen are refused;
     every order that exists is paid, and exactly one license carries the discount."""
     promo_id = _promo(max_uses=1)
@@ -156,7 +156,7 @@ def test_twenty_customers_racing_for_a_single_use_promo_by_yookassa(control, mak
 
 # --- 3. reconciliation looks again at what it closed, fairly -------------------------------
 
-def test_payment_closed_here_then_paid_with_the_webhook_lost_is_credited_by_reconciliation(  # noqa: ANN001
+def test_payment_closed_here_then_paid_with_the_webhook_lost_is_credited_by_reconciliation(
         control, make_customer) -> None:
     user_id = make_customer()
     started = start_topup(user_id=user_id, amount=10_000)
@@ -176,7 +176,7 @@ def test_payment_closed_here_then_paid_with_the_webhook_lost_is_credited_by_reco
     assert reconcile_payments(now=utcnow() + timedelta(hours=2)).checked == 0  # settled: final
 
 
-def test_closed_payment_is_asked_about_again_only_after_a_while(control, make_customer) -> None:  # noqa: ANN001
+def test_closed_payment_is_asked_about_again_only_after_a_while(control, make_customer) -> None:
     started = start_topup(user_id=make_customer(), amount=10_000)
     _age(started.payment_id, 90)
     reconcile_payments()  # closes it
@@ -187,7 +187,7 @@ def test_closed_payment_is_asked_about_again_only_after_a_while(control, make_cu
     assert reconcile_payments(now=week_on).checked == 0
 
 
-def test_payments_that_keep_failing_do_not_starve_newer_ones(control, make_customer, monkeypatch) -> None:  # noqa: ANN001
+def test_payments_that_keep_failing_do_not_starve_newer_ones(control, make_customer, monkeypatch) -> None:
     """Three old payments YooKassa does not know (each check fails) and a newer paid one, with
     room for two per pass: the newer one is credited by the second pass, not never."""
     monkeypatch.setattr(payment_reconciliation, "BATCH", 2)
@@ -211,7 +211,7 @@ def test_payments_that_keep_failing_do_not_starve_newer_ones(control, make_custo
 
 # --- amounts YooKassa reports differently are never credited -----------------------------
 
-def test_other_amount_at_yookassa_is_not_credited_and_is_flagged(control, webhook_url, make_customer) -> None:  # noqa: ANN001
+def test_other_amount_at_yookassa_is_not_credited_and_is_flagged(control, webhook_url, make_customer) -> None:
     user_id = make_customer()
     started = start_topup(user_id=user_id, amount=10_000)
     with session_scope() as session:  # our order says 50 ₽ more than YooKassa's payment
@@ -235,7 +235,7 @@ def test_other_amount_at_yookassa_is_not_credited_and_is_flagged(control, webhoo
 
 # --- 6. a paid renewal does not lift an admin's suspension ---------------------------------
 
-def test_renewal_paid_after_an_admin_suspension_is_held_on_the_balance(control, make_customer, make_admin,  # noqa: ANN001
+def test_renewal_paid_after_an_admin_suspension_is_held_on_the_balance(control, make_customer, make_admin,
                                                                        make_tariff) -> None:
     user = make_customer(balance=30_000, email="held@example.ru")
     license_id = licenses.buy_from_balance(user_id=user, tariff_id=make_tariff(price=30_000))
@@ -261,7 +261,7 @@ def test_renewal_paid_after_an_admin_suspension_is_held_on_the_balance(control, 
 
 # --- 12. polling and payment limits ----------------------------------------------------------
 
-def test_fifty_watchers_of_one_payment_ask_yookassa_once_per_interval(control, make_customer) -> None:  # noqa: ANN001
+def test_fifty_watchers_of_one_payment_ask_yookassa_once_per_interval(control, make_customer) -> None:
     user_id = make_customer()
     started = start_topup(user_id=user_id, amount=10_000)
     before = control.calls().get("get_payment", 0)
@@ -274,7 +274,7 @@ def test_fifty_watchers_of_one_payment_ask_yookassa_once_per_interval(control, m
     assert control.calls().get("get_payment", 0) - before <= 2
 
 
-def test_open_payments_per_customer_are_limited_with_a_clear_message(control, make_customer) -> None:  # noqa: ANN001
+def test_open_payments_per_customer_are_limited_with_a_clear_message(control, make_customer) -> None:
     user_id = make_customer()
     limit = get_settings().max_open_payments
     for _ in range(limit):
@@ -288,7 +288,7 @@ def test_open_payments_per_customer_are_limited_with_a_clear_message(control, ma
     start_topup(user_id=make_other, amount=10_000)  # another customer is not affected
 
 
-def test_parallel_top_ups_cannot_overrun_the_open_payment_limit(control, make_customer, monkeypatch) -> None:  # noqa: ANN001
+def test_parallel_top_ups_cannot_overrun_the_open_payment_limit(control, make_customer, monkeypatch) -> None:
     """Ten top-ups released at once by a barrier with room for two: the customer's row lock
     makes them count one at a time."""
     monkeypatch.setenv("MAX_OPEN_PAYMENTS", "2")

@@ -32,7 +32,7 @@ def _lower_credit_limit(user_id: int, limit: int) -> None:
         session.exec(update(User).where(User.id == user_id).values(credit_limit=limit))
 
 
-def test_free_purchase_needs_no_funds_even_in_debt(make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_free_purchase_needs_no_funds_even_in_debt(make_customer, make_tariff) -> None:
     user = make_customer(credit_limit=10_000)
     billing_debt = 5_000
     with session_scope() as session:
@@ -49,14 +49,14 @@ def test_free_purchase_needs_no_funds_even_in_debt(make_customer, make_tariff) -
         assert session.get(User, user).balance == -billing_debt
 
 
-def test_paid_charge_under_debt_is_still_refused(make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_paid_charge_under_debt_is_still_refused(make_customer, make_tariff) -> None:
     user = make_customer(balance=-5_000)
     with pytest.raises(DomainError) as short:
         licenses.buy_from_balance(user_id=user, tariff_id=make_tariff(price=100))
     assert short.value.code == "insufficient_funds"
 
 
-def test_auto_renewal_at_a_full_discount_renews_a_customer_in_debt(make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_auto_renewal_at_a_full_discount_renews_a_customer_in_debt(make_customer, make_tariff) -> None:
     user = make_customer(balance=100_000, discount=100)
     license_id = licenses.buy_from_balance(user_id=user, tariff_id=make_tariff(price=100_000))
     with session_scope() as session:
@@ -73,7 +73,7 @@ def test_auto_renewal_at_a_full_discount_renews_a_customer_in_debt(make_customer
         assert session.get(License, license_id).status == "active"
 
 
-def test_debit_refuses_a_negative_amount(make_customer) -> None:  # noqa: ANN001
+def test_debit_refuses_a_negative_amount(make_customer) -> None:
     user = make_customer(balance=1_000)
     with session_scope() as session, pytest.raises(ValueError):
         billing.debit_unchecked(session, user_id=user, amount=-500, kind="adjustment",
@@ -82,7 +82,7 @@ def test_debit_refuses_a_negative_amount(make_customer) -> None:  # noqa: ANN001
         assert session.get(User, user).balance == 1_000
 
 
-def test_redeem_reads_the_promo_afresh_under_its_lock(make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_redeem_reads_the_promo_afresh_under_its_lock(make_customer, make_tariff) -> None:
     """A promo object kept in the session (read before the lock); a use counted meanwhile by
     another transaction must be seen when the use is taken, not the copy in the session."""
     promo_id = _promo("ONE", percent=30, max_uses=1)
@@ -105,7 +105,7 @@ def test_redeem_reads_the_promo_afresh_under_its_lock(make_customer, make_tariff
         assert session.get(PromoCode, promo_id).uses_count == 1
 
 
-def test_twenty_buyers_from_balance_race_for_a_single_use_promo(make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_twenty_buyers_from_balance_race_for_a_single_use_promo(make_customer, make_tariff) -> None:
     promo_id = _promo("RACE", percent=40, max_uses=1)
     tariff_id = make_tariff(price=100_000)
     buyers = [make_customer(balance=100_000) for _ in range(20)]
