@@ -101,7 +101,9 @@ def main() -> int:
     try:
         from ispgo_portal.db import get_engine
         from ispgo_portal.migrations import upgrade_to_head
-        from ispgo_portal.services import admin_customers, audit_log, reports
+        from ispgo_portal.services.accounts import admin as admin_customers
+        from ispgo_portal.services.audit import log as audit_log
+        from ispgo_portal.services.billing import reports
 
         upgrade_to_head()
         started = time.perf_counter()

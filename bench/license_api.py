@@ -47,7 +47,7 @@ def _seed(count: int) -> list[tuple[str, str]]:
     from ispgo_portal.clock import utcnow
     from ispgo_portal.db import get_engine
     from ispgo_portal.models import License, LicenseActivation, Tariff, User
-    from ispgo_portal.services.license_keys import generate_license_key
+    from ispgo_portal.services.licensing.keys import generate_license_key
 
     now = utcnow()
     keys = set()

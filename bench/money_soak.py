@@ -75,7 +75,7 @@ class Stats:
 def _seed(customers: int) -> World:
     from ispgo_portal.db import session_scope
     from ispgo_portal.models import Tariff, User
-    from ispgo_portal.services import admin_promo
+    from ispgo_portal.services.billing import promo_admin as admin_promo
 
     with session_scope() as session:
         users = [User(email=f"soak{i}@example.ru", name=f"Клиент {i}", password_hash="!")
@@ -102,7 +102,7 @@ def _promo_form(code: str, percent: int, max_uses: int) -> dict[str, str]:
 def op_topup(w: World, rnd: random.Random) -> None:
     """Booked as a settled payment books it (billing.credit, kind topup)."""
     from ispgo_portal.db import session_scope
-    from ispgo_portal.services import billing
+    from ispgo_portal.services.billing import ledger as billing
 
     with session_scope() as session:
         billing.credit(session, user_id=rnd.choice(w.customers), amount=rnd.randint(100, 300_000),
@@ -113,7 +113,7 @@ def op_topup(w: World, rnd: random.Random) -> None:
 def op_topup_yookassa(w: World, rnd: random.Random) -> None:
     from ispgo_portal.db import session_scope
     from ispgo_portal.models import Payment
-    from ispgo_portal.services import payments
+    from ispgo_portal.services.billing import payments
 
     started = payments.start_topup(user_id=rnd.choice(w.customers), amount=rnd.randint(100, 300_000))
     with session_scope() as session:
@@ -130,7 +130,7 @@ def _code(rnd: random.Random) -> str:
 
 
 def op_buy(w: World, rnd: random.Random) -> None:
-    from ispgo_portal.services import licenses
+    from ispgo_portal.services.licensing import licenses
 
     user_id = rnd.choice(w.customers)
     license_id = licenses.buy_from_balance(user_id=user_id, tariff_id=rnd.choice(w.tariffs),
@@ -149,7 +149,7 @@ def _some_license(w: World, rnd: random.Random) -> tuple[int, int] | None:
 
 
 def op_renew(w: World, rnd: random.Random) -> None:
-    from ispgo_portal.services import licenses
+    from ispgo_portal.services.licensing import licenses
 
     picked = _some_license(w, rnd)
     if picked is not None:
@@ -163,7 +163,7 @@ def op_auto_renew(w: World, rnd: random.Random) -> None:
     from ispgo_portal.clock import utcnow
     from ispgo_portal.db import session_scope
     from ispgo_portal.models import License
-    from ispgo_portal.services import renewals
+    from ispgo_portal.services.licensing import renewals
 
     picked = _some_license(w, rnd)
     if picked is None:
@@ -178,7 +178,7 @@ def op_auto_renew(w: World, rnd: random.Random) -> None:
 def op_refund(w: World, rnd: random.Random) -> None:
     from ispgo_portal.db import session_scope
     from ispgo_portal.models import Payment
-    from ispgo_portal.services import refunds
+    from ispgo_portal.services.billing import refunds
 
     with w.lock:
         if not w.payments:
@@ -191,7 +191,7 @@ def op_refund(w: World, rnd: random.Random) -> None:
 
 
 def op_adjust(w: World, rnd: random.Random) -> None:
-    from ispgo_portal.services import admin_customers
+    from ispgo_portal.services.accounts import admin as admin_customers
 
     amount = rnd.choice([-1, 1]) * rnd.randint(1, 200_000)
     admin_customers.adjust_balance(admin_id=w.admin_id, customer_id=rnd.choice(w.customers),
@@ -199,21 +199,21 @@ def op_adjust(w: World, rnd: random.Random) -> None:
 
 
 def op_credit_limit(w: World, rnd: random.Random) -> None:
-    from ispgo_portal.services import admin_customers
+    from ispgo_portal.services.accounts import admin as admin_customers
 
     admin_customers.set_credit_limit(admin_id=w.admin_id, customer_id=rnd.choice(w.customers),
                                      credit_limit=rnd.choice([0, 0, 10_000, 100_000, 500_000]))
 
 
 def op_discount(w: World, rnd: random.Random) -> None:
-    from ispgo_portal.services import admin_customers
+    from ispgo_portal.services.accounts import admin as admin_customers
 
     admin_customers.set_discount(admin_id=w.admin_id, customer_id=rnd.choice(w.customers),
                                  percent=rnd.choice([0, 0, 10, 20, 50, 100]))
 
 
 def op_promo_edit(w: World, rnd: random.Random) -> None:
-    from ispgo_portal.services import admin_promo
+    from ispgo_portal.services.billing import promo_admin as admin_promo
 
     code = rnd.choice(list(PROMOS))
     if rnd.random() < 0.3:
@@ -272,7 +272,7 @@ def drift() -> list[str]:
     from sqlalchemy import text
 
     from ispgo_portal.db import session_scope
-    from ispgo_portal.services.billing import ledger_mismatches
+    from ispgo_portal.services.billing.ledger import ledger_mismatches
 
     with session_scope() as session:
         problems = [f"customer {uid} ({email}): balance {bal} != ledger {total}"

@@ -115,7 +115,7 @@ def _check(count: int) -> None:
 
     from ispgo_portal.db import session_scope
     from ispgo_portal.models import LedgerEntry, License
-    from ispgo_portal.services.billing import ledger_mismatches
+    from ispgo_portal.services.billing.ledger import ledger_mismatches
 
     with session_scope() as session:
         renewed = session.execute(select(func.count()).select_from(LedgerEntry)
@@ -130,7 +130,7 @@ def run_pass(count: int) -> Run:
     from sqlalchemy import event
 
     from ispgo_portal.db import get_engine
-    from ispgo_portal.services.renewals import run_renewal_pass
+    from ispgo_portal.services.licensing.renewals import run_renewal_pass
 
     counts = {"statements": 0, "commits": 0}
 
@@ -163,7 +163,7 @@ def run_plain_sql(count: int, *, with_email: bool = False) -> Run:
     tell the cost of that work from the cost of the service layers."""
     import psycopg
 
-    from ispgo_portal.services.notifications import render_email
+    from ispgo_portal.services.mail.notifications import render_email
     from ispgo_portal.settings import get_settings
 
     price = PRICE * (100 - DISCOUNT) // 100

@@ -39,8 +39,8 @@ def _seed(licenses: int, ledger: int) -> tuple[int, str]:
     from ispgo_portal.clock import utcnow
     from ispgo_portal.db import get_engine
     from ispgo_portal.models import LedgerEntry, License, LicenseActivation, Tariff, User
-    from ispgo_portal.services import api_tokens
-    from ispgo_portal.services.license_keys import generate_license_key
+    from ispgo_portal.services.licensing.keys import generate_license_key
+    from ispgo_portal.services.rest import tokens as api_tokens
 
     now = utcnow()
     with get_engine().begin() as conn:
@@ -83,7 +83,8 @@ def _get(path: str, token: str):  # noqa: ANN202
 
 
 def _cabinet_vs_api(user_id: int) -> None:
-    from ispgo_portal.services import ledger_history, license_views
+    from ispgo_portal.services.billing import history as ledger_history
+    from ispgo_portal.services.licensing import views as license_views
 
     time_median("cabinet: all licenses (list_licenses)", lambda: license_views.list_licenses(user_id=user_id), 5)
     time_median("API: licenses page of 100 (licenses_after)",

@@ -97,8 +97,9 @@ def main() -> int:
     try:
         from ispgo_portal.db import get_engine
         from ispgo_portal.migrations import upgrade_to_head
-        from ispgo_portal.services import ticket_queue, tickets
-        from ispgo_portal.services.ticket_queue import QueueFilters
+        from ispgo_portal.services.support import queue as ticket_queue
+        from ispgo_portal.services.support import tickets
+        from ispgo_portal.services.support.queue import QueueFilters
 
         upgrade_to_head()
         started = time.perf_counter()

@@ -132,7 +132,7 @@ def _health(port: int, count: int, clients: int) -> Run:
 def _prepare_paid_payments(customers: list[int], count: int, emulator_url: str) -> list[bytes]:
     """N top-ups created through the SDK and paid at the emulator; their notification bodies."""
     from ispgo_portal.payments.emulator_control import EmulatorControl
-    from ispgo_portal.services.payments import start_topup
+    from ispgo_portal.services.billing.payments import start_topup
 
     control = EmulatorControl(emulator_url)
     control.webhooks(hold=True)  # we send the notifications ourselves
@@ -155,7 +155,7 @@ def _check_money(expected_total: int, count: int) -> str:
 
     from ispgo_portal.db import session_scope
     from ispgo_portal.models import LedgerEntry, User
-    from ispgo_portal.services.billing import ledger_mismatches
+    from ispgo_portal.services.billing.ledger import ledger_mismatches
 
     with session_scope() as session:
         total = session.exec(select(func.sum(User.balance))).one()[0]

@@ -9,7 +9,7 @@ from ispgo_portal.services.errors import DomainError
 
 
 def _create_admin(args: argparse.Namespace) -> int:
-    from ispgo_portal.services.auth import create_admin
+    from ispgo_portal.services.accounts.auth import create_admin
 
     user = create_admin(email=args.email, password=args.password, name=args.name)
     print(f"Администратор {user.email} готов (id {user.id})")
@@ -26,7 +26,7 @@ def _seed_demo(_args: argparse.Namespace) -> int:
 
 def _check_ledger(_args: argparse.Namespace) -> int:
     from ispgo_portal.db import session_scope
-    from ispgo_portal.services.billing import ledger_mismatches
+    from ispgo_portal.services.billing.ledger import ledger_mismatches
 
     with session_scope() as session:
         bad = ledger_mismatches(session)
@@ -39,7 +39,7 @@ def _check_ledger(_args: argparse.Namespace) -> int:
 
 
 def _renew_due(_args: argparse.Namespace) -> int:
-    from ispgo_portal.services.renewals import run_renewal_pass
+    from ispgo_portal.services.licensing.renewals import run_renewal_pass
 
     result = run_renewal_pass()
     print(result.summary())
@@ -55,7 +55,7 @@ def _migrate(_args: argparse.Namespace) -> int:
 
 
 def _create_token(args: argparse.Namespace) -> int:
-    from ispgo_portal.services.api_tokens import create_token_for_email
+    from ispgo_portal.services.rest.tokens import create_token_for_email
 
     created = create_token_for_email(email=args.email, name=args.name, scopes=args.scopes)
     print(created.token)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+import ispgo_portal.tasks.email  # noqa: F401 - the web process hands committed emails to Celery
 from ispgo_portal.api.app import create_api
 from ispgo_portal.pages.registry import register_pages
 

@@ -35,6 +35,10 @@ ROOT = Path(__file__).resolve().parent.parent
 COPY = ("ispgo_portal", "tests", "alembic", "alembic.ini", "pyproject.toml", "rxconfig.py")
 
 # Module → the fast test files that cover it (the browser and worker tests are left out).
+# Module name on the command line -> its file under ispgo_portal/services.
+MODULE_PATHS = {"billing": "billing/ledger.py", "pricing": "billing/pricing.py", "payments": "billing/payments.py",
+                "refunds": "billing/refunds.py", "renewals": "licensing/renewals.py",
+                "licenses": "licensing/licenses.py"}
 TARGETS: dict[str, list[str]] = {
     "billing": ["tests/services/test_billing.py", "tests/services/test_billing_edges.py",
                 "tests/services/test_admin_customers.py", "tests/services/test_licenses.py"],
@@ -186,7 +190,7 @@ def _run_tests(workdir: Path, tests: list[str], timeout: float) -> str:
 
 
 def run_module(module: str, workdir: Path, deadline: float) -> dict:
-    rel = Path("ispgo_portal/services") / f"{module}.py"
+    rel = Path("ispgo_portal/services") / MODULE_PATHS[module]
     original = (ROOT / rel).read_text()
     tests = TARGETS[module]
     started = time.monotonic()
@@ -233,7 +237,7 @@ def main() -> int:
         parser.error(f"unknown modules: {' '.join(unknown)}")
     if args.list:
         for module in args.modules:
-            for m in mutants_of(ROOT / "ispgo_portal/services" / f"{module}.py"):
+            for m in mutants_of(ROOT / "ispgo_portal/services" / MODULE_PATHS[module]):
                 print(f"{module}.py:{m.line} {m.what}: {m.replacement[:100]}")
         return 0
     deadline = time.monotonic() + args.budget

@@ -47,6 +47,9 @@ def pytest_configure(config: pytest.Config) -> None:
     from ispgo_portal.migrations import upgrade_to_head
 
     upgrade_to_head()
+    # Wire the process as the app does: licensing delivers paid orders, Celery sends emails.
+    import ispgo_portal.services.licensing  # noqa: F401
+    import ispgo_portal.tasks.email  # noqa: F401
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -76,7 +79,7 @@ def clean_db() -> Iterator[None]:
     truncate_all()
     yield
     from ispgo_portal.db import session_scope
-    from ispgo_portal.services.billing import ledger_mismatches
+    from ispgo_portal.services.billing.ledger import ledger_mismatches
 
     with session_scope() as session:
         bad = ledger_mismatches(session)
@@ -89,8 +92,8 @@ def make_customer() -> Callable[..., int]:
     A starting balance is booked through the ledger like any other money."""
     from ispgo_portal.db import session_scope
     from ispgo_portal.models import User
-    from ispgo_portal.services import billing
-    from ispgo_portal.services.passwords import hash_password
+    from ispgo_portal.services.accounts.passwords import hash_password
+    from ispgo_portal.services.billing import ledger as billing
 
     def factory(*, balance: int = 0, credit_limit: int = 0, discount: int = 0,
                 email: str | None = None, password: str = "password123", name: str = "Клиент",
@@ -146,7 +149,7 @@ def make_tariff() -> Callable[..., int]:
 def session_token() -> Callable[[int], str]:
     """session_token(user_id) -> a valid raw session token for that user."""
     from ispgo_portal.db import session_scope
-    from ispgo_portal.services.auth import _issue_session
+    from ispgo_portal.services.accounts.auth import _issue_session
 
     def factory(user_id: int) -> str:
         with session_scope() as session:

@@ -2,34 +2,18 @@
 
 from __future__ import annotations
 
-import importlib
-
 from fastapi import FastAPI
 from starlette.routing import BaseRoute
 
-# Each module exposes `routes`; modules of features not installed are simply absent.
-ROUTE_MODULES = [
-    "ispgo_portal.api.health",
-    "ispgo_portal.api.payments",
-    "ispgo_portal.api.licenses",
-    "ispgo_portal.api.attachments",
-    "ispgo_portal.api.sessions",
-    "ispgo_portal.api.metrics",
-    "ispgo_portal.payments.emulator_mount",
-]
+from ispgo_portal.api import attachments, health, licenses, metrics, payments, sessions
+from ispgo_portal.payments import emulator_mount
+
+# Each module exposes `routes`.
+ROUTE_MODULES = [health, payments, licenses, attachments, sessions, metrics, emulator_mount]
 
 
 def collect_routes() -> list[BaseRoute]:
-    routes: list[BaseRoute] = []
-    for name in ROUTE_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name and name.startswith(exc.name):
-                continue
-            raise
-        routes.extend(module.routes)
-    return routes
+    return [route for module in ROUTE_MODULES for route in module.routes]
 
 
 def create_api() -> FastAPI:

@@ -13,10 +13,10 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from ispgo_portal.api.session_cookie import SESSION_COOKIE
-from ispgo_portal.services.attachments import StoredAttachment, attachment_for_viewer
+from ispgo_portal.services.accounts.cookie import SESSION_COOKIE
 from ispgo_portal.services.errors import DomainError
 from ispgo_portal.services.guard import resolve_caller
+from ispgo_portal.services.support.attachments import StoredAttachment, attachment_for_viewer
 
 MAX_ID = 2**31 - 1  # the id column is a 32-bit integer
 NOT_FOUND_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}

@@ -7,7 +7,7 @@
 
 `X-Signature` holds the base64 Ed25519 signature of the exact response bytes; the public key
 is served by /public-key (raw 32 bytes in base64, and PEM). Codes and HTTP statuses are
-listed in services/license_api.py.
+listed in services/licensing/panel_api.py.
 
 Throttling per client address and per license key (fixed one-minute windows, Redis when
 REDIS_URL is set): LICENSE_API_RATE_PER_ADDRESS (default 600) and LICENSE_API_RATE_PER_KEY
@@ -31,8 +31,9 @@ from starlette.routing import Route
 
 from ispgo_portal.api.client_address import client_address
 from ispgo_portal.api.rate_limit import Bucket, RateLimiter
-from ispgo_portal.services import license_api, signing
-from ispgo_portal.services.license_api import InvalidRequest, LicenseAnswer
+from ispgo_portal.services.licensing import panel_api as license_api
+from ispgo_portal.services.licensing import signing
+from ispgo_portal.services.licensing.panel_api import InvalidRequest, LicenseAnswer
 from ispgo_portal.settings import get_settings
 
 log = logging.getLogger(__name__)

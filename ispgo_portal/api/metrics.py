@@ -36,6 +36,10 @@ OPEN_PAYMENT_STATUSES = ("new", "pending", "waiting_for_capture")
 class PortalCollector(Collector):
     """Counts read from the database at each scrape (a handful of indexed aggregates)."""
 
+    def describe(self) -> list[GaugeMetricFamily]:
+        # Without this, registering calls collect() at import, before the database exists.
+        return []
+
     def collect(self) -> Iterator[GaugeMetricFamily]:
         with session_scope() as session:
             open_payments = session.exec(select(func.count(Payment.id))

@@ -11,11 +11,10 @@ streamed; the Баланс page triggers it with rx.download.
 
 from __future__ import annotations
 
-import importlib
 import ipaddress
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import anyio
@@ -26,12 +25,13 @@ from starlette.routing import Route
 
 from ispgo_portal.api.client_address import client_address
 from ispgo_portal.payments import gateway
+from ispgo_portal.services.accounts.cookie import SESSION_COOKIE
+from ispgo_portal.services.billing.history import iter_ledger_csv, parse_history_filter
+from ispgo_portal.services.billing.payments import settle_payment
+from ispgo_portal.services.billing.refunds import settle_refund
 from ispgo_portal.services.errors import DomainError
 from ispgo_portal.services.guard import resolve_caller
-from ispgo_portal.services.ledger_history import iter_ledger_csv, parse_history_filter
-from ispgo_portal.services.payments import settle_payment
 from ispgo_portal.settings import Settings, get_settings
-from ispgo_portal.state.session import SESSION_COOKIE
 
 log = logging.getLogger(__name__)
 
@@ -59,16 +59,6 @@ def _answer(http_status: int, result: str, **extra: Any) -> tuple[int, dict[str,
     return http_status, {"result": result, **extra}
 
 
-def _refund_settler() -> Callable[..., Any] | None:
-    try:
-        module = importlib.import_module("ispgo_portal.services.refunds")
-    except ModuleNotFoundError as exc:
-        if exc.name != "ispgo_portal.services.refunds":
-            raise
-        return None
-    return getattr(module, "settle_refund", None)
-
-
 def _failure(exc: Exception) -> tuple[int, dict[str, Any]]:
     if isinstance(exc, DomainError):
         status = 404 if exc.code in ("payment_not_found", "refund_not_found", "not_found") else 422
@@ -84,8 +74,7 @@ def process_notification(note: gateway.Notification) -> tuple[int, dict[str, Any
     """Blocking: runs in a worker thread (it calls YooKassa and the database)."""
     try:
         if note.is_refund:
-            settle_refund = _refund_settler()
-            if note.event != "refund.succeeded" or settle_refund is None:
+            if note.event != "refund.succeeded":
                 return _answer(200, "ignored")
             settle_refund(yookassa_refund_id=note.object_id)
             return _answer(200, "processed")

@@ -1,29 +1,13 @@
 """The session cookie: written and cleared only by HTTP responses, so it can be HttpOnly and
 no script on the page can read it. The websocket carries it in its handshake, where the
-state reads it (state/session.py). No Reflex import here: plain routes use it too."""
+state reads it (state/session.py); the name lives in services/accounts/cookie.py."""
 
 from __future__ import annotations
 
-from http.cookies import CookieError, SimpleCookie
-
 from starlette.responses import Response
 
+from ispgo_portal.services.accounts.cookie import SESSION_COOKIE
 from ispgo_portal.settings import get_settings
-
-SESSION_COOKIE = "ispgo_session"
-
-
-def token_from_cookie_header(header: str) -> str:
-    """The session token in a raw `Cookie:` header, or ""."""
-    if not isinstance(header, str) or SESSION_COOKIE not in header:
-        return ""
-    jar: SimpleCookie = SimpleCookie()
-    try:
-        jar.load(header)
-    except CookieError:
-        return ""
-    morsel = jar.get(SESSION_COOKIE)
-    return morsel.value if morsel is not None else ""
 
 
 def _secure() -> bool:

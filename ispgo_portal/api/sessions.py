@@ -11,7 +11,7 @@ origin, 400 for a malformed request). The page reloads on success, and the new w
 
 CSRF: besides SameSite=Lax, a POST must carry an `Origin` that is one of the portal's own
 and a JSON body (which a cross-site form cannot send without a preflight we never allow).
-Failed logins from one client address slow that address down (services/auth.py).
+Failed logins from one client address slow that address down (services/accounts/auth.py).
 """
 
 from __future__ import annotations
@@ -25,12 +25,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ispgo_portal.api.client_address import client_address
-from ispgo_portal.api.session_cookie import (
-    clear_session_cookie,
-    set_session_cookie,
-    token_from_cookie_header,
-)
-from ispgo_portal.services import auth
+from ispgo_portal.api.session_cookie import clear_session_cookie, set_session_cookie
+from ispgo_portal.services.accounts import auth
+from ispgo_portal.services.accounts.cookie import token_from_cookie_header
 from ispgo_portal.services.errors import DomainError
 from ispgo_portal.settings import get_settings
 

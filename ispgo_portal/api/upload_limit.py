@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ispgo_portal.services.attachments import MAX_FILE_BYTES, MAX_FILES
+from ispgo_portal.services.support.attachments import MAX_FILE_BYTES, MAX_FILES
 
 # All allowed files plus room for multipart headers and the handler's form fields.
 UPLOAD_BODY_LIMIT = MAX_FILES * MAX_FILE_BYTES + 1024 * 1024

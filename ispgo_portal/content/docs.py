@@ -1,7 +1,7 @@
 """Texts and code samples of «Документация»: installation, activation and the license API.
 
-The API part follows `services/license_api.py` (codes, HTTP statuses, answer fields) and
-`services/signing.py` (Ed25519 over the exact body, base64 in `X-Signature`). `{portal}` in
+The API part follows `services/licensing/panel_api.py` (codes, HTTP statuses, answer fields) and
+`services/licensing/signing.py` (Ed25519 over the exact body, base64 in `X-Signature`). `{portal}` in
 the samples is replaced with the portal's own address when the page is built.
 """
 

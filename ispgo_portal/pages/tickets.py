@@ -17,7 +17,7 @@ from ispgo_portal.components.tickets import (
     status_badge,
 )
 from ispgo_portal.models import TICKET_CATEGORIES, TICKET_PRIORITIES
-from ispgo_portal.services.tickets import CATEGORY_HINTS
+from ispgo_portal.services.support.tickets import CATEGORY_HINTS
 from ispgo_portal.state.tickets import (
     NEW_TICKET_UPLOAD,
     REPLY_UPLOAD,

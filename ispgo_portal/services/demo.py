@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import ROLE_ADMIN, ROLE_CUSTOMER, Tariff, User
-from ispgo_portal.services.passwords import hash_password
+from ispgo_portal.services.accounts.passwords import hash_password
 
 DEMO_ADMIN = ("admin@ispgo.local", "admin12345", "Администратор")
 DEMO_CUSTOMER = ("demo@ispgo.local", "demo12345", "Демо Клиент")

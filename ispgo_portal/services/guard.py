@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import ROLE_ADMIN, User
-from ispgo_portal.services.auth import user_for_token
+from ispgo_portal.services.accounts.auth import user_for_token
 from ispgo_portal.services.errors import AccessDenied
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from ispgo_portal.clock import format_datetime
-from ispgo_portal.services import audit_log
+from ispgo_portal.services.audit import log as audit_log
 from ispgo_portal.services.errors import AccessDenied, DomainError
 from ispgo_portal.state.forms import form_value
 from ispgo_portal.state.session import SessionState, error_toast

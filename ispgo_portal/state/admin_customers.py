@@ -20,7 +20,7 @@ from ispgo_portal.models import (
     TICKET_STATUSES,
 )
 from ispgo_portal.money import format_rub
-from ispgo_portal.services import admin_customers as ac
+from ispgo_portal.services.accounts import admin as ac
 from ispgo_portal.services.errors import AccessDenied, DomainError
 from ispgo_portal.state.forms import form_value, rubles_input
 from ispgo_portal.state.session import SessionState, error_toast, ok_toast

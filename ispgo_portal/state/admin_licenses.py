@@ -13,8 +13,8 @@ import reflex as rx
 
 from ispgo_portal.clock import format_date, format_datetime
 from ispgo_portal.models import LICENSE_STATUSES
-from ispgo_portal.services import admin_licenses
 from ispgo_portal.services.errors import DomainError
+from ispgo_portal.services.licensing import admin as admin_licenses
 from ispgo_portal.state.forms import as_id, count_pages, form_text, show_form_error, turn_page
 from ispgo_portal.state.session import SessionState, error_toast, ok_toast
 

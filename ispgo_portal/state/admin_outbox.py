@@ -7,9 +7,9 @@ from typing import Any
 
 import reflex as rx
 
-from ispgo_portal.services import outbox
 from ispgo_portal.services.errors import AccessDenied, DomainError
-from ispgo_portal.services.mailer import smtp_configured
+from ispgo_portal.services.mail import outbox
+from ispgo_portal.services.mail.mailer import smtp_configured
 from ispgo_portal.state.session import SessionState, error_toast, ok_toast
 
 ALL = "all"  # "no status filter" (Radix controls cannot hold an empty value)

@@ -11,9 +11,10 @@ import reflex as rx
 from ispgo_portal.clock import format_datetime
 from ispgo_portal.models import PAYMENT_PURPOSES
 from ispgo_portal.money import format_rub
-from ispgo_portal.services import admin_payments, refunds
-from ispgo_portal.services.admin_forms import rubles_field
+from ispgo_portal.services.billing import admin as admin_payments
+from ispgo_portal.services.billing import refunds
 from ispgo_portal.services.errors import DomainError
+from ispgo_portal.services.forms import rubles_field
 from ispgo_portal.state.forms import (
     as_id,
     count_pages,

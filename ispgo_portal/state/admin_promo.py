@@ -8,9 +8,10 @@ from typing import Any
 import reflex as rx
 
 from ispgo_portal.clock import format_date
-from ispgo_portal.services import admin_promo, admin_tariffs
-from ispgo_portal.services.admin_forms import date_input_value
+from ispgo_portal.services.billing import promo_admin as admin_promo
 from ispgo_portal.services.errors import DomainError
+from ispgo_portal.services.forms import date_input_value
+from ispgo_portal.services.licensing import tariffs_admin as admin_tariffs
 from ispgo_portal.state.forms import as_id, show_form_error
 from ispgo_portal.state.session import SessionState, error_toast, ok_toast
 

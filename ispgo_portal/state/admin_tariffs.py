@@ -8,8 +8,8 @@ from typing import Any
 import reflex as rx
 
 from ispgo_portal.money import format_rub
-from ispgo_portal.services import admin_tariffs
 from ispgo_portal.services.errors import DomainError
+from ispgo_portal.services.licensing import tariffs_admin as admin_tariffs
 from ispgo_portal.state.forms import as_id, rubles_input, show_form_error
 from ispgo_portal.state.session import SessionState, error_toast, ok_toast
 

@@ -1,5 +1,5 @@
 """Support's ticket pages: the queue with filters and a ticket with its customer's context.
-Every handler calls self._admin() first; services/ticket_queue.py checks the role again."""
+Every handler calls self._admin() first; services/support/queue.py checks the role again."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import reflex as rx
 from ispgo_portal.clock import format_date, format_datetime
 from ispgo_portal.models import TICKET_CATEGORIES, TICKET_PRIORITIES
 from ispgo_portal.money import format_rub
-from ispgo_portal.services import ticket_queue
 from ispgo_portal.services.errors import DomainError
-from ispgo_portal.services.ticket_queue import QUEUE_STATUS_FILTERS, QueueFilters
-from ispgo_portal.services.tickets import TicketFormError
+from ispgo_portal.services.support import queue as ticket_queue
+from ispgo_portal.services.support.queue import QUEUE_STATUS_FILTERS, QueueFilters
+from ispgo_portal.services.support.tickets import TicketFormError
 from ispgo_portal.state.session import SessionState, error_toast, ok_toast
 from ispgo_portal.state.tickets import (
     MessageView,

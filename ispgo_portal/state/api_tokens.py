@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import reflex as rx
 
 from ispgo_portal.clock import format_date, format_datetime
-from ispgo_portal.services import api_tokens
 from ispgo_portal.services.errors import DomainError
+from ispgo_portal.services.rest import tokens as api_tokens
 from ispgo_portal.state.forms import as_id, form_text
 from ispgo_portal.state.session import SessionState, error_toast, ok_toast
 

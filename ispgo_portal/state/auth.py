@@ -11,7 +11,7 @@ from typing import Any
 
 import reflex as rx
 
-from ispgo_portal.services import auth
+from ispgo_portal.services.accounts import auth
 from ispgo_portal.services.errors import DomainError
 from ispgo_portal.state.session import SessionState, error_toast, form_post_script, ok_toast
 

@@ -18,16 +18,16 @@ import reflex as rx
 from ispgo_portal.clock import format_datetime
 from ispgo_portal.models import LEDGER_KINDS
 from ispgo_portal.money import AmountError, format_rub, parse_rubles
-from ispgo_portal.services.accounts import account_summary
-from ispgo_portal.services.errors import DomainError
-from ispgo_portal.services.ledger_history import (
+from ispgo_portal.services.accounts.summary import account_summary
+from ispgo_portal.services.billing.history import (
     HistoryFilter,
     LedgerRow,
     list_ledger_page,
     parse_history_filter,
     recent_ledger_rows,
 )
-from ispgo_portal.services.payments import start_topup
+from ispgo_portal.services.billing.payments import start_topup
+from ispgo_portal.services.errors import DomainError
 from ispgo_portal.settings import get_settings
 from ispgo_portal.state.forms import form_text
 from ispgo_portal.state.session import SessionState, error_toast

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from ispgo_portal.money import format_rub
-from ispgo_portal.services.accounts import account_summary
+from ispgo_portal.services.accounts.summary import account_summary
 from ispgo_portal.services.errors import DomainError
 from ispgo_portal.state.session import SessionState, error_toast
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from ispgo_portal.money import format_rub
-from ispgo_portal.services.catalog import list_active_tariffs
+from ispgo_portal.services.licensing.catalog import list_active_tariffs
 from ispgo_portal.state.session import SessionState
 
 UNLIMITED = "без ограничений"

@@ -11,9 +11,10 @@ import reflex as rx
 from ispgo_portal.clock import format_date, format_datetime
 from ispgo_portal.models import LICENSE_STATUSES
 from ispgo_portal.money import format_rub
-from ispgo_portal.services import license_views, licenses
-from ispgo_portal.services.accounts import account_summary
+from ispgo_portal.services.accounts.summary import account_summary
 from ispgo_portal.services.errors import DomainError
+from ispgo_portal.services.licensing import licenses
+from ispgo_portal.services.licensing import views as license_views
 from ispgo_portal.state.forms import as_id
 from ispgo_portal.state.landing import days_label, limit_label
 from ispgo_portal.state.session import SessionState, error_toast, ok_toast

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ispgo_portal.services.catalog import has_started
 from ispgo_portal.services.errors import DomainError
+from ispgo_portal.services.licensing.catalog import has_started
 from ispgo_portal.state.session import SessionState
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import reflex as rx
 
-from ispgo_portal.services import password_reset
+from ispgo_portal.services.accounts import password_reset
 from ispgo_portal.services.errors import DomainError
 from ispgo_portal.state.forms import form_text
 from ispgo_portal.state.session import SessionState, ok_toast

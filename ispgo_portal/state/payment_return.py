@@ -18,9 +18,9 @@ import sys
 import reflex as rx
 
 from ispgo_portal.money import format_rub
+from ispgo_portal.services.billing.payments import PaymentOutcome, check_payment
 from ispgo_portal.services.errors import DomainError
 from ispgo_portal.services.guard import require_user
-from ispgo_portal.services.payments import PaymentOutcome, check_payment
 from ispgo_portal.state.session import SessionState, error_toast, ok_toast
 
 POLL_SECONDS = 2.0

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ispgo_portal.api.session_cookie import SESSION_COOKIE, token_from_cookie_header
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import User
 from ispgo_portal.money import format_rub
+from ispgo_portal.services.accounts.cookie import SESSION_COOKIE, token_from_cookie_header
 from ispgo_portal.services.errors import AccessDenied, DomainError
 from ispgo_portal.services.guard import Caller, require_admin, require_user, resolve_caller
 

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 import reflex as rx
 
 from ispgo_portal.money import format_rub
-from ispgo_portal.services import licenses, pricing
-from ispgo_portal.services.accounts import account_summary
-from ispgo_portal.services.catalog import list_active_tariffs
+from ispgo_portal.services.accounts.summary import account_summary
+from ispgo_portal.services.billing import pricing
 from ispgo_portal.services.errors import DomainError
+from ispgo_portal.services.licensing import licenses
+from ispgo_portal.services.licensing.catalog import list_active_tariffs
 from ispgo_portal.state.forms import as_id
 from ispgo_portal.state.landing import tariff_card_data
 from ispgo_portal.state.session import SessionState, error_toast, ok_toast

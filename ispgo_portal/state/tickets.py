@@ -1,5 +1,5 @@
 """Тикеты for customers: the list and archive, the new-ticket dialog, a ticket's page and
-the dashboard block. Handlers only parse input and call services/tickets.py, which checks
+the dashboard block. Handlers only parse input and call services/support/tickets.py, which checks
 ownership; the ticket a page shows is remembered in a backend-only var."""
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import re
 import reflex as rx
 
 from ispgo_portal.clock import format_date, format_datetime
-from ispgo_portal.services import tickets
-from ispgo_portal.services.attachments import MAX_FILE_BYTES, MAX_FILES, IncomingFile
 from ispgo_portal.services.errors import DomainError
-from ispgo_portal.services.tickets import MessageInfo, TicketFormError, TicketSummary
+from ispgo_portal.services.support import tickets
+from ispgo_portal.services.support.attachments import MAX_FILE_BYTES, MAX_FILES, IncomingFile
+from ispgo_portal.services.support.tickets import MessageInfo, TicketFormError, TicketSummary
 from ispgo_portal.state.session import SessionState, error_toast, ok_toast
 
 NEW_TICKET_UPLOAD = "new-ticket-files"
@@ -289,7 +289,7 @@ class TicketsDashboardState(SessionState):
 
     @rx.event
     def load_ticket_block(self):
-        from ispgo_portal.services.ticket_queue import queue_counts
+        from ispgo_portal.services.support.queue import queue_counts
 
         try:
             caller = self._caller()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from celery import Celery
 
 from ispgo_portal.settings import get_settings
+from ispgo_portal.tasks.schedule import BEAT_SCHEDULE
 
 TASK_MODULES = [
     "ispgo_portal.tasks.email",
@@ -34,7 +35,8 @@ def _broker_config() -> dict:
 
 
 def make_celery() -> Celery:
-    app = Celery("ispgo_portal")
+    # Task modules use @shared_task and bind to this app; `include` imports them in workers.
+    app = Celery("ispgo_portal", include=TASK_MODULES)
     app.conf.update(
         **_broker_config(),
         task_ignore_result=True,
@@ -45,30 +47,12 @@ def make_celery() -> Celery:
         accept_content=["json"],
         timezone="UTC",
         broker_connection_retry_on_startup=True,
+        beat_schedule=BEAT_SCHEDULE,
         beat_schedule_filename=str(get_settings().data_dir / "celerybeat-schedule"),
     )
     app.set_default()
     return app
 
 
-def _import_tasks() -> None:
-    """Task modules use @shared_task, so they bind to the app made above."""
-    import importlib
-
-    for name in TASK_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-
 
 celery_app = make_celery()
-_import_tasks()
-try:
-    from ispgo_portal.tasks.schedule import BEAT_SCHEDULE
-
-    celery_app.conf.beat_schedule = BEAT_SCHEDULE
-except ModuleNotFoundError as _exc:  # the schedule module is optional until tasks exist
-    if _exc.name != "ispgo_portal.tasks.schedule":
-        raise

@@ -1,6 +1,6 @@
 """Email tasks: send one outbox row, and the periodic flush that catches the rest.
 
-The outbox row is the source of truth (see services/outbox.py for why an email is
+The outbox row is the source of truth (see services/mail/outbox.py for why an email is
 never lost and never sent twice); these tasks only carry ids and declare retries.
 """
 
@@ -11,8 +11,9 @@ import logging
 from celery import shared_task
 from sqlalchemy.exc import OperationalError
 
-from ispgo_portal.services import outbox
-from ispgo_portal.services.mailer import MailError
+from ispgo_portal.services.mail import outbox
+from ispgo_portal.services.mail.dispatch import register_sender
+from ispgo_portal.services.mail.mailer import MailError
 
 log = logging.getLogger(__name__)
 
@@ -43,3 +44,15 @@ def flush_outbox(email_ids: list[int] | None = None) -> str:
         # SMTP is down: the rest stay pending, and the next periodic flushes send them.
         log.warning("outbox batch: %s", result.summary())
     return result.summary()
+
+
+def _send_committed(email_ids: list[int]) -> None:
+    """One email: its own task (retried alone). A batch (the renewal pass): one task, one
+    SMTP connection."""
+    if len(email_ids) == 1:
+        send_outbox_email.delay(email_ids[0])
+    else:
+        flush_outbox.delay(email_ids=email_ids)
+
+
+register_sender(_send_committed)

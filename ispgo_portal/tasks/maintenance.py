@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from ispgo_portal.services import api_idempotency, auth, password_reset
+from ispgo_portal.services.accounts import auth, password_reset
+from ispgo_portal.services.rest import idempotency as api_idempotency
 
 
 @shared_task(name="ispgo_portal.tasks.maintenance.purge_expired_sessions")

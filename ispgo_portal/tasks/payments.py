@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from ispgo_portal.services.payment_reconciliation import reconcile_payments as reconcile
+from ispgo_portal.services.billing.reconciliation import reconcile_payments as reconcile
 
 
 @shared_task(name="ispgo_portal.tasks.payments.reconcile_payments")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from ispgo_portal.services.refunds import reconcile_refunds as reconcile
+from ispgo_portal.services.billing.refunds import reconcile_refunds as reconcile
 
 
 @shared_task(name="ispgo_portal.tasks.refunds.reconcile_refunds")

@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from ispgo_portal.services import renewals
+from ispgo_portal.services.licensing import renewals
 
 log = logging.getLogger(__name__)
 

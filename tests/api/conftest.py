@@ -14,7 +14,7 @@ from tests.payments.conftest import control, emulator, portal_api  # noqa: F401 
 @pytest.fixture
 def make_token() -> Callable[..., str]:
     """make_token(user_id, scopes="read,write", expires_at=None) -> a raw API token."""
-    from ispgo_portal.services import api_tokens
+    from ispgo_portal.services.rest import tokens as api_tokens
 
     def factory(user_id: int, scopes: str = "read,write", **kwargs) -> str:  # noqa: ANN003
         return api_tokens.create_token(user_id=user_id, name="тест", scopes=scopes, **kwargs).token

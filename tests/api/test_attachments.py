@@ -15,9 +15,9 @@ from ispgo_portal.api import attachments as attachments_api
 from ispgo_portal.api.app import ROUTE_MODULES
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import Ticket, TicketAttachment, TicketMessage
-from ispgo_portal.services import tickets
-from ispgo_portal.services.attachments import IncomingFile, attachment_for_viewer
 from ispgo_portal.services.errors import NotFound
+from ispgo_portal.services.support import tickets
+from ispgo_portal.services.support.attachments import IncomingFile, attachment_for_viewer
 from tests.images import image_bytes
 from tests.state.harness import call, make_state
 
@@ -35,7 +35,7 @@ def client() -> TestClient:
 
 
 def test_attachment_routes_are_mounted_in_the_portal_api() -> None:
-    assert "ispgo_portal.api.attachments" in ROUTE_MODULES
+    assert attachments_api in ROUTE_MODULES
     assert [r.path for r in attachments_api.routes] == ["/api/attachments/{attachment_id:int}"]
 
 

@@ -10,7 +10,8 @@ from starlette.applications import Starlette
 from ispgo_portal.api import attachments as attachments_api
 from ispgo_portal.api import payments as payments_api
 from ispgo_portal.db import session_scope
-from ispgo_portal.services import auth, billing
+from ispgo_portal.services.accounts import auth
+from ispgo_portal.services.billing import ledger as billing
 from ispgo_portal.services.errors import DomainError
 from ispgo_portal.services.guard import resolve_caller
 

@@ -77,7 +77,7 @@ def make_license(make_customer, make_tariff) -> Callable[..., str]:  # noqa: ANN
 
     def factory(*, max_servers: int = 1, status: str = "active", expires_in: float = 30,
                 tariff_name: str = "Бизнес") -> str:
-        from ispgo_portal.services.license_keys import generate_license_key
+        from ispgo_portal.services.licensing.keys import generate_license_key
 
         tariff = make_tariff(name=tariff_name, max_servers=max_servers, max_sites=100)
         with session_scope() as session:

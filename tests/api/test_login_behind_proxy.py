@@ -20,7 +20,7 @@ from sqlmodel import select
 
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import LoginAttempt
-from ispgo_portal.services import auth
+from ispgo_portal.services.accounts import auth
 from ispgo_portal.settings import get_settings
 from tests.e2e.portal import free_port
 

@@ -12,7 +12,7 @@ from sqlmodel import select
 from ispgo_portal.clock import utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import ApiToken
-from ispgo_portal.services import api_tokens
+from ispgo_portal.services.rest import tokens as api_tokens
 from ispgo_portal.settings import get_settings
 
 READS = [("GET", "/me"), ("GET", "/ledger"), ("GET", "/tariffs"), ("GET", "/licenses"),

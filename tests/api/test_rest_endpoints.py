@@ -8,7 +8,8 @@ from sqlmodel import select
 
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import AuditLog, LicenseActivation, Ticket
-from ispgo_portal.services import license_api, ticket_queue
+from ispgo_portal.services.licensing import panel_api as license_api
+from ispgo_portal.services.support import queue as ticket_queue
 from tests.payments.helpers import balance_of, ledger_of
 
 Z_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")

@@ -13,7 +13,7 @@ from sqlmodel import select
 from ispgo_portal.clock import utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import ApiIdempotencyKey, License
-from ispgo_portal.services import billing
+from ispgo_portal.services.billing import ledger as billing
 from tests.payments.helpers import balance_of, ledger_of
 
 
@@ -95,7 +95,8 @@ def test_an_overlong_key_is_refused(customer_api) -> None:  # noqa: ANN001
 
 
 def test_after_an_unexpected_failure_the_key_is_not_run_again(customer_api, make_tariff, monkeypatch) -> None:  # noqa: ANN001
-    from ispgo_portal.services import api_idempotency, api_tokens
+    from ispgo_portal.services.rest import idempotency as api_idempotency
+    from ispgo_portal.services.rest import tokens as api_tokens
 
     tariff = make_tariff(price=10_000)
     user, client = customer_api(balance=100_000)

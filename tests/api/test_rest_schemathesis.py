@@ -15,7 +15,7 @@ from schemathesis.checks import (
 )
 
 from ispgo_portal.api.rest import openapi_document
-from ispgo_portal.services import licenses
+from ispgo_portal.services.licensing import licenses
 
 schema = schemathesis.openapi.from_dict(openapi_document())
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

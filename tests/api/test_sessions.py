@@ -13,7 +13,7 @@ from ispgo_portal.api import sessions as sessions_api
 from ispgo_portal.api.app import ROUTE_MODULES
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import AuthSession, LoginAttempt, User
-from ispgo_portal.services import auth
+from ispgo_portal.services.accounts import auth
 from ispgo_portal.settings import get_settings
 
 with warnings.catch_warnings():
@@ -44,7 +44,7 @@ def _sessions() -> int:
 
 
 def test_session_routes_are_mounted_in_the_portal_api() -> None:
-    assert "ispgo_portal.api.sessions" in ROUTE_MODULES
+    assert sessions_api in ROUTE_MODULES
 
 
 def test_login_sets_an_httponly_lax_cookie(client: TestClient, make_customer) -> None:  # noqa: ANN001

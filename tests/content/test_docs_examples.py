@@ -77,7 +77,7 @@ def test_curl_openssl_example_verifies_signature(portal_url: str, example_licens
 
 
 def test_example_key_has_the_real_format() -> None:
-    from ispgo_portal.services.license_keys import KEY_ALPHABET, KEY_LENGTH
+    from ispgo_portal.services.licensing.keys import KEY_ALPHABET, KEY_LENGTH
 
     assert len(docs.EXAMPLE_KEY) == KEY_LENGTH
     assert set(docs.EXAMPLE_KEY.removeprefix("ISPG-").replace("-", "")) <= set(KEY_ALPHABET)

@@ -74,8 +74,8 @@ def role_of(route: str) -> str:
 
 def seed_world(make_customer, make_admin, make_tariff) -> dict[str, int]:  # noqa: ANN001
     """A customer with money, a license and a ticket, and an admin: every page has something to show."""
-    from ispgo_portal.services.licenses import buy_from_balance
-    from ispgo_portal.services.tickets import create_ticket
+    from ispgo_portal.services.licensing.licenses import buy_from_balance
+    from ispgo_portal.services.support.tickets import create_ticket
 
     customer_id = make_customer(email=CUSTOMER[0], password=CUSTOMER[1], balance=250_000,
                                 credit_limit=100_000, discount=10, name="Иван Петров")

@@ -39,7 +39,7 @@ def test_forgotten_password_is_reset_by_the_emailed_link(page, login_as, make_cu
 
 
 def test_admin_reads_an_email_in_the_outbox(page, login_as, make_admin, make_customer, shot) -> None:  # noqa: ANN001
-    from ispgo_portal.services.password_reset import request_password_reset
+    from ispgo_portal.services.accounts.password_reset import request_password_reset
 
     make_admin(email="boss@example.ru", password="password123")
     make_customer(email="oleg@example.ru", name="Олег")

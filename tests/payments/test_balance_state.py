@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import Payment
-from ispgo_portal.services import billing
+from ispgo_portal.services.billing import ledger as billing
 from ispgo_portal.state.balance import BalanceState, RecentOperationsState
 from tests.state.harness import make_state, run
 

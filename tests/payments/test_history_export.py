@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from ispgo_portal.db import session_scope
-from ispgo_portal.services import billing
+from ispgo_portal.services.billing import ledger as billing
 
 
 def _book(user_id: int, amount: int, ref: str, kind: str = "topup") -> None:

@@ -13,7 +13,7 @@ from sqlmodel import func, select
 from ispgo_portal.clock import as_utc, utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import License, PromoCode
-from ispgo_portal.services import licenses
+from ispgo_portal.services.licensing import licenses
 from tests.payments.helpers import (
     balance_of,
     emails_to,

@@ -16,10 +16,12 @@ from sqlmodel import select
 from ispgo_portal.clock import as_utc, utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import License, Payment, PromoCode, PromoRedemption
-from ispgo_portal.services import admin_licenses, licenses, payment_reconciliation
+from ispgo_portal.services.billing import reconciliation as payment_reconciliation
+from ispgo_portal.services.billing.payments import check_payment, settle_payment, start_topup
+from ispgo_portal.services.billing.reconciliation import reconcile_payments
 from ispgo_portal.services.errors import DomainError
-from ispgo_portal.services.payment_reconciliation import reconcile_payments
-from ispgo_portal.services.payments import check_payment, settle_payment, start_topup
+from ispgo_portal.services.licensing import admin as admin_licenses
+from ispgo_portal.services.licensing import licenses
 from ispgo_portal.settings import get_settings
 from tests.payments.helpers import (
     balance_of,

@@ -11,8 +11,8 @@ from sqlmodel import select
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import License, Payment
 from ispgo_portal.payments import EMULATOR_SECRET_KEY, EMULATOR_SHOP_ID
-from ispgo_portal.services import licenses
-from ispgo_portal.services.payments import check_payment, start_topup
+from ispgo_portal.services.billing.payments import check_payment, start_topup
+from ispgo_portal.services.licensing import licenses
 from tests.payments.helpers import (
     balance_of,
     emulator_payment,
@@ -82,7 +82,7 @@ def test_two_stage_payment_is_captured_then_credited(control, webhook_url, make_
 
 def test_refund_notification_goes_to_the_refunds_service(control, webhook_url, make_customer,
                                                          make_admin) -> None:  # noqa: ANN001
-    from ispgo_portal.services.refunds import request_refund
+    from ispgo_portal.services.billing.refunds import request_refund
 
     user_id = make_customer()
     admin_id = make_admin()

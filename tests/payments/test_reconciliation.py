@@ -7,8 +7,8 @@ from datetime import timedelta
 from ispgo_portal.clock import utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import Payment
-from ispgo_portal.services.payment_reconciliation import reconcile_payments
-from ispgo_portal.services.payments import settle_payment, start_topup
+from ispgo_portal.services.billing.payments import settle_payment, start_topup
+from ispgo_portal.services.billing.reconciliation import reconcile_payments
 from tests.payments.helpers import balance_of, ledger_of, payment_row
 
 

@@ -15,8 +15,8 @@ import pytest
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import Payment
 from ispgo_portal.payments import gateway
+from ispgo_portal.services.billing.payments import settle_payment
 from ispgo_portal.services.errors import DomainError
-from ispgo_portal.services.payments import settle_payment
 from tests.payments.helpers import balance_of, ledger_of, notification
 
 ORDER = 10_000

@@ -9,8 +9,8 @@ from sqlmodel import select
 
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import Payment
+from ispgo_portal.services.billing.payments import check_payment, start_topup
 from ispgo_portal.services.errors import DomainError
-from ispgo_portal.services.payments import check_payment, start_topup
 from tests.payments.helpers import (
     balance_of,
     emails_to,

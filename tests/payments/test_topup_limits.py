@@ -8,8 +8,8 @@ from sqlmodel import func, select
 
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import Payment, User
+from ispgo_portal.services.billing.payments import start_payment, start_topup
 from ispgo_portal.services.errors import DomainError
-from ispgo_portal.services.payments import start_payment, start_topup
 from ispgo_portal.settings import get_settings
 
 

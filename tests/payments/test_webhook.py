@@ -10,7 +10,7 @@ import pytest
 
 from ispgo_portal.api.payments import is_trusted_source, source_address
 from ispgo_portal.payments import gateway
-from ispgo_portal.services.payments import start_topup
+from ispgo_portal.services.billing.payments import start_topup
 from ispgo_portal.settings import get_settings
 from tests.payments.helpers import (
     balance_of,

@@ -18,8 +18,10 @@ from ispgo_portal.models import (
     Tariff,
     User,
 )
-from ispgo_portal.services import admin_customers as ac
-from ispgo_portal.services import auth, billing, pricing
+from ispgo_portal.services.accounts import admin as ac
+from ispgo_portal.services.accounts import auth
+from ispgo_portal.services.billing import ledger as billing
+from ispgo_portal.services.billing import pricing
 from ispgo_portal.services.errors import AccessDenied, DomainError
 from ispgo_portal.services.guard import resolve_caller
 

@@ -10,8 +10,8 @@ from sqlmodel import select
 from ispgo_portal.clock import as_utc, utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import AuditLog, License, LicenseActivation
-from ispgo_portal.services import admin_licenses
 from ispgo_portal.services.errors import DomainError
+from ispgo_portal.services.licensing import admin as admin_licenses
 
 
 @pytest.fixture

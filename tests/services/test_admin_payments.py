@@ -8,7 +8,7 @@ import pytest
 
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import Payment, Refund
-from ispgo_portal.services import admin_payments
+from ispgo_portal.services.billing import admin as admin_payments
 
 
 @pytest.fixture

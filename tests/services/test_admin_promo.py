@@ -11,7 +11,8 @@ from sqlmodel import select
 from ispgo_portal.clock import format_date, utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import AuditLog, PromoCode, Tariff, User
-from ispgo_portal.services import admin_promo, pricing
+from ispgo_portal.services.billing import pricing
+from ispgo_portal.services.billing import promo_admin as admin_promo
 from ispgo_portal.services.errors import DomainError
 
 

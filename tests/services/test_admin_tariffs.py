@@ -11,8 +11,8 @@ from sqlmodel import select
 from ispgo_portal.clock import utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import AuditLog, License, Tariff
-from ispgo_portal.services import admin_tariffs
 from ispgo_portal.services.errors import DomainError
+from ispgo_portal.services.licensing import tariffs_admin as admin_tariffs
 
 
 def _form(**overrides: str) -> dict[str, str]:
@@ -139,7 +139,7 @@ def test_list_tariffs_puts_archived_last_then_sort_order(make_admin, make_tariff
 
 
 def test_archived_tariff_is_not_sold(make_admin, make_customer, make_tariff) -> None:  # noqa: ANN001
-    from ispgo_portal.services import licenses
+    from ispgo_portal.services.licensing import licenses
 
     tariff_id = make_tariff(price=10_000)
     admin_tariffs.set_tariff_archived(admin_id=make_admin(), tariff_id=tariff_id, archived=True)
@@ -149,7 +149,7 @@ def test_archived_tariff_is_not_sold(make_admin, make_customer, make_tariff) -> 
 
 
 def test_license_on_archived_tariff_still_auto_renews(make_admin, make_customer, make_tariff) -> None:  # noqa: ANN001
-    from ispgo_portal.services import renewals
+    from ispgo_portal.services.licensing import renewals
 
     tariff_id = make_tariff(price=10_000, period_days=30)
     customer = make_customer(balance=50_000)

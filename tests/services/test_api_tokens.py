@@ -13,8 +13,10 @@ from ispgo_portal.cli import main as cli_main
 from ispgo_portal.clock import utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import ApiToken
-from ispgo_portal.services import admin_customers, api_tokens, auth
+from ispgo_portal.services.accounts import admin as admin_customers
+from ispgo_portal.services.accounts import auth
 from ispgo_portal.services.errors import AccessDenied, DomainError, NotFound
+from ispgo_portal.services.rest import tokens as api_tokens
 
 
 def _unauthorized(token: str) -> str:

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 import pytest
 
 from ispgo_portal.db import session_scope
-from ispgo_portal.services import admin_customers as ac
-from ispgo_portal.services import audit
-from ispgo_portal.services.audit_log import (
+from ispgo_portal.services.accounts import admin as ac
+from ispgo_portal.services.audit import record as audit
+from ispgo_portal.services.audit.log import (
     AuditFilter,
     describe_changes,
     filter_options,

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import AuthSession, User
-from ispgo_portal.services import auth
+from ispgo_portal.services.accounts import auth
 from ispgo_portal.services.errors import DomainError
 from ispgo_portal.services.guard import require_admin, require_user, resolve_caller
 

@@ -1,4 +1,4 @@
-"""Charges, top-ups and the credit limit (services/billing.py) on PostgreSQL."""
+"""Charges, top-ups and the credit limit (services/billing/ledger.py) on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlmodel import select
 from ispgo_portal.cli import main as cli
 from ispgo_portal.db import get_engine, session_scope
 from ispgo_portal.models import LedgerEntry, User
-from ispgo_portal.services import billing
+from ispgo_portal.services.billing import ledger as billing
 from ispgo_portal.services.errors import DomainError
 
 

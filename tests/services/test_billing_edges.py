@@ -1,4 +1,4 @@
-"""Edges of services/billing.py that the mutation run found untested: the customer lock
+"""Edges of services/billing/ledger.py that the mutation run found untested: the customer lock
 re-reads a row the session already holds, the ledger description fits its column, and a
 booking marks the customer as changed."""
 
@@ -12,7 +12,7 @@ from sqlmodel import select
 from ispgo_portal.clock import as_utc, utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import LedgerEntry, User
-from ispgo_portal.services import billing
+from ispgo_portal.services.billing import ledger as billing
 
 
 def _credit(user_id: int, amount: int, reference: str, description: str = "Пополнение") -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import License
-from ispgo_portal.services import billing
-from ispgo_portal.services.catalog import has_started, list_active_tariffs
+from ispgo_portal.services.billing import ledger as billing
+from ispgo_portal.services.licensing.catalog import has_started, list_active_tariffs
 
 
 def test_list_active_tariffs_hides_archived(make_tariff) -> None:  # noqa: ANN001

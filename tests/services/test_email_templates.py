@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from jinja2 import UndefinedError
 
-from ispgo_portal.services.notifications import TEMPLATES, render_email
+from ispgo_portal.services.mail.notifications import TEMPLATES, render_email
 
 WHEN = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 CONTEXTS = {

@@ -11,9 +11,8 @@ from sqlalchemy import text
 
 from ispgo_portal.db import get_engine, session_scope
 from ispgo_portal.models import LedgerEntry
-from ispgo_portal.services import billing
-from ispgo_portal.services.errors import DomainError
-from ispgo_portal.services.ledger_history import (
+from ispgo_portal.services.billing import ledger as billing
+from ispgo_portal.services.billing.history import (
     PAGE_SIZE,
     HistoryFilter,
     iter_ledger_csv,
@@ -21,6 +20,7 @@ from ispgo_portal.services.ledger_history import (
     parse_history_filter,
     recent_ledger_rows,
 )
+from ispgo_portal.services.errors import DomainError
 
 
 def _book(user_id: int, amount: int, ref: str, *, kind: str = "topup", at: datetime | None = None) -> None:

@@ -7,8 +7,9 @@ from sqlmodel import select
 
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import LedgerEntry, License, User
-from ispgo_portal.services import admin_licenses, licenses
 from ispgo_portal.services.errors import DomainError
+from ispgo_portal.services.licensing import admin as admin_licenses
+from ispgo_portal.services.licensing import licenses
 
 
 def _suspended_license(make_customer, make_admin, make_tariff) -> tuple[int, int]:  # noqa: ANN001

@@ -22,9 +22,11 @@ from ispgo_portal.models import (
     PromoRedemption,
     User,
 )
-from ispgo_portal.services import billing, license_views, licenses
+from ispgo_portal.services.billing import ledger as billing
 from ispgo_portal.services.errors import DomainError
-from ispgo_portal.services.license_keys import (
+from ispgo_portal.services.licensing import licenses
+from ispgo_portal.services.licensing import views as license_views
+from ispgo_portal.services.licensing.keys import (
     KEY_ALPHABET,
     generate_license_key,
     normalize_license_key,
@@ -247,7 +249,7 @@ def _settle(payment_id: int) -> int | None:
         payment = session.get(Payment, payment_id)
         billing.credit(session, user_id=payment.user_id, amount=payment.amount, kind="topup",
                        description="Пополнение через YooKassa", reference=f"topup:{payment_id}")
-        return licenses.fulfil_payment(session, payment=payment)
+        return licenses.fulfil_payment(session, payment)
 
 
 def test_fulfil_purchase_creates_the_license_once(make_customer, make_tariff) -> None:  # noqa: ANN001

@@ -14,9 +14,11 @@ from sqlmodel import select
 from ispgo_portal.clock import utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import License, PromoCode, PromoRedemption, Tariff, User
-from ispgo_portal.services import billing, licenses, pricing
+from ispgo_portal.services.billing import ledger as billing
+from ispgo_portal.services.billing import pricing
 from ispgo_portal.services.errors import DomainError
-from ispgo_portal.services.renewals import run_renewal_pass
+from ispgo_portal.services.licensing import licenses
+from ispgo_portal.services.licensing.renewals import run_renewal_pass
 
 
 def _promo(code: str, *, percent: int, max_uses: int = 0) -> int:

@@ -48,16 +48,12 @@ from ispgo_portal.payments.emulator import create_emulator_app
 from ispgo_portal.payments.emulator_control import EmulatorControl
 from ispgo_portal.payments.emulator_server import ThreadedServer
 from ispgo_portal.payments.emulator_store import EmulatorConfig
-from ispgo_portal.services import (
-    admin_customers,
-    admin_promo,
-    billing,
-    licenses,
-    payments,
-    refunds,
-    renewals,
-)
+from ispgo_portal.services.accounts import admin as admin_customers
+from ispgo_portal.services.billing import ledger as billing
+from ispgo_portal.services.billing import payments, refunds
+from ispgo_portal.services.billing import promo_admin as admin_promo
 from ispgo_portal.services.errors import DomainError
+from ispgo_portal.services.licensing import licenses, renewals
 from tests.conftest import truncate_all
 
 # Odd prices make the half-up rounding matter (99 × 0.5 = 49.5 → 50).

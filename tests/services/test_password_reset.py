@@ -11,7 +11,7 @@ from sqlmodel import select
 from ispgo_portal.clock import utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import AuthSession, LoginAttempt, OutboxEmail, PasswordResetToken, User
-from ispgo_portal.services import auth, password_reset
+from ispgo_portal.services.accounts import auth, password_reset
 from ispgo_portal.services.errors import DomainError
 
 NEW_PASSWORD = "new-password-42"
@@ -190,7 +190,7 @@ def test_self_service_password_change_revokes_reset_links(make_customer, session
 
 
 def test_admin_setting_a_password_revokes_reset_links(make_customer, make_admin) -> None:  # noqa: ANN001
-    from ispgo_portal.services import admin_customers
+    from ispgo_portal.services.accounts import admin as admin_customers
 
     user_id = make_customer(email="ivan@example.ru")
     token = _request_link()
@@ -201,7 +201,7 @@ def test_admin_setting_a_password_revokes_reset_links(make_customer, make_admin)
 
 
 def test_email_change_revokes_reset_links_sent_to_the_old_address(make_customer, make_admin) -> None:  # noqa: ANN001
-    from ispgo_portal.services import admin_customers
+    from ispgo_portal.services.accounts import admin as admin_customers
 
     user_id = make_customer(email="ivan@example.ru", password="old-password-1")
     token = _request_link()

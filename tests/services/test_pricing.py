@@ -11,8 +11,9 @@ from ispgo_portal.clock import utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import PromoCode, Tariff, User
 from ispgo_portal.money import apply_percent_off
-from ispgo_portal.services import licenses, pricing
+from ispgo_portal.services.billing import pricing
 from ispgo_portal.services.errors import DomainError
+from ispgo_portal.services.licensing import licenses
 
 
 def make_promo(code: str = "SPRING", percent: int = 20, **fields: object) -> int:

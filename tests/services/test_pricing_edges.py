@@ -1,4 +1,4 @@
-"""Edges of services/pricing.py that the mutation run found untested: a promo inside its
+"""Edges of services/billing/pricing.py that the mutation run found untested: a promo inside its
 window (both ends included) or on an allowed tariff works, a missing code is no code, and
 out-of-range percents stored by hand are clamped to 0–100."""
 
@@ -11,7 +11,7 @@ import pytest
 from ispgo_portal.clock import utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import User
-from ispgo_portal.services import pricing
+from ispgo_portal.services.billing import pricing
 from ispgo_portal.services.errors import DomainError
 from tests.services.test_pricing import make_promo, quote
 

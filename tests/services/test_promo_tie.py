@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import LedgerEntry, PromoCode, PromoRedemption
-from ispgo_portal.services import licenses
+from ispgo_portal.services.licensing import licenses
 from tests.services.test_pricing import make_promo, quote
 
 

@@ -15,7 +15,7 @@ from ispgo_portal.clock import utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import AuditLog, LedgerEntry, Payment, Refund, User
 from ispgo_portal.payments import gateway
-from ispgo_portal.services import payments, refunds
+from ispgo_portal.services.billing import payments, refunds
 from ispgo_portal.services.errors import DomainError
 from tests.payments.conftest import control, emulator, portal_api  # noqa: F401 - fixtures
 from tests.payments.helpers import balance_of, ledger_of, payment_row, wait_until
@@ -161,7 +161,7 @@ def test_duplicated_refund_notifications_book_once(paid_topup, make_admin, contr
 def test_refund_may_take_balance_below_zero(paid_topup, make_admin) -> None:  # noqa: ANN001
     """The money already left the shop: the debit ignores the credit limit."""
     customer, payment_id = paid_topup(100_000)
-    from ispgo_portal.services import billing
+    from ispgo_portal.services.billing import ledger as billing
 
     with session_scope() as session:
         billing.charge(session, user_id=customer, amount=90_000, kind="purchase", description="Покупка",
@@ -327,7 +327,7 @@ def test_4xx_to_a_resend_flags_for_a_person_never_cancels(paid_topup, make_admin
     [row] = _refund_rows(payment_id)
     assert row.status == "new" and "отклонила повторную отправку" in row.attention
     assert _refund_ledger(customer) == []
-    from ispgo_portal.services import admin_payments
+    from ispgo_portal.services.billing import admin as admin_payments
 
     [listed] = admin_payments.list_refunds(payment_id=payment_id)
     assert listed.attention == row.attention

@@ -10,7 +10,7 @@ from sqlmodel import select
 from ispgo_portal.clock import as_utc, utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import LedgerEntry, License, OutboxEmail, User
-from ispgo_portal.services import renewals
+from ispgo_portal.services.licensing import renewals
 
 NBSP = "\u00a0"
 

@@ -10,7 +10,7 @@ import pytest
 from ispgo_portal.clock import utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import License, Payment, Ticket
-from ispgo_portal.services import reports
+from ispgo_portal.services.billing import reports
 from ispgo_portal.services.errors import AccessDenied
 
 NOW = datetime(2026, 11, 15, 12, 0, tzinfo=UTC)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ispgo_portal.services import signing
+from ispgo_portal.services.licensing import signing
 from ispgo_portal.settings import get_settings
 
 

@@ -12,11 +12,13 @@ from sqlmodel import select
 
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import AuditLog, OutboxEmail, Ticket, TicketAttachment
-from ispgo_portal.services import outbox, ticket_queue, tickets
-from ispgo_portal.services.attachments import MAX_FILE_BYTES, IncomingFile, attachments_dir
 from ispgo_portal.services.errors import AccessDenied, DomainError, NotFound
-from ispgo_portal.services.ticket_queue import QueueFilters
-from ispgo_portal.services.tickets import TicketFormError
+from ispgo_portal.services.mail import outbox
+from ispgo_portal.services.support import queue as ticket_queue
+from ispgo_portal.services.support import tickets
+from ispgo_portal.services.support.attachments import MAX_FILE_BYTES, IncomingFile, attachments_dir
+from ispgo_portal.services.support.queue import QueueFilters
+from ispgo_portal.services.support.tickets import TicketFormError
 from ispgo_portal.settings import get_settings
 from tests.images import image_bytes, noisy_png
 from tests.tasks.smtp_sink import SmtpSink, html_part, text_part

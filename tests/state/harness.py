@@ -39,7 +39,7 @@ def make_state(cls: type, token: str = "", url: str = "") -> Any:
 
 def log_in(state: Any, token: str) -> None:
     """Give the state's websocket the session cookie, as the browser's handshake would."""
-    from ispgo_portal.api.session_cookie import SESSION_COOKIE
+    from ispgo_portal.services.accounts.cookie import SESSION_COOKIE
 
     root = state
     while root.parent_state is not None:

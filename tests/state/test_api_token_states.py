@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ispgo_portal.services import api_tokens
 from ispgo_portal.services.errors import AccessDenied
+from ispgo_portal.services.rest import tokens as api_tokens
 from ispgo_portal.state.api_tokens import ApiTokensState
 from tests.state.harness import make_state, run
 

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import OutboxEmail
-from ispgo_portal.services import auth
+from ispgo_portal.services.accounts import auth
 from tests.state.harness import call, log_in, make_state
 
 
@@ -51,7 +51,7 @@ def test_request_survives_garbage(reset_state, form) -> None:  # noqa: ANN001
 
 def test_confirm_with_a_link_sets_the_password(reset_state, make_customer) -> None:  # noqa: ANN001
     make_customer(email="ivan@example.ru")
-    from ispgo_portal.services.password_reset import request_password_reset
+    from ispgo_portal.services.accounts.password_reset import request_password_reset
 
     request_password_reset(email="ivan@example.ru")
     with session_scope() as session:

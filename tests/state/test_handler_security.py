@@ -143,8 +143,8 @@ def _seed_victim() -> dict[str, int]:
         TicketMessage,
         User,
     )
-    from ispgo_portal.services import billing
-    from ispgo_portal.services.passwords import hash_password
+    from ispgo_portal.services.accounts.passwords import hash_password
+    from ispgo_portal.services.billing import ledger as billing
 
     with session_scope() as session:
         victim = User(email=VICTIM_EMAIL, name="Жертва Викторовна", password_hash=hash_password("password123"),

@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import License, PromoCode
-from ispgo_portal.services import licenses
+from ispgo_portal.services.licensing import licenses
 from ispgo_portal.state.licenses import LicenseDashboardState, LicensesState
 from ispgo_portal.state.tariffs import TariffsState
 from tests.state.harness import make_state, run

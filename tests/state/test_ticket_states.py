@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import Ticket, TicketAttachment
-from ispgo_portal.services import tickets
+from ispgo_portal.services.support import tickets
 from tests.images import image_bytes
 from tests.state.harness import call, make_state
 

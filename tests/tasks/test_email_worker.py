@@ -9,7 +9,7 @@ from sqlmodel import select
 from ispgo_portal.clock import utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import OutboxEmail
-from ispgo_portal.services.notifications import queue_email
+from ispgo_portal.services.mail.notifications import queue_email
 from ispgo_portal.tasks.email import flush_outbox
 from tests.tasks.conftest import TASKS_REDIS_URL, point_celery_at, wait_until
 from tests.tasks.smtp_sink import SmtpSink, free_port, text_part

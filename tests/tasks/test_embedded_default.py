@@ -18,7 +18,7 @@ from ispgo_portal.clock import utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.migrations import upgrade_to_head
 from ispgo_portal.models import License, Tariff, User
-from ispgo_portal.services import billing
+from ispgo_portal.services.billing import ledger as billing
 
 upgrade_to_head()
 with session_scope() as session:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.smtp import AuthResult
 
-from ispgo_portal.services.mailer import MailError, OutgoingEmail, send_email
+from ispgo_portal.services.mail.mailer import MailError, OutgoingEmail, send_email
 from tests.tasks.smtp_sink import SmtpSink, text_part
 
 USER, PASSWORD = "mailer", "s3cret-pass"

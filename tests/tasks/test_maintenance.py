@@ -10,7 +10,7 @@ from sqlmodel import select
 from ispgo_portal.clock import utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import ApiIdempotencyKey, AuthSession, PasswordResetToken
-from ispgo_portal.services.auth import hash_token
+from ispgo_portal.services.accounts.auth import hash_token
 from ispgo_portal.tasks.maintenance import purge_expired_sessions
 
 

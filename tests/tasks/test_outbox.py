@@ -11,10 +11,10 @@ from sqlmodel import select
 from ispgo_portal.clock import utcnow
 from ispgo_portal.db import get_engine, session_scope
 from ispgo_portal.models import AuditLog, OutboxEmail
-from ispgo_portal.services import outbox
 from ispgo_portal.services.errors import DomainError
-from ispgo_portal.services.mailer import MailError
-from ispgo_portal.services.notifications import render_email
+from ispgo_portal.services.mail import outbox
+from ispgo_portal.services.mail.mailer import MailError
+from ispgo_portal.services.mail.notifications import render_email
 from tests.tasks.smtp_sink import free_port, html_part, text_part
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from ispgo_portal.clock import utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import Payment, User
-from ispgo_portal.services.payments import start_topup
+from ispgo_portal.services.billing.payments import start_topup
 from tests.payments.conftest import control, emulator, portal_api  # noqa: F401 - fixtures
 from tests.tasks.conftest import wait_until
 

@@ -11,8 +11,8 @@ from sqlmodel import select
 from ispgo_portal.clock import as_utc, utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import LedgerEntry, License, User
-from ispgo_portal.services.billing import ledger_mismatches
-from ispgo_portal.services.renewals import autorenew_reference
+from ispgo_portal.services.billing.ledger import ledger_mismatches
+from ispgo_portal.services.licensing.renewals import autorenew_reference
 from ispgo_portal.tasks.renewals import run_renewal_pass
 from tests.tasks.conftest import wait_until
 from tests.tasks.seeding import due_count, renewal_counts, seed_due_licenses

@@ -22,9 +22,14 @@ from ispgo_portal.api.rest.schemas import (
     TopupIn,
     url_text,
 )
-from ispgo_portal.services import accounts, api_tokens, catalog, cursors, ledger_history, payments
-from ispgo_portal.services.api_tokens import TokenCaller
-from ispgo_portal.services.payments import PaymentInfo
+from ispgo_portal.services import paging as cursors
+from ispgo_portal.services.accounts import summary as accounts
+from ispgo_portal.services.billing import history as ledger_history
+from ispgo_portal.services.billing import payments
+from ispgo_portal.services.billing.payments import PaymentInfo
+from ispgo_portal.services.licensing import catalog
+from ispgo_portal.services.rest import tokens as api_tokens
+from ispgo_portal.services.rest.tokens import TokenCaller
 
 router = APIRouter()
 READ_ERRORS = responses(401, 403, 429)

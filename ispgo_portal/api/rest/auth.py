@@ -12,9 +12,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from ispgo_portal.api.licenses import client_address
 from ispgo_portal.api.rate_limit import Bucket, RateLimiter
 from ispgo_portal.api.rest.problems import ApiProblem
-from ispgo_portal.services import api_tokens
-from ispgo_portal.services.api_tokens import TokenCaller
 from ispgo_portal.services.errors import AccessDenied
+from ispgo_portal.services.rest import tokens as api_tokens
+from ispgo_portal.services.rest.tokens import TokenCaller
 from ispgo_portal.settings import get_settings
 
 bearer = HTTPBearer(auto_error=False, scheme_name="ApiToken",

@@ -1,4 +1,4 @@
-"""Runs a POST under its `Idempotency-Key` (see services/api_idempotency.py)."""
+"""Runs a POST under its `Idempotency-Key` (see services/rest/idempotency.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from fastapi import Header, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
-from ispgo_portal.services import api_idempotency
-from ispgo_portal.services.api_tokens import TokenCaller
 from ispgo_portal.services.errors import DomainError
+from ispgo_portal.services.rest import idempotency as api_idempotency
+from ispgo_portal.services.rest.tokens import TokenCaller
 
 IdempotencyKey = Annotated[str | None, Header(
     alias="Idempotency-Key", max_length=api_idempotency.KEY_MAX,

@@ -23,10 +23,14 @@ from ispgo_portal.api.rest.schemas import (
     TariffRef,
     url_text,
 )
-from ispgo_portal.services import api_tokens, cursors, license_views, licenses, payments
-from ispgo_portal.services.api_tokens import TokenCaller
-from ispgo_portal.services.license_views import LicenseView
-from ispgo_portal.services.payments import PaymentStart
+from ispgo_portal.services import paging as cursors
+from ispgo_portal.services.billing import payments
+from ispgo_portal.services.billing.payments import PaymentStart
+from ispgo_portal.services.licensing import licenses
+from ispgo_portal.services.licensing import views as license_views
+from ispgo_portal.services.licensing.views import LicenseView
+from ispgo_portal.services.rest import tokens as api_tokens
+from ispgo_portal.services.rest.tokens import TokenCaller
 
 router = APIRouter(tags=["Лицензии"])
 MONEY_ERRORS = responses(401, 402, 403, 404, 409, 422, 429, 502, 503)

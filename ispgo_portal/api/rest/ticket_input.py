@@ -19,7 +19,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from ispgo_portal.api.rest.problems import ApiProblem
 from ispgo_portal.api.upload_limit import UPLOAD_BODY_LIMIT
-from ispgo_portal.services.attachments import FIELD, MAX_FILE_BYTES, MAX_FILES, IncomingFile
+from ispgo_portal.services.support.attachments import FIELD, MAX_FILE_BYTES, MAX_FILES, IncomingFile
 
 MULTIPART = "multipart/form-data"
 

@@ -28,9 +28,10 @@ from ispgo_portal.api.rest.ticket_input import (
     request_body_doc,
 )
 from ispgo_portal.clock import as_utc
-from ispgo_portal.services import cursors, tickets
-from ispgo_portal.services.api_tokens import TokenCaller
-from ispgo_portal.services.tickets import MessageInfo, TicketSummary
+from ispgo_portal.services import paging as cursors
+from ispgo_portal.services.rest.tokens import TokenCaller
+from ispgo_portal.services.support import tickets
+from ispgo_portal.services.support.tickets import MessageInfo, TicketSummary
 
 router = APIRouter(tags=["Тикеты"])
 

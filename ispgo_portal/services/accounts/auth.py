@@ -22,13 +22,13 @@ from ispgo_portal.models import (
     PasswordResetToken,
     User,
 )
-from ispgo_portal.services.errors import DomainError
-from ispgo_portal.services.passwords import (
+from ispgo_portal.services.accounts.passwords import (
     MIN_PASSWORD_LENGTH,
     hash_password,
     needs_rehash,
     verify_password,
 )
+from ispgo_portal.services.errors import DomainError
 from ispgo_portal.settings import get_settings
 
 EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
@@ -112,7 +112,7 @@ def register_user(
         user = User(email=email, name=name, password_hash=hash_password(password), role=role)
         session.add(user)
         session.flush()
-        from ispgo_portal.services import notifications
+        from ispgo_portal.services.mail import notifications
 
         notifications.queue_email(
             session, template="welcome", to=user.email, context={"name": user.name},

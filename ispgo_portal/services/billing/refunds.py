@@ -32,7 +32,8 @@ from ispgo_portal.db import lock_row, session_scope
 from ispgo_portal.models import Payment, Refund, User
 from ispgo_portal.money import format_rub
 from ispgo_portal.payments import gateway
-from ispgo_portal.services import audit, billing
+from ispgo_portal.services.audit import record as audit
+from ispgo_portal.services.billing import ledger as billing
 from ispgo_portal.services.errors import DomainError, NotFound
 from ispgo_portal.services.guard import acting_admin
 

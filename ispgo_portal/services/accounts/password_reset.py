@@ -23,7 +23,7 @@ from sqlmodel import select
 from ispgo_portal.clock import utcnow
 from ispgo_portal.db import is_postgres, session_scope
 from ispgo_portal.models import LoginAttempt, PasswordResetToken, User
-from ispgo_portal.services.auth import (
+from ispgo_portal.services.accounts.auth import (
     hash_token,
     normalize_email,
     revoke_reset_links,
@@ -31,9 +31,9 @@ from ispgo_portal.services.auth import (
     validate_email,
     validate_new_password,
 )
+from ispgo_portal.services.accounts.passwords import hash_password
 from ispgo_portal.services.errors import DomainError
-from ispgo_portal.services.notifications import queue_email
-from ispgo_portal.services.passwords import hash_password
+from ispgo_portal.services.mail.notifications import queue_email
 from ispgo_portal.settings import get_settings
 
 RESET_TOKEN_TTL = timedelta(hours=1)

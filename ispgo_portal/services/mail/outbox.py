@@ -31,10 +31,16 @@ from sqlmodel import Session, select
 from ispgo_portal.clock import format_datetime, utcnow
 from ispgo_portal.db import is_postgres, session_scope
 from ispgo_portal.models import OutboxEmail
-from ispgo_portal.services import audit
+from ispgo_portal.services.audit import record as audit
 from ispgo_portal.services.errors import DomainError, NotFound
 from ispgo_portal.services.guard import acting_admin
-from ispgo_portal.services.mailer import MailError, OutgoingEmail, SmtpConnection, smtp_configured
+from ispgo_portal.services.mail.dispatch import dispatch_outbox
+from ispgo_portal.services.mail.mailer import (
+    MailError,
+    OutgoingEmail,
+    SmtpConnection,
+    smtp_configured,
+)
 
 # Left to the email's own task before the periodic flush takes it over.
 FLUSH_GRACE = timedelta(minutes=2)
@@ -222,6 +228,4 @@ def resend_outbox_email(*, admin_id: int, email_id: int) -> None:
         session.add(email)
         audit.record(session, admin_id=admin_id, action="outbox.resend", target_type="outbox_email",
                      target_id=email.id, before=before, after={"status": "pending"})
-    from ispgo_portal.services.notifications import dispatch_outbox
-
     dispatch_outbox([email_id])

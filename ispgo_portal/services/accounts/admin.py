@@ -28,10 +28,14 @@ from ispgo_portal.models import (
     User,
 )
 from ispgo_portal.money import AmountError, format_rub, parse_rubles
-from ispgo_portal.services import api_tokens, audit, auth, billing, notifications
+from ispgo_portal.services.accounts import auth
+from ispgo_portal.services.accounts.passwords import hash_password
+from ispgo_portal.services.audit import record as audit
+from ispgo_portal.services.billing import ledger as billing
 from ispgo_portal.services.errors import DomainError, NotFound
 from ispgo_portal.services.guard import acting_admin
-from ispgo_portal.services.passwords import hash_password
+from ispgo_portal.services.mail import notifications
+from ispgo_portal.services.rest import tokens as api_tokens
 
 PAGE_SIZE = 20
 MAX_CREDIT_LIMIT = 100_000_000  # 1 000 000 ₽: anything above is a typo, not a decision

@@ -15,9 +15,9 @@ from sqlmodel import Session, select
 
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import License, Tariff
-from ispgo_portal.services import audit
-from ispgo_portal.services.admin_forms import bounded_text, int_field, rubles_field
+from ispgo_portal.services.audit import record as audit
 from ispgo_portal.services.errors import DomainError, NotFound
+from ispgo_portal.services.forms import bounded_text, int_field, rubles_field
 from ispgo_portal.services.guard import acting_admin
 
 MAX_TARIFF_PRICE = 100_000_000  # 1 000 000 ₽ per period: anything above is a typo

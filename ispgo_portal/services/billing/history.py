@@ -19,7 +19,7 @@ from sqlmodel import select
 from ispgo_portal.clock import MSK, format_datetime
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import LEDGER_KINDS, LedgerEntry
-from ispgo_portal.services import cursors
+from ispgo_portal.services import paging as cursors
 from ispgo_portal.services.errors import DomainError
 
 PAGE_SIZE = 20

@@ -17,11 +17,11 @@ from sqlmodel import Session, select
 from ispgo_portal.clock import as_utc, format_date, utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import LICENSE_STATUSES, License, LicenseActivation, Tariff, User
-from ispgo_portal.services import audit
-from ispgo_portal.services.admin_forms import int_field
+from ispgo_portal.services.audit import record as audit
 from ispgo_portal.services.errors import DomainError, NotFound
+from ispgo_portal.services.forms import int_field
 from ispgo_portal.services.guard import acting_admin
-from ispgo_portal.services.license_keys import normalize_license_key
+from ispgo_portal.services.licensing.keys import normalize_license_key
 
 ADMIN_SUSPENSION_PREFIX = "Приостановлена администратором: "
 PAGE_SIZE = 30

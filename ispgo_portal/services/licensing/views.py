@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from ispgo_portal.clock import as_utc, utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import License, LicenseActivation, Tariff
-from ispgo_portal.services import cursors
+from ispgo_portal.services import paging as cursors
 from ispgo_portal.services.errors import NotFound
 
 DELETABLE_STATUSES = ("expired", "suspended")

@@ -44,11 +44,12 @@ from ispgo_portal.clock import as_utc, utcnow
 from ispgo_portal.db import get_engine, is_postgres, session_scope
 from ispgo_portal.models import License, OutboxEmail, Tariff, User
 from ispgo_portal.money import format_rub
-from ispgo_portal.services import billing
+from ispgo_portal.services.billing import ledger as billing
 from ispgo_portal.services.errors import DomainError
-from ispgo_portal.services.license_views import days_left
-from ispgo_portal.services.licenses import renew_locked_license, renewal_quote
-from ispgo_portal.services.notifications import queue_email, render_email
+from ispgo_portal.services.licensing.licenses import renew_locked_license, renewal_quote
+from ispgo_portal.services.licensing.views import days_left
+from ispgo_portal.services.mail.dispatch import dispatch_outbox
+from ispgo_portal.services.mail.notifications import queue_email, render_email
 
 log = logging.getLogger(__name__)
 
@@ -254,17 +255,6 @@ class _HeldConnection:
             connection.close()
 
 
-def _hand_over(email_ids: list[int]) -> None:
-    """Give committed emails to one worker task; if the broker is down they stay pending
-    and the periodic flush sends them."""
-    if not email_ids:
-        return
-    try:
-        from ispgo_portal.tasks.email import flush_outbox
-
-        flush_outbox.delay(email_ids=email_ids)
-    except Exception as exc:  # noqa: BLE001 - broker trouble must not stop the pass
-        log.warning("renewal pass: %s emails left to the periodic flush (%s)", len(email_ids), exc)
 
 
 def run_renewal_pass(*, now: datetime | None = None, limit: int | None = None) -> PassResult:
@@ -291,9 +281,9 @@ def run_renewal_pass(*, now: datetime | None = None, limit: int | None = None) -
                 if settled.email_id is not None:
                     result.email_ids.append(settled.email_id)
             if index % ID_BATCH == 0:
-                _hand_over(result.email_ids[handed_over:])
+                dispatch_outbox(result.email_ids[handed_over:])
                 handed_over = len(result.email_ids)
-    _hand_over(result.email_ids[handed_over:])
+    dispatch_outbox(result.email_ids[handed_over:])
     return result
 
 

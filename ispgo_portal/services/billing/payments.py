@@ -8,10 +8,8 @@ fetched back from the API, checks it against our record, and applies it exactly 
 
 from __future__ import annotations
 
-import importlib
 import logging
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,9 +21,11 @@ from ispgo_portal.clock import as_utc, utcnow
 from ispgo_portal.db import lock_row, session_scope
 from ispgo_portal.models import PAYMENT_PURPOSES, Payment, User
 from ispgo_portal.payments import gateway
-from ispgo_portal.services import billing, pricing
+from ispgo_portal.services.billing import ledger as billing
+from ispgo_portal.services.billing import pricing
+from ispgo_portal.services.billing.fulfilment import fulfiller_for
 from ispgo_portal.services.errors import DomainError, NotFound
-from ispgo_portal.services.notifications import queue_email
+from ispgo_portal.services.mail.notifications import queue_email
 from ispgo_portal.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -300,7 +300,7 @@ def _book_success(session: Session, payment: Payment) -> bool:
     session.add(payment)
     if entry is None:  # booked before: the lock makes this a backstop only
         return False
-    delivered = payment.purpose in ("purchase", "renewal") and _fulfil(session, payment)
+    delivered = _fulfil(session, payment)
     if not delivered:
         pricing.release_reservation(session, payment_id=payment.id)  # no discounted delivery
         user = session.get(User, payment.user_id)
@@ -311,26 +311,15 @@ def _book_success(session: Session, payment: Payment) -> bool:
     return True
 
 
-def _fulfil_function() -> Callable[..., int | None] | None:
-    try:
-        module = importlib.import_module("ispgo_portal.services.licenses")
-    except ModuleNotFoundError as exc:
-        if exc.name != "ispgo_portal.services.licenses":
-            raise
-        return None
-    return getattr(module, "fulfil_payment", None)
-
-
 def _fulfil(session: Session, payment: Payment) -> bool:
     """Buy or renew what was paid for, in this transaction. If that is impossible the
     money simply stays on the balance (a savepoint undoes the partial work)."""
-    fulfil = _fulfil_function()
+    fulfil = fulfiller_for(payment.purpose)
     if fulfil is None:
-        log.warning("payment %s: licenses are not installed, the money stays on the balance", payment.id)
         return False
     try:
         with session.begin_nested():
-            license_id = fulfil(session, payment=payment)
+            license_id = fulfil(session, payment)
     except DomainError as exc:
         log.warning("payment %s could not be fulfilled (%s); money left on the balance", payment.id, exc)
         return False

@@ -18,17 +18,17 @@ from sqlmodel import Session, select
 from ispgo_portal.clock import as_utc, utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import PromoCode, Tariff
-from ispgo_portal.services import audit
-from ispgo_portal.services.admin_forms import (
+from ispgo_portal.services.audit import record as audit
+from ispgo_portal.services.billing.pricing import normalize_code
+from ispgo_portal.services.errors import DomainError, NotFound
+from ispgo_portal.services.forms import (
     day_end_utc,
     day_start_utc,
     int_field,
     parse_day,
     text_field,
 )
-from ispgo_portal.services.errors import DomainError, NotFound
 from ispgo_portal.services.guard import acting_admin
-from ispgo_portal.services.pricing import normalize_code
 
 CODE_PATTERN = re.compile(r"^[A-ZА-ЯЁ0-9_-]{3,40}$")
 MAX_USES_LIMIT = 10_000_000

@@ -12,8 +12,8 @@ from sqlmodel import Session, select
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import PAYMENT_PURPOSES, Payment, Refund, User
 from ispgo_portal.payments.gateway_models import describe_refund_cancellation
+from ispgo_portal.services.billing.refunds import OPEN_REFUND_STATUSES
 from ispgo_portal.services.errors import NotFound
-from ispgo_portal.services.refunds import OPEN_REFUND_STATUSES
 
 PAGE_SIZE = 30
 PAYMENT_STATUSES = {

@@ -26,7 +26,7 @@ from sqlmodel import Session, select
 from ispgo_portal.clock import MSK, as_utc, utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import API_SCOPES, ApiToken, User
-from ispgo_portal.services import audit
+from ispgo_portal.services.audit import record as audit
 from ispgo_portal.services.errors import AccessDenied, DomainError, NotFound
 
 TOKEN_PREFIX = "ispgo_"

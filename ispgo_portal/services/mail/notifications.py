@@ -14,10 +14,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ispgo_portal.models import OutboxEmail
+from ispgo_portal.services.mail.dispatch import dispatch_outbox
 from ispgo_portal.settings import get_settings
 
 log = logging.getLogger(__name__)
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "email"
 PORTAL_NAME = "ISPGo"
 
 
@@ -81,14 +82,3 @@ def _after_commit(session: Session) -> None:
     if ids:
         dispatch_outbox(ids)
 
-
-def dispatch_outbox(ids: list[int]) -> None:
-    """Hand emails to the worker. If the broker is down they stay pending and the periodic
-    outbox flush sends them later, so nothing is lost."""
-    try:
-        from ispgo_portal.tasks.email import send_outbox_email
-
-        for email_id in ids:
-            send_outbox_email.delay(email_id)
-    except Exception as exc:  # noqa: BLE001 - broker trouble must not fail the business operation
-        log.warning("outbox dispatch deferred (%s): %s", ids, exc)

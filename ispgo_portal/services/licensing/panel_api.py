@@ -25,8 +25,8 @@ from sqlalchemy.engine import Connection, Engine, Row
 from ispgo_portal.clock import as_utc, utcnow
 from ispgo_portal.db import get_engine
 from ispgo_portal.models import License, LicenseActivation, Tariff
-from ispgo_portal.services.license_keys import normalize_license_key
-from ispgo_portal.services.license_views import effective_status
+from ispgo_portal.services.licensing.keys import normalize_license_key
+from ispgo_portal.services.licensing.views import effective_status
 
 HTTP_STATUS = {
     "valid": 200, "expired": 200, "suspended": 200, "not_activated": 200,

@@ -24,9 +24,9 @@ from ispgo_portal.clock import as_utc, utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import Payment
 from ispgo_portal.payments import gateway
-from ispgo_portal.services import pricing
+from ispgo_portal.services.billing import pricing
+from ispgo_portal.services.billing.payments import OPEN_STATUSES, lock_payment, settle_payment
 from ispgo_portal.services.errors import DomainError
-from ispgo_portal.services.payments import OPEN_STATUSES, lock_payment, settle_payment
 
 log = logging.getLogger(__name__)
 

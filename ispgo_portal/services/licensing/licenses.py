@@ -29,19 +29,20 @@ from ispgo_portal.models import (
     Tariff,
     User,
 )
-from ispgo_portal.services import billing, pricing
-from ispgo_portal.services.admin_licenses import is_admin_suspension
+from ispgo_portal.services.billing import ledger as billing
+from ispgo_portal.services.billing import pricing
 from ispgo_portal.services.errors import DomainError, NotFound
-from ispgo_portal.services.license_keys import new_unique_license_key
-from ispgo_portal.services.license_views import (  # noqa: F401 - list_licenses is re-exported
+from ispgo_portal.services.licensing.admin import is_admin_suspension
+from ispgo_portal.services.licensing.keys import new_unique_license_key
+from ispgo_portal.services.licensing.views import (  # noqa: F401 - list_licenses is re-exported
     DELETABLE_STATUSES,
     effective_status,
     list_licenses,
 )
-from ispgo_portal.services.notifications import queue_email
+from ispgo_portal.services.mail.notifications import queue_email
 
 if TYPE_CHECKING:
-    from ispgo_portal.services.payments import PaymentStart
+    from ispgo_portal.services.billing.payments import PaymentStart
 
 log = logging.getLogger(__name__)
 
@@ -187,14 +188,14 @@ def _next_url(outcome: PaymentStart | int) -> str:
 
 def _start_payment(*, user_id: int, amount: int, purpose: str, description: str, tariff_id: int,
                    license_id: int | None, promo_code_id: int | None, return_url: str = "") -> PaymentStart:
-    from ispgo_portal.services.payments import start_payment
+    from ispgo_portal.services.billing.payments import start_payment
 
     return start_payment(user_id=user_id, amount=amount, purpose=purpose, description=description,
                          receipt_item=description, tariff_id=tariff_id, license_id=license_id,
                          promo_code_id=promo_code_id, return_url=return_url)
 
 
-def fulfil_payment(session: Session, *, payment: Payment) -> int | None:
+def fulfil_payment(session: Session, payment: Payment) -> int | None:
     """Called by the payments service in its transaction right after it credited the paid
     amount: charge it back as the purchase or renewal and create or renew the license.
     Runs at most once per payment (ledger reference `fulfil:<payment id>`). Returns the

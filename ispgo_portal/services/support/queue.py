@@ -24,12 +24,12 @@ from ispgo_portal.models import (
     TicketMessage,
     User,
 )
-from ispgo_portal.services import audit
-from ispgo_portal.services.attachments import IncomingFile
+from ispgo_portal.services.audit import record as audit
 from ispgo_portal.services.errors import DomainError, NotFound
 from ispgo_portal.services.guard import acting_admin
-from ispgo_portal.services.notifications import queue_email
-from ispgo_portal.services.tickets import (
+from ispgo_portal.services.mail.notifications import queue_email
+from ispgo_portal.services.support.attachments import IncomingFile
+from ispgo_portal.services.support.tickets import (
     ACTIVE_STATUSES,
     TicketSummary,
     TicketThread,

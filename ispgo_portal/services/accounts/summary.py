@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import User
-from ispgo_portal.services.billing import funds_of
+from ispgo_portal.services.billing.ledger import funds_of
 from ispgo_portal.services.errors import NotFound
 
 

@@ -31,16 +31,16 @@ from ispgo_portal.models import (
     TicketMessage,
     User,
 )
-from ispgo_portal.services import cursors
-from ispgo_portal.services.attachments import (
+from ispgo_portal.services import paging as cursors
+from ispgo_portal.services.errors import DomainError, NotFound
+from ispgo_portal.services.mail.notifications import queue_email
+from ispgo_portal.services.support.attachments import (
     CheckedImage,
     IncomingFile,
     check_images,
     discard_files,
     save_images,
 )
-from ispgo_portal.services.errors import DomainError, NotFound
-from ispgo_portal.services.notifications import queue_email
 from ispgo_portal.settings import get_settings
 
 SUBJECT_MIN, SUBJECT_MAX = 3, 200
