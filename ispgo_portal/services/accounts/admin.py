@@ -41,7 +41,7 @@ PAGE_SIZE = 20
 MAX_CREDIT_LIMIT = 100_000_000  # 1 000 000 ₽: anything above is a typo, not a decision
 MAX_ADJUSTMENT = 100_000_000
 MAX_REASON = 500
-ROLES = {ROLE_CUSTOMER: "Клиент", ROLE_ADMIN: "Администратор"}
+ROLES: dict[str, str] = {ROLE_CUSTOMER.value: "Клиент", ROLE_ADMIN.value: "Администратор"}
 
 
 # --- the acting admin ---------------------------------------------------------------------

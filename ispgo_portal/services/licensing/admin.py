@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ispgo_portal.clock import as_utc, format_date, utcnow
 from ispgo_portal.db import session_scope
@@ -144,7 +144,7 @@ def search_licenses(*, query: str = "", status: str = "", page: int = 0) -> Lice
     if text:
         key_part = normalize_license_key(text)
         like = f"%{text.lower()}%"
-        base = base.where(or_(License.key.contains(key_part), func.lower(User.email).like(like),  # type: ignore[union-attr]
+        base = base.where(or_(col(License.key).contains(key_part), func.lower(User.email).like(like),
                               func.lower(User.name).like(like)))
     if status == "expiring":
         base = base.where(License.status == LicenseStatus.ACTIVE, License.expires_at <= now + timedelta(days=7))
