@@ -6,6 +6,7 @@ from reflex_base.plugins.sitemap import SitemapPlugin
 from ispgo_portal.settings import get_settings
 
 _settings = get_settings()
+_settings.ensure_dirs()
 
 config = rx.Config(
     app_name="ispgo_portal",

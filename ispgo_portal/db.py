@@ -54,7 +54,10 @@ def _create_private_file(path: str) -> None:
 
 @lru_cache
 def get_engine() -> Engine:
-    return _make_engine(get_settings().db_url)
+    settings = get_settings()
+    if not settings.database_url:
+        settings.ensure_dirs()  # the embedded SQLite file lives in the data folder
+    return _make_engine(settings.db_url)
 
 
 def reset_engine() -> None:

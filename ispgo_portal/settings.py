@@ -2,6 +2,11 @@
 
 Defaults describe the embedded mode: SQLite in `./data`, a server-less Celery
 broker, the built-in YooKassa emulator and an email outbox without SMTP.
+
+One `Settings` for the whole portal. Secrets are `SecretStr` (never printed in a repr or a
+traceback); comma-separated variables arrive as lists; `get_settings()` checks everything at
+start and refuses to run with one line per missing or wrong variable. Reading settings has no
+side effects: the data folder is created by `ensure_dirs()`, called by whatever opens it.
 """
 
 from __future__ import annotations
@@ -10,10 +15,11 @@ import ipaddress
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,26 +30,56 @@ YOOKASSA_NETWORKS = (
 )
 LOOPBACK_NAMES = ("localhost", "127.0.0.1")
 
+SECRET_VARIABLES = frozenset({"YOOKASSA_SECRET_KEY", "SMTP_PASSWORD", "LICENSE_SIGNING_KEY", "METRICS_TOKEN"})
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+# A comma-separated variable read as a list: pydantic-settings must not try JSON first.
+CommaList = Annotated[list[str], NoDecode]
+NetworkList = Annotated[list[IPNetwork], NoDecode]
+
+
+def _split_commas(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+def _networks(value: object) -> object:
+    parts = _split_commas(value)
+    if not isinstance(parts, list):
+        return parts
+    networks: list[IPNetwork] = []
+    for part in parts:
+        if isinstance(part, ipaddress.IPv4Network | ipaddress.IPv6Network):
+            networks.append(part)
+            continue
+        try:
+            networks.append(ipaddress.ip_network(str(part), strict=False))
+        except ValueError:
+            raise ValueError(f"«{part}» is not an IP address or network") from None
+    return networks
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
-    environment: str = Field(default="development", alias="PORTAL_ENV")
+    environment: Literal["development", "production"] = Field(default="development", alias="PORTAL_ENV")
     data_dir: Path = Field(default=PROJECT_ROOT / "data", alias="DATA_DIR")
     database_url: str = Field(default="", alias="DATABASE_URL")
     redis_url: str = Field(default="", alias="REDIS_URL")
     base_url: str = Field(default="http://localhost:3000", alias="BASE_URL")
 
     yookassa_shop_id: str = Field(default="", alias="YOOKASSA_SHOP_ID")
-    yookassa_secret_key: str = Field(default="", alias="YOOKASSA_SECRET_KEY")
+    yookassa_secret_key: SecretStr = Field(default=SecretStr(""), alias="YOOKASSA_SECRET_KEY")
     yookassa_api_url: str = Field(default="", alias="YOOKASSA_API_URL")
-    yookassa_trusted_networks: str = Field(default=YOOKASSA_NETWORKS, alias="YOOKASSA_TRUSTED_NETWORKS")
+    yookassa_trusted_networks: NetworkList = Field(default=YOOKASSA_NETWORKS, alias="YOOKASSA_TRUSTED_NETWORKS",
+                                                   validate_default=True)
     # Header set by our own reverse proxy with the client address; empty = trust the socket.
     trusted_proxy_header: str = Field(default="", alias="TRUSTED_PROXY_HEADER")
     # Our own proxies' addresses (comma-separated networks), skipped from the right of that header.
-    trusted_proxies: str = Field(default="", alias="TRUSTED_PROXIES")
+    trusted_proxies: NetworkList = Field(default_factory=list, alias="TRUSTED_PROXIES")
     # /metrics answers loopback clients, and anyone presenting this bearer token.
-    metrics_token: str = Field(default="", alias="METRICS_TOKEN")
+    metrics_token: SecretStr = Field(default=SecretStr(""), alias="METRICS_TOKEN")
     yookassa_vat_code: int = Field(default=1, alias="YOOKASSA_VAT_CODE")
     yookassa_tax_system_code: int = Field(default=0, alias="YOOKASSA_TAX_SYSTEM_CODE")
     # YooKassa may work on a request for up to 30 s before answering: a shorter timeout
@@ -51,14 +87,17 @@ class Settings(BaseSettings):
     yookassa_timeout: float = Field(default=30.0, alias="YOOKASSA_TIMEOUT")
 
     smtp_host: str = Field(default="", alias="SMTP_HOST")
-    smtp_port: int = Field(default=25, alias="SMTP_PORT")
+    smtp_port: int = Field(default=25, ge=1, le=65535, alias="SMTP_PORT")
     smtp_user: str = Field(default="", alias="SMTP_USER")
-    smtp_password: str = Field(default="", alias="SMTP_PASSWORD")
+    smtp_password: SecretStr = Field(default=SecretStr(""), alias="SMTP_PASSWORD")
     smtp_from: str = Field(default="ISPGo <noreply@ispgo.local>", alias="SMTP_FROM")
     smtp_tls: str = Field(default="none", alias="SMTP_TLS")  # none | starttls | ssl
-    support_emails: str = Field(default="", alias="SUPPORT_EMAILS")
+    support_emails: CommaList = Field(default_factory=list, alias="SUPPORT_EMAILS")
 
-    license_signing_key: str = Field(default="", alias="LICENSE_SIGNING_KEY")
+    license_signing_key: SecretStr = Field(default=SecretStr(""), alias="LICENSE_SIGNING_KEY")
+    # Panel license API throttling, requests a minute per client address / per key; 0 = no limit.
+    license_api_rate_per_address: int = Field(default=600, ge=0, alias="LICENSE_API_RATE_PER_ADDRESS")
+    license_api_rate_per_key: int = Field(default=60, ge=0, alias="LICENSE_API_RATE_PER_KEY")
 
     session_days: int = Field(default=14, alias="SESSION_DAYS")
     api_rate_per_token: int = Field(default=120, alias="API_RATE_PER_TOKEN")  # REST requests a minute; 0 = no limit
@@ -66,6 +105,29 @@ class Settings(BaseSettings):
     # Per customer: YooKassa payments unpaid at once, and started within an hour.
     max_open_payments: int = Field(default=10, ge=1, alias="MAX_OPEN_PAYMENTS")
     max_payments_per_hour: int = Field(default=60, ge=1, alias="MAX_PAYMENTS_PER_HOUR")
+
+    @field_validator("yookassa_trusted_networks", "trusted_proxies", mode="before")
+    @classmethod
+    def _network_list(cls, value: object) -> object:
+        return _networks(value)
+
+    @field_validator("support_emails", mode="before")
+    @classmethod
+    def _email_list(cls, value: object) -> object:
+        emails = _split_commas(value)
+        if isinstance(emails, list):
+            wrong = [e for e in emails if not isinstance(e, str) or "@" not in e]
+            if wrong:
+                raise ValueError(f"not an email address: {', '.join(map(str, wrong))}")
+        return emails
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ValueError("must be an http(s) URL such as https://my.example.ru")
+        return value
 
     @field_validator("smtp_tls")
     @classmethod
@@ -81,9 +143,9 @@ class Settings(BaseSettings):
 
     @property
     def db_url(self) -> str:
+        """DATABASE_URL, or the embedded SQLite file in the data folder (see ensure_dirs)."""
         if self.database_url:
             return self.database_url
-        make_private_dir(self.data_dir)
         return f"sqlite:///{self.data_dir / 'portal.db'}"
 
     @property
@@ -101,27 +163,26 @@ class Settings(BaseSettings):
     @property
     def uses_emulator(self) -> bool:
         """No shop credentials: payments go to the built-in YooKassa emulator."""
-        return not (self.yookassa_shop_id and self.yookassa_secret_key)
+        return not (self.yookassa_shop_id and self.yookassa_secret_key.get_secret_value())
 
     @property
-    def trusted_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-        nets = [
-            ipaddress.ip_network(part.strip(), strict=False)
-            for part in self.yookassa_trusted_networks.split(",")
-            if part.strip()
-        ]
+    def trusted_networks(self) -> list[IPNetwork]:
+        nets = list(self.yookassa_trusted_networks)
         if self.uses_emulator and not self.is_production:  # the emulator's own notifications
             nets += [ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128")]
         return nets
 
     @property
-    def trusted_proxy_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-        return [ipaddress.ip_network(part.strip(), strict=False)
-                for part in self.trusted_proxies.split(",") if part.strip()]
+    def trusted_proxy_networks(self) -> list[IPNetwork]:
+        return list(self.trusted_proxies)
 
     @property
     def support_recipients(self) -> list[str]:
-        return [a.strip() for a in self.support_emails.split(",") if a.strip()]
+        return list(self.support_emails)
+
+    def ensure_dirs(self) -> None:
+        """Create the private data folder (SQLite file, signing key, broker, attachments)."""
+        make_private_dir(self.data_dir)
 
 
 def make_private_dir(path: Path) -> None:
@@ -131,28 +192,62 @@ def make_private_dir(path: Path) -> None:
         os.chmod(path, 0o700)  # mkdir's mode is filtered by the umask
 
 
-def check_production(settings: Settings) -> None:
+class SettingsError(RuntimeError):
+    """The environment cannot run the portal; `problems` has one line per variable."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid settings:\n" + "\n".join(f"  {line}" for line in problems))
+
+
+def _secret(value: SecretStr) -> str:
+    return value.get_secret_value()
+
+
+def production_problems(settings: Settings) -> list[str]:
     """Production never runs on defaults: without shop credentials it would take payments
     through the emulator, whose «Оплатить» credits balances for nothing."""
     if not settings.is_production:
-        return
-    missing = [
-        name
-        for name, value in (
-            ("DATABASE_URL", settings.database_url),
-            ("REDIS_URL", settings.redis_url),
-            ("LICENSE_SIGNING_KEY", settings.license_signing_key),
-            ("YOOKASSA_SHOP_ID", settings.yookassa_shop_id),
-            ("YOOKASSA_SECRET_KEY", settings.yookassa_secret_key),
-        )
-        if not value.strip()
-    ]
-    if missing:
-        raise RuntimeError(f"production requires: {', '.join(missing)}")
+        return []
+    required = (
+        ("DATABASE_URL", settings.database_url),
+        ("REDIS_URL", settings.redis_url),
+        ("LICENSE_SIGNING_KEY", _secret(settings.license_signing_key)),
+        ("YOOKASSA_SHOP_ID", settings.yookassa_shop_id),
+        ("YOOKASSA_SECRET_KEY", _secret(settings.yookassa_secret_key)),
+    )
+    return [f"{name}: production requires it (PORTAL_ENV=production)"
+            for name, value in required if not value.strip()]
+
+
+def check_production(settings: Settings) -> None:
+    problems = production_problems(settings)
+    if problems:
+        raise SettingsError(problems)
+
+
+def _validation_problems(error: ValidationError) -> list[str]:
+    lines = []
+    for item in error.errors():
+        name = ".".join(str(part) for part in item["loc"]) or "settings"
+        given = item.get("input")
+        hidden = isinstance(given, dict) or given is None or name in SECRET_VARIABLES
+        shown = "" if hidden else f" (got «{given}»)"
+        message = item["msg"].removeprefix("Value error, ")
+        lines.append(f"{name}: {message}{shown}")
+    return lines
+
+
+def load_settings() -> Settings:
+    """Read and check the environment; SettingsError lists every problem at once."""
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        raise SettingsError(_validation_problems(exc)) from None
+    check_production(settings)
+    return settings
 
 
 @lru_cache
 def get_settings() -> Settings:
-    settings = Settings()
-    check_production(settings)
-    return settings
+    return load_settings()

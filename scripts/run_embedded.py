@@ -32,7 +32,7 @@ def main() -> int:
     from ispgo_portal.settings import get_settings, make_private_dir
 
     # Database, keys, mail and logs live here: only this user may enter it.
-    make_private_dir(get_settings().data_dir)
+    get_settings().ensure_dirs()
     make_private_dir(ROOT / "data")
 
     print("• применяем миграции…", flush=True)

@@ -1,6 +1,10 @@
 """Shared fixtures: a throwaway PostgreSQL database migrated to head, a clean slate and
 the ledger invariant after every test, and factories for customers, admins and tariffs.
 
+The database is created when the first test that needs it runs (the autouse `clean_db`
+depends on `test_database`): a module of pure functions overrides `clean_db` with a fixture
+that needs nothing, and running only such modules never touches PostgreSQL.
+
 Environment (all optional):
   TEST_PG_URL      server to create the throwaway database on (default 127.0.0.1:5432, postgres)
   TEST_REDIS_URL   Redis for Celery in tests (default redis://127.0.0.1:6379/15)
@@ -33,9 +37,11 @@ def _test_db_url() -> str:
     return f"{base}/{TEST_DB_NAME}"
 
 
+_created: list[str] = []  # the test database, once it exists
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # Settings are read from the environment: set it before the portal is imported.
-    _pg_admin(f'CREATE DATABASE "{TEST_DB_NAME}"')
     os.environ["DATABASE_URL"] = _test_db_url()
     os.environ["DATA_DIR"] = str(TEST_DATA_DIR)
     os.environ.setdefault("REDIS_URL", os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
@@ -44,15 +50,25 @@ def pytest_configure(config: pytest.Config) -> None:
     for var in ("YOOKASSA_SHOP_ID", "YOOKASSA_SECRET_KEY", "SMTP_HOST"):
         os.environ.pop(var, None)
 
-    from ispgo_portal.migrations import upgrade_to_head
-
-    upgrade_to_head()
     # Wire the process as the app does: licensing delivers paid orders, Celery sends emails.
     import ispgo_portal.services.licensing  # noqa: F401
     import ispgo_portal.tasks.email  # noqa: F401
 
 
+@pytest.fixture(scope="session")
+def test_database() -> str:
+    """The throwaway database, created and migrated to head on first use."""
+    from ispgo_portal.migrations import upgrade_to_head
+
+    _pg_admin(f'CREATE DATABASE "{TEST_DB_NAME}"')
+    _created.append(TEST_DB_NAME)
+    upgrade_to_head()
+    return _test_db_url()
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
+    if not _created:
+        return
     from ispgo_portal.db import get_engine
 
     get_engine().dispose()
@@ -74,7 +90,7 @@ def truncate_all() -> None:
 
 
 @pytest.fixture(autouse=True)
-def clean_db() -> Iterator[None]:
+def clean_db(test_database: str) -> Iterator[None]:
     """Every test starts empty; afterwards every balance must equal the sum of its ledger."""
     truncate_all()
     yield

@@ -9,6 +9,12 @@ from pathlib import Path
 
 import pytest
 
+
+@pytest.fixture(autouse=True)
+def clean_db() -> None:
+    """Files only: no database (this replaces the suite's database fixture)."""
+
+
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
 

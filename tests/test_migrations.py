@@ -14,6 +14,12 @@ import pytest
 
 from tests.conftest import PG_SERVER
 
+
+@pytest.fixture(autouse=True)
+def clean_db() -> None:
+    """Each test makes its own databases (this replaces the suite's database fixture)."""
+
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -61,3 +67,43 @@ def test_single_migration_head() -> None:
     heads = _alembic({"DATA_DIR": "/tmp"}, "heads")
     assert heads.returncode == 0, heads.stderr
     assert len([line for line in heads.stdout.splitlines() if line.strip()]) == 1, heads.stdout
+
+
+def test_offline_mode_prints_the_sql_without_a_database() -> None:
+    """`alembic upgrade head --sql` for a DBA: nothing connects (the database does not exist)."""
+    missing = f"{PG_SERVER.rsplit('/', 1)[0]}/ispgo_absent_{uuid.uuid4().hex[:8]}"
+    result = _alembic({"DATABASE_URL": missing}, "upgrade", "head", "--sql")
+    assert result.returncode == 0, result.stderr
+    assert "CREATE TABLE users" in result.stdout
+    assert "ADD CONSTRAINT ck_licenses_status CHECK" in result.stdout
+    assert "UPDATE licenses SET suspended_by='admin'" in result.stdout
+
+
+def test_typed_statuses_migration_marks_who_suspended_and_checks_values(empty_pg_url: str) -> None:
+    """0008: an admin suspension (recognised until then by the prefix of status_reason) becomes
+    suspended_by = admin, any other suspension billing; afterwards unknown values are refused."""
+    assert _alembic({"DATABASE_URL": empty_pg_url}, "upgrade", "0005").returncode == 0
+    with psycopg.connect(empty_pg_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO users (email, name, password_hash, role, is_blocked, balance, credit_limit,"
+                     " discount_percent, created_at, updated_at) VALUES ('a@b.ru', 'A', 'x', 'customer',"
+                     " false, 0, 0, 0, now(), now())")
+        conn.execute("INSERT INTO tariffs (name, description, features, price, period_days, max_servers,"
+                     " max_sites, is_active, sort_order, created_at) VALUES ('T', '', '', 100, 30, 1, 0,"
+                     " true, 0, now())")
+        for key, status, reason in (
+            ("K-ADMIN", "suspended", "Приостановлена администратором: спам"),
+            ("K-BILLING", "suspended", "Автопродление не выполнено: недостаточно средств"),
+            ("K-ACTIVE", "active", ""),
+        ):
+            conn.execute("INSERT INTO licenses (user_id, tariff_id, key, status, status_reason, auto_renew,"
+                         " starts_at, expires_at, reminded_for, created_at, updated_at) VALUES (1, 1, %s, %s,"
+                         " %s, false, now(), now(), '', now(), now())", (key, status, reason))
+    result = _alembic({"DATABASE_URL": empty_pg_url}, "upgrade", "head")
+    assert result.returncode == 0, result.stderr
+    with psycopg.connect(empty_pg_url, autocommit=True) as conn:
+        marked = dict(conn.execute("SELECT key, suspended_by FROM licenses").fetchall())
+        assert marked == {"K-ADMIN": "admin", "K-BILLING": "billing", "K-ACTIVE": None}
+        with pytest.raises(psycopg.errors.CheckViolation):
+            conn.execute("UPDATE licenses SET status = 'paused' WHERE key = 'K-ACTIVE'")
+        with pytest.raises(psycopg.errors.CheckViolation):
+            conn.execute("UPDATE users SET role = 'root'")

@@ -1,9 +1,11 @@
 """Production refuses to run on the embedded defaults; the embedded default is reachable under
-both loopback names; the data it keeps on disk is private to its owner."""
+both loopback names; the data it keeps on disk is private to its owner; every variable is
+checked at start (one line per bad one), secrets stay hidden, lists arrive as lists."""
 
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -14,8 +16,14 @@ from sqlalchemy import text
 
 from ispgo_portal.db import _make_engine
 from ispgo_portal.payments.emulator_mount import emulator_routes
-from ispgo_portal.settings import Settings
+from ispgo_portal.settings import Settings, SettingsError, load_settings
 from tests.e2e.portal import ROOT
+
+
+@pytest.fixture(autouse=True)
+def clean_db() -> None:
+    """Settings only: no test database (this replaces the suite's database fixture)."""
+
 
 PRODUCTION = {"PORTAL_ENV": "production", "DATABASE_URL": "postgresql://db/portal",
               "REDIS_URL": "redis://redis:6379/0", "LICENSE_SIGNING_KEY": "k"}
@@ -84,8 +92,9 @@ def _mode(path: Path) -> int:
 
 def test_sqlite_file_and_data_folder_are_private(tmp_path: Path) -> None:
     data_dir = tmp_path / "nested" / "data"
-    url = _settings(DATA_DIR=str(data_dir), DATABASE_URL="").db_url
-    engine = _make_engine(url)
+    settings = _settings(DATA_DIR=str(data_dir), DATABASE_URL="")
+    settings.ensure_dirs()
+    engine = _make_engine(settings.db_url)
     try:
         with engine.begin() as conn:
             conn.execute(text("CREATE TABLE t (x INTEGER)"))
@@ -93,3 +102,69 @@ def test_sqlite_file_and_data_folder_are_private(tmp_path: Path) -> None:
         engine.dispose()
     assert _mode(data_dir) == 0o700
     assert _mode(data_dir / "portal.db") == 0o600
+
+
+def test_reading_settings_creates_no_folder(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    settings = _settings(DATA_DIR=str(data_dir), DATABASE_URL="")
+    assert settings.db_url == f"sqlite:///{data_dir / 'portal.db'}"
+    assert not data_dir.exists()
+
+
+def test_comma_separated_variables_arrive_as_lists(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SUPPORT_EMAILS", " help@ispgo.ru, ops@ispgo.ru ,")
+    monkeypatch.setenv("YOOKASSA_TRUSTED_NETWORKS", "185.71.76.0/27, 77.75.156.11")
+    monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.0/8")
+    settings = Settings(_env_file=None)
+    assert settings.support_emails == ["help@ispgo.ru", "ops@ispgo.ru"]
+    assert [str(n) for n in settings.yookassa_trusted_networks] == ["185.71.76.0/27", "77.75.156.11/32"]
+    assert [str(n) for n in settings.trusted_proxy_networks] == ["10.0.0.0/8"]
+
+
+def test_default_trusted_networks_are_yookassas() -> None:
+    networks = {str(n) for n in _settings(PORTAL_ENV="production").trusted_networks}
+    assert {"185.71.76.0/27", "77.75.156.11/32", "2a02:5180::/32"} <= networks
+
+
+def test_secrets_never_show_in_a_repr() -> None:
+    secrets = ("live_secret_1", "smtp_secret_2", "key_secret_3", "token_secret_4")
+    settings = _settings(YOOKASSA_SECRET_KEY=secrets[0], SMTP_PASSWORD=secrets[1],
+                         LICENSE_SIGNING_KEY=secrets[2], METRICS_TOKEN=secrets[3])
+    shown = f"{settings!r} {settings}"
+    assert not [secret for secret in secrets if secret in shown]
+    assert settings.yookassa_secret_key.get_secret_value() == secrets[0]
+
+
+def test_license_api_limits_are_portal_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LICENSE_API_RATE_PER_ADDRESS", "5")
+    monkeypatch.setenv("LICENSE_API_RATE_PER_KEY", "0")
+    settings = Settings(_env_file=None)
+    assert (settings.license_api_rate_per_address, settings.license_api_rate_per_key) == (5, 0)
+
+
+def test_every_wrong_variable_gets_its_own_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {"PORTAL_ENV": "prod", "SMTP_PORT": "twenty-five", "BASE_URL": "localhost:3000",
+                        "YOOKASSA_TRUSTED_NETWORKS": "185.71.76.0/27,not-a-network",
+                        "SUPPORT_EMAILS": "support"}.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    lines = caught.value.problems
+    assert [line.split(":", 1)[0] for line in lines] == [
+        "PORTAL_ENV", "BASE_URL", "YOOKASSA_TRUSTED_NETWORKS", "SMTP_PORT", "SUPPORT_EMAILS"]
+    assert "not-a-network" in lines[2]
+
+
+def _named(stderr: str) -> list[str]:
+    """The variables named by the «invalid settings» lines, in order."""
+    return re.findall(r"^  ([A-Z_]+): ", stderr, flags=re.M)
+
+
+def test_production_names_each_missing_variable_on_its_own_line() -> None:
+    result = _start({"PORTAL_ENV": "production", "DATABASE_URL": "", "REDIS_URL": "",
+                     "LICENSE_SIGNING_KEY": "", "SMTP_PORT": "x"})
+    assert result.returncode != 0
+    assert _named(result.stderr) == ["SMTP_PORT"]  # the type is checked first
+    fixed = _start({"PORTAL_ENV": "production", "DATABASE_URL": "", "REDIS_URL": "", "LICENSE_SIGNING_KEY": ""})
+    assert _named(fixed.stderr) == [
+        "DATABASE_URL", "REDIS_URL", "LICENSE_SIGNING_KEY", "YOOKASSA_SHOP_ID", "YOOKASSA_SECRET_KEY"]

@@ -23,8 +23,6 @@ from functools import lru_cache
 from typing import Any
 
 import anyio
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -38,18 +36,6 @@ from ispgo_portal.settings import get_settings
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 4096
-
-
-class LicenseApiSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
-
-    rate_per_address: int = Field(default=600, alias="LICENSE_API_RATE_PER_ADDRESS")
-    rate_per_key: int = Field(default=60, alias="LICENSE_API_RATE_PER_KEY")
-
-
-@lru_cache
-def api_settings() -> LicenseApiSettings:
-    return LicenseApiSettings()
 
 
 @lru_cache
@@ -105,10 +91,10 @@ def _answer(payload: Any, problem: str, address: str, required: tuple[str, ...],
             fields = license_api.clean_fields(payload, required)
         except InvalidRequest as exc:
             problem = str(exc)
-    settings = api_settings()
-    buckets = [Bucket(f"addr:{address}", settings.rate_per_address)]
+    settings = get_settings()
+    buckets = [Bucket(f"addr:{address}", settings.license_api_rate_per_address)]
     if fields is not None:
-        buckets.append(Bucket(f"key:{fields['key']}", settings.rate_per_key))
+        buckets.append(Bucket(f"key:{fields['key']}", settings.license_api_rate_per_key))
     retry_after = limiter().hit(buckets)
     if retry_after is not None:
         return signed_body(LicenseAnswer("rate_limited").body(), 429, {"Retry-After": str(retry_after)})

@@ -79,7 +79,7 @@ REGISTRY.register(_collector)
 
 
 def _allowed(request: Request) -> bool:
-    token = get_settings().metrics_token
+    token = get_settings().metrics_token.get_secret_value()
     if token:
         given = request.headers.get("authorization", "")
         if hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):

@@ -3,6 +3,19 @@
 from ispgo_portal.models.api import API_SCOPES, ApiIdempotencyKey, ApiToken
 from ispgo_portal.models.audit import AuditLog
 from ispgo_portal.models.billing import LEDGER_KINDS, PAYMENT_PURPOSES, LedgerEntry, Payment, Refund
+from ispgo_portal.models.enums import (
+    LedgerKind,
+    LicenseStatus,
+    OutboxStatus,
+    PaymentPurpose,
+    PaymentStatus,
+    RefundStatus,
+    Role,
+    SuspendedBy,
+    TicketCategory,
+    TicketPriority,
+    TicketStatus,
+)
 from ispgo_portal.models.licenses import (
     LICENSE_STATUSES,
     License,
@@ -35,4 +48,6 @@ __all__ = [
     "Payment", "PromoCode", "PromoRedemption", "ROLE_ADMIN", "ROLE_CUSTOMER", "Refund",
     "TICKET_CATEGORIES", "TICKET_PRIORITIES", "TICKET_STATUSES", "Tariff", "Ticket",
     "TicketAttachment", "TicketMessage", "User",
+    "LedgerKind", "LicenseStatus", "OutboxStatus", "PaymentPurpose", "PaymentStatus", "RefundStatus",
+    "Role", "SuspendedBy", "TicketCategory", "TicketPriority", "TicketStatus",
 ]

@@ -8,14 +8,21 @@ from sqlalchemy import BigInteger, Column, Index, String, Text
 from sqlmodel import Field, SQLModel
 
 from ispgo_portal.clock import utcnow
+from ispgo_portal.models.enums import (
+    LedgerKind,
+    PaymentPurpose,
+    PaymentStatus,
+    RefundStatus,
+    check_in,
+)
 
 # Ledger kinds (stored values) with their Russian names for the history.
-LEDGER_KINDS = {
-    "topup": "Пополнение",
-    "purchase": "Покупка лицензии",
-    "renewal": "Продление лицензии",
-    "refund": "Возврат",
-    "adjustment": "Корректировка",
+LEDGER_KINDS: dict[str, str] = {
+    LedgerKind.TOPUP.value: "Пополнение",
+    LedgerKind.PURCHASE.value: "Покупка лицензии",
+    LedgerKind.RENEWAL.value: "Продление лицензии",
+    LedgerKind.REFUND.value: "Возврат",
+    LedgerKind.ADJUSTMENT.value: "Корректировка",
 }
 
 
@@ -23,7 +30,10 @@ class LedgerEntry(SQLModel, table=True):
     """Append-only: every balance change is exactly one row."""
 
     __tablename__ = "ledger_entries"
-    __table_args__ = (Index("ix_ledger_user_created", "user_id", "created_at", "id"),)
+    __table_args__ = (
+        Index("ix_ledger_user_created", "user_id", "created_at", "id"),
+        check_in("ledger_entries", "kind", LedgerKind),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id")
@@ -36,10 +46,10 @@ class LedgerEntry(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-PAYMENT_PURPOSES = {
-    "topup": "Пополнение баланса",
-    "purchase": "Покупка лицензии",
-    "renewal": "Продление лицензии",
+PAYMENT_PURPOSES: dict[str, str] = {
+    PaymentPurpose.TOPUP.value: "Пополнение баланса",
+    PaymentPurpose.PURCHASE.value: "Покупка лицензии",
+    PaymentPurpose.RENEWAL.value: "Продление лицензии",
 }
 
 
@@ -47,15 +57,17 @@ class Payment(SQLModel, table=True):
     """A YooKassa payment as we know it. Our idempotence key exists before the API call."""
 
     __tablename__ = "payments"
-    __table_args__ = (Index("ix_payments_status_created", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_payments_status_created", "status", "created_at"),
+        check_in("payments", "status", PaymentStatus),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", index=True)
-    purpose: str = Field(default="topup", max_length=16)
+    purpose: str = Field(default=PaymentPurpose.TOPUP, max_length=16)
     amount: int = Field(sa_type=BigInteger)
     currency: str = Field(default="RUB", max_length=3)
-    # new (not yet sent) | pending | waiting_for_capture | succeeded | canceled | failed
-    status: str = Field(default="new", max_length=24)
+    status: str = Field(default=PaymentStatus.NEW, max_length=24)  # PaymentStatus
     idempotence_key: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
     yookassa_id: str | None = Field(default=None, sa_column=Column(String(64), unique=True))
     confirmation_url: str = Field(default="", max_length=2000)
@@ -74,17 +86,18 @@ class Payment(SQLModel, table=True):
     # payment that keeps failing never starves the others.
     last_checked_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow, sa_column_kwargs={"onupdate": utcnow})
     settled_at: datetime | None = None
 
 
 class Refund(SQLModel, table=True):
     __tablename__ = "refunds"
+    __table_args__ = (check_in("refunds", "status", RefundStatus),)
 
     id: int | None = Field(default=None, primary_key=True)
     payment_id: int = Field(foreign_key="payments.id", index=True)
     amount: int = Field(sa_type=BigInteger)
-    status: str = Field(default="new", max_length=24)  # new | pending | succeeded | canceled
+    status: str = Field(default=RefundStatus.NEW, max_length=24)  # RefundStatus
     idempotence_key: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
     yookassa_id: str | None = Field(default=None, sa_column=Column(String(64), unique=True))
     reason: str = Field(default="", max_length=250)

@@ -8,8 +8,13 @@ from sqlalchemy import BigInteger, Column, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from ispgo_portal.clock import utcnow
+from ispgo_portal.models.enums import LicenseStatus, SuspendedBy, check_in
 
-LICENSE_STATUSES = {"active": "Активна", "expired": "Истекла", "suspended": "Приостановлена"}
+LICENSE_STATUSES: dict[str, str] = {
+    LicenseStatus.ACTIVE.value: "Активна",
+    LicenseStatus.EXPIRED.value: "Истекла",
+    LicenseStatus.SUSPENDED.value: "Приостановлена",
+}
 
 
 class Tariff(SQLModel, table=True):
@@ -30,20 +35,26 @@ class Tariff(SQLModel, table=True):
 
 class License(SQLModel, table=True):
     __tablename__ = "licenses"
-    __table_args__ = (Index("ix_licenses_status_expires", "status", "expires_at"),)
+    __table_args__ = (
+        Index("ix_licenses_status_expires", "status", "expires_at"),
+        check_in("licenses", "status", LicenseStatus),
+        check_in("licenses", "suspended_by", SuspendedBy, nullable=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", index=True)
     tariff_id: int = Field(foreign_key="tariffs.id", index=True)
     key: str = Field(sa_column=Column(String(40), unique=True, nullable=False))
-    status: str = Field(default="active", max_length=16)
+    status: str = Field(default=LicenseStatus.ACTIVE, max_length=16)
     status_reason: str = Field(default="", max_length=300)
+    # Set while suspended: an admin's suspension holds renewals, billing's is lifted by one.
+    suspended_by: str | None = Field(default=None, max_length=16)
     auto_renew: bool = Field(default=False)
     starts_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     reminded_for: str = Field(default="", max_length=40)  # last reminder sent, e.g. "7:<expires>"
     created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow, sa_column_kwargs={"onupdate": utcnow})
 
 
 class LicenseActivation(SQLModel, table=True):

@@ -8,10 +8,12 @@ from sqlalchemy import Column, String, Text
 from sqlmodel import Field, SQLModel
 
 from ispgo_portal.clock import utcnow
+from ispgo_portal.models.enums import OutboxStatus, check_in
 
 
 class OutboxEmail(SQLModel, table=True):
     __tablename__ = "outbox_emails"
+    __table_args__ = (check_in("outbox_emails", "status", OutboxStatus),)
 
     id: int | None = Field(default=None, primary_key=True)
     recipient: str = Field(max_length=254, index=True)
@@ -19,7 +21,7 @@ class OutboxEmail(SQLModel, table=True):
     body_text: str = Field(sa_column=Column(Text, nullable=False))
     body_html: str = Field(sa_column=Column(Text, nullable=False))
     template: str = Field(default="", max_length=40)
-    status: str = Field(default="pending", max_length=16, index=True)  # pending | sent | failed
+    status: str = Field(default=OutboxStatus.PENDING, max_length=16, index=True)
     attempts: int = Field(default=0)
     last_error: str = Field(default="", max_length=1000)
     # The same business event never produces two emails.

@@ -8,19 +8,24 @@ from sqlalchemy import Column, Index, String, Text
 from sqlmodel import Field, SQLModel
 
 from ispgo_portal.clock import utcnow
+from ispgo_portal.models.enums import TicketCategory, TicketPriority, TicketStatus, check_in
 
-TICKET_CATEGORIES = {
-    "technical": "Техническая",
-    "billing": "Биллинг",
-    "general": "Общая",
-    "license": "Лицензия",
-    "other": "Другое",
+TICKET_CATEGORIES: dict[str, str] = {
+    TicketCategory.TECHNICAL.value: "Техническая",
+    TicketCategory.BILLING.value: "Биллинг",
+    TicketCategory.GENERAL.value: "Общая",
+    TicketCategory.LICENSE.value: "Лицензия",
+    TicketCategory.OTHER.value: "Другое",
 }
-TICKET_PRIORITIES = {"low": "Низкий", "medium": "Средний", "high": "Высокий"}
-TICKET_STATUSES = {
-    "open": "Открыт — ожидает ответа поддержки",
-    "in_progress": "В работе",
-    "closed": "Закрыт",
+TICKET_PRIORITIES: dict[str, str] = {
+    TicketPriority.LOW.value: "Низкий",
+    TicketPriority.MEDIUM.value: "Средний",
+    TicketPriority.HIGH.value: "Высокий",
+}
+TICKET_STATUSES: dict[str, str] = {
+    TicketStatus.OPEN.value: "Открыт — ожидает ответа поддержки",
+    TicketStatus.IN_PROGRESS.value: "В работе",
+    TicketStatus.CLOSED.value: "Закрыт",
 }
 
 
@@ -29,17 +34,20 @@ class Ticket(SQLModel, table=True):
     __table_args__ = (
         Index("ix_tickets_user_activity", "user_id", "last_activity_at"),
         Index("ix_tickets_status_activity", "status", "last_activity_at"),
+        check_in("tickets", "status", TicketStatus),
+        check_in("tickets", "category", TicketCategory),
+        check_in("tickets", "priority", TicketPriority),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id")
     category: str = Field(max_length=16)
     subject: str = Field(max_length=200)
-    priority: str = Field(default="medium", max_length=8)
-    status: str = Field(default="open", max_length=16)
+    priority: str = Field(default=TicketPriority.MEDIUM, max_length=8)
+    status: str = Field(default=TicketStatus.OPEN, max_length=16)
     replies_count: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow, sa_column_kwargs={"onupdate": utcnow})
     last_activity_at: datetime = Field(default_factory=utcnow)
     closed_at: datetime | None = None
 

@@ -8,13 +8,15 @@ from sqlalchemy import BigInteger, Column, Index, String
 from sqlmodel import Field, SQLModel
 
 from ispgo_portal.clock import utcnow
+from ispgo_portal.models.enums import Role, check_in
 
-ROLE_CUSTOMER = "customer"
-ROLE_ADMIN = "admin"
+ROLE_CUSTOMER = Role.CUSTOMER
+ROLE_ADMIN = Role.ADMIN
 
 
 class User(SQLModel, table=True):
     __tablename__ = "users"
+    __table_args__ = (check_in("users", "role", Role),)
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(sa_column=Column(String(254), unique=True, nullable=False))
@@ -27,7 +29,7 @@ class User(SQLModel, table=True):
     credit_limit: int = Field(default=0, sa_type=BigInteger)
     discount_percent: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow, sa_column_kwargs={"onupdate": utcnow})
 
     @property
     def is_admin(self) -> bool:

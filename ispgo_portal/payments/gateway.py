@@ -85,7 +85,7 @@ def config_from_settings() -> GatewayConfig:
         shop_id, secret = EMULATOR_SHOP_ID, EMULATOR_SECRET_KEY
         default_url = f"{settings.base_url.rstrip('/')}{EMULATOR_MOUNT_PATH}/v3"
     else:
-        shop_id, secret = settings.yookassa_shop_id, settings.yookassa_secret_key
+        shop_id, secret = settings.yookassa_shop_id, settings.yookassa_secret_key.get_secret_value()
         default_url = YOOKASSA_API_URL
     return GatewayConfig(
         shop_id=shop_id,

@@ -21,7 +21,7 @@ class Caller:
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return self.role == ROLE_ADMIN
 
 
 def resolve_caller(token: str) -> Caller | None:

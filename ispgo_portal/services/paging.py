@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement
 
 from ispgo_portal.clock import as_utc
 from ispgo_portal.services.errors import DomainError
@@ -37,7 +40,8 @@ def check_limit(limit: int) -> int:
     return limit
 
 
-def after_cursor(time_column, id_column, cursor: tuple[datetime, int] | None) -> list:  # noqa: ANN001
+def after_cursor(time_column: Any, id_column: Any,
+                 cursor: tuple[datetime, int] | None) -> list[ColumnElement[bool]]:
     """WHERE clause rows strictly after the cursor in (time desc, id desc) order."""
     if cursor is None:
         return []

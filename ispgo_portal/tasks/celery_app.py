@@ -21,8 +21,9 @@ def _broker_config() -> dict:
     settings = get_settings()
     if settings.redis_url:
         return {"broker_url": settings.redis_url}
+    settings.ensure_dirs()
     folder = settings.data_dir / "broker"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(exist_ok=True)
     return {
         "broker_url": "filesystem://",
         "broker_transport_options": {

@@ -261,16 +261,16 @@ def test_activation_needs_a_hostname(call, make_license) -> None:  # noqa: ANN00
 
 @pytest.fixture
 def limits(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
-    from ispgo_portal.api import licenses as licenses_api
+    from ispgo_portal.settings import get_settings
 
     def set_limits(*, per_address: int = 600, per_key: int = 60) -> None:
         monkeypatch.setenv("LICENSE_API_RATE_PER_ADDRESS", str(per_address))
         monkeypatch.setenv("LICENSE_API_RATE_PER_KEY", str(per_key))
-        licenses_api.api_settings.cache_clear()
+        get_settings.cache_clear()
 
     yield set_limits
     monkeypatch.undo()
-    licenses_api.api_settings.cache_clear()
+    get_settings.cache_clear()
 
 
 def test_too_many_requests_for_one_key_are_limited(call, make_license, limits) -> None:  # noqa: ANN001

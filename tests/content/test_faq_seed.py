@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from ispgo_portal.content.faq import ALL_ITEMS, ALL_SLUGS, SECTIONS, matching_slugs
+
+
+@pytest.fixture(autouse=True)
+def clean_db() -> None:
+    """Content only: no database (this replaces the suite's database fixture)."""
+
 
 SEED = Path(__file__).with_name("faq_seed.txt")
 EXPECTED_SECTIONS = ["Баланс и оплата", "Лицензии и тарифы", "Тикеты", "Аккаунт", "Панель управления"]

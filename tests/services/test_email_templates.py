@@ -10,6 +10,12 @@ from jinja2 import UndefinedError
 
 from ispgo_portal.services.mail.notifications import TEMPLATES, render_email
 
+
+@pytest.fixture(autouse=True)
+def clean_db() -> None:
+    """Templates only: no database (this replaces the suite's database fixture)."""
+
+
 WHEN = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 CONTEXTS = {
     "welcome": {"name": "Иван"},

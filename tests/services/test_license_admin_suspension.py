@@ -51,10 +51,35 @@ def test_paid_renewal_extends_but_keeps_admin_suspension(make_customer, make_adm
         licenses.renew_license(session, license_id=license_id, reference="autorenew:test")
     with session_scope() as session:
         lic = session.get(License, license_id)
-        assert lic.status == "suspended"
+        assert (lic.status, lic.suspended_by) == ("suspended", "admin")
         assert lic.status_reason.startswith(admin_licenses.ADMIN_SUSPENSION_PREFIX)
         assert lic.expires_at > before
         assert session.exec(select(LedgerEntry).where(LedgerEntry.reference == "autorenew:test")).one()
+
+
+def test_admin_suspension_is_told_by_suspended_by_not_by_the_wording(make_customer, make_admin, make_tariff) -> None:  # noqa: ANN001
+    """A billing suspension whose reason happens to read like an admin's is still billing's."""
+    customer, license_id = _suspended_license(make_customer, make_admin, make_tariff)
+    with session_scope() as session:
+        lic = session.get(License, license_id)
+        lic.suspended_by = "billing"
+        session.add(lic)
+    licenses.renew_from_balance(user_id=customer, license_id=license_id)
+    with session_scope() as session:
+        lic = session.get(License, license_id)
+        assert (lic.status, lic.status_reason, lic.suspended_by) == ("active", "", None)
+
+
+def test_resume_clears_suspended_by_and_updated_at_moves(make_customer, make_admin, make_tariff) -> None:  # noqa: ANN001
+    customer, license_id = _suspended_license(make_customer, make_admin, make_tariff)
+    with session_scope() as session:
+        suspended_at = session.get(License, license_id).updated_at
+    admin = make_admin()
+    assert admin_licenses.resume_license(admin_id=admin, license_id=license_id, reason="Разобрались") == "active"
+    with session_scope() as session:
+        lic = session.get(License, license_id)
+        assert (lic.status, lic.status_reason, lic.suspended_by) == ("active", "", None)
+        assert lic.updated_at > suspended_at
 
 
 def test_manual_renewal_emails_the_customer(make_customer, make_tariff) -> None:  # noqa: ANN001

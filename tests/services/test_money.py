@@ -13,6 +13,12 @@ from ispgo_portal.money import (
     to_api_amount,
 )
 
+
+@pytest.fixture(autouse=True)
+def clean_db() -> None:
+    """Pure functions: no database (this replaces the suite's database fixture)."""
+
+
 MAX = 100_000_000  # 1 000 000 ₽
 
 

@@ -10,7 +10,8 @@ from sqlmodel import select
 from ispgo_portal.clock import as_utc, utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import LedgerEntry, License, OutboxEmail, User
-from ispgo_portal.services.licensing import renewals
+from ispgo_portal.services.billing import ledger as billing
+from ispgo_portal.services.licensing import licenses, renewals
 
 NBSP = "\u00a0"
 
@@ -94,7 +95,7 @@ def test_pass_suspends_when_short_and_charges_nothing(make_customer, make_licens
     assert _balance(user_id) == 10_000
     assert _renewal_entries(user_id) == []
     lic = _license(license_id)
-    assert lic.status == "suspended"
+    assert (lic.status, lic.suspended_by) == ("suspended", "billing")
     assert f"700,00{NBSP}₽" in lic.status_reason
     [email] = _emails("renewal_failed")
     assert f"Не хватает: 700,00{NBSP}₽" in email.body_text
@@ -241,3 +242,15 @@ def test_cli_renew_due_runs_one_pass_and_prints_it(make_customer, make_license, 
     assert main(["renew-due"]) == 0
     assert capsys.readouterr().out.startswith("Продлено: 1 (списано 1")
     assert _balance(user_id) == 50_000
+
+
+def test_paid_renewal_lifts_a_billing_suspension(make_customer, make_license) -> None:  # noqa: ANN001
+    user_id = make_customer(balance=10_000)
+    license_id = make_license(user_id)
+    renewals.run_renewal_pass()
+    with session_scope() as session:
+        billing.credit(session, user_id=user_id, amount=100_000, kind="topup", description="Пополнение",
+                       reference=f"test-topup:{user_id}")
+    licenses.renew_from_balance(user_id=user_id, license_id=license_id)
+    lic = _license(license_id)
+    assert (lic.status, lic.status_reason, lic.suspended_by) == ("active", "", None)

@@ -16,6 +16,11 @@ from ispgo_portal.services.licensing import signing
 from ispgo_portal.settings import get_settings
 
 
+@pytest.fixture(autouse=True)
+def clean_db() -> None:
+    """Keys and signatures only: no database (this replaces the suite's database fixture)."""
+
+
 @pytest.fixture
 def fresh_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """A clean data directory and no cached key; everything restored afterwards."""

@@ -15,7 +15,6 @@ from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from ispgo_portal.clock import utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import (
     ROLE_ADMIN,
@@ -27,6 +26,7 @@ from ispgo_portal.models import (
     Ticket,
     User,
 )
+from ispgo_portal.models.enums import LedgerKind, LicenseStatus
 from ispgo_portal.money import AmountError, format_rub, parse_rubles
 from ispgo_portal.services.accounts import auth
 from ispgo_portal.services.accounts.passwords import hash_password
@@ -41,7 +41,7 @@ PAGE_SIZE = 20
 MAX_CREDIT_LIMIT = 100_000_000  # 1 000 000 ₽: anything above is a typo, not a decision
 MAX_ADJUSTMENT = 100_000_000
 MAX_REASON = 500
-ROLES = {ROLE_CUSTOMER: "Клиент", ROLE_ADMIN: "Администратор"}
+ROLES: dict[str, str] = {ROLE_CUSTOMER.value: "Клиент", ROLE_ADMIN.value: "Администратор"}
 
 
 # --- the acting admin ---------------------------------------------------------------------
@@ -130,7 +130,7 @@ def search_customers(*, admin_id: int, query: str = "", page: int = 1,
         acting_admin(session, admin_id)
         active = (
             select(License.user_id, func.count().label("n"))
-            .where(License.status == "active")
+            .where(License.status == LicenseStatus.ACTIVE)
             .group_by(License.user_id)
             .subquery()
         )
@@ -183,7 +183,6 @@ def set_credit_limit(*, admin_id: int, customer_id: int, credit_limit: int, reas
         admin, customer = _customer_for_update(session, admin_id, customer_id)
         before = customer.credit_limit
         customer.credit_limit = credit_limit
-        customer.updated_at = utcnow()
         session.add(customer)
         audit.record(session, admin_id=admin.id, action="customer.credit_limit", target_type="user",
                      target_id=customer.id, target_user_id=customer.id,
@@ -199,7 +198,6 @@ def set_discount(*, admin_id: int, customer_id: int, percent: int, reason: str =
         admin, customer = _customer_for_update(session, admin_id, customer_id)
         before = customer.discount_percent
         customer.discount_percent = percent
-        customer.updated_at = utcnow()
         session.add(customer)
         audit.record(session, admin_id=admin.id, action="customer.discount", target_type="user",
                      target_id=customer.id, target_user_id=customer.id,
@@ -221,7 +219,7 @@ def adjust_balance(*, admin_id: int, customer_id: int, amount: int, reason: str,
         admin, customer = _customer_for_update(session, admin_id, customer_id)
         before = customer.balance
         book = billing.credit if amount > 0 else billing.debit_unchecked
-        entry = book(session, user_id=customer.id, amount=abs(amount), kind="adjustment",
+        entry = book(session, user_id=customer.id, amount=abs(amount), kind=LedgerKind.ADJUSTMENT,
                      description=f"Корректировка: {reason}", reference=reference)
         if entry is None:  # already booked under this request key
             return customer.balance
@@ -247,7 +245,6 @@ def change_email(*, admin_id: int, customer_id: int, new_email: str, reason: str
         if taken is not None:
             raise DomainError("email_taken", "Этот email уже занят другим аккаунтом", field="email")
         customer.email = email
-        customer.updated_at = utcnow()
         session.add(customer)
         auth.revoke_reset_links(session, user_id=customer.id)  # links mailed to the old address
         try:
@@ -273,7 +270,6 @@ def set_password(*, admin_id: int, customer_id: int, password: str, password_con
     with session_scope() as session:
         admin, customer = _customer_for_update(session, admin_id, customer_id)
         customer.password_hash = hash_password(password)
-        customer.updated_at = utcnow()
         session.add(customer)
         auth.revoke_user_sessions(session, user_id=customer.id)
         auth.revoke_reset_links(session, user_id=customer.id)
@@ -299,7 +295,6 @@ def set_blocked(*, admin_id: int, customer_id: int, blocked: bool, reason: str =
             raise DomainError("block_unchanged",
                               "Аккаунт уже заблокирован" if blocked else "Аккаунт не заблокирован")
         customer.is_blocked = blocked
-        customer.updated_at = utcnow()
         session.add(customer)
         auth.revoke_user_sessions(session, user_id=customer.id)
         if blocked:
@@ -323,7 +318,6 @@ def set_role(*, admin_id: int, customer_id: int, role: str, reason: str = "") ->
             raise DomainError("role_unchanged", f"Роль уже «{ROLES[role]}»")
         before = customer.role
         customer.role = role
-        customer.updated_at = utcnow()
         session.add(customer)
         audit.record(session, admin_id=admin.id, action="customer.role", target_type="user",
                      target_id=customer.id, target_user_id=customer.id,
@@ -370,7 +364,7 @@ def customer_card(*, admin_id: int, customer_id: int) -> CustomerCard:
             select(License).where(License.user_id == user.id)
             .order_by(License.status, License.expires_at.desc())
         ).all())
-        active = sum(1 for lic in licenses if lic.status == "active")
+        active = sum(1 for lic in licenses if lic.status == LicenseStatus.ACTIVE)
         tariff_ids = {lic.tariff_id for lic in licenses}
         tariff_names = {
             t.id: t.name for t in session.exec(select(Tariff).where(Tariff.id.in_(tariff_ids))).all()

@@ -236,7 +236,6 @@ def change_password(*, user_id: int, current: str, new: str, confirm: str, token
         if user is None or not verify_password(user.password_hash, current or ""):
             raise DomainError("wrong_password", "Текущий пароль указан неверно", field="current")
         user.password_hash = hash_password(new)
-        user.updated_at = utcnow()
         revoke_user_sessions(session, user_id=user_id, keep_token=token)
         revoke_reset_links(session, user_id=user_id)
 

@@ -113,7 +113,6 @@ def reset_password(*, token: str, password: str, password_confirm: str) -> None:
         if user is None or user.is_blocked:
             raise invalid_link_error()
         user.password_hash = hash_password(password)
-        user.updated_at = now
         session.add(user)
         revoke_reset_links(session, user_id=user.id)  # this link and any other sent before
         revoke_user_sessions(session, user_id=user.id)

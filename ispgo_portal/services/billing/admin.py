@@ -11,24 +11,25 @@ from sqlmodel import Session, select
 
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import PAYMENT_PURPOSES, Payment, Refund, User
+from ispgo_portal.models.enums import PaymentStatus, RefundStatus
 from ispgo_portal.payments.gateway_models import describe_refund_cancellation
 from ispgo_portal.services.billing.refunds import OPEN_REFUND_STATUSES
 from ispgo_portal.services.errors import NotFound
 
 PAGE_SIZE = 30
 PAYMENT_STATUSES = {
-    "new": "Создаётся",
-    "pending": "Ожидает оплаты",
-    "waiting_for_capture": "Ожидает подтверждения",
-    "succeeded": "Оплачен",
-    "canceled": "Отменён",
-    "failed": "Не создан",
+    PaymentStatus.NEW.value: "Создаётся",
+    PaymentStatus.PENDING.value: "Ожидает оплаты",
+    PaymentStatus.WAITING_FOR_CAPTURE.value: "Ожидает подтверждения",
+    PaymentStatus.SUCCEEDED.value: "Оплачен",
+    PaymentStatus.CANCELED.value: "Отменён",
+    PaymentStatus.FAILED.value: "Не создан",
 }
 REFUND_STATUSES = {
-    "new": "Не подтверждён ЮKassa",
-    "pending": "В обработке",
-    "succeeded": "Выполнен",
-    "canceled": "Отклонён",
+    RefundStatus.NEW.value: "Не подтверждён ЮKassa",
+    RefundStatus.PENDING.value: "В обработке",
+    RefundStatus.SUCCEEDED.value: "Выполнен",
+    RefundStatus.CANCELED.value: "Отклонён",
 }
 # Filter values besides the plain statuses.
 REFUNDED = "refunded"
@@ -100,7 +101,7 @@ def _attention_by_payment(session: Session, payment_ids: list[int]) -> dict[int,
 
 def _row(payment: Payment, email: str, name: str, in_flight: int, attention: int = 0) -> PaymentRow:
     refundable = (max(0, payment.amount - payment.refunded_amount - in_flight)
-                  if payment.status == "succeeded" and payment.yookassa_id else 0)
+                  if payment.status == PaymentStatus.SUCCEEDED and payment.yookassa_id else 0)
     return PaymentRow(
         id=payment.id, created_at=payment.created_at, user_id=payment.user_id, customer_email=email,
         customer_name=name, purpose=PAYMENT_PURPOSES.get(payment.purpose, payment.purpose),
@@ -172,6 +173,6 @@ def list_refunds(*, payment_id: int) -> list[RefundRow]:
                       status_label=REFUND_STATUSES.get(r.status, r.status), reason=r.reason,
                       admin_email=email or "", yookassa_id=r.yookassa_id or "", attention=r.attention,
                       cancellation=describe_refund_cancellation(r.cancellation_reason)
-                      if r.status == "canceled" else "")
+                      if r.status == RefundStatus.CANCELED else "")
             for r, email in found
         ]

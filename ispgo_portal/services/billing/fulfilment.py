@@ -13,6 +13,7 @@ from collections.abc import Callable
 from sqlmodel import Session
 
 from ispgo_portal.models import Payment
+from ispgo_portal.models.enums import PaymentPurpose
 
 Fulfiller = Callable[[Session, Payment], "int | None"]
 _fulfillers: dict[str, Fulfiller] = {}
@@ -26,7 +27,7 @@ def fulfiller_for(purpose: str) -> Fulfiller | None:
     """The fulfiller of a purpose that delivers something; None for a plain top-up.
     A purpose that should deliver but has none registered is a wiring bug: raise, so the
     payment is retried once the process is fixed instead of silently kept as a top-up."""
-    if purpose == "topup":
+    if purpose == PaymentPurpose.TOPUP:
         return None
     fulfiller = _fulfillers.get(purpose)
     if fulfiller is None:

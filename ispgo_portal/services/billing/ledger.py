@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from ispgo_portal.clock import utcnow
 from ispgo_portal.db import is_postgres
 from ispgo_portal.models import LedgerEntry, User
 from ispgo_portal.money import format_rub
@@ -56,7 +55,6 @@ def _book(session: Session, user: User, *, kind: str, amount: int, description: 
     """Balance and ledger row change together; they reach the database at the session's
     next flush (the public functions flush at once, `charge_locked` leaves it to the caller)."""
     user.balance += amount
-    user.updated_at = utcnow()
     entry = LedgerEntry(
         user_id=user.id,
         kind=kind,

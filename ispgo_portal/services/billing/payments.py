@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 from ispgo_portal.clock import as_utc, utcnow
 from ispgo_portal.db import lock_row, session_scope
 from ispgo_portal.models import PAYMENT_PURPOSES, Payment, User
+from ispgo_portal.models.enums import LedgerKind, PaymentPurpose, PaymentStatus
 from ispgo_portal.payments import gateway
 from ispgo_portal.services.billing import ledger as billing
 from ispgo_portal.services.billing import pricing
@@ -30,7 +31,7 @@ from ispgo_portal.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-OPEN_STATUSES = ("pending", "waiting_for_capture")
+OPEN_STATUSES = (PaymentStatus.PENDING, PaymentStatus.WAITING_FOR_CAPTURE)
 TOPUP_DESCRIPTION = "Пополнение баланса"
 # YooKassa cancels an unconfirmed payment after an hour: older open rows do not count.
 OPEN_PAYMENT_WINDOW = timedelta(hours=2)
@@ -101,7 +102,7 @@ def start_topup(*, user_id: int, amount: int, return_url: str = "") -> PaymentSt
     """A balance top-up of `amount` kopecks through YooKassa."""
     if not 100 <= amount <= get_settings().max_topup_kopecks:
         raise DomainError("invalid_amount", "Недопустимая сумма пополнения", field="amount")
-    return start_payment(user_id=user_id, amount=amount, purpose="topup",
+    return start_payment(user_id=user_id, amount=amount, purpose=PaymentPurpose.TOPUP,
                          description=TOPUP_DESCRIPTION, receipt_item=TOPUP_DESCRIPTION, return_url=return_url)
 
 
@@ -123,7 +124,7 @@ def start_payment(
             raise NotFound("Клиент не найден")
         billing.lock_user(session, user_id)  # the limits below are counted one order at a time
         _check_payment_limits(session, user_id)
-        payment = Payment(user_id=user_id, purpose=purpose, amount=amount, status="new",
+        payment = Payment(user_id=user_id, purpose=purpose, amount=amount, status=PaymentStatus.NEW,
                           idempotence_key=uuid.uuid4().hex, description=description[:128],
                           tariff_id=tariff_id, license_id=license_id, promo_code_id=promo_code_id)
         session.add(payment)
@@ -146,7 +147,6 @@ def start_payment(
         payment.yookassa_id = created.id
         payment.status = created.status
         payment.confirmation_url = created.confirmation_url[:2000]
-        payment.updated_at = utcnow()
         session.add(payment)
     return PaymentStart(payment_id=payment_id, confirmation_url=created.confirmation_url)
 
@@ -157,7 +157,7 @@ def _check_payment_limits(session: Session, user_id: int) -> None:
     settings = get_settings()
     now = utcnow()
     recent = select(func.count(Payment.id)).where(Payment.user_id == user_id)
-    open_now = session.exec(recent.where(Payment.status.in_(("new", *OPEN_STATUSES)),
+    open_now = session.exec(recent.where(Payment.status.in_((PaymentStatus.NEW, *OPEN_STATUSES)),
                                          Payment.created_at >= now - OPEN_PAYMENT_WINDOW)).one()
     if open_now >= settings.max_open_payments:
         raise DomainError("too_many_open_payments",
@@ -174,9 +174,8 @@ def _mark_failed(payment_id: int, exc: gateway.GatewayError) -> None:
     log.warning("payment %s could not be created at YooKassa: %s", payment_id, exc)
     with session_scope() as session:
         payment = lock_payment(session, payment_id)
-        if payment.status == "new":
-            payment.status = "failed"
-            payment.updated_at = utcnow()
+        if payment.status == PaymentStatus.NEW:
+            payment.status = PaymentStatus.FAILED
             session.add(payment)
             pricing.release_reservation(session, payment_id=payment_id)
 
@@ -227,7 +226,6 @@ def flag_for_review(payment_id: int, reason: str) -> None:
         payment = lock_payment(session, payment_id)
         if payment.settled_at is None and not payment.review_reason:
             payment.review_reason = reason[:300]
-            payment.updated_at = utcnow()
             session.add(payment)
 
 
@@ -252,7 +250,7 @@ def settle_payment(*, payment_id: int | None = None, yookassa_id: str | None = N
             return local.result()  # never reached YooKassa: nothing to ask about
         remote = _fetch(local.yookassa_id or yookassa_id)
     _check_matches(local, remote)
-    if remote.status == "waiting_for_capture":
+    if remote.status == PaymentStatus.WAITING_FOR_CAPTURE:
         remote = gateway.capture_payment(remote.id, amount=local.amount,
                                          idempotence_key=f"capture-{local.idempotence_key}")
         _check_matches(local, remote)
@@ -272,16 +270,15 @@ def _apply(payment_id: int, remote: gateway.GatewayPayment) -> SettleResult:
         if payment.settled_at is not None:
             return _Snapshot.of(payment).result()
         payment.yookassa_id = payment.yookassa_id or remote.id
-        payment.updated_at = utcnow()
         applied = False
-        if remote.status == "succeeded":
+        if remote.status == PaymentStatus.SUCCEEDED:
             applied = _book_success(session, payment)
-        elif remote.status == "canceled":
-            payment.status = "canceled"
+        elif remote.status == PaymentStatus.CANCELED:
+            payment.status = PaymentStatus.CANCELED
             payment.cancellation_reason = gateway.describe_cancellation(remote.cancellation_reason)[:64]
             payment.settled_at = utcnow()
             pricing.release_reservation(session, payment_id=payment.id)
-        elif remote.status in OPEN_STATUSES and payment.status not in ("canceled", "failed"):
+        elif remote.status in OPEN_STATUSES and payment.status not in (PaymentStatus.CANCELED, PaymentStatus.FAILED):
             # A payment we closed stays closed until YooKassa says it is paid or canceled.
             payment.status = remote.status
         session.add(payment)
@@ -290,11 +287,11 @@ def _apply(payment_id: int, remote: gateway.GatewayPayment) -> SettleResult:
 
 
 def _book_success(session: Session, payment: Payment) -> bool:
-    what = "Пополнение баланса" if payment.purpose == "topup" else payment.description
-    entry = billing.credit(session, user_id=payment.user_id, amount=payment.amount, kind="topup",
+    what = "Пополнение баланса" if payment.purpose == PaymentPurpose.TOPUP else payment.description
+    entry = billing.credit(session, user_id=payment.user_id, amount=payment.amount, kind=LedgerKind.TOPUP,
                            description=f"{what} через YooKassa (платёж №{payment.id})",
                            reference=f"payment:{payment.id}")
-    payment.status = "succeeded"
+    payment.status = PaymentStatus.SUCCEEDED
     payment.cancellation_reason = ""
     payment.settled_at = utcnow()
     session.add(payment)
@@ -370,7 +367,7 @@ def check_payment(*, user_id: int, payment_id: int) -> PaymentOutcome:
     local = _snapshot(payment_id=payment_id)
     if local is None or local.user_id != user_id:
         raise NotFound("Платёж не найден")
-    if not local.settled and local.status in (*OPEN_STATUSES, "canceled") and _claim_check(payment_id):
+    if not local.settled and local.status in (*OPEN_STATUSES, PaymentStatus.CANCELED) and _claim_check(payment_id):
         try:
             settle_payment(payment_id=payment_id)
         except gateway.GatewayError as exc:

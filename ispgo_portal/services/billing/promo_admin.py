@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ispgo_portal.clock import as_utc, utcnow
 from ispgo_portal.db import session_scope
@@ -127,7 +127,7 @@ def _check_draft(session: Session, draft: PromoDraft, *, except_id: int | None =
     if session.exec(query).first() is not None:
         raise DomainError("promo_code_taken", "Такой промокод уже есть", field="code")
     if draft.tariff_ids:
-        known = set(session.exec(select(Tariff.id).where(Tariff.id.in_(draft.tariff_ids))).all())  # type: ignore[attr-defined]
+        known = set(session.exec(select(Tariff.id).where(col(Tariff.id).in_(draft.tariff_ids))).all())
         if known != set(draft.tariff_ids):
             raise DomainError("invalid_tariffs", "Выберите тарифы из списка", field="tariff_ids")
 

@@ -23,6 +23,7 @@ from sqlmodel import select
 from ispgo_portal.clock import as_utc, utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import Payment
+from ispgo_portal.models.enums import PaymentStatus
 from ispgo_portal.payments import gateway
 from ispgo_portal.services.billing import pricing
 from ispgo_portal.services.billing.payments import OPEN_STATUSES, lock_payment, settle_payment
@@ -85,7 +86,7 @@ def reconcile_payments(*, recheck_after: timedelta = RECHECK_AFTER,
 def _due_for_recheck(now: datetime, recheck_after: timedelta) -> ColumnElement[bool]:
     open_late = and_(Payment.status.in_(OPEN_STATUSES), Payment.created_at <= now - recheck_after)
     closed_here = and_(
-        Payment.status.in_(("canceled", "failed")),
+        Payment.status.in_((PaymentStatus.CANCELED, PaymentStatus.FAILED)),
         Payment.settled_at.is_(None),  # YooKassa's own cancellations are settled: final
         Payment.yookassa_id.is_not(None),
         Payment.created_at >= now - RECHECK_CLOSED_FOR,
@@ -107,7 +108,7 @@ def _recheck_closed(payment_id: int, *, report: ReconcileReport) -> None:
         report.errors += 1
         log.warning("recheck closed payment %s: %s", payment_id, exc)
         return
-    if result.status == "succeeded" and result.applied:
+    if result.status == PaymentStatus.SUCCEEDED and result.applied:
         report.late_paid += 1
         report.succeeded += 1
         log.warning("payment %s was closed here as unpaid but YooKassa took the money: credited now",
@@ -127,10 +128,10 @@ def _recheck(payment_id: int, *, overdue: bool, report: ReconcileReport) -> None
             log.warning("reconcile payment %s: %s", payment_id, exc)
             return
         result = None  # YooKassa forgot it (an emulator restart): close it below
-    if result is not None and result.status == "succeeded":
+    if result is not None and result.status == PaymentStatus.SUCCEEDED:
         report.succeeded += result.applied
         return
-    if result is not None and result.status == "canceled":
+    if result is not None and result.status == PaymentStatus.CANCELED:
         report.canceled += 1
         return
     if overdue and _close_unpaid(payment_id):
@@ -144,9 +145,8 @@ def _close_unpaid(payment_id: int) -> bool:
         payment = lock_payment(session, payment_id)
         if payment.settled_at is not None or payment.status not in OPEN_STATUSES:
             return False
-        payment.status = "canceled"
+        payment.status = PaymentStatus.CANCELED
         payment.cancellation_reason = gateway.describe_cancellation("expired_on_confirmation")
-        payment.updated_at = utcnow()
         session.add(payment)
         # The order will not be delivered at this price unless it turns out paid after all.
         pricing.release_reservation(session, payment_id=payment_id)
@@ -156,11 +156,10 @@ def _close_unpaid(payment_id: int) -> bool:
 def _fail_stale_new(before: datetime) -> int:
     with session_scope() as session:
         stale = session.exec(
-            select(Payment).where(Payment.status == "new", Payment.created_at <= before).limit(BATCH)
+            select(Payment).where(Payment.status == PaymentStatus.NEW, Payment.created_at <= before).limit(BATCH)
         ).all()
         for payment in stale:
-            payment.status = "failed"
-            payment.updated_at = utcnow()
+            payment.status = PaymentStatus.FAILED
             session.add(payment)
             pricing.release_reservation(session, payment_id=payment.id)
         return len(stale)

@@ -30,6 +30,7 @@ from sqlmodel import Session, select
 from ispgo_portal.clock import utcnow
 from ispgo_portal.db import lock_row, session_scope
 from ispgo_portal.models import Payment, Refund, User
+from ispgo_portal.models.enums import LedgerKind, PaymentStatus, RefundStatus
 from ispgo_portal.money import format_rub
 from ispgo_portal.payments import gateway
 from ispgo_portal.services.audit import record as audit
@@ -40,7 +41,7 @@ from ispgo_portal.services.guard import acting_admin
 log = logging.getLogger(__name__)
 
 # A refund that is neither succeeded nor canceled still holds its part of the payment.
-OPEN_REFUND_STATUSES = ("new", "pending")
+OPEN_REFUND_STATUSES = (RefundStatus.NEW, RefundStatus.PENDING)
 MAX_REASON = 250
 # Reconciliation re-sends a refund still "new" after this (its answer was lost).
 RESEND_AFTER = timedelta(minutes=2)
@@ -77,7 +78,7 @@ def _check_reason(reason: object) -> str:
 
 
 def _check_amount(session: Session, payment: Payment, amount: int) -> None:
-    if payment.status != "succeeded" or not payment.yookassa_id:
+    if payment.status != PaymentStatus.SUCCEEDED or not payment.yookassa_id:
         raise DomainError("payment_not_refundable", "Вернуть можно только успешный платёж ЮKassa")
     if not isinstance(amount, int) or amount <= 0:
         raise DomainError("invalid_amount", "Сумма возврата должна быть больше нуля", field="amount")
@@ -119,7 +120,7 @@ def _record_request(*, admin_id: int, payment_id: int, amount: int, reason: str)
         if payment is None:
             raise NotFound("Платёж не найден")
         _check_amount(session, payment, amount)
-        refund = Refund(payment_id=payment.id, amount=amount, status="new", reason=reason,
+        refund = Refund(payment_id=payment.id, amount=amount, status=RefundStatus.NEW, reason=reason,
                         idempotence_key=uuid.uuid4().hex, admin_id=admin_id)
         session.add(refund)
         session.flush()
@@ -219,8 +220,8 @@ def _mark_rejected(refund_id: int, exc: gateway.GatewayError) -> None:
     log.warning("refund %s rejected by YooKassa: %s", refund_id, exc)
     with session_scope() as session:
         refund = lock_row(session, Refund, refund_id)
-        if refund is not None and refund.status == "new":
-            refund.status = "canceled"
+        if refund is not None and refund.status == RefundStatus.NEW:
+            refund.status = RefundStatus.CANCELED
             refund.cancellation_reason = exc.code[:64]
             refund.settled_at = utcnow()
             session.add(refund)
@@ -254,24 +255,23 @@ def _apply(refund_id: int, remote: gateway.GatewayRefund) -> RefundResult:
         refund.yookassa_id = refund.yookassa_id or remote.id
         applied = False
         if refund.status in OPEN_REFUND_STATUSES:
-            if remote.status == "succeeded":
+            if remote.status == RefundStatus.SUCCEEDED:
                 entry = billing.debit_unchecked(
-                    session, user_id=user.id, amount=refund.amount, kind="refund",
+                    session, user_id=user.id, amount=refund.amount, kind=LedgerKind.REFUND,
                     description=f"Возврат по платежу №{payment.id} через ЮKassa",
                     reference=f"refund:{refund.id}")
                 if entry is not None:
                     payment.refunded_amount += refund.amount
-                    payment.updated_at = utcnow()
                     session.add(payment)
                     applied = True
-                refund.status = "succeeded"
+                refund.status = RefundStatus.SUCCEEDED
                 refund.settled_at = utcnow()
-            elif remote.status == "canceled":
-                refund.status = "canceled"
+            elif remote.status == RefundStatus.CANCELED:
+                refund.status = RefundStatus.CANCELED
                 refund.cancellation_reason = remote.cancellation_reason[:64]
                 refund.settled_at = utcnow()
-            elif remote.status == "pending":
-                refund.status = "pending"
+            elif remote.status == RefundStatus.PENDING:
+                refund.status = RefundStatus.PENDING
             if refund.status not in OPEN_REFUND_STATUSES:
                 refund.attention = ""  # settled: nothing left for a person
         session.add(refund)
@@ -315,7 +315,7 @@ def retry_refund(*, admin_id: int, refund_id: int) -> RefundResult:
         refund = session.get(Refund, refund_id) if isinstance(refund_id, int) else None
         if refund is None:
             raise NotFound("Возврат не найден")
-        if refund.status != "new":
+        if refund.status != RefundStatus.NEW:
             raise DomainError("refund_not_unconfirmed", "Этот возврат уже обработан ЮKassa")
         payment = session.get(Payment, refund.payment_id)
         audit.record(session, admin_id=admin_id, action="payment.refund_retry", target_type="payment",

@@ -16,11 +16,12 @@ from sqlmodel import Session, select
 from ispgo_portal.clock import MSK, to_msk, utcnow
 from ispgo_portal.db import is_postgres, session_scope
 from ispgo_portal.models import ROLE_CUSTOMER, License, Payment, Ticket, User
+from ispgo_portal.models.enums import LicenseStatus, PaymentStatus, TicketStatus
 from ispgo_portal.services.guard import acting_admin
 
 REVENUE_DAYS = 30
 REVENUE_MONTHS = 12
-PENDING_PAYMENT_STATUSES = ("new", "pending", "waiting_for_capture")
+PENDING_PAYMENT_STATUSES = (PaymentStatus.NEW, PaymentStatus.PENDING, PaymentStatus.WAITING_FOR_CAPTURE)
 MONTHS_SHORT = ("янв", "фев", "мар", "апр", "май", "июн", "июл", "авг", "сен", "окт", "ноя", "дек")
 
 
@@ -70,13 +71,13 @@ def overview(*, admin_id: int) -> Overview:
                     User.role == ROLE_CUSTOMER, User.created_at >= now - timedelta(days=30)
                 )
             ),
-            active_licenses=count(select(func.count()).select_from(License).where(License.status == "active")),
+            active_licenses=count(select(func.count()).select_from(License).where(License.status == LicenseStatus.ACTIVE)),
             expiring_7d=count(
                 select(func.count()).select_from(License).where(
-                    License.status == "active", License.expires_at <= now + timedelta(days=7)
+                    License.status == LicenseStatus.ACTIVE, License.expires_at <= now + timedelta(days=7)
                 )
             ),
-            open_tickets=count(select(func.count()).select_from(Ticket).where(Ticket.status != "closed")),
+            open_tickets=count(select(func.count()).select_from(Ticket).where(Ticket.status != TicketStatus.CLOSED)),
             pending_payments=count(
                 select(func.count()).select_from(Payment).where(
                     Payment.status.in_(PENDING_PAYMENT_STATUSES)
@@ -102,7 +103,7 @@ def _revenue_by(session: Session, bucket: ColumnElement, since: datetime) -> dic
     net = func.sum(Payment.amount - Payment.refunded_amount)
     rows = session.exec(
         select(bucket, net)
-        .where(Payment.status == "succeeded", _paid_at() >= since)
+        .where(Payment.status == PaymentStatus.SUCCEEDED, _paid_at() >= since)
         .group_by(bucket)
     ).all()
     return {str(key): int(total or 0) for key, total in rows}

@@ -1,8 +1,9 @@
 """Admin «Лицензии»: find a license by key or customer, suspend and resume it with a reason the
 customer sees on the license card, extend it by N days, and deactivate a server.
 
-An admin suspension is marked in `status_reason` with ADMIN_SUSPENSION_PREFIX so renewals can
-tell it from a suspension for lack of funds: paying must not lift what an admin decided.
+An admin suspension is marked `suspended_by = admin` so renewals can tell it from a suspension
+for lack of funds: paying must not lift what an admin decided. The customer reads the reason,
+after ADMIN_SUSPENSION_PREFIX, in `status_reason`.
 """
 
 from __future__ import annotations
@@ -12,11 +13,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ispgo_portal.clock import as_utc, format_date, utcnow
 from ispgo_portal.db import session_scope
-from ispgo_portal.models import LICENSE_STATUSES, License, LicenseActivation, Tariff, User
+from ispgo_portal.models import (
+    LICENSE_STATUSES,
+    License,
+    LicenseActivation,
+    LicenseStatus,
+    SuspendedBy,
+    Tariff,
+    User,
+)
 from ispgo_portal.services.audit import record as audit
 from ispgo_portal.services.errors import DomainError, NotFound
 from ispgo_portal.services.forms import int_field
@@ -63,7 +72,7 @@ class LicensePage:
 
 
 def is_admin_suspension(lic: License) -> bool:
-    return lic.status == "suspended" and lic.status_reason.startswith(ADMIN_SUSPENSION_PREFIX)
+    return lic.status == LicenseStatus.SUSPENDED and lic.suspended_by == SuspendedBy.ADMIN
 
 
 def validate_reason(text: Any) -> str:
@@ -76,7 +85,8 @@ def validate_reason(text: Any) -> str:
 
 
 def _snapshot(lic: License) -> dict[str, Any]:
-    return {"status": lic.status, "status_reason": lic.status_reason, "expires_at": lic.expires_at}
+    return {"status": lic.status, "status_reason": lic.status_reason, "suspended_by": lic.suspended_by,
+            "expires_at": lic.expires_at}
 
 
 def _lock_license(session: Session, license_id: int) -> License:
@@ -92,7 +102,7 @@ def _lock_license(session: Session, license_id: int) -> License:
 
 
 def _status_after_term(lic: License, now: datetime) -> str:
-    return "active" if as_utc(lic.expires_at) > now else "expired"
+    return LicenseStatus.ACTIVE if as_utc(lic.expires_at) > now else LicenseStatus.EXPIRED
 
 
 def _rows_query():  # noqa: ANN202 - a SQLAlchemy select
@@ -134,10 +144,10 @@ def search_licenses(*, query: str = "", status: str = "", page: int = 0) -> Lice
     if text:
         key_part = normalize_license_key(text)
         like = f"%{text.lower()}%"
-        base = base.where(or_(License.key.contains(key_part), func.lower(User.email).like(like),  # type: ignore[union-attr]
+        base = base.where(or_(col(License.key).contains(key_part), func.lower(User.email).like(like),
                               func.lower(User.name).like(like)))
     if status == "expiring":
-        base = base.where(License.status == "active", License.expires_at <= now + timedelta(days=7))
+        base = base.where(License.status == LicenseStatus.ACTIVE, License.expires_at <= now + timedelta(days=7))
     elif status in LICENSE_STATUSES:
         base = base.where(License.status == status)
     page = max(0, page) if isinstance(page, int) else 0
@@ -171,9 +181,9 @@ def suspend_license(*, admin_id: int, license_id: int, reason: str) -> None:
         if is_admin_suspension(lic):
             raise DomainError("already_suspended", "Лицензия уже приостановлена администратором")
         before = _snapshot(lic)
-        lic.status = "suspended"
+        lic.status = LicenseStatus.SUSPENDED
+        lic.suspended_by = SuspendedBy.ADMIN
         lic.status_reason = ADMIN_SUSPENSION_PREFIX + reason
-        lic.updated_at = utcnow()
         session.add(lic)
         audit.record(session, admin_id=admin_id, action="license.suspend", target_type="license",
                      target_id=lic.id, target_user_id=lic.user_id, before=before, after=_snapshot(lic),
@@ -187,12 +197,12 @@ def resume_license(*, admin_id: int, license_id: int, reason: str) -> str:
     with session_scope() as session:
         acting_admin(session, admin_id)
         lic = _lock_license(session, license_id)
-        if lic.status != "suspended":
+        if lic.status != LicenseStatus.SUSPENDED:
             raise DomainError("not_suspended", "Лицензия не приостановлена")
         before = _snapshot(lic)
         lic.status = _status_after_term(lic, utcnow())
         lic.status_reason = ""
-        lic.updated_at = utcnow()
+        lic.suspended_by = None
         session.add(lic)
         audit.record(session, admin_id=admin_id, action="license.resume", target_type="license",
                      target_id=lic.id, target_user_id=lic.user_id, before=before, after=_snapshot(lic),
@@ -211,10 +221,9 @@ def extend_license(*, admin_id: int, license_id: int, days: int | str, reason: s
         now = utcnow()
         before = _snapshot(lic)
         lic.expires_at = max(now, as_utc(lic.expires_at)) + timedelta(days=days)
-        if lic.status == "expired":
-            lic.status = "active"
+        if lic.status == LicenseStatus.EXPIRED:
+            lic.status = LicenseStatus.ACTIVE
             lic.status_reason = ""
-        lic.updated_at = now
         session.add(lic)
         audit.record(session, admin_id=admin_id, action="license.extend", target_type="license",
                      target_id=lic.id, target_user_id=lic.user_id, before=before,

@@ -29,6 +29,7 @@ from ispgo_portal.models import (
     Tariff,
     User,
 )
+from ispgo_portal.models.enums import LedgerKind, LicenseStatus, PaymentPurpose
 from ispgo_portal.services.billing import ledger as billing
 from ispgo_portal.services.billing import pricing
 from ispgo_portal.services.errors import DomainError, NotFound
@@ -87,8 +88,8 @@ def _describe(action: str, tariff: Tariff, price: pricing.Quote) -> str:
 def _create_license(session: Session, *, user_id: int, tariff: Tariff) -> License:
     now = utcnow()
     lic = License(user_id=user_id, tariff_id=tariff.id, key=new_unique_license_key(session),
-                  status="active", starts_at=now, expires_at=now + timedelta(days=tariff.period_days),
-                  created_at=now, updated_at=now)
+                  status=LicenseStatus.ACTIVE, starts_at=now, expires_at=now + timedelta(days=tariff.period_days),
+                  created_at=now)
     session.add(lic)
     session.flush()
     return lic
@@ -106,9 +107,9 @@ def _extend_term(lic: License, tariff: Tariff) -> None:
     now = utcnow()
     lic.expires_at = max(now, as_utc(lic.expires_at)) + timedelta(days=tariff.period_days)
     if not is_admin_suspension(lic):
-        lic.status = "active"
+        lic.status = LicenseStatus.ACTIVE
         lic.status_reason = ""
-    lic.updated_at = now
+        lic.suspended_by = None
 
 
 def _renewable_license(session: Session, *, user_id: int, license_id: int, lock: bool = False) -> License:
@@ -148,7 +149,7 @@ def buy_from_balance(*, user_id: int, tariff_id: int, promo_code: str = "") -> i
         tariff = _tariff_for_sale(session, tariff_id)
         price = pricing.quote(session, user=user, tariff=tariff, promo_code=promo_code)
         lic = _create_license(session, user_id=user_id, tariff=tariff)
-        billing.charge(session, user_id=user_id, amount=price.final_price, kind="purchase",
+        billing.charge(session, user_id=user_id, amount=price.final_price, kind=LedgerKind.PURCHASE,
                        description=_describe("Покупка лицензии", tariff, price),
                        reference=f"purchase:license:{lic.id}")
         if price.promo_code_id:
@@ -175,7 +176,7 @@ def order_purchase(*, user_id: int, tariff_id: int, promo_code: str = "",
         description = f"Лицензия ISPGo «{tariff.name}», {tariff.period_days} дн."
     if price.final_price == 0:
         return buy_from_balance(user_id=user_id, tariff_id=tariff_id, promo_code=promo_code)
-    return _start_payment(user_id=user_id, amount=price.final_price, purpose="purchase",
+    return _start_payment(user_id=user_id, amount=price.final_price, purpose=PaymentPurpose.PURCHASE,
                           description=description, tariff_id=tariff_id, license_id=None,
                           promo_code_id=price.promo_code_id, return_url=return_url)
 
@@ -204,9 +205,9 @@ def fulfil_payment(session: Session, payment: Payment) -> int | None:
     user = billing.lock_user(session, payment.user_id)
     if billing.reference_exists(session, reference):
         return payment.license_id
-    if payment.purpose == "purchase":
+    if payment.purpose == PaymentPurpose.PURCHASE:
         lic, tariff = _fulfil_purchase(session, payment=payment, user=user, reference=reference)
-    elif payment.purpose == "renewal":
+    elif payment.purpose == PaymentPurpose.RENEWAL:
         lic, tariff = _fulfil_renewal(session, payment=payment, user=user, reference=reference)
     else:
         return None
@@ -233,7 +234,7 @@ def _fulfil_purchase(session: Session, *, payment: Payment, user: User,
     if tariff is None or not _can_pay(user, payment.amount, payment):
         return None, None
     lic = _create_license(session, user_id=user.id, tariff=tariff)
-    billing.charge(session, user_id=user.id, amount=payment.amount, kind="purchase",
+    billing.charge(session, user_id=user.id, amount=payment.amount, kind=LedgerKind.PURCHASE,
                    description=f"Покупка лицензии «{tariff.name}», {tariff.period_days} дн. (YooKassa)",
                    reference=reference)
     payment.license_id = lic.id  # the return page highlights it
@@ -255,7 +256,7 @@ def _fulfil_renewal(session: Session, *, payment: Payment, user: User,
         log.warning("payment %s: license %s is suspended by an admin, renewal held", payment.id, lic.id)
         return None, None
     tariff = session.get(Tariff, lic.tariff_id)
-    billing.charge(session, user_id=user.id, amount=payment.amount, kind="renewal",
+    billing.charge(session, user_id=user.id, amount=payment.amount, kind=LedgerKind.RENEWAL,
                    description=f"Продление лицензии «{tariff.name}», {tariff.period_days} дн. (YooKassa)",
                    reference=reference)
     _extend(session, lic, tariff)
@@ -327,7 +328,7 @@ def renew_locked_license(session: Session, *, lic: License, tariff: Tariff, refe
 def _charge_renewal(session: Session, *, lic: License, user: User, tariff: Tariff, reference: str) -> LedgerEntry:
     """License and owner are locked by the caller; nothing is flushed here."""
     price = pricing.quote(session, user=user, tariff=tariff)
-    entry = billing.charge_locked(session, user=user, amount=price.final_price, kind="renewal",
+    entry = billing.charge_locked(session, user=user, amount=price.final_price, kind=LedgerKind.RENEWAL,
                                   description=_describe("Автопродление лицензии", tariff, price),
                                   reference=reference)
     _extend_term(lic, tariff)
@@ -349,7 +350,7 @@ def renew_from_balance(*, user_id: int, license_id: int, promo_code: str = "") -
         tariff = session.get(Tariff, lic.tariff_id)
         price = pricing.quote(session, user=user, tariff=tariff, promo_code=promo_code)
         reference = f"renewal:manual:{lic.id}:{uuid.uuid4().hex}"
-        billing.charge(session, user_id=user_id, amount=price.final_price, kind="renewal",
+        billing.charge(session, user_id=user_id, amount=price.final_price, kind=LedgerKind.RENEWAL,
                        description=_describe("Продление лицензии", tariff, price), reference=reference)
         _extend(session, lic, tariff)
         if price.promo_code_id:
@@ -380,7 +381,7 @@ def order_renewal(*, user_id: int, license_id: int, promo_code: str = "",
     if price.final_price == 0:
         renew_from_balance(user_id=user_id, license_id=license_id, promo_code=promo_code)
         return license_id
-    return _start_payment(user_id=user_id, amount=price.final_price, purpose="renewal",
+    return _start_payment(user_id=user_id, amount=price.final_price, purpose=PaymentPurpose.RENEWAL,
                           description=description, tariff_id=tariff.id, license_id=license_id,
                           promo_code_id=price.promo_code_id, return_url=return_url)
 
@@ -391,7 +392,6 @@ def set_auto_renew(*, user_id: int, license_id: int, enabled: bool) -> None:
     with session_scope() as session:
         lic = _owned_license(session, user_id=user_id, license_id=license_id, lock=True)
         lic.auto_renew = bool(enabled)
-        lic.updated_at = utcnow()
         session.add(lic)
 
 

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection, Engine, Row
 from ispgo_portal.clock import as_utc, utcnow
 from ispgo_portal.db import get_engine
 from ispgo_portal.models import License, LicenseActivation, Tariff
+from ispgo_portal.models.enums import LicenseStatus
 from ispgo_portal.services.licensing.keys import normalize_license_key
 from ispgo_portal.services.licensing.views import effective_status
 
@@ -160,7 +161,7 @@ def validate_license(*, key: str, fingerprint: str) -> LicenseAnswer:
         if row is None:
             return LicenseAnswer("not_found")
         status = effective_status(row.status, row.expires_at)
-        if status != "active":
+        if status != LicenseStatus.ACTIVE:
             return LicenseAnswer(status, row, row.servers_used)
         if row.activation_id is None:
             return LicenseAnswer("not_activated", row, row.servers_used)
@@ -191,7 +192,7 @@ def activate_license(*, key: str, fingerprint: str, hostname: str) -> LicenseAns
             return LicenseAnswer("not_found")
         status = effective_status(lic.status, lic.expires_at)
         used = _count_servers(conn, lic.id)
-        if status != "active":
+        if status != LicenseStatus.ACTIVE:
             return LicenseAnswer(status, lic, used)
         now = utcnow()
         existing = conn.execute(

@@ -43,6 +43,7 @@ from sqlmodel import Session, select
 from ispgo_portal.clock import as_utc, utcnow
 from ispgo_portal.db import get_engine, is_postgres, session_scope
 from ispgo_portal.models import License, OutboxEmail, Tariff, User
+from ispgo_portal.models.enums import LicenseStatus, OutboxStatus, SuspendedBy
 from ispgo_portal.money import format_rub
 from ispgo_portal.services.billing import ledger as billing
 from ispgo_portal.services.errors import DomainError
@@ -112,7 +113,7 @@ def _lock_query(*where, postgres: bool) -> Select:  # noqa: ANN002
 @lru_cache
 def _due_lock_query(postgres: bool) -> Select:
     """`_lock_if` for the pass, built once: the same statement runs for every license."""
-    return _lock_query(License.id == bindparam("license_id"), License.status == "active",
+    return _lock_query(License.id == bindparam("license_id"), License.status == LicenseStatus.ACTIVE,
                        License.expires_at <= bindparam("now"), postgres=postgres)
 
 
@@ -151,7 +152,7 @@ def _record_email(session: Session, *, template: str, to: str, context: dict, de
     email exists already (the unique dedupe key decides, also between concurrent passes)."""
     subject, body_text, body_html = render_email(template, context)
     row = {"recipient": to, "subject": subject, "body_text": body_text, "body_html": body_html,
-           "template": template, "status": "pending", "attempts": 0, "last_error": "",
+           "template": template, "status": OutboxStatus.PENDING, "attempts": 0, "last_error": "",
            "dedupe_key": dedupe_key, "created_at": utcnow()}
     return session.execute(_outbox_insert(is_postgres(session)), row).scalar_one_or_none()
 
@@ -187,10 +188,10 @@ def _renewal_shortfall(session: Session, lic: License, user: User) -> tuple[int,
 
 def _suspend(session: Session, lic: License, user: User, tariff: Tariff, term_end: datetime) -> Settled:
     price, missing = _renewal_shortfall(session, lic, user)
-    lic.status = "suspended"
+    lic.status = LicenseStatus.SUSPENDED
+    lic.suspended_by = SuspendedBy.BILLING
     lic.status_reason = (f"Автопродление не выполнено: недостаточно средств, не хватает "
                          f"{format_rub(missing)} (стоимость продления {format_rub(price)})")
-    lic.updated_at = utcnow()
     session.add(lic)
     email_id = _record_email(session, template="renewal_failed", to=user.email,
                              context={**_context(user, tariff, lic), "price": price, "missing": missing},
@@ -200,9 +201,9 @@ def _suspend(session: Session, lic: License, user: User, tariff: Tariff, term_en
 
 def _expire(session: Session, lic: License, user: User, tariff: Tariff) -> Settled:
     term_end = as_utc(lic.expires_at)
-    lic.status = "expired"
+    lic.status = LicenseStatus.EXPIRED
+    lic.suspended_by = None
     lic.status_reason = EXPIRED_REASON
-    lic.updated_at = utcnow()
     session.add(lic)
     email_id = _record_email(session, template="license_expired", to=user.email,
                              context={**_context(user, tariff, lic), "expires_at": term_end},
@@ -261,7 +262,7 @@ def run_renewal_pass(*, now: datetime | None = None, limit: int | None = None) -
     """One pass over the licenses whose term ended by `now` (at most `limit` of them)."""
     now = now or utcnow()
     result = PassResult()
-    due = [License.status == "active", License.expires_at <= now]
+    due = [License.status == LicenseStatus.ACTIVE, License.expires_at <= now]
     handed_over = 0
     with _HeldConnection() as connection:
         for index, license_id in enumerate(_candidate_ids(where=due, after_id=0), start=1):
@@ -311,7 +312,7 @@ def _already_reminded(mark: str, stage: int, term_end: datetime) -> bool:
 
 
 def _reminder_window(now: datetime) -> list:
-    return [License.status == "active", License.expires_at > now,
+    return [License.status == LicenseStatus.ACTIVE, License.expires_at > now,
             License.expires_at <= now + timedelta(days=max(REMINDER_STAGES))]
 
 

@@ -75,8 +75,9 @@ def _load_or_create_key_file(path: Path) -> Ed25519PrivateKey:
 @lru_cache
 def signing_key() -> Ed25519PrivateKey:
     settings = get_settings()
-    if settings.license_signing_key.strip():
-        return parse_private_key(settings.license_signing_key)
+    configured = settings.license_signing_key.get_secret_value()
+    if configured.strip():
+        return parse_private_key(configured)
     return _load_or_create_key_file(settings.data_dir / KEY_FILE_NAME)
 
 

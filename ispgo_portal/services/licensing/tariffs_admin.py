@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import License, Tariff
+from ispgo_portal.models.enums import LicenseStatus
 from ispgo_portal.services.audit import record as audit
 from ispgo_portal.services.errors import DomainError, NotFound
 from ispgo_portal.services.forms import bounded_text, int_field, rubles_field
@@ -106,7 +107,7 @@ def list_tariffs() -> list[TariffRow]:
         )
         active = dict(
             session.exec(
-                select(License.tariff_id, func.count()).where(License.status == "active")
+                select(License.tariff_id, func.count()).where(License.status == LicenseStatus.ACTIVE)
                 .group_by(License.tariff_id)
             ).all()
         )

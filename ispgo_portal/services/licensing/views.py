@@ -11,16 +11,17 @@ from sqlmodel import Session, select
 from ispgo_portal.clock import as_utc, utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import License, LicenseActivation, Tariff
+from ispgo_portal.models.enums import LicenseStatus
 from ispgo_portal.services import paging as cursors
 from ispgo_portal.services.errors import NotFound
 
-DELETABLE_STATUSES = ("expired", "suspended")
+DELETABLE_STATUSES = (LicenseStatus.EXPIRED, LicenseStatus.SUSPENDED)
 
 
 def effective_status(status: str, expires_at: datetime, now: datetime | None = None) -> str:
     """An active license whose term has ended is expired even before the expiry pass runs."""
-    if status == "active" and as_utc(expires_at) <= (now or utcnow()):
-        return "expired"
+    if status == LicenseStatus.ACTIVE and as_utc(expires_at) <= (now or utcnow()):
+        return LicenseStatus.EXPIRED
     return status
 
 
@@ -133,7 +134,7 @@ def license_summary(*, user_id: int, within_days: int = 7) -> LicenseSummary:
     with session_scope() as session:
         rows = session.exec(
             select(License.id, Tariff.name, License.expires_at).join(Tariff, Tariff.id == License.tariff_id)
-            .where(License.user_id == user_id, License.status == "active", License.expires_at > now)
+            .where(License.user_id == user_id, License.status == LicenseStatus.ACTIVE, License.expires_at > now)
             .order_by(License.expires_at)
         ).all()
     expiring = tuple((lid, name, as_utc(exp)) for lid, name, exp in rows if as_utc(exp) <= horizon)

@@ -107,7 +107,7 @@ class SmtpConnection:
                 if s.smtp_tls == "starttls":
                     smtp.starttls(context=ssl.create_default_context())
             if s.smtp_user:
-                smtp.login(s.smtp_user, s.smtp_password)
+                smtp.login(s.smtp_user, s.smtp_password.get_secret_value())
         except (OSError, smtplib.SMTPException) as exc:
             raise _classify(exc) from exc
         return smtp

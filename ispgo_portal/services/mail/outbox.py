@@ -31,6 +31,7 @@ from sqlmodel import Session, select
 from ispgo_portal.clock import format_datetime, utcnow
 from ispgo_portal.db import is_postgres, session_scope
 from ispgo_portal.models import OutboxEmail
+from ispgo_portal.models.enums import OutboxStatus
 from ispgo_portal.services.audit import record as audit
 from ispgo_portal.services.errors import DomainError, NotFound
 from ispgo_portal.services.guard import acting_admin
@@ -45,10 +46,11 @@ from ispgo_portal.services.mail.mailer import (
 # Left to the email's own task before the periodic flush takes it over.
 FLUSH_GRACE = timedelta(minutes=2)
 FLUSH_BATCH = 200
-STATUS_LABELS = {"pending": "Ожидает отправки", "sent": "Отправлено", "failed": "Ошибка"}
+STATUS_LABELS = {OutboxStatus.PENDING.value: "Ожидает отправки", OutboxStatus.SENT.value: "Отправлено",
+                 OutboxStatus.FAILED.value: "Ошибка"}
 
 # Outcomes of one send.
-SENT = "sent"
+SENT = OutboxStatus.SENT
 SKIPPED = "skipped"  # already sent, failed for good, missing, or another worker holds it
 NOT_CONFIGURED = "not_configured"
 FAILED = "failed"  # refused for good by the SMTP server
@@ -69,7 +71,7 @@ def send_outbox_email(*, email_id: int, connection: SmtpConnection | None = None
     error: MailError | None = None
     with session_scope() as session:
         email = _lock_email(session, email_id)
-        if email is None or email.status != "pending":
+        if email is None or email.status != OutboxStatus.PENDING:
             return SKIPPED
         email.attempts += 1
         outgoing = OutgoingEmail(outbox_id=email.id, recipient=email.recipient, subject=email.subject,
@@ -84,9 +86,9 @@ def send_outbox_email(*, email_id: int, connection: SmtpConnection | None = None
             error = exc
             email.last_error = str(exc)[:1000]
             if exc.permanent:
-                email.status = "failed"
+                email.status = OutboxStatus.FAILED
         else:
-            email.status = "sent"
+            email.status = OutboxStatus.SENT
             email.sent_at = utcnow()
             email.last_error = ""
         session.add(email)
@@ -114,7 +116,7 @@ def _pending_ids(*, older_than: timedelta, limit: int, now: datetime) -> list[in
     with session_scope() as session:
         return list(session.exec(
             select(OutboxEmail.id)
-            .where(OutboxEmail.status == "pending", OutboxEmail.created_at <= now - older_than)
+            .where(OutboxEmail.status == OutboxStatus.PENDING, OutboxEmail.created_at <= now - older_than)
             # Fewest attempts first: one email a server keeps refusing cannot block the rest.
             .order_by(OutboxEmail.attempts, OutboxEmail.id)
             .limit(limit)
@@ -221,10 +223,10 @@ def resend_outbox_email(*, admin_id: int, email_id: int) -> None:
         email = _lock_email(session, email_id)
         if email is None:
             raise NotFound("Письмо не найдено или уже отправляется")
-        if email.status == "sent":
+        if email.status == OutboxStatus.SENT:
             raise DomainError("already_sent", "Это письмо уже отправлено")
         before = {"status": email.status, "attempts": email.attempts}
-        email.status = "pending"
+        email.status = OutboxStatus.PENDING
         session.add(email)
         audit.record(session, admin_id=admin_id, action="outbox.resend", target_type="outbox_email",
                      target_id=email.id, before=before, after={"status": "pending"})

@@ -24,6 +24,7 @@ from ispgo_portal.models import (
     TicketMessage,
     User,
 )
+from ispgo_portal.models.enums import TicketStatus
 from ispgo_portal.services.audit import record as audit
 from ispgo_portal.services.errors import DomainError, NotFound
 from ispgo_portal.services.guard import acting_admin
@@ -44,7 +45,7 @@ from ispgo_portal.services.support.tickets import (
 )
 
 QUEUE_LIMIT = 300
-QUEUE_STATUS_FILTERS = ("active", "open", "in_progress", "closed", "all")
+QUEUE_STATUS_FILTERS = ("active", *TicketStatus, "all")  # active = open or in progress
 
 
 @dataclass(frozen=True)
@@ -139,10 +140,10 @@ def list_queue(*, admin_id: int, filters: QueueFilters = QueueFilters()) -> list
             if search.lstrip("#").isdigit() and len(search) < 12:
                 conditions.append(Ticket.id == int(search.lstrip("#")))
             query = query.where(or_(*conditions))
-        rank = case((Ticket.status == "closed", 2), (waiting.c.since.is_(None), 1), else_=0)
+        rank = case((Ticket.status == TicketStatus.CLOSED, 2), (waiting.c.since.is_(None), 1), else_=0)
         query = query.order_by(rank, waiting.c.since, Ticket.last_activity_at, Ticket.id).limit(QUEUE_LIMIT)
         return [
-            summary_of(ticket, customer_email=email, waiting_since=since if ticket.status != "closed" else None)
+            summary_of(ticket, customer_email=email, waiting_since=since if ticket.status != TicketStatus.CLOSED else None)
             for ticket, email, since in session.exec(query).all()
         ]
 
@@ -201,10 +202,10 @@ def reply_as_support(*, ticket_id: object, admin_id: int, text: object,
     with unit_with_files() as (session, written):
         admin = acting_admin(session, admin_id)
         ticket = _ticket_for_change(session, ticket_id)
-        if ticket.status == "closed":
+        if ticket.status == TicketStatus.CLOSED:
             raise DomainError("ticket_closed", "Тикет закрыт. Чтобы ответить, сначала верните его в работу.")
         before = ticket.status
-        ticket.status = "in_progress"
+        ticket.status = TicketStatus.IN_PROGRESS
         message = post_message(session, ticket, author_id=admin.id, is_staff=True, body=body,
                                images=images, written=written)
         customer = session.get(User, ticket.user_id)
@@ -233,8 +234,7 @@ def set_ticket_status(*, ticket_id: object, admin_id: int, status: object) -> bo
         before = ticket.status
         now = utcnow()
         ticket.status = status
-        ticket.closed_at = now if status == "closed" else None
-        ticket.updated_at = now
+        ticket.closed_at = now if status == TicketStatus.CLOSED else None
         ticket.last_activity_at = now
         session.add(ticket)
         audit.record(session, admin_id=admin.id, action="ticket.status", target_type="ticket",
@@ -253,7 +253,6 @@ def set_ticket_priority(*, ticket_id: object, admin_id: int, priority: object) -
             return False
         before = ticket.priority
         ticket.priority = priority
-        ticket.updated_at = utcnow()
         session.add(ticket)
         audit.record(session, admin_id=admin.id, action="ticket.priority", target_type="ticket",
                      target_id=ticket.id, target_user_id=ticket.user_id,
@@ -262,4 +261,4 @@ def set_ticket_priority(*, ticket_id: object, admin_id: int, priority: object) -
 
 
 def close_ticket(*, ticket_id: object, admin_id: int) -> bool:
-    return set_ticket_status(ticket_id=ticket_id, admin_id=admin_id, status="closed")
+    return set_ticket_status(ticket_id=ticket_id, admin_id=admin_id, status=TicketStatus.CLOSED)

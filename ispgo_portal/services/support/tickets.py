@@ -31,6 +31,7 @@ from ispgo_portal.models import (
     TicketMessage,
     User,
 )
+from ispgo_portal.models.enums import TicketCategory, TicketStatus
 from ispgo_portal.services import paging as cursors
 from ispgo_portal.services.errors import DomainError, NotFound
 from ispgo_portal.services.mail.notifications import queue_email
@@ -46,15 +47,15 @@ from ispgo_portal.settings import get_settings
 SUBJECT_MIN, SUBJECT_MAX = 3, 200
 DESCRIPTION_MIN, DESCRIPTION_MAX = 10, 10_000
 REPLY_MAX = 10_000
-ACTIVE_STATUSES = ("open", "in_progress")
+ACTIVE_STATUSES = (TicketStatus.OPEN, TicketStatus.IN_PROGRESS)
 
 # The FAQ's own words, shown as hints next to the category field.
 CATEGORY_HINTS = {
-    "technical": "Вопросы по работе панели управления, настройке серверов, доменов, почты, DNS",
-    "billing": "Вопросы по оплате, балансу, тарифам, лицензиям, автопродлению",
-    "license": "Вопросы по лицензиям, активации, ключам, ограничениям тарифов",
-    "general": "Общие вопросы, предложения, сотрудничество, прочие вопросы",
-    "other": "Общие вопросы, предложения, сотрудничество, прочие вопросы",
+    TicketCategory.TECHNICAL.value: "Вопросы по работе панели управления, настройке серверов, доменов, почты, DNS",
+    TicketCategory.BILLING.value: "Вопросы по оплате, балансу, тарифам, лицензиям, автопродлению",
+    TicketCategory.LICENSE.value: "Вопросы по лицензиям, активации, ключам, ограничениям тарифов",
+    TicketCategory.GENERAL.value: "Общие вопросы, предложения, сотрудничество, прочие вопросы",
+    TicketCategory.OTHER.value: "Общие вопросы, предложения, сотрудничество, прочие вопросы",
 }
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -206,7 +207,6 @@ def post_message(session: Session, ticket: Ticket, *, author_id: int, is_staff: 
     now = utcnow()
     if not first:
         ticket.replies_count += 1
-    ticket.updated_at = now
     ticket.last_activity_at = now
     session.add(ticket)
     return message
@@ -292,7 +292,7 @@ def create_ticket(*, user_id: int, category: object, subject: object, descriptio
         if customer is None:
             raise NotFound("Клиент не найден")
         ticket = Ticket(user_id=user_id, category=category_code, subject=subject_text,
-                        priority=priority_code, status="open")
+                        priority=priority_code, status=TicketStatus.OPEN)
         session.add(ticket)
         session.flush()
         message = post_message(session, ticket, author_id=user_id, is_staff=False, body=body,
@@ -306,8 +306,8 @@ def list_tickets(*, user_id: int, status: str = "") -> list[TicketSummary]:
     "closed" is the archive. Most recent activity first."""
     with session_scope() as session:
         query = select(Ticket).where(Ticket.user_id == user_id)
-        if status == "closed":
-            query = query.where(Ticket.status == "closed").order_by(Ticket.closed_at.desc(), Ticket.id.desc())
+        if status == TicketStatus.CLOSED:
+            query = query.where(Ticket.status == TicketStatus.CLOSED).order_by(Ticket.closed_at.desc(), Ticket.id.desc())
         else:
             wanted = (status,) if status in ACTIVE_STATUSES else ACTIVE_STATUSES
             query = query.where(Ticket.status.in_(wanted)).order_by(
@@ -335,7 +335,7 @@ def reply_to_ticket(*, ticket_id: object, user_id: int, text: object,
     body, images = validate_reply(text, files)
     with unit_with_files() as (session, written):
         ticket = _owned_ticket(session, ticket_id=ticket_id, user_id=user_id, lock=True)
-        if ticket.status == "closed":
+        if ticket.status == TicketStatus.CLOSED:
             raise DomainError("ticket_closed",
                               "Тикет закрыт и перемещён в архив. Создайте новый тикет, если вопрос остался.")
         customer = session.get(User, user_id)
@@ -349,12 +349,11 @@ def archive_ticket(*, ticket_id: object, user_id: int) -> bool:
     """Close the customer's ticket (it moves to the archive). False if it was closed already."""
     with session_scope() as session:
         ticket = _owned_ticket(session, ticket_id=ticket_id, user_id=user_id, lock=True)
-        if ticket.status == "closed":
+        if ticket.status == TicketStatus.CLOSED:
             return False
         now = utcnow()
-        ticket.status = "closed"
+        ticket.status = TicketStatus.CLOSED
         ticket.closed_at = now
-        ticket.updated_at = now
         ticket.last_activity_at = now
         session.add(ticket)
         return True
@@ -367,7 +366,7 @@ def tickets_after(*, user_id: int, status: str = "", archived: bool = False,
     limit = cursors.check_limit(limit)
     if status and status not in TICKET_STATUSES:
         raise DomainError("invalid_status", "Статус: open, in_progress или closed", field="status")
-    wanted = ("closed",) if archived or status == "closed" else ((status,) if status else ACTIVE_STATUSES)
+    wanted = (TicketStatus.CLOSED,) if archived or status == TicketStatus.CLOSED else ((status,) if status else ACTIVE_STATUSES)
     after = cursors.after_cursor(Ticket.last_activity_at, Ticket.id, cursors.decode_cursor(cursor))
     with session_scope() as session:
         rows = session.exec(
