@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     support_emails: str = Field(default="", alias="SUPPORT_EMAILS")
 
     license_signing_key: str = Field(default="", alias="LICENSE_SIGNING_KEY")
+    # Ticket screenshots; with several portal machines, a folder all of them share (NFS…).
+    attachments_dir: Path | None = Field(default=None, alias="ATTACHMENTS_DIR")
+    log_format: str = Field(default="text", alias="LOG_FORMAT")  # text | json (one object a line)
+    log_level: str = Field(default="INFO", alias="LOG_LEVEL")
 
     session_days: int = Field(default=14, alias="SESSION_DAYS")
     api_rate_per_token: int = Field(default=120, alias="API_RATE_PER_TOKEN")  # REST requests a minute; 0 = no limit
