@@ -25,6 +25,7 @@ CLUSTER_SKIP_BUILD=1 (reuse the pages built by an earlier start for the same URL
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import os
@@ -200,6 +201,10 @@ class Cluster:
         for name, proc in list(self.procs.items()):
             if name.startswith("portal-") and proc.poll() is not None:
                 print(f"! {name} завершился (код {proc.returncode}), запускаем снова", flush=True)
+                # `reflex run` serves from a child process: one left behind by a killed parent
+                # would keep the port (and its websockets) forever.
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
                 time.sleep(PORTAL_RESTART_DELAY)
                 cmd, env, pid_file = self.commands[name]
                 self.start(name, cmd, env=env, pid_file=pid_file)

@@ -104,8 +104,10 @@ def test_killing_the_customers_process_mid_payment_loses_nothing(context, cluste
     checkout.wait_for_url("**/emulator/checkout/**")
 
     [victim] = _serving(cluster)  # the process holding the watcher's websocket
+    [survivor] = set(cluster.names) - {victim}
     old_pid = cluster.pid(victim)
-    os.kill(old_pid, signal.SIGKILL)
+    # The whole process: `reflex run` and the server process it started (same group).
+    os.killpg(old_pid, signal.SIGKILL)
 
     checkout.click("#pay-button")
     checkout.wait_for_url(re.compile(r"/payments/return/?\?payment=\d+"))
@@ -120,6 +122,9 @@ def test_killing_the_customers_process_mid_payment_loses_nothing(context, cluste
     watcher.wait_for_url("**/balance**")
     credited = before + 25_000
     expect(watcher.locator("#balance-value")).to_have_text(format_rub(credited), timeout=30_000)
+
+    # Both tabs (the watcher and the return page) are now on the survivor.
+    assert _serving(cluster, expected_pages=2) == [survivor, survivor], "a websocket stayed on the killed process"
 
     # Credited exactly once, whatever answered: the webhook, the return page's check, reconciliation.
     [[payment_id]] = cluster.sql("SELECT id FROM payments WHERE status = 'succeeded'")
