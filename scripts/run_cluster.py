@@ -19,8 +19,8 @@ would: kill one and watch the pages move to the other and back.
 
 Environment (all optional): CLUSTER_PORT (8080), CLUSTER_PORTAL_PORTS ("8081,8082"),
 CLUSTER_EMULATOR_PORT (8083), CLUSTER_DIR (data/cluster), CLUSTER_DATABASE_URL,
-CLUSTER_REDIS_URL (Celery broker), CLUSTER_STATE_REDIS_URL (Reflex state),
-CLUSTER_SKIP_BUILD=1 (reuse the pages built by an earlier start for the same URL).
+CLUSTER_REDIS_URL (Celery broker), CLUSTER_STATE_REDIS_URL (Reflex state). The built pages are
+kept in data/cluster-pages/ per port and source state: a start with nothing changed skips the build.
 """
 
 from __future__ import annotations
@@ -187,10 +187,9 @@ class Cluster:
 
     def start(self, name: str, cmd: list[str], *, pid_file: bool = True,
               env: dict[str, str] | None = None) -> None:
-        log = open(LOGS / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the process
-        proc = subprocess.Popen(cmd, cwd=ROOT, env={**self.env, **(env or {})}, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-        log.close()  # the child has its own copy
+        with open(LOGS / f"{name}.log", "ab") as log:  # the child keeps its own copy
+            proc = subprocess.Popen(cmd, cwd=ROOT, env={**self.env, **(env or {})}, stdout=log,
+                                    stderr=subprocess.STDOUT, start_new_session=True)
         self.procs[name] = proc
         self.commands[name] = (cmd, env, pid_file)
         if pid_file:
