@@ -228,7 +228,7 @@ def _wait_for(url: str, *, cluster: Cluster, timeout: float) -> None:
         for name, proc in cluster.procs.items():
             if proc.poll() is not None:
                 raise RuntimeError(f"{name} завершился с кодом {proc.returncode}, "
-                                   f"см. data/cluster/logs/{name}.log")
+                                   f"см. {LOGS / name}.log")
         try:
             with urllib.request.urlopen(url, timeout=3) as resp:
                 if resp.status == 200:
@@ -270,6 +270,16 @@ def build_pages(env: dict[str, str]) -> Path:
     return target
 
 
+def _clear_disk_states() -> None:
+    """Every `reflex run` empties the project's `.states/` (the single-process state manager's
+    files) as it starts; two starting at once race on it and one dies. Emptied here first,
+    there is nothing left to race on (the cluster keeps its state in Redis)."""
+    folder = ROOT / ".states"
+    if folder.is_dir():
+        for path in folder.iterdir():
+            path.unlink(missing_ok=True)
+
+
 def main() -> int:
     os.chdir(ROOT)
     LOGS.mkdir(parents=True, exist_ok=True)
@@ -304,6 +314,7 @@ def main() -> int:
                                        "--host", "127.0.0.1", "--port", str(emulator_port),
                                        "--public-url", f"{env['BASE_URL']}/emulator",
                                        "--webhook-url", f"{env['BASE_URL']}/api/yookassa/webhook"])
+        _clear_disk_states()
         for n, portal_port in enumerate(portal_ports, start=1):
             cluster.start(f"portal-{n}", [str(BIN / "reflex"), "run", "--env", "prod", "--backend-only",
                                           "--backend-port", str(portal_port), "--backend-host", "127.0.0.1"],
