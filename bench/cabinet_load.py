@@ -254,7 +254,7 @@ def _start_single() -> tuple[str, Callable[[], None]]:
     proc = subprocess.Popen([str(bin_dir / "reflex"), "run", "--env", "prod", "--backend-only",
                              "--backend-host", "127.0.0.1", "--backend-port", str(port)],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    from tests.e2e.cluster import wait_healthy
+    from tests.cluster.cluster import wait_healthy
 
     wait_healthy(f"{url}/api/health", 300, proc, ROOT / "test-output" / "bench-single.log")
 
@@ -270,7 +270,7 @@ def _start_single() -> tuple[str, Callable[[], None]]:
 
 
 def _start_cluster() -> tuple[str, Callable[[], None]]:
-    from tests.e2e.cluster import start_cluster, stop_cluster
+    from tests.cluster.cluster import start_cluster, stop_cluster
 
     cluster = start_cluster()
     return cluster.url, lambda: stop_cluster(cluster)

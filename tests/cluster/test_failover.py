@@ -14,26 +14,10 @@ import pytest
 from playwright.sync_api import expect
 
 from ispgo_portal.money import format_rub
-from tests.e2e.cluster import ClusterUnderTest, start_cluster, stop_cluster, wait_healthy
+from tests.cluster.cluster import ClusterUnderTest, wait_healthy
 from tests.e2e.conftest import goto_live, until_live
-from tests.e2e.portal import LOCK_PATH
 
 DEMO_EMAIL, DEMO_PASSWORD = "demo@ispgo.local", "demo12345"
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[ClusterUnderTest]:
-    import fcntl
-
-    # One build in the project's `.web` at a time: the single-process portal of the other
-    # browser tests holds this lock while it runs.
-    with open(LOCK_PATH, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        running = start_cluster()
-        try:
-            yield running
-        finally:
-            stop_cluster(running)
 
 
 @pytest.fixture
