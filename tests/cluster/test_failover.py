@@ -18,6 +18,8 @@ from tests.cluster.cluster import ClusterUnderTest, wait_healthy
 from tests.e2e.conftest import goto_live, until_live
 
 DEMO_EMAIL, DEMO_PASSWORD = "demo@ispgo.local", "demo12345"
+# The first test also waits for the `.web` lock and, after a change of the UI, for the build.
+pytestmark = pytest.mark.timeout(1800)
 
 
 @pytest.fixture
