@@ -86,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from ispgo_portal.logging_setup import configure_logging
+
+    configure_logging()
     try:
         return args.func(args)
     except DomainError as exc:

@@ -98,6 +98,10 @@ class Settings(BaseSettings):
     # Panel license API throttling, requests a minute per client address / per key; 0 = no limit.
     license_api_rate_per_address: int = Field(default=600, ge=0, alias="LICENSE_API_RATE_PER_ADDRESS")
     license_api_rate_per_key: int = Field(default=60, ge=0, alias="LICENSE_API_RATE_PER_KEY")
+    # Ticket screenshots; with several portal machines, a folder all of them share (NFS…).
+    attachments_dir: Path | None = Field(default=None, alias="ATTACHMENTS_DIR")
+    log_format: Literal["text", "json"] = Field(default="text", alias="LOG_FORMAT")  # json: one object a line
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", alias="LOG_LEVEL")
 
     session_days: int = Field(default=14, alias="SESSION_DAYS")
     api_rate_per_token: int = Field(default=120, alias="API_RATE_PER_TOKEN")  # REST requests a minute; 0 = no limit

@@ -175,5 +175,6 @@ def session_token() -> Callable[[int], str]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Browser tests last: they are the slowest, and the fast suites report first."""
-    items.sort(key=lambda item: "/e2e/" in str(item.fspath))
+    """Browser tests last: they are the slowest, and the fast suites report first. The cluster's
+    come before the single-process portal's, which holds the `.web` lock once it starts."""
+    items.sort(key=lambda item: 2 if "/e2e/" in str(item.fspath) else 1 if "/cluster/" in str(item.fspath) else 0)

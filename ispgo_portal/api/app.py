@@ -20,11 +20,20 @@ def create_api() -> FastAPI:
     from starlette.middleware import Middleware
 
     from ispgo_portal.api import rest
+    from ispgo_portal.api.request_id import RequestIdMiddleware
+    from ispgo_portal.api.request_metrics import HttpMetricsMiddleware
     from ispgo_portal.api.upload_limit import UploadSizeLimit
+    from ispgo_portal.logging_setup import configure_logging
+
+    configure_logging()  # the portal process's one configuration (later calls do nothing)
 
     # FastAPI is Starlette: the routes above keep their paths and come first; the customer
     # REST API follows. FastAPI's own /docs pages are off (the portal has its own /docs).
-    app = FastAPI(routes=collect_routes(), middleware=[Middleware(UploadSizeLimit)],
+    # Outermost first: the request id covers everything logged while serving, the timing
+    # covers the size cap's refusals too.
+    middleware = [Middleware(RequestIdMiddleware), Middleware(HttpMetricsMiddleware),
+                  Middleware(UploadSizeLimit)]
+    app = FastAPI(routes=collect_routes(), middleware=middleware,
                   openapi_url=rest.OPENAPI_URL, docs_url=None, redoc_url=None)
     rest.mount(app)
     # Reflex's whole backend is mounted inside this app, so the cap also covers its /_upload.

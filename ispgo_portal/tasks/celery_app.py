@@ -4,7 +4,9 @@ embedded default (no server to install)."""
 from __future__ import annotations
 
 from celery import Celery
+from celery.signals import setup_logging
 
+from ispgo_portal.logging_setup import configure_logging
 from ispgo_portal.settings import get_settings
 from ispgo_portal.tasks.schedule import BEAT_SCHEDULE
 
@@ -54,6 +56,13 @@ def make_celery() -> Celery:
     app.set_default()
     return app
 
+
+
+@setup_logging.connect
+def _portal_logging(**_kwargs: object) -> None:
+    """Workers and beat log like the portal: a receiver here stops Celery from installing its
+    own handlers (the task name and id still appear in its messages)."""
+    configure_logging()
 
 
 celery_app = make_celery()

@@ -66,7 +66,10 @@ class StoredAttachment:
 
 
 def attachments_dir() -> Path:
-    return get_settings().data_dir / "attachments"
+    """ATTACHMENTS_DIR when set: every portal process must see the same files, so several
+    machines share one folder; otherwise beside the database in DATA_DIR."""
+    settings = get_settings()
+    return settings.attachments_dir or settings.data_dir / "attachments"
 
 
 def sniff_image_type(data: bytes) -> str:

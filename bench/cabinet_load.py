@@ -1,0 +1,351 @@
+"""Customers in the cabinet over the real websocket protocol, on one process and on the cluster.
+
+Each simulated customer logs in over HTTP (`POST /api/session/login`, the HttpOnly cookie),
+opens Reflex's socket.io connection at `/_event` with that cookie in the handshake (as the
+browser does), hydrates the dashboard and then loops, with a short pause between actions, over
+what a customer does: open the dashboard, the balance with its history, the licenses, the
+tickets, and search the FAQ. A page is opened as the frontend does on navigation: the page's
+`on_load_internal` event, whose answer names the page's load handlers, which are sent back.
+An action's latency is from its first event to the delta of the state that shows the page
+(`DashboardState` for the dashboard, ...); the FAQ search is the cheap event (no database).
+
+Targets, each on its own new PostgreSQL database with its own customers:
+- `single`: one `reflex run --env prod --backend-only` process (in-memory page state);
+- `cluster`: scripts/run_cluster.py (nginx, two portal processes with state in Redis).
+The login storm: extra clients posting correct logins back to back (argon2 on the servers)
+while the customers run; the cheap-event p99 is compared with and without it.
+
+    python bench/cabinet_load.py                      # 10, 50, 200 users on both targets
+    python bench/cabinet_load.py --users 10,50 --duration 20 --targets single
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import subprocess
+import sys
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import _common
+import httpx
+import socketio
+
+ROOT = _common.ROOT
+PASSWORD = "bench-password-1"
+CHEAP = "faq_search"
+ACTIONS = ("dashboard", "balance", "licenses", "tickets", CHEAP)
+ACTION_TIMEOUT = 30.0
+RAMP_USERS_PER_SECOND = 10.0
+SETTLE_SECONDS = 3.0
+
+
+def _state_names() -> dict[str, str]:
+    """Full Reflex names of the states the actions wait for, and of the root and on-load states."""
+    os.environ.setdefault("DATABASE_URL", "sqlite://")
+    from reflex.state import OnLoadInternalState, State
+
+    from ispgo_portal.state.balance import BalanceState
+    from ispgo_portal.state.dashboard import DashboardState
+    from ispgo_portal.state.faq import FaqState
+    from ispgo_portal.state.licenses import LicensesState
+    from ispgo_portal.state.tickets import TicketsState
+
+    return {"root": State.get_full_name(), "on_load": OnLoadInternalState.get_full_name(),
+            "dashboard": DashboardState.get_full_name(), "balance": BalanceState.get_full_name(),
+            "licenses": LicensesState.get_full_name(), "tickets": TicketsState.get_full_name(),
+            CHEAP: FaqState.get_full_name()}
+
+
+NAMES: dict[str, str] = {}
+PAGES = {"dashboard": "/dashboard", "balance": "/balance", "licenses": "/licenses", "tickets": "/tickets",
+         CHEAP: "/faq"}
+
+
+@dataclass
+class Results:
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    logins: list[float] = field(default_factory=list)
+
+
+def _router(path: str) -> dict[str, object]:
+    return {"pathname": path, "asPath": path, "query": {}}
+
+
+class Customer:
+    """One browser tab: a socket.io client speaking Reflex's event protocol."""
+
+    def __init__(self, url: str, cookie: str) -> None:
+        self.url = url
+        self.cookie = cookie
+        self.token = str(uuid.uuid4())
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.path = "/dashboard"
+        self._waiting: tuple[str, asyncio.Future] | None = None
+        self.sio.on("event", self._on_update, namespace="/_event")
+
+    async def connect(self) -> None:
+        await self.sio.connect(f"{self.url}?token={self.token}", socketio_path="/_event",
+                               namespaces=["/_event"], transports=["websocket"],
+                               headers={"Cookie": self.cookie, "Origin": self.url}, wait_timeout=30)
+        await self.act("dashboard", [(f"{NAMES['root']}.hydrate_and_load", {})])
+
+    async def close(self) -> None:
+        await self.sio.disconnect()
+
+    async def _send(self, name: str, payload: dict) -> None:
+        await self.sio.emit("event", {"name": name, "payload": payload, "router_data": _router(self.path)},
+                            namespace="/_event")
+
+    async def _on_update(self, update: dict) -> None:
+        delta = update.get("delta") or {}
+        if self._waiting and delta.get(NAMES[self._waiting[0]]) and not self._waiting[1].done():
+            self._waiting[1].set_result(time.perf_counter())
+        for event in update.get("events") or []:  # chained events go back, as the frontend does
+            name = event.get("name", "")
+            if name == "_redirect" and "/login" in str(event.get("payload")):
+                if self._waiting and not self._waiting[1].done():
+                    self._waiting[1].set_exception(RuntimeError("redirected to /login: not logged in"))
+            elif not name.startswith("_"):
+                await self._send(name, event.get("payload") or {})
+
+    async def act(self, action: str, events: list[tuple[str, dict]]) -> float:
+        """Seconds from the first event to the delta of the action's state."""
+        future: asyncio.Future = asyncio.get_running_loop().create_future()
+        self._waiting = (action, future)
+        started = time.perf_counter()
+        for name, payload in events:
+            await self._send(name, payload)
+        try:
+            return await asyncio.wait_for(future, ACTION_TIMEOUT) - started
+        finally:
+            self._waiting = None
+
+    async def open_page(self, action: str) -> float:
+        self.path = PAGES[action]
+        return await self.act(action, [(f"{NAMES['on_load']}.on_load_internal", {})])
+
+    async def search_faq(self) -> float:
+        self.path = "/faq"
+        query = random.choice(["баланс", "лиценз", "возврат", "ключ", "сервер", "кредит"])
+        return await self.act(CHEAP, [(f"{NAMES[CHEAP]}.search", {"query": query})])
+
+
+async def _login(url: str, email: str) -> str:
+    # A client of its own: a shared cookie jar would send one customer's session cookie with
+    # another's login, and the login rotates that session out (logging the first one out).
+    async with httpx.AsyncClient(timeout=120) as client:
+        answer = await client.post(f"{url}/api/session/login", json={"email": email, "password": PASSWORD},
+                                   headers={"Origin": url})
+    answer.raise_for_status()
+    if not answer.json().get("ok"):
+        raise RuntimeError(f"login refused for {email}: {answer.text}")
+    return "; ".join(f"{name}={value}" for name, value in answer.cookies.items())
+
+
+async def _register(client: httpx.AsyncClient, url: str, email: str) -> None:
+    answer = await client.post(f"{url}/api/session/register", headers={"Origin": url},
+                               json={"name": "Нагрузка", "email": email, "password": PASSWORD,
+                                     "password_confirm": PASSWORD})
+    if not answer.json().get("ok"):
+        raise RuntimeError(f"registration refused for {email}: {answer.text}")
+
+
+async def _customer_loop(url: str, email: str, *, start_after: float, measure_from: float, stop_at: float,
+                         think: float, results: Results) -> None:
+    await asyncio.sleep(max(0.0, start_after - time.monotonic()))
+    customer = Customer(url, await _login(url, email))
+    try:
+        await customer.connect()
+        while time.monotonic() < stop_at:
+            for action in ACTIONS:
+                if time.monotonic() >= stop_at:
+                    break
+                counted = time.monotonic() >= measure_from  # the ramp-up is not measured
+                try:
+                    took = await (customer.search_faq() if action == CHEAP else customer.open_page(action))
+                    if counted:
+                        results.latencies[action].append(took)
+                except (TimeoutError, RuntimeError, socketio.exceptions.SocketIOError):
+                    results.errors[action] += 1
+                await asyncio.sleep(random.uniform(0.5, 1.5) * think)
+    finally:
+        await customer.close()
+
+
+async def _login_storm(url: str, emails: list[str], measure_from: float, stop_at: float,
+                       results: Results) -> None:
+    await asyncio.sleep(max(0.0, measure_from - time.monotonic()))
+    while time.monotonic() < stop_at:
+        started = time.perf_counter()
+        try:
+            await _login(url, random.choice(emails))
+            results.logins.append(time.perf_counter() - started)
+        except (httpx.HTTPError, RuntimeError):
+            results.errors["login_storm"] += 1
+
+
+async def run_level(url: str, emails: list[str], *, users: int, duration: float, think: float,
+                    storm: int) -> Results:
+    results = Results()
+    # Customers log in and connect spread over a ramp (a real crowd does not arrive in one
+    # millisecond); measuring starts once the last one has had time to settle.
+    now = time.monotonic()
+    ramp = users / RAMP_USERS_PER_SECOND
+    measure_from = now + ramp + SETTLE_SECONDS
+    stop_at = measure_from + duration
+    tasks = [asyncio.create_task(_customer_loop(
+        url, emails[i % len(emails)], start_after=now + ramp * i / users, measure_from=measure_from,
+        stop_at=stop_at, think=think, results=results)) for i in range(users)]
+    storm_emails = emails[:max(1, len(emails) // 4)]
+    tasks += [asyncio.create_task(_login_storm(url, storm_emails, measure_from, stop_at, results))
+              for _ in range(storm)]
+    done = await asyncio.gather(*tasks, return_exceptions=True)
+    for failure in (d for d in done if isinstance(d, BaseException)):
+        results.errors[f"customer_failed:{type(failure).__name__}"] += 1
+    results.latencies["_elapsed"] = [duration]
+    return results
+
+
+def _report(label: str, results: Results) -> dict[str, float]:
+    elapsed = results.latencies.pop("_elapsed")[0]
+    total = sum(len(v) for v in results.latencies.values())
+    print(f"\n{label}: {total / elapsed:.1f} actions/s over {elapsed:.0f} s"
+          + (f", {len(results.logins)} storm logins (p50 {_common.percentile_ms(results.logins, 0.5):.0f} ms)"
+             if results.logins else "")
+          + (f", errors {dict(results.errors)}" if any(results.errors.values()) else ""))
+    print(f"  {'action':<12}{'count':>7}{'per s':>8}{'p50 ms':>9}{'p99 ms':>9}")
+    summary = {"throughput": total / elapsed}
+    for action in ACTIONS:
+        values = results.latencies.get(action, [])
+        if not values:
+            continue
+        p50, p99 = (_common.percentile_ms(values, q) for q in (0.5, 0.99))
+        summary[f"{action}_p99"] = p99
+        summary[f"{action}_rate"] = len(values) / elapsed
+        print(f"  {action:<12}{len(values):>7}{len(values) / elapsed:>8.1f}{p50:>9.0f}{p99:>9.0f}")
+    return summary
+
+
+# --- the targets ------------------------------------------------------------------------------
+
+def _start_single() -> tuple[str, Callable[[], None]]:
+    name, database_url = _common.create_database()
+    port = _common.free_port()
+    url = f"http://127.0.0.1:{port}"
+    data_dir = Path(f"/tmp/ispgo-bench-{name}")
+    env = {**os.environ, "DATABASE_URL": database_url, "BASE_URL": url, "DATA_DIR": str(data_dir),
+           "REFLEX_FRONTEND_PORT": "0", "GRANIAN_WORKERS": "1", "REFLEX_TELEMETRY_ENABLED": "false",
+           "REFLEX_USE_SYSTEM_BUN": "1"}
+    for var in ("REDIS_URL", "REFLEX_REDIS_URL", "YOOKASSA_API_URL"):
+        env.pop(var, None)
+    bin_dir = Path(sys.executable).parent
+    subprocess.run([str(bin_dir / "ispgo-portal"), "migrate"], env=env, cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+    log = open(ROOT / "test-output" / "bench-single.log", "wb")  # noqa: SIM115 - closed by stop()
+    proc = subprocess.Popen([str(bin_dir / "reflex"), "run", "--env", "prod", "--backend-only",
+                             "--backend-host", "127.0.0.1", "--backend-port", str(port)],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    from tests.cluster.cluster import wait_healthy
+
+    wait_healthy(f"{url}/api/health", 300, proc, ROOT / "test-output" / "bench-single.log")
+
+    def stop() -> None:
+        import signal
+
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+        log.close()
+        _common.drop_database(name)
+
+    return url, stop
+
+
+def _start_cluster() -> tuple[str, Callable[[], None]]:
+    from tests.cluster.cluster import start_cluster, stop_cluster
+
+    cluster = start_cluster()
+    return cluster.url, lambda: stop_cluster(cluster)
+
+
+async def _prepare(url: str, count: int) -> list[str]:
+    """Customers registered over HTTP (the same path as the form), a few at a time."""
+    run = uuid.uuid4().hex[:6]
+    emails = [f"load-{run}-{i}@example.ru" for i in range(count)]
+    async with httpx.AsyncClient(timeout=120) as http:
+        for start in range(0, count, 8):
+            await asyncio.gather(*(_register(http, url, e) for e in emails[start:start + 8]))
+    return emails
+
+
+async def bench_target(url: str, label: str, levels: list[int], args: argparse.Namespace) -> dict:
+    emails = await _prepare(url, min(max(levels), args.accounts))
+    out: dict = {}
+    for users in levels:
+        results = await run_level(url, emails, users=users, duration=args.duration, think=args.think, storm=0)
+        out[(users, False)] = _report(f"{label}, {users} users", results)
+    storm_users = args.storm_users
+    results = await run_level(url, emails, users=storm_users, duration=args.duration, think=args.think,
+                              storm=args.storm)
+    out[(storm_users, True)] = _report(f"{label}, {storm_users} users + login storm ({args.storm} clients)",
+                                       results)
+    if (storm_users, False) not in out:
+        results = await run_level(url, emails, users=storm_users, duration=args.duration, think=args.think, storm=0)
+        out[(storm_users, False)] = _report(f"{label}, {storm_users} users", results)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", default="10,50,200")
+    parser.add_argument("--duration", type=float, default=30.0, help="seconds per level")
+    parser.add_argument("--think", type=float, default=1.0, help="mean pause between a customer's actions, s")
+    parser.add_argument("--accounts", type=int, default=40, help="customer accounts (users share them)")
+    parser.add_argument("--storm", type=int, default=8, help="clients posting logins back to back")
+    parser.add_argument("--storm-users", type=int, default=50)
+    parser.add_argument("--targets", default="single,cluster",
+                        help="single, cluster and/or URLs of running portals, comma-separated")
+    args = parser.parse_args()
+    levels = [int(n) for n in args.users.split(",")]
+    NAMES.update(_state_names())
+    (ROOT / "test-output").mkdir(exist_ok=True)
+
+    starters: dict[str, Callable[[], tuple[str, Callable[[], None]]]] = {
+        "single": _start_single, "cluster": _start_cluster}
+    summaries: dict[str, dict] = {}
+    for target in args.targets.split(","):
+        # A URL is a portal someone else started (`make cluster`): measured, not stopped.
+        url, stop = (target, lambda: None) if target.startswith("http") else starters[target]()
+        try:
+            summaries[target] = asyncio.run(bench_target(url, target, levels, args))
+        finally:
+            stop()
+
+    print("\nSummary")
+    for target, out in summaries.items():
+        calm = out[(args.storm_users, False)].get(f"{CHEAP}_p99", float("nan"))
+        stormy = out[(args.storm_users, True)].get(f"{CHEAP}_p99", float("nan"))
+        print(f"  {target}: cheap-event p99 at {args.storm_users} users {calm:.0f} ms, "
+              f"with a login storm {stormy:.0f} ms ({stormy / calm:.2f}×; target ≤ 2×)")
+        if max(levels) in {u for u, _ in out}:
+            worst = max((v for k, v in out[(max(levels), False)].items() if k.endswith("_p99")),
+                        default=float("nan"))
+            print(f"  {target}: worst p99 at {max(levels)} users {worst:.0f} ms (target < 300 ms on the cluster)")
+    if {"single", "cluster"} <= summaries.keys():
+        for users in levels:
+            one = summaries["single"][(users, False)].get(f"{CHEAP}_rate", 0.0)
+            two = summaries["cluster"][(users, False)].get(f"{CHEAP}_rate", 0.0)
+            ratio = two / one if one else float("nan")
+            print(f"  cheap-event throughput at {users} users: cluster {two:.1f}/s vs one process "
+                  f"{one:.1f}/s = {ratio:.2f}× (target ≥ 1.4×)")
+
+if __name__ == "__main__":
+    main()
