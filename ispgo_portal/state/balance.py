@@ -8,7 +8,6 @@ top-up handler is async and runs the service in a worker thread.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -17,7 +16,7 @@ import reflex as rx
 
 from ispgo_portal.clock import format_datetime
 from ispgo_portal.models import LEDGER_KINDS
-from ispgo_portal.money import AmountError, format_rub, parse_rubles
+from ispgo_portal.money import format_rub
 from ispgo_portal.services.accounts.summary import account_summary
 from ispgo_portal.services.billing.history import (
     HistoryFilter,
@@ -28,12 +27,16 @@ from ispgo_portal.services.billing.history import (
 )
 from ispgo_portal.services.billing.payments import start_topup
 from ispgo_portal.services.errors import DomainError
+from ispgo_portal.services.guard import Caller
 from ispgo_portal.settings import get_settings
-from ispgo_portal.state.forms import form_text
-from ispgo_portal.state.session import SessionState, error_toast
+from ispgo_portal.state.forms import amount_field, form_text
+from ispgo_portal.state.handler import customer_handler, quietly
+from ispgo_portal.state.session import SessionState
 
 ALL_KINDS = "all"
 KIND_OPTIONS = {ALL_KINDS: "Все операции", **LEDGER_KINDS}
+# Where a bad filter's message goes: a range the wrong way round belongs to «по».
+HISTORY_FIELDS = {"kind": "hist_error_from", "date_from": "hist_error_from", "date_to": "hist_error_to"}
 
 
 @dataclass
@@ -104,120 +107,69 @@ class BalanceState(SessionState):
         self.hist_rows = [line_of(r) for r in result.rows]
         self.hist_page, self.hist_pages, self.hist_total = result.page, result.pages, result.total
 
-    @rx.event
-    def load_balance(self):
-        try:
-            caller = self._caller()
-            self._fill_funds(caller.user_id)
-            self.hist_kind, self.hist_from, self.hist_to = ALL_KINDS, "", ""
-            self.hist_error_from = self.hist_error_to = self.topup_error = ""
-            self._fill_history(caller.user_id, 1)
-        except DomainError as exc:
-            self.bal_loaded = False
-            return error_toast(exc)
+    @customer_handler
+    def load_balance(self, caller: Caller):
+        self.bal_loaded = False
+        self._fill_funds(caller.user_id)
+        self.hist_kind, self.hist_from, self.hist_to = ALL_KINDS, "", ""
+        self.hist_error_from = self.hist_error_to = self.topup_error = ""
+        self._fill_history(caller.user_id, 1)
         self.topup_busy = False
         self.bal_loaded = True
-        return None
 
-    @rx.event
-    async def submit_topup(self, form_data: dict):
+    @customer_handler(fields={"amount": "topup_error"})
+    def submit_topup(self, caller: Caller, form_data: dict):
         if self.topup_busy:
             return
-        try:
-            caller = self._caller()
-        except DomainError as exc:
-            yield error_toast(exc)
-            return
-        try:
-            amount = parse_rubles(form_text(form_data, "amount"), max_kopecks=get_settings().max_topup_kopecks)
-        except AmountError as exc:
-            self.topup_error = str(exc)
-            return
-        self.topup_error = ""
+        amount = amount_field(form_text(form_data, "amount"), max_kopecks=get_settings().max_topup_kopecks)
         self.topup_busy = True
         yield  # show the spinner while YooKassa answers
         try:
-            started = await asyncio.to_thread(start_topup, user_id=caller.user_id, amount=amount)
-        except DomainError as exc:
+            started = start_topup(user_id=caller.user_id, amount=amount)
+        except DomainError:
             self.topup_busy = False
-            if exc.field == "amount":
-                self.topup_error = exc.message
-                return
-            yield error_toast(exc)
-            return
+            raise
         yield full_page_load(started.confirmation_url)
 
     def _apply_filter(self, user_id: int, kind: str, date_from: str, date_to: str) -> None:
-        self.hist_error_from = self.hist_error_to = ""
-        try:
-            parse_history_filter(kind=kind, date_from=date_from, date_to=date_to)
-        except DomainError as exc:
-            if exc.field == "date_to":
-                self.hist_error_to = exc.message
-            else:
-                self.hist_error_from = exc.message
-            return
+        parse_history_filter(kind=kind, date_from=date_from, date_to=date_to)
         self.hist_kind, self.hist_from, self.hist_to = kind, date_from, date_to
         self._fill_history(user_id, 1)
 
-    @rx.event
-    def apply_history_filter(self, form_data: dict):
-        try:
-            caller = self._caller()
-        except DomainError as exc:
-            return error_toast(exc)
+    @customer_handler(fields=HISTORY_FIELDS)
+    def apply_history_filter(self, caller: Caller, form_data: dict):
         kind = form_text(form_data, "kind") or self.hist_kind
         self._apply_filter(caller.user_id, kind if kind in KIND_OPTIONS else ALL_KINDS,
                            form_text(form_data, "date_from")[:20], form_text(form_data, "date_to")[:20])
-        return None
 
-    @rx.event
-    def set_history_kind(self, kind: str):
+    @customer_handler(fields=HISTORY_FIELDS)
+    def set_history_kind(self, caller: Caller, kind: str):
         """The kind select applies at once; the dates stay as they are."""
-        try:
-            caller = self._caller()
-        except DomainError as exc:
-            return error_toast(exc)
         kind = kind if isinstance(kind, str) and kind in KIND_OPTIONS else ALL_KINDS
         self._apply_filter(caller.user_id, kind, self.hist_from, self.hist_to)
-        return None
 
-    @rx.event
-    def reset_history_filter(self):
-        try:
-            caller = self._caller()
-        except DomainError as exc:
-            return error_toast(exc)
+    @customer_handler(fields=HISTORY_FIELDS)
+    def reset_history_filter(self, caller: Caller):
         self.hist_kind, self.hist_from, self.hist_to = ALL_KINDS, "", ""
-        self.hist_error_from = self.hist_error_to = ""
         self._fill_history(caller.user_id, 1)
-        return None
 
-    @rx.event
-    def go_to_page(self, page: int):
+    @customer_handler
+    def go_to_page(self, caller: Caller, page: int):
         try:
-            caller = self._caller()
             number = int(page)
-        except DomainError as exc:
-            return error_toast(exc)
         except (TypeError, ValueError):
-            return None
+            return
         self._fill_history(caller.user_id, number)
-        return None
 
-    @rx.event
-    def export_history(self):
-        try:
-            self._caller()
-        except DomainError as exc:
-            return error_toast(exc)
+    @customer_handler
+    def export_history(self, caller: Caller):
+        del caller  # the route below checks the session cookie again and streams the rows
         filters = self._filters()
         query = urlencode({
             "kind": filters.kind,
             "from": filters.date_from.isoformat() if filters.date_from else "",
             "to": filters.date_to.isoformat() if filters.date_to else "",
         })
-        # The route reads the session cookie itself and streams the rows.
         return rx.download(url=f"/api/ledger/export.csv?{query}", filename="ispgo-history.csv")
 
 
@@ -227,13 +179,8 @@ class RecentOperationsState(SessionState):
     recent_rows: list[LedgerLine] = []
     recent_loaded: bool = False
 
-    @rx.event
-    def load_recent_operations(self):
-        try:
-            caller = self._caller()
-        except DomainError:
-            self.recent_loaded = False
-            return None
+    @customer_handler(on_error=quietly)
+    def load_recent_operations(self, caller: Caller):
+        self.recent_loaded = False
         self.recent_rows = [line_of(r) for r in recent_ledger_rows(user_id=caller.user_id, limit=5)]
         self.recent_loaded = True
-        return None

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import reflex as rx
-
 from ispgo_portal.money import format_rub
 from ispgo_portal.services.accounts.summary import account_summary
-from ispgo_portal.services.errors import DomainError
-from ispgo_portal.state.session import SessionState, error_toast
+from ispgo_portal.services.guard import Caller
+from ispgo_portal.state.handler import customer_handler
+from ispgo_portal.state.session import SessionState
 
 
 class DashboardState(SessionState):
@@ -21,14 +20,9 @@ class DashboardState(SessionState):
     acc_discount: str = ""
     loaded: bool = False
 
-    @rx.event
-    def load_dashboard(self):
-        try:
-            caller = self._caller()
-            summary = account_summary(user_id=caller.user_id)
-        except DomainError as exc:
-            self.loaded = False
-            return error_toast(exc)
+    @customer_handler
+    def load_dashboard(self, caller: Caller):
+        summary = account_summary(user_id=caller.user_id)
         self.acc_email = summary.email
         self.acc_name = summary.name
         self.acc_balance = format_rub(summary.balance)
@@ -38,4 +32,3 @@ class DashboardState(SessionState):
         self.acc_available = format_rub(summary.available)
         self.acc_discount = f"{summary.discount_percent}%"
         self.loaded = True
-        return None

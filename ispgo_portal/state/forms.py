@@ -10,8 +10,9 @@ from typing import Any
 
 import reflex as rx
 
+from ispgo_portal.money import AmountError, parse_rubles
 from ispgo_portal.services.errors import DomainError
-from ispgo_portal.state.session import error_toast
+from ispgo_portal.state.handler import error_toast
 
 
 def as_id(value: object) -> int:
@@ -52,10 +53,19 @@ def turn_page(page: int, forward: object, pages: int) -> int:
     return min(max(0, page + step), pages - 1)
 
 
-def show_form_error(state: Any, exc: DomainError) -> rx.event.EventSpec | None:
-    """An error about one field goes under that field (the state's err_field / err_message);
-    any other error becomes a toast."""
+def show_form_error(state: Any, exc: DomainError, caller: object = None) -> rx.event.EventSpec | None:
+    """`on_error` for a form whose page shows one error at a time: an error about a field goes
+    under that field (the state's err_field / err_message); any other error becomes a toast."""
+    del caller
     if exc.field:
         state.err_field, state.err_message = exc.field, exc.message
         return None
     return error_toast(exc)
+
+
+def amount_field(text: str, *, max_kopecks: int, field: str = "amount") -> int:
+    """A money field in kopecks; bad input is a DomainError for that field (shown under it)."""
+    try:
+        return parse_rubles(text, max_kopecks=max_kopecks)
+    except AmountError as exc:
+        raise DomainError("invalid_amount", str(exc), field=field) from None

@@ -32,20 +32,21 @@ import functools
 import inspect
 import logging
 import time
-from dataclasses import dataclass
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import reflex as rx
 from prometheus_client import Histogram
+from reflex.event import EventSpec  # by this name: Reflex evaluates the handler's return annotation
 
-from ispgo_portal.services.errors import DomainError
+from ispgo_portal.services.errors import AccessDenied, DomainError
 from ispgo_portal.services.guard import Caller, require_admin, require_user
 
 log = logging.getLogger("ispgo_portal.state")
 
 Role = Literal["public", "customer", "admin"]
-ErrorHook = Callable[[Any, DomainError], Any]
+ErrorHook = Callable[[Any, DomainError, "Caller | None"], Any]
 
 EVENT_SECONDS = Histogram(
     "ispgo_event_seconds",
@@ -66,7 +67,7 @@ def ok_toast(message: str) -> rx.event.EventSpec:
     return rx.toast.success(message, close_button=True)
 
 
-def backend_exception_handler(exception: Exception) -> rx.event.EventSpec:
+def backend_exception_handler(exception: Exception) -> EventSpec:
     """`rx.App(backend_exception_handler=...)`: a bug in a handler is logged with its traceback
     and the visitor gets a calm Russian message, never the traceback."""
     log.error("unexpected error in a state handler", exc_info=(type(exception), exception,
@@ -82,14 +83,19 @@ def _resolve(role: Role, token: str) -> Caller | None:
     return None
 
 
-def _report(state: Any, exc: DomainError, fields: Mapping[str, str], on_error: ErrorHook | None) -> Any:
-    """What a domain error becomes: the handler's own hook, a field error, or a toast."""
+def _report(state: Any, exc: DomainError, caller: Caller | None, fields: Mapping[str, str],
+            on_error: ErrorHook | None) -> Any:
+    """What a domain error becomes: the handler's own hook `(self, exc, caller)` (caller None
+    when the session check itself refused), a field error, or a toast."""
     if on_error is not None:
-        return on_error(state, exc)
-    if exc.field and exc.field in fields:
-        setattr(state, fields[exc.field], exc.message)
-        return None
-    return error_toast(exc)
+        return on_error(state, exc, caller)
+    # A form error may name several fields at once (`errors`: field -> message).
+    named = getattr(exc, "errors", None)
+    per_field = named if isinstance(named, dict) else {exc.field: exc.message}
+    shown = [field for field in per_field if field in fields]
+    for field in shown:
+        setattr(state, fields[field], per_field[field])
+    return None if shown else error_toast(exc)
 
 
 @dataclass(frozen=True)
@@ -118,33 +124,36 @@ def _handler(role: Role, *, fields: Mapping[str, str] | None = None, on_error: E
         hidden = {p.name for p in params[1:skip]}
         is_generator = inspect.isgeneratorfunction(body)
 
-        def begin(state: Any, token: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        def begin(state: Any, token: str, box: list[Caller | None], args: tuple[Any, ...],
+                  kwargs: dict[str, Any]) -> Any:
             for var in field_vars.values():
                 setattr(state, var, "")
             if role == "public":
                 return body(state, *args, **kwargs)
-            return body(state, _resolve(role, token), *args, **kwargs)
+            box[0] = _resolve(role, token)
+            return body(state, box[0], *args, **kwargs)
 
         async def in_worker(fn: Callable[..., Any], *args: Any) -> Any:
             return fn(*args) if inline else await asyncio.to_thread(fn, *args)
 
-        def guarded(state: Any, fn: Callable[..., Any], *args: Any) -> tuple[str, Any]:
+        def guarded(state: Any, box: list[Caller | None], fn: Callable[..., Any], *args: Any) -> tuple[str, Any]:
             try:
                 return "ok", fn(*args)
             except DomainError as exc:
-                return "domain_error", _report(state, exc, field_vars, on_error)
+                return "domain_error", _report(state, exc, box[0], field_vars, on_error)
 
         if is_generator:
             async def wrapper(self: Any, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
                 started, outcome = time.perf_counter(), "error"
                 token = self.session_token if role != "public" else ""
+                box: list[Caller | None] = [None]  # the caller, once resolved, for `on_error`
                 try:
-                    outcome, gen = await in_worker(guarded, self, begin, self, token, args, kwargs)
+                    outcome, gen = await in_worker(guarded, self, box, begin, self, token, box, args, kwargs)
                     if outcome != "ok":
                         yield gen  # what the domain error became
                         return
                     while True:
-                        outcome, item = await in_worker(guarded, self, _advance, gen)
+                        outcome, item = await in_worker(guarded, self, box, _advance, gen)
                         if isinstance(item, _Finished):
                             if item.value is not None:
                                 yield item.value
@@ -161,8 +170,9 @@ def _handler(role: Role, *, fields: Mapping[str, str] | None = None, on_error: E
             async def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[misc]
                 started, outcome = time.perf_counter(), "error"
                 token = self.session_token if role != "public" else ""
+                box: list[Caller | None] = [None]  # the caller, once resolved, for `on_error`
                 try:
-                    outcome, result = await in_worker(guarded, self, begin, self, token, args, kwargs)
+                    outcome, result = await in_worker(guarded, self, box, begin, self, token, box, args, kwargs)
                     return result
                 finally:
                     EVENT_SECONDS.labels(name, outcome).observe(time.perf_counter() - started)
@@ -197,10 +207,17 @@ def admin_handler(fn: Callable[..., Any] | None = None, *, fields: Mapping[str, 
     return decorate(fn) if fn is not None else decorate
 
 
-def quietly(state: Any, exc: DomainError) -> None:
+def quietly(state: Any, exc: DomainError, caller: Caller | None) -> None:
     """`on_error` for a dashboard block: a dead session shows nothing there (the page's
     `on_load` redirect tells the visitor)."""
-    del state, exc
+    del state, exc, caller
+
+
+def unless_denied(state: Any, exc: DomainError, caller: Caller | None) -> rx.event.EventSpec | None:
+    """`on_error` for a page's `on_load`: a refused session says nothing more (the page guard
+    has already redirected and said why); any other error is a toast."""
+    del state, caller
+    return None if isinstance(exc, AccessDenied) else error_toast(exc)
 
 
 async def in_thread(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
