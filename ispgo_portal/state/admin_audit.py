@@ -7,8 +7,10 @@ import reflex as rx
 from ispgo_portal.clock import format_datetime
 from ispgo_portal.services.audit import log as audit_log
 from ispgo_portal.services.errors import AccessDenied, DomainError
+from ispgo_portal.services.guard import Caller
 from ispgo_portal.state.forms import form_value
-from ispgo_portal.state.session import SessionState, error_toast
+from ispgo_portal.state.handler import admin_handler, error_toast
+from ispgo_portal.state.session import SessionState
 
 ALL = "all"  # the select's "no filter" value (Radix selects cannot hold an empty value)
 
@@ -39,12 +41,8 @@ class AdminAuditState(SessionState):
             date_to=audit_log.parse_filter_date(self.aud_to),
         )
 
-    def _list(self, admin_id: int) -> rx.event.EventSpec | None:
-        try:
-            result = audit_log.list_audit(admin_id=admin_id, filters=self._filters(), page=self.aud_page)
-        except DomainError as exc:
-            self.aud_error = exc.message
-            return error_toast(exc)
+    def _list(self, admin_id: int) -> None:
+        result = audit_log.list_audit(admin_id=admin_id, filters=self._filters(), page=self.aud_page)
         self.aud_error = ""
         self.aud_page, self.aud_pages, self.aud_total = result.page, result.pages, result.total
         self.aud_rows = [
@@ -57,18 +55,19 @@ class AdminAuditState(SessionState):
             for r in result.rows
         ]
         self.aud_loaded = True
-        return None
 
-    @rx.event
-    def load_audit(self):
-        try:
-            caller = self._admin()
-        except AccessDenied:
+    def _failed(self, exc: DomainError, caller: Caller | None) -> rx.event.EventSpec | None:
+        self.aud_error = exc.message
+        return error_toast(exc)
+
+    def _load_failed(self, exc: DomainError, caller: Caller | None) -> rx.event.EventSpec | None:
+        if isinstance(exc, AccessDenied) and caller is None:
             return None  # the page guard already redirected and said why
-        try:
-            admins, actions = audit_log.filter_options(admin_id=caller.user_id)
-        except DomainError as exc:
-            return error_toast(exc)
+        return self._failed(exc, caller)
+
+    @admin_handler(on_error=_load_failed)
+    def load_audit(self, caller: Caller):
+        admins, actions = audit_log.filter_options(admin_id=caller.user_id)
         self.aud_admins = [{"id": str(i), "email": e} for i, e in admins]
         self.aud_actions = [{"code": c, "label": label} for c, label in actions]
         # A link from a customer's card arrives as ?customer=<id>: show that customer's history.
@@ -77,17 +76,12 @@ class AdminAuditState(SessionState):
         self.aud_customer = customer
         self.aud_page = 1
         self.aud_form_version += 1
-        return self._list(caller.user_id)
+        self._list(caller.user_id)
 
-    @rx.event
-    def apply_filters(self, form: dict):
-        try:
-            caller = self._admin()
-            audit_log.parse_filter_date(form_value(form, "date_from").strip())
-            audit_log.parse_filter_date(form_value(form, "date_to").strip())
-        except DomainError as exc:
-            self.aud_error = exc.message
-            return error_toast(exc)
+    @admin_handler(on_error=_failed)
+    def apply_filters(self, caller: Caller, form: dict):
+        audit_log.parse_filter_date(form_value(form, "date_from").strip())
+        audit_log.parse_filter_date(form_value(form, "date_to").strip())
         admin = form_value(form, "admin").strip()
         self.aud_admin = admin if admin.isdigit() and len(admin) < 12 else ALL
         self.aud_action = form_value(form, "action").strip()[:60] or ALL
@@ -95,33 +89,21 @@ class AdminAuditState(SessionState):
         self.aud_from = form_value(form, "date_from").strip()[:10]
         self.aud_to = form_value(form, "date_to").strip()[:10]
         self.aud_page = 1
-        return self._list(caller.user_id)
+        self._list(caller.user_id)
 
-    @rx.event
-    def reset_filters(self):
-        try:
-            caller = self._admin()
-        except DomainError as exc:
-            return error_toast(exc)
+    @admin_handler(on_error=_failed)
+    def reset_filters(self, caller: Caller):
         self.aud_admin, self.aud_action, self.aud_customer, self.aud_from, self.aud_to = ALL, ALL, "", "", ""
         self.aud_page = 1
         self.aud_form_version += 1
-        return self._list(caller.user_id)
+        self._list(caller.user_id)
 
-    @rx.event
-    def next_page(self):
-        try:
-            caller = self._admin()
-        except DomainError as exc:
-            return error_toast(exc)
+    @admin_handler(on_error=_failed)
+    def next_page(self, caller: Caller):
         self.aud_page = min(self.aud_page + 1, self.aud_pages)
-        return self._list(caller.user_id)
+        self._list(caller.user_id)
 
-    @rx.event
-    def prev_page(self):
-        try:
-            caller = self._admin()
-        except DomainError as exc:
-            return error_toast(exc)
+    @admin_handler(on_error=_failed)
+    def prev_page(self, caller: Caller):
         self.aud_page = max(self.aud_page - 1, 1)
-        return self._list(caller.user_id)
+        self._list(caller.user_id)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import reflex as rx
-
-from ispgo_portal.services.errors import AccessDenied, DomainError
+from ispgo_portal.services.errors import DomainError
+from ispgo_portal.services.guard import Caller
 from ispgo_portal.services.mail import outbox
 from ispgo_portal.services.mail.mailer import smtp_configured
-from ispgo_portal.state.session import SessionState, error_toast, ok_toast
+from ispgo_portal.state.handler import admin_handler, ok_toast, unless_denied
+from ispgo_portal.state.session import SessionState
 
 ALL = "all"  # "no status filter" (Radix controls cannot hold an empty value)
 
@@ -35,19 +35,17 @@ class AdminOutboxState(SessionState):
     ob_open: bool = False
     ob_detail: dict[str, str] = {}
 
-    def _list(self, admin_id: int) -> rx.event.EventSpec | None:
-        try:
-            page = outbox.list_outbox(
-                admin_id=admin_id, status="" if self.ob_status == ALL else self.ob_status,
-                search=self.ob_query, offset=(self.ob_page - 1) * outbox.PAGE_SIZE,
-            )
-        except DomainError as exc:
-            return error_toast(exc)
+    def _list(self, admin_id: int) -> None:
+        page = outbox.list_outbox(
+            admin_id=admin_id, status="" if self.ob_status == ALL else self.ob_status,
+            search=self.ob_query, offset=(self.ob_page - 1) * outbox.PAGE_SIZE,
+        )
         self.ob_total = page.total
         self.ob_pages = max(1, -(-page.total // outbox.PAGE_SIZE))
         if self.ob_page > self.ob_pages:
             self.ob_page = self.ob_pages
-            return self._list(admin_id)
+            self._list(admin_id)
+            return
         self.ob_rows = [
             {**row, "id": str(row["id"]), "attempts": str(row["attempts"])} for row in page.rows
         ]
@@ -55,99 +53,60 @@ class AdminOutboxState(SessionState):
                                                           page.counts["failed"])
         self.ob_smtp = smtp_configured()
         self.ob_loaded = True
-        return None
 
-    @rx.event
-    def load_outbox(self):
-        try:
-            caller = self._admin()
-        except AccessDenied:
-            return None  # the page guard already redirected and said why
+    @admin_handler(on_error=unless_denied)
+    def load_outbox(self, caller: Caller):
         self.ob_status, self.ob_query, self.ob_page, self.ob_open = ALL, "", 1, False
-        return self._list(caller.user_id)
+        self._list(caller.user_id)
 
-    @rx.event
-    def show_status(self, status: str | list[str]):
-        try:
-            caller = self._admin()
-        except DomainError as exc:
-            return error_toast(exc)
+    @admin_handler
+    def show_status(self, caller: Caller, status: str | list[str]):
         self.ob_status = status if isinstance(status, str) and status in outbox.STATUS_LABELS else ALL
         self.ob_page = 1
-        return self._list(caller.user_id)
+        self._list(caller.user_id)
 
-    @rx.event
-    def search(self, form: dict):
-        try:
-            caller = self._admin()
-        except DomainError as exc:
-            return error_toast(exc)
+    @admin_handler
+    def search(self, caller: Caller, form: dict):
         query = form.get("query", "") if isinstance(form, dict) else ""
         self.ob_query = query.strip()[:100] if isinstance(query, str) else ""
         self.ob_page = 1
-        return self._list(caller.user_id)
+        self._list(caller.user_id)
 
-    @rx.event
-    def clear_search(self):
-        try:
-            caller = self._admin()
-        except DomainError as exc:
-            return error_toast(exc)
+    @admin_handler
+    def clear_search(self, caller: Caller):
         self.ob_query, self.ob_page = "", 1
-        return self._list(caller.user_id)
+        self._list(caller.user_id)
 
-    @rx.event
-    def next_page(self):
-        try:
-            caller = self._admin()
-        except DomainError as exc:
-            return error_toast(exc)
+    @admin_handler
+    def next_page(self, caller: Caller):
         self.ob_page = min(self.ob_page + 1, self.ob_pages)
-        return self._list(caller.user_id)
+        self._list(caller.user_id)
 
-    @rx.event
-    def prev_page(self):
-        try:
-            caller = self._admin()
-        except DomainError as exc:
-            return error_toast(exc)
+    @admin_handler
+    def prev_page(self, caller: Caller):
         self.ob_page = max(self.ob_page - 1, 1)
-        return self._list(caller.user_id)
+        self._list(caller.user_id)
 
-    @rx.event
-    def open_email(self, email_id: str):
-        try:
-            caller = self._admin()
-            email_key = _as_id(email_id)
-            if email_key is None:
-                raise DomainError("not_found", "Письмо не найдено")
-            detail = outbox.get_outbox_email(admin_id=caller.user_id, email_id=email_key)
-        except DomainError as exc:
-            return error_toast(exc)
+    @admin_handler
+    def open_email(self, caller: Caller, email_id: str):
+        email_key = _as_id(email_id)
+        if email_key is None:
+            raise DomainError("not_found", "Письмо не найдено")
+        detail = outbox.get_outbox_email(admin_id=caller.user_id, email_id=email_key)
         self.ob_detail = {key: str(value) for key, value in detail.items()}
         self.ob_open = True
-        return None
 
-    @rx.event
-    def close_email(self, _open: bool = False):
-        try:
-            self._admin()
-        except DomainError as exc:
-            return error_toast(exc)
+    @admin_handler
+    def close_email(self, caller: Caller, _open: bool = False):
         self.ob_open = False
         self.ob_detail = {}
-        return None
 
-    @rx.event
-    def resend_email(self, email_id: str):
-        try:
-            caller = self._admin()
-            email_key = _as_id(email_id)
-            if email_key is None:
-                raise DomainError("not_found", "Письмо не найдено")
-            outbox.resend_outbox_email(admin_id=caller.user_id, email_id=email_key)
-        except DomainError as exc:
-            return error_toast(exc)
+    @admin_handler
+    def resend_email(self, caller: Caller, email_id: str):
+        email_key = _as_id(email_id)
+        if email_key is None:
+            raise DomainError("not_found", "Письмо не найдено")
+        outbox.resend_outbox_email(admin_id=caller.user_id, email_id=email_key)
         self.ob_open = False
         self._list(caller.user_id)
         message = ("Письмо снова в очереди на отправку" if self.ob_smtp

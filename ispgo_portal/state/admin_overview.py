@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import reflex as rx
-
 from ispgo_portal.money import format_rub
 from ispgo_portal.services.billing import reports
-from ispgo_portal.services.errors import DomainError
-from ispgo_portal.state.session import SessionState, error_toast
+from ispgo_portal.services.guard import Caller
+from ispgo_portal.state.handler import admin_handler
+from ispgo_portal.state.session import SessionState
 
 
 def _chart_points(points: list[reports.RevenuePoint]) -> list[dict]:
@@ -29,15 +28,10 @@ class AdminOverviewState(SessionState):
     ov_revenue_months: list[dict] = []
     ov_loaded: bool = False
 
-    @rx.event
-    def load_overview(self):
-        try:
-            caller = self._admin()
-            ov = reports.overview(admin_id=caller.user_id)
-            revenue = reports.revenue(admin_id=caller.user_id)
-        except DomainError as exc:
-            self.ov_loaded = False
-            return error_toast(exc)
+    @admin_handler
+    def load_overview(self, caller: Caller):
+        ov = reports.overview(admin_id=caller.user_id)
+        revenue = reports.revenue(admin_id=caller.user_id)
         self.ov_customers = ov.customers
         self.ov_new_customers = ov.new_customers_30d
         self.ov_active_licenses = ov.active_licenses
@@ -49,4 +43,3 @@ class AdminOverviewState(SessionState):
         self.ov_revenue_days = _chart_points(revenue.days)
         self.ov_revenue_months = _chart_points(revenue.months)
         self.ov_loaded = True
-        return None

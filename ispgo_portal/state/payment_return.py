@@ -21,7 +21,8 @@ from ispgo_portal.money import format_rub
 from ispgo_portal.services.billing.payments import PaymentOutcome, check_payment
 from ispgo_portal.services.errors import DomainError
 from ispgo_portal.services.guard import require_user
-from ispgo_portal.state.session import SessionState, error_toast, ok_toast
+from ispgo_portal.state.handler import error_toast, ok_toast
+from ispgo_portal.state.session import SessionState
 
 POLL_SECONDS = 2.0
 MAX_POLLS = 60  # two minutes; after that reconciliation finishes the job in the background
@@ -76,17 +77,19 @@ class PaymentReturnState(SessionState):
         self.ret_license_link = (f"/licenses?highlight={outcome.license_id}"
                                  if outcome.license_id and outcome.purpose != "topup" else "")
 
+    # A background task (it polls for minutes without holding the state), so it is written by
+    # hand: every blocking call goes through asyncio.to_thread, like the handler boundary does.
     @rx.event(background=True)
     async def watch_payment(self):
         async with self:
             self.ret_state, self.ret_license_link = "checking", ""
+            token = self.session_token
             try:
-                self._caller()
+                await asyncio.to_thread(require_user, token)
             except DomainError as exc:
                 self.ret_state = "not_found"
                 yield error_toast(exc)
                 return
-            token = self.session_token
             payment_id = _payment_id(self.router.url.query_parameters.get("payment", ""))
             client = self.router.session.client_token
             if (client, payment_id) in _watching:
