@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ispgo_portal.components.dialogs import confirm_dialog
 from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import app_shell, card, empty_state, field_error
+from ispgo_portal.limits import ADMIN_REASON_MAX
 from ispgo_portal.pages.admin_customers import scroll_table
 from ispgo_portal.state.admin_customers import AdminCustomerCardState
 
@@ -116,7 +118,7 @@ def _adjust_card() -> rx.Component:
                     ),
                     form_label("Причина (обязательно, её увидит клиент)", "adjust-reason"),
                     rx.text_area(name="reason", id="adjust-reason", placeholder="Компенсация за простой 12.11",
-                                 width="100%", max_length=500),
+                                 width="100%", max_length=ADMIN_REASON_MAX),
                     field_error(C.err_reason),
                     rx.button("Провести…", type="submit"),
                     spacing="2",
@@ -133,29 +135,16 @@ def _adjust_card() -> rx.Component:
 
 
 def _adjust_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Подтвердите корректировку"),
-            rx.alert_dialog.description(
-                rx.vstack(
-                    rx.text(C.adj_preview, " — ", C.c_name, " (", C.c_email, ")", weight="bold",
-                            color=rx.cond(C.adj_is_debit, "var(--red-11)", "var(--green-11)")),
-                    rx.text("Причина: ", C.adj_reason_preview, size="2"),
-                    spacing="2",
-                ),
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Отмена", variant="soft", color_scheme="gray",
-                                                 on_click=C.cancel_adjustment)),
-                rx.button("Провести", id="adjust-confirm", on_click=C.confirm_adjustment),
-                justify="end",
-                spacing="3",
-                margin_top="16px",
-            ),
-            max_width="460px",
-            on_escape_key_down=C.cancel_adjustment,
+    return confirm_dialog(
+        title="Подтвердите корректировку",
+        text=rx.vstack(
+            rx.text(C.adj_preview, " — ", C.c_name, " (", C.c_email, ")", weight="bold",
+                    color=rx.cond(C.adj_is_debit, "var(--red-11)", "var(--green-11)")),
+            rx.text("Причина: ", C.adj_reason_preview, size="2"),
+            spacing="2",
         ),
-        open=C.adj_open,
+        action="Провести", on_confirm=C.confirm_adjustment, action_id="adjust-confirm", color=None,
+        open=C.adj_open, on_cancel=C.cancel_adjustment,
     )
 
 
@@ -233,7 +222,7 @@ def _block_dialog() -> rx.Component:
             rx.form(
                 rx.vstack(
                     form_label("Причина (для журнала аудита)", "block-reason"),
-                    rx.input(name="reason", id="block-reason", width="100%", max_length=500),
+                    rx.input(name="reason", id="block-reason", width="100%", max_length=ADMIN_REASON_MAX),
                     rx.hstack(
                         rx.button("Отмена", type="button", variant="soft", color_scheme="gray",
                                   on_click=C.close_block_dialog),
@@ -256,26 +245,14 @@ def _block_dialog() -> rx.Component:
 
 
 def _role_button() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(
-            rx.button(rx.icon("shield", size=16),
-                      rx.cond(C.c_is_admin, "Снять права администратора", "Сделать администратором"),
-                      variant="soft", color_scheme="gray", id="role-button", disabled=C.c_is_self),
-        ),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(rx.cond(C.c_is_admin, "Снять права администратора?", "Сделать администратором?")),
-            rx.alert_dialog.description(
-                rx.cond(C.c_is_admin, "Аккаунт станет обычным клиентским.",
-                        "Аккаунт получит доступ ко всей админ-консоли."), size="2"),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Отмена", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.button("Подтвердить", on_click=C.toggle_admin_role)),
-                justify="end",
-                spacing="3",
-                margin_top="16px",
-            ),
-            max_width="420px",
-        ),
+    return confirm_dialog(
+        trigger=rx.button(rx.icon("shield", size=16),
+                          rx.cond(C.c_is_admin, "Снять права администратора", "Сделать администратором"),
+                          variant="soft", color_scheme="gray", id="role-button", disabled=C.c_is_self),
+        title=rx.cond(C.c_is_admin, "Снять права администратора?", "Сделать администратором?"),
+        text=rx.cond(C.c_is_admin, "Аккаунт станет обычным клиентским.",
+                     "Аккаунт получит доступ ко всей админ-консоли."),
+        action="Подтвердить", on_confirm=C.toggle_admin_role, color=None, max_width="420px",
     )
 
 

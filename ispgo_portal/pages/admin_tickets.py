@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ispgo_portal.components.dialogs import confirm_dialog
 from ispgo_portal.components.layout import app_shell, card, empty_state, loading_block, page_title
 from ispgo_portal.components.tables import data_table
 from ispgo_portal.components.tickets import (
-    confirm_dialog,
     conversation,
     labelled,
     priority_badge,
     screenshot_picker,
     status_badge,
 )
+from ispgo_portal.limits import TICKET_REPLY_MAX
 from ispgo_portal.models import TICKET_CATEGORIES, TICKET_PRIORITIES, TICKET_STATUSES
 from ispgo_portal.state.admin_tickets import (
     ADMIN_REPLY_UPLOAD,
@@ -48,15 +49,15 @@ def queue_filters() -> rx.Component:
     return card(
         rx.form(
             rx.grid(
-                labelled("Статус", _select("status", QUEUE_STATUS_OPTIONS, S.aq_status, "queue-status")),
-                labelled("Категория", _select("category", {"any": "Любая", **TICKET_CATEGORIES}, S.aq_category,
+                labelled("Статус", _select("status", QUEUE_STATUS_OPTIONS, S.status, "queue-status")),
+                labelled("Категория", _select("category", {"any": "Любая", **TICKET_CATEGORIES}, S.category,
                                               "queue-category")),
-                labelled("Приоритет", _select("priority", {"any": "Любой", **TICKET_PRIORITIES}, S.aq_priority,
+                labelled("Приоритет", _select("priority", {"any": "Любой", **TICKET_PRIORITIES}, S.priority,
                                               "queue-priority")),
                 labelled("Клиент", rx.input(name="customer", id="queue-customer", placeholder="email или имя",
-                                            default_value=S.aq_customer, width="100%"), html_for="queue-customer"),
+                                            default_value=S.customer, width="100%"), html_for="queue-customer"),
                 labelled("Поиск", rx.input(name="search", id="queue-search", placeholder="тема, текст или №",
-                                           default_value=S.aq_search, width="100%"), html_for="queue-search"),
+                                           default_value=S.search, width="100%"), html_for="queue-search"),
                 rx.hstack(
                     rx.button(rx.icon("search", size=16), "Найти", type="submit", id="queue-apply"),
                     rx.button("Сбросить", type="button", variant="soft", color_scheme="gray",
@@ -98,11 +99,11 @@ def queue_table() -> rx.Component:
     S = AdminTicketsState
     headers = ["№", "Тема", "Клиент", "Статус", "Категория", "Приоритет", "Ждёт ответа с", "Обновлён", "Ответов"]
     return rx.cond(
-        S.aq_loaded,
+        S.loaded,
         rx.cond(
-            S.aq_rows.length() > 0,
+            S.rows.length() > 0,
             card(
-                data_table(headers, S.aq_rows, queue_row, variant="ghost"),
+                data_table(headers, S.rows, queue_row, variant="ghost"),
                 id="ticket-queue",
             ),
             empty_state("inbox", "Тикетов не найдено",
@@ -176,11 +177,11 @@ def ticket_controls() -> rx.Component:
             rx.cond(
                 S.at_status != "closed",
                 confirm_dialog(
-                    rx.button(rx.icon("archive", size=16), "Закрыть тикет", variant="soft", color_scheme="gray",
-                              width="100%", id="admin-close-button"),
-                    "Закрыть тикет?",
-                    "Тикет уйдёт в архив клиента, ответить в нём будет нельзя, пока его не вернут в работу.",
-                    "Закрыть", S.close_current, "admin-close-confirm",
+                    trigger=rx.button(rx.icon("archive", size=16), "Закрыть тикет", variant="soft",
+                                      color_scheme="gray", width="100%", id="admin-close-button"),
+                    title="Закрыть тикет?",
+                    text="Тикет уйдёт в архив клиента, ответить в нём будет нельзя, пока его не вернут в работу.",
+                    action="Закрыть", on_confirm=S.close_current, action_id="admin-close-confirm", color=None,
                 ),
             ),
             spacing="3",
@@ -199,7 +200,7 @@ def admin_reply_form() -> rx.Component:
             rx.form(
                 rx.vstack(
                     labelled("Ответ клиенту", rx.text_area(name="text", id="admin-reply-text", rows="5",
-                                                          max_length=10_000, width="100%"),
+                                                          max_length=TICKET_REPLY_MAX, width="100%"),
                              S.err_reply_text, "admin-reply-text"),
                     screenshot_picker(ADMIN_REPLY_UPLOAD, S.err_reply_files),
                     rx.text("Клиент получит ответ на email, тикет перейдёт в статус «В работе».",

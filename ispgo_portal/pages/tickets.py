@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ispgo_portal.components.dialogs import confirm_dialog
 from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import app_shell, card, empty_state, loading_block, page_title
 from ispgo_portal.components.tickets import (
     choice_select,
-    confirm_dialog,
     conversation,
     labelled,
     priority_badge,
     screenshot_picker,
     status_badge,
 )
+from ispgo_portal.limits import TICKET_DESCRIPTION_MAX, TICKET_REPLY_MAX, TICKET_SUBJECT_MAX
 from ispgo_portal.models import TICKET_CATEGORIES, TICKET_PRIORITIES
 from ispgo_portal.services.support.tickets import CATEGORY_HINTS
 from ispgo_portal.state.tickets import (
@@ -49,10 +50,10 @@ def new_ticket_form() -> rx.Component:
             labelled("Категория", choice_select("category", TICKET_CATEGORIES, element_id="ticket-category",
                                                 placeholder="Выберите категорию"), S.err_category),
             category_hints(),
-            labelled("Тема", rx.input(name="subject", id="ticket-subject", max_length=200, width="100%",
+            labelled("Тема", rx.input(name="subject", id="ticket-subject", max_length=TICKET_SUBJECT_MAX, width="100%",
                                       placeholder="Кратко: что случилось"), S.err_subject, "ticket-subject"),
             labelled("Описание", rx.text_area(name="description", id="ticket-description", rows="6",
-                                              max_length=10_000, width="100%",
+                                              max_length=TICKET_DESCRIPTION_MAX, width="100%",
                                               placeholder="Подробно: что делали, что ожидали, что получили"),
                      S.err_description, "ticket-description"),
             labelled("Приоритет", choice_select("priority", TICKET_PRIORITIES, element_id="ticket-priority",
@@ -232,17 +233,17 @@ def reply_form() -> rx.Component:
     return card(
         rx.form(
             rx.vstack(
-                labelled("Ваш ответ", rx.text_area(name="text", id="reply-text", rows="4", max_length=10_000,
+                labelled("Ваш ответ", rx.text_area(name="text", id="reply-text", rows="4", max_length=TICKET_REPLY_MAX,
                                                   width="100%"), S.err_reply_text, "reply-text"),
                 screenshot_picker(REPLY_UPLOAD, S.err_reply_files),
                 rx.flex(
                     confirm_dialog(
-                        rx.button(rx.icon("archive", size=16), "В архив", type="button", variant="soft",
-                                  color_scheme="gray", id="archive-button"),
-                        "Закрыть тикет?",
-                        "Тикет будет закрыт и перемещён в архив. Ответить в нём будет нельзя, но вы всегда "
-                        "можете создать новый тикет.",
-                        "В архив", S.archive_current, "archive-confirm",
+                        trigger=rx.button(rx.icon("archive", size=16), "В архив", type="button", variant="soft",
+                                          color_scheme="gray", id="archive-button"),
+                        title="Закрыть тикет?",
+                        text="Тикет будет закрыт и перемещён в архив. Ответить в нём будет нельзя, но вы всегда "
+                             "можете создать новый тикет.",
+                        action="В архив", on_confirm=S.archive_current, action_id="archive-confirm", color=None,
                     ),
                     rx.spacer(),
                     rx.button(rx.icon("send", size=16), "Отправить ответ", type="submit", id="reply-submit"),

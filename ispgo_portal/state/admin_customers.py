@@ -23,7 +23,7 @@ from ispgo_portal.money import format_rub
 from ispgo_portal.services.accounts import admin as ac
 from ispgo_portal.services.errors import AccessDenied, DomainError
 from ispgo_portal.services.guard import Caller
-from ispgo_portal.state.forms import form_value, rubles_input
+from ispgo_portal.state.forms import form_value, rubles_input, step_page
 from ispgo_portal.state.handler import admin_handler, error_toast, ok_toast, unless_denied
 from ispgo_portal.state.session import SessionState
 
@@ -43,18 +43,18 @@ PAYMENT_STATUSES = {
 
 
 class AdminCustomersState(SessionState):
-    cust_query: str = ""
-    cust_page: int = 1
-    cust_pages: int = 1
-    cust_total: int = 0
-    cust_rows: list[dict] = []
-    cust_loaded: bool = False
+    query: str = ""
+    page: int = 1
+    pages: int = 1
+    total: int = 0
+    rows: list[dict] = []
+    loaded: bool = False
 
     def _search(self, admin_id: int) -> None:
-        self.cust_loaded = False
-        result = ac.search_customers(admin_id=admin_id, query=self.cust_query, page=self.cust_page)
-        self.cust_page, self.cust_pages, self.cust_total = result.page, result.pages, result.total
-        self.cust_rows = [
+        self.loaded = False
+        result = ac.search_customers(admin_id=admin_id, query=self.query, page=self.page)
+        self.page, self.pages, self.total = result.page, result.pages, result.total
+        self.rows = [
             {
                 "id": str(r.id), "href": f"/admin/customers/{r.id}", "email": r.email, "name": r.name,
                 "is_admin": r.role == "admin", "blocked": r.is_blocked,
@@ -64,7 +64,7 @@ class AdminCustomersState(SessionState):
             }
             for r in result.rows
         ]
-        self.cust_loaded = True
+        self.loaded = True
 
     @admin_handler(on_error=unless_denied)
     def load_customers(self, caller: Caller):
@@ -72,24 +72,19 @@ class AdminCustomersState(SessionState):
 
     @admin_handler
     def search_customers(self, caller: Caller, form: dict):
-        self.cust_query = form_value(form, "query").strip()[:200]
-        self.cust_page = 1
+        self.query = form_value(form, "query").strip()[:200]
+        self.page = 1
         self._search(caller.user_id)
 
     @admin_handler
     def clear_search(self, caller: Caller):
-        self.cust_query = ""
-        self.cust_page = 1
+        self.query = ""
+        self.page = 1
         self._search(caller.user_id)
 
     @admin_handler
-    def next_page(self, caller: Caller):
-        self.cust_page = min(self.cust_page + 1, self.cust_pages)
-        self._search(caller.user_id)
-
-    @admin_handler
-    def prev_page(self, caller: Caller):
-        self.cust_page = max(self.cust_page - 1, 1)
+    def change_page(self, caller: Caller, delta: int):
+        self.page = step_page(self.page, delta)
         self._search(caller.user_id)
 
 

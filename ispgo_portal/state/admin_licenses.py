@@ -16,7 +16,7 @@ from ispgo_portal.models import LICENSE_STATUSES
 from ispgo_portal.services.errors import DomainError
 from ispgo_portal.services.guard import Caller
 from ispgo_portal.services.licensing import admin as admin_licenses
-from ispgo_portal.state.forms import as_id, count_pages, form_text, show_form_error, turn_page
+from ispgo_portal.state.forms import as_id, form_text, show_form_error, step_page
 from ispgo_portal.state.handler import admin_handler, ok_toast
 from ispgo_portal.state.session import SessionState
 
@@ -68,12 +68,12 @@ def _server_view(row: admin_licenses.ServerRow) -> ServerView:
 
 class AdminLicensesState(SessionState):
     licenses: list[LicenseView] = []
-    licenses_total: int = 0
+    total: int = 0
     licenses_loaded: bool = False
-    lic_query: str = ""
-    lic_status: str = "all"
-    lic_page: int = 0
-    page_count: int = 1
+    query: str = ""
+    status: str = "all"
+    page: int = 1
+    pages: int = 1
 
     card_open: bool = False
     selected: LicenseView = LicenseView()
@@ -89,11 +89,10 @@ class AdminLicensesState(SessionState):
 
     # --- helpers ---
     def _reload(self) -> None:
-        result = admin_licenses.search_licenses(query=self.lic_query, page=self.lic_page,
-                                                status="" if self.lic_status == "all" else self.lic_status)
+        result = admin_licenses.search_licenses(query=self.query, page=self.page,
+                                                status="" if self.status == "all" else self.status)
         self.licenses = [_view(row) for row in result.rows]
-        self.licenses_total = result.total
-        self.page_count = count_pages(result.total, admin_licenses.PAGE_SIZE)
+        self.page, self.pages, self.total = result.page, result.pages, result.total
         self.licenses_loaded = True
 
     def _refresh_card(self) -> None:
@@ -111,20 +110,20 @@ class AdminLicensesState(SessionState):
     def load_licenses(self, caller: Caller):
         status = self.router.url.query_parameters.get("status", "") if self.router.url else ""
         if status in admin_licenses.STATUS_FILTERS and status:
-            self.lic_status = status
+            self.status = status
         self._reload()
 
     @admin_handler
     def search(self, caller: Caller, form: dict):
-        self.lic_query = form_text(form, "query").strip()[:100]
+        self.query = form_text(form, "query").strip()[:100]
         status = form_text(form, "status")
-        self.lic_status = status if status in admin_licenses.STATUS_FILTERS and status else "all"
-        self.lic_page = 0
+        self.status = status if status in admin_licenses.STATUS_FILTERS and status else "all"
+        self.page = 1
         self._reload()
 
     @admin_handler
     def change_page(self, caller: Caller, delta: int):
-        self.lic_page = turn_page(self.lic_page, delta, self.page_count)
+        self.page = step_page(self.page, delta)
         self._reload()
 
     # --- one license ---

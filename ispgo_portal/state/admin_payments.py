@@ -16,11 +16,10 @@ from ispgo_portal.services.forms import rubles_field
 from ispgo_portal.services.guard import Caller
 from ispgo_portal.state.forms import (
     as_id,
-    count_pages,
     form_text,
     rubles_input,
     show_form_error,
-    turn_page,
+    step_page,
 )
 from ispgo_portal.state.handler import admin_handler, ok_toast
 from ispgo_portal.state.session import SessionState
@@ -93,13 +92,13 @@ def _refund_view(row: admin_payments.RefundRow) -> RefundView:
 
 class AdminPaymentsState(SessionState):
     payments: list[PaymentView] = []
-    payments_total: int = 0
+    total: int = 0
     payments_loaded: bool = False
-    pay_query: str = ""
-    pay_status: str = "all"
-    pay_purpose: str = "all"
-    pay_page: int = 0
-    page_count: int = 1
+    query: str = ""
+    status: str = "all"
+    purpose: str = "all"
+    page: int = 1
+    pages: int = 1
 
     refund_open: bool = False
     selected: PaymentView = PaymentView()
@@ -116,12 +115,11 @@ class AdminPaymentsState(SessionState):
     # --- helpers ---
     def _reload(self) -> None:
         result = admin_payments.list_payments(
-            query=self.pay_query, page=self.pay_page,
-            status="" if self.pay_status == "all" else self.pay_status,
-            purpose="" if self.pay_purpose == "all" else self.pay_purpose)
+            query=self.query, page=self.page,
+            status="" if self.status == "all" else self.status,
+            purpose="" if self.purpose == "all" else self.purpose)
         self.payments = [_view(row) for row in result.rows]
-        self.payments_total = result.total
-        self.page_count = count_pages(result.total, admin_payments.PAGE_SIZE)
+        self.page, self.pages, self.total = result.page, result.pages, result.total
         self.payments_loaded = True
 
     def _load_selected(self, payment_id: int) -> None:
@@ -138,16 +136,16 @@ class AdminPaymentsState(SessionState):
 
     @admin_handler
     def filter_payments(self, caller: Caller, form: dict):
-        self.pay_query = form_text(form, "query").strip()[:100]
+        self.query = form_text(form, "query").strip()[:100]
         status, purpose = form_text(form, "status"), form_text(form, "purpose")
-        self.pay_status = status if status in dict(STATUS_OPTIONS) else "all"
-        self.pay_purpose = purpose if purpose in PAYMENT_PURPOSES else "all"
-        self.pay_page = 0
+        self.status = status if status in dict(STATUS_OPTIONS) else "all"
+        self.purpose = purpose if purpose in PAYMENT_PURPOSES else "all"
+        self.page = 1
         self._reload()
 
     @admin_handler
     def change_page(self, caller: Caller, delta: int):
-        self.pay_page = turn_page(self.pay_page, delta, self.page_count)
+        self.page = step_page(self.page, delta)
         self._reload()
 
     # --- refund dialog ---

@@ -45,29 +45,29 @@ def _choice(value: str, allowed) -> str:  # noqa: ANN001 - any container
 class AdminTicketsState(SessionState):
     """/admin/tickets: the queue, the longest-waiting first."""
 
-    aq_rows: list[TicketRow] = []
-    aq_status: str = "active"
-    aq_category: str = "any"
-    aq_priority: str = "any"
-    aq_customer: str = ""
-    aq_search: str = ""
-    aq_loaded: bool = False
+    rows: list[TicketRow] = []
+    status: str = "active"
+    category: str = "any"
+    priority: str = "any"
+    customer: str = ""
+    search: str = ""
+    loaded: bool = False
 
     def _reload(self, admin_id: int) -> None:
         filters = QueueFilters(
-            status=self.aq_status,
-            category=_choice(self.aq_category, TICKET_CATEGORIES),
-            priority=_choice(self.aq_priority, TICKET_PRIORITIES),
-            customer=self.aq_customer,
-            search=self.aq_search,
+            status=self.status,
+            category=_choice(self.category, TICKET_CATEGORIES),
+            priority=_choice(self.priority, TICKET_PRIORITIES),
+            customer=self.customer,
+            search=self.search,
         )
         rows = ticket_queue.list_queue(admin_id=admin_id, filters=filters)
-        self.aq_rows = [ticket_row(s, href_prefix="/admin/tickets") for s in rows]
-        self.aq_loaded = True
+        self.rows = [ticket_row(s, href_prefix="/admin/tickets") for s in rows]
+        self.loaded = True
 
     def _not_loaded(self, exc: DomainError, caller: Caller | None) -> rx.event.EventSpec:
-        self.aq_rows = []
-        self.aq_loaded = False
+        self.rows = []
+        self.loaded = False
         return error_toast(exc)
 
     @admin_handler(on_error=_not_loaded)
@@ -77,17 +77,17 @@ class AdminTicketsState(SessionState):
     @admin_handler(on_error=_not_loaded)
     def apply_filters(self, caller: Caller, form: dict):
         status = form_text(form, "status")
-        self.aq_status = status if status in QUEUE_STATUS_FILTERS else "active"
-        self.aq_category = _choice(form_text(form, "category"), TICKET_CATEGORIES) or "any"
-        self.aq_priority = _choice(form_text(form, "priority"), TICKET_PRIORITIES) or "any"
-        self.aq_customer = form_text(form, "customer").strip()[:254]
-        self.aq_search = form_text(form, "search").strip()[:200]
+        self.status = status if status in QUEUE_STATUS_FILTERS else "active"
+        self.category = _choice(form_text(form, "category"), TICKET_CATEGORIES) or "any"
+        self.priority = _choice(form_text(form, "priority"), TICKET_PRIORITIES) or "any"
+        self.customer = form_text(form, "customer").strip()[:254]
+        self.search = form_text(form, "search").strip()[:200]
         self._reload(caller.user_id)
 
     @admin_handler(on_error=_not_loaded)
     def reset_filters(self, caller: Caller):
-        self.aq_status, self.aq_category, self.aq_priority = "active", "any", "any"
-        self.aq_customer = self.aq_search = ""
+        self.status, self.category, self.priority = "active", "any", "any"
+        self.customer = self.search = ""
         self._reload(caller.user_id)
         return rx.call_script("document.getElementById('queue-filters')?.reset()")
 

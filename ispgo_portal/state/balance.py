@@ -29,14 +29,14 @@ from ispgo_portal.services.billing.payments import start_topup
 from ispgo_portal.services.errors import DomainError
 from ispgo_portal.services.guard import Caller
 from ispgo_portal.settings import get_settings
-from ispgo_portal.state.forms import amount_field, form_text
+from ispgo_portal.state.forms import amount_field, form_text, step_page
 from ispgo_portal.state.handler import customer_handler, quietly
 from ispgo_portal.state.session import SessionState
 
 ALL_KINDS = "all"
 KIND_OPTIONS = {ALL_KINDS: "Все операции", **LEDGER_KINDS}
 # Where a bad filter's message goes: a range the wrong way round belongs to «по».
-HISTORY_FIELDS = {"kind": "hist_error_from", "date_from": "hist_error_from", "date_to": "hist_error_to"}
+HISTORY_FIELDS = {"kind": "date_from_error", "date_from": "date_from_error", "date_to": "date_to_error"}
 
 
 @dataclass
@@ -66,56 +66,55 @@ def full_page_load(url: str) -> rx.event.EventSpec:
 
 
 class BalanceState(SessionState):
-    bal_loaded: bool = False
-    bal_balance: str = ""
-    bal_negative: bool = False
-    bal_credit_limit: str = ""
-    bal_credit_used: str = ""
-    bal_available: str = ""
+    loaded: bool = False
+    balance: str = ""
+    balance_negative: bool = False
+    credit_limit: str = ""
+    credit_used: str = ""
+    available: str = ""
 
     topup_error: str = ""
     topup_busy: bool = False
 
-    hist_rows: list[LedgerLine] = []
-    hist_page: int = 1
-    hist_pages: int = 1
-    hist_total: int = 0
-    hist_kind: str = ALL_KINDS
-    hist_from: str = ""
-    hist_to: str = ""
-    hist_error_from: str = ""
-    hist_error_to: str = ""
-    hist_loading: bool = False
+    rows: list[LedgerLine] = []
+    page: int = 1
+    pages: int = 1
+    total: int = 0
+    kind: str = ALL_KINDS
+    date_from: str = ""
+    date_to: str = ""
+    date_from_error: str = ""
+    date_to_error: str = ""
 
     def _fill_funds(self, user_id: int) -> None:
         summary = account_summary(user_id=user_id)
-        self.bal_balance = format_rub(summary.balance)
-        self.bal_negative = summary.balance < 0
-        self.bal_credit_limit = format_rub(summary.credit_limit)
-        self.bal_credit_used = format_rub(summary.credit_used)
-        self.bal_available = format_rub(summary.available)
-        self.viewer_balance = self.bal_balance
+        self.balance = format_rub(summary.balance)
+        self.balance_negative = summary.balance < 0
+        self.credit_limit = format_rub(summary.credit_limit)
+        self.credit_used = format_rub(summary.credit_used)
+        self.available = format_rub(summary.available)
+        self.viewer_balance = self.balance
 
     def _filters(self) -> HistoryFilter:
         try:
-            return parse_history_filter(kind=self.hist_kind, date_from=self.hist_from, date_to=self.hist_to)
+            return parse_history_filter(kind=self.kind, date_from=self.date_from, date_to=self.date_to)
         except DomainError:
             return HistoryFilter()
 
     def _fill_history(self, user_id: int, page: int) -> None:
         result = list_ledger_page(user_id=user_id, page=page, filters=self._filters())
-        self.hist_rows = [line_of(r) for r in result.rows]
-        self.hist_page, self.hist_pages, self.hist_total = result.page, result.pages, result.total
+        self.rows = [line_of(r) for r in result.rows]
+        self.page, self.pages, self.total = result.page, result.pages, result.total
 
     @customer_handler
     def load_balance(self, caller: Caller):
-        self.bal_loaded = False
+        self.loaded = False
         self._fill_funds(caller.user_id)
-        self.hist_kind, self.hist_from, self.hist_to = ALL_KINDS, "", ""
-        self.hist_error_from = self.hist_error_to = self.topup_error = ""
+        self.kind, self.date_from, self.date_to = ALL_KINDS, "", ""
+        self.date_from_error = self.date_to_error = self.topup_error = ""
         self._fill_history(caller.user_id, 1)
         self.topup_busy = False
-        self.bal_loaded = True
+        self.loaded = True
 
     @customer_handler(fields={"amount": "topup_error"})
     def submit_topup(self, caller: Caller, form_data: dict):
@@ -133,12 +132,12 @@ class BalanceState(SessionState):
 
     def _apply_filter(self, user_id: int, kind: str, date_from: str, date_to: str) -> None:
         parse_history_filter(kind=kind, date_from=date_from, date_to=date_to)
-        self.hist_kind, self.hist_from, self.hist_to = kind, date_from, date_to
+        self.kind, self.date_from, self.date_to = kind, date_from, date_to
         self._fill_history(user_id, 1)
 
     @customer_handler(fields=HISTORY_FIELDS)
     def apply_history_filter(self, caller: Caller, form_data: dict):
-        kind = form_text(form_data, "kind") or self.hist_kind
+        kind = form_text(form_data, "kind") or self.kind
         self._apply_filter(caller.user_id, kind if kind in KIND_OPTIONS else ALL_KINDS,
                            form_text(form_data, "date_from")[:20], form_text(form_data, "date_to")[:20])
 
@@ -146,20 +145,16 @@ class BalanceState(SessionState):
     def set_history_kind(self, caller: Caller, kind: str):
         """The kind select applies at once; the dates stay as they are."""
         kind = kind if isinstance(kind, str) and kind in KIND_OPTIONS else ALL_KINDS
-        self._apply_filter(caller.user_id, kind, self.hist_from, self.hist_to)
+        self._apply_filter(caller.user_id, kind, self.date_from, self.date_to)
 
     @customer_handler(fields=HISTORY_FIELDS)
     def reset_history_filter(self, caller: Caller):
-        self.hist_kind, self.hist_from, self.hist_to = ALL_KINDS, "", ""
+        self.kind, self.date_from, self.date_to = ALL_KINDS, "", ""
         self._fill_history(caller.user_id, 1)
 
     @customer_handler
-    def go_to_page(self, caller: Caller, page: int):
-        try:
-            number = int(page)
-        except (TypeError, ValueError):
-            return
-        self._fill_history(caller.user_id, number)
+    def change_page(self, caller: Caller, delta: int):
+        self._fill_history(caller.user_id, step_page(self.page, delta))
 
     @customer_handler
     def export_history(self, caller: Caller):

@@ -41,16 +41,11 @@ def rubles_input(kopecks: int) -> str:
     return f"{rubles},{kop:02d}" if kop else str(rubles)
 
 
-def count_pages(total: int, page_size: int) -> int:
-    """How many pages `total` rows fill; an empty list still has one (empty) page."""
-    return max(1, -(-total // page_size))
-
-
-def turn_page(page: int, forward: object, pages: int) -> int:
-    """The 0-based page after a pager click: forward when `forward` is a positive id-like
-    value ("1"), back otherwise; never outside 0 .. pages - 1."""
-    step = 1 if as_id(forward) else -1
-    return min(max(0, page + step), pages - 1)
+def step_page(page: int, delta: object) -> int:
+    """The numbered page a pager click asks for: the next one when `delta` is a positive
+    id-like value (1), the previous one otherwise. The service keeps it within the list
+    (services/paging.page_slice) and the state shows the page it got back."""
+    return max(1, page + (1 if as_id(delta) else -1))
 
 
 def show_form_error(state: Any, exc: DomainError, caller: object = None) -> rx.event.EventSpec | None:

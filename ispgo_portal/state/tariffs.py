@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import reflex as rx
 
+from ispgo_portal.limits import PROMO_CODE_MAX
 from ispgo_portal.money import format_rub
 from ispgo_portal.services.accounts.summary import account_summary
 from ispgo_portal.services.billing import pricing
@@ -20,7 +21,7 @@ from ispgo_portal.state.landing import tariff_card_data
 from ispgo_portal.state.session import SessionState
 
 METHODS = ("balance", "yookassa")
-MAX_PROMO_LENGTH = 40
+MAX_PROMO_LENGTH = PROMO_CODE_MAX
 
 
 def go_to(url: str) -> rx.event.EventSpec:

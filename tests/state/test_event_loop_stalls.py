@@ -25,7 +25,14 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from tests.state.harness import make_state, run_coroutine, run_on_loop
-from tests.state.test_handler_security import HANDLERS, PUBLIC_HANDLERS, _args, _id, _is_admin_class, _seed_victim
+from tests.state.test_handler_security import (
+    HANDLERS,
+    PUBLIC_HANDLERS,
+    _args,
+    _id,
+    _is_admin_class,
+    _seed_victim,
+)
 
 
 def _on_loop() -> bool:

@@ -108,11 +108,11 @@ def test_admin_queue_filters_and_reset(make_customer, make_admin, session_token:
     state = make_state(AdminTicketsState, session_token(make_admin()))
     call(state, "apply_filters", {"status": "active", "category": "billing", "priority": "any",
                                    "customer": "QUEUE@", "search": ""})
-    assert [r.id for r in state.aq_rows] == [billing]
-    assert state.aq_rows[0].customer_email == "queue@example.ru"
+    assert [r.id for r in state.rows] == [billing]
+    assert state.rows[0].customer_email == "queue@example.ru"
     call(state, "reset_filters")
-    assert sorted(r.id for r in state.aq_rows) == sorted([billing, other])
-    assert state.aq_category == "any"
+    assert sorted(r.id for r in state.rows) == sorted([billing, other])
+    assert state.category == "any"
 
 
 def test_customer_gets_nothing_from_admin_queue(customer_token: str) -> None:
@@ -122,5 +122,5 @@ def test_customer_gets_nothing_from_admin_queue(customer_token: str) -> None:
     state = make_state(AdminTicketsState, customer_token)
     call(state, "load_queue")
     call(state, "reset_filters")
-    assert (state.aq_rows, state.aq_loaded) == ([], False)
+    assert (state.rows, state.loaded) == ([], False)
     assert _tickets() == tickets_before
