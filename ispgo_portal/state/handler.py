@@ -218,8 +218,3 @@ def unless_denied(state: Any, exc: DomainError, caller: Caller | None) -> rx.eve
     has already redirected and said why); any other error is a toast."""
     del state, caller
     return None if isinstance(exc, AccessDenied) else error_toast(exc)
-
-
-async def in_thread(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
-    """For the few handlers that must stay async by hand (background tasks): a blocking call."""
-    return await asyncio.to_thread(fn, *args, **kwargs)
