@@ -137,17 +137,17 @@ def customer_context() -> rx.Component:
     return card(
         rx.vstack(
             rx.heading("Клиент", size="4", as_="h2"),
-            rx.link(S.at_customer_email, href=S.at_customer_href, weight="medium", id="ticket-customer-email"),
-            rx.text(S.at_customer_name, size="2", color_scheme="gray"),
-            rx.cond(S.at_customer_blocked, rx.badge("Заблокирован", color_scheme="red")),
+            rx.link(S.customer_email, href=S.customer_href, weight="medium", id="ticket-customer-email"),
+            rx.text(S.customer_name, size="2", color_scheme="gray"),
+            rx.cond(S.customer_blocked, rx.badge("Заблокирован", color_scheme="red")),
             rx.separator(),
-            rx.text("Баланс: ", rx.text.strong(S.at_customer_balance), size="2", id="ticket-customer-balance"),
-            rx.text("Кредитный лимит: ", S.at_customer_credit, size="2"),
-            rx.text("Скидка: ", S.at_customer_discount, size="2"),
+            rx.text("Баланс: ", rx.text.strong(S.customer_balance), size="2", id="ticket-customer-balance"),
+            rx.text("Кредитный лимит: ", S.customer_credit, size="2"),
+            rx.text("Скидка: ", S.customer_discount, size="2"),
             rx.separator(),
             rx.text("Лицензии", weight="bold", size="2"),
-            rx.cond(S.at_licenses.length() > 0,
-                    rx.vstack(rx.foreach(S.at_licenses, license_line), spacing="3"),
+            rx.cond(S.licenses.length() > 0,
+                    rx.vstack(rx.foreach(S.licenses, license_line), spacing="3"),
                     rx.text("Лицензий нет", size="2", color_scheme="gray")),
             spacing="2",
             align="start",
@@ -165,17 +165,17 @@ def ticket_controls() -> rx.Component:
             labelled("Статус", rx.select.root(
                 rx.select.trigger(width="100%", id="admin-ticket-status"),
                 rx.select.content(*[rx.select.item(label, value=key) for key, label in TICKET_STATUSES.items()]),
-                value=S.at_status,
+                value=S.status,
                 on_change=S.change_status,
             )),
             labelled("Приоритет", rx.select.root(
                 rx.select.trigger(width="100%", id="admin-ticket-priority"),
                 rx.select.content(*[rx.select.item(label, value=key) for key, label in TICKET_PRIORITIES.items()]),
-                value=S.at_priority,
+                value=S.priority,
                 on_change=S.change_priority,
             )),
             rx.cond(
-                S.at_status != "closed",
+                S.status != "closed",
                 confirm_dialog(
                     trigger=rx.button(rx.icon("archive", size=16), "Закрыть тикет", variant="soft",
                                       color_scheme="gray", width="100%", id="admin-close-button"),
@@ -193,7 +193,7 @@ def ticket_controls() -> rx.Component:
 def admin_reply_form() -> rx.Component:
     S = AdminTicketViewState
     return rx.cond(
-        S.at_status == "closed",
+        S.status == "closed",
         rx.callout("Тикет закрыт. Чтобы ответить, верните его в работу (статус справа).", icon="archive",
                    color_scheme="gray", width="100%"),
         card(
@@ -222,12 +222,12 @@ def admin_ticket_page() -> rx.Component:
     S = AdminTicketViewState
     header = card(
         rx.vstack(
-            rx.text("Тикет №", S.at_id, " · создан ", S.at_created, " · обновлён ", S.at_updated,
-                    " · ответов: ", S.at_replies, size="1", color_scheme="gray"),
-            rx.heading(S.at_subject, size="5", word_break="break-word", as_="h1"),
-            rx.flex(status_badge(S.at_status, S.at_status_label),
-                    rx.badge(S.at_category_label, variant="surface", color_scheme="gray"),
-                    priority_badge(S.at_priority, S.at_priority_label),
+            rx.text("Тикет №", S.number, " · создан ", S.created, " · обновлён ", S.updated,
+                    " · ответов: ", S.replies, size="1", color_scheme="gray"),
+            rx.heading(S.subject, size="5", word_break="break-word", as_="h1"),
+            rx.flex(status_badge(S.status, S.status_label),
+                    rx.badge(S.category_label, variant="surface", color_scheme="gray"),
+                    priority_badge(S.priority, S.priority_label),
                     wrap="wrap", gap="6px", id="admin-ticket-badges"),
             spacing="2",
             align="start",
@@ -237,11 +237,11 @@ def admin_ticket_page() -> rx.Component:
         rx.link(rx.hstack(rx.icon("arrow-left", size=16), rx.text("Очередь", size="2"), align="center",
                           spacing="1"), href="/admin/tickets", underline="none"),
         rx.cond(
-            S.at_loaded,
+            S.loaded,
             rx.cond(
-                S.at_found,
+                S.found,
                 rx.grid(
-                    rx.vstack(header, conversation(S.at_messages, "Клиент"), admin_reply_form(),
+                    rx.vstack(header, conversation(S.messages, "Клиент"), admin_reply_form(),
                               spacing="4", width="100%", grid_column=rx.breakpoints(initial="auto", lg="span 2")),
                     rx.vstack(customer_context(), ticket_controls(), spacing="4", width="100%"),
                     columns=rx.breakpoints(initial="1", lg="3"),

@@ -209,14 +209,14 @@ def licenses_dashboard_block() -> rx.Component:
                 align="center",
             ),
             rx.cond(
-                D.ld_loaded,
+                D.loaded,
                 rx.vstack(
-                    rx.text("Активных лицензий: ", rx.text.strong(D.ld_active), size="2", id="dashboard-active-licenses"),
+                    rx.text("Активных лицензий: ", rx.text.strong(D.active), size="2", id="dashboard-active-licenses"),
                     rx.cond(
-                        D.ld_expiring.length() > 0,
+                        D.expiring.length() > 0,
                         rx.vstack(
                             rx.text("Истекают в ближайшие 7 дней:", size="2", color_scheme="orange"),
-                            rx.foreach(D.ld_expiring, lambda row: rx.hstack(
+                            rx.foreach(D.expiring, lambda row: rx.hstack(
                                 rx.text("«", row.tariff, "» — до ", row.expires, " (", row.days_left, ")", size="2"),
                                 rx.link("Продлить", href="/licenses?highlight=" + row.id.to_string(), size="2",
                                         weight="medium"),

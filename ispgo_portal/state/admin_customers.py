@@ -99,26 +99,26 @@ class AdminCustomerCardState(SessionState):
     card_loaded: bool = False
     card_missing: bool = False
     card_id: str = ""
-    c_email: str = ""
-    c_name: str = ""
-    c_is_admin: bool = False
-    c_is_self: bool = False
-    c_blocked: bool = False
-    c_created: str = ""
-    c_updated: str = ""
-    c_balance: str = ""
-    c_balance_negative: bool = False
-    c_credit_limit: str = ""
-    c_credit_used: str = ""
-    c_available: str = ""
-    c_discount: str = ""
-    c_active_licenses: str = ""
-    c_credit_limit_input: str = ""
-    c_discount_input: str = ""
-    c_licenses: list[dict] = []
-    c_transactions: list[dict] = []
-    c_payments: list[dict] = []
-    c_tickets: list[dict] = []
+    email: str = ""
+    name: str = ""
+    is_admin: bool = False
+    is_self: bool = False
+    blocked: bool = False
+    created: str = ""
+    updated: str = ""
+    balance: str = ""
+    balance_negative: bool = False
+    credit_limit: str = ""
+    credit_used: str = ""
+    available: str = ""
+    discount: str = ""
+    active_licenses: str = ""
+    credit_limit_input: str = ""
+    discount_input: str = ""
+    licenses: list[dict] = []
+    transactions: list[dict] = []
+    payments: list[dict] = []
+    tickets: list[dict] = []
 
     err_credit_limit: str = ""
     err_discount: str = ""
@@ -150,35 +150,35 @@ class AdminCustomerCardState(SessionState):
         p = card.profile
         self._is_blocked, self._is_admin = p.is_blocked, p.role == "admin"
         self.card_id = str(p.id)
-        self.c_email, self.c_name = p.email, p.name
-        self.c_is_admin, self.c_blocked, self.c_is_self = self._is_admin, p.is_blocked, p.id == admin_id
-        self.c_created, self.c_updated = format_date(p.created_at), format_datetime(card.updated_at)
-        self.c_balance, self.c_balance_negative = format_rub(p.balance), p.balance < 0
-        self.c_credit_limit = format_rub(p.credit_limit)
-        self.c_credit_used, self.c_available = format_rub(card.credit_used), format_rub(card.available)
-        self.c_discount = f"{p.discount_percent}%"
-        self.c_active_licenses = str(p.active_licenses)
-        self.c_credit_limit_input, self.c_discount_input = rubles_input(p.credit_limit), str(p.discount_percent)
-        self.c_licenses = [
+        self.email, self.name = p.email, p.name
+        self.is_admin, self.blocked, self.is_self = self._is_admin, p.is_blocked, p.id == admin_id
+        self.created, self.updated = format_date(p.created_at), format_datetime(card.updated_at)
+        self.balance, self.balance_negative = format_rub(p.balance), p.balance < 0
+        self.credit_limit = format_rub(p.credit_limit)
+        self.credit_used, self.available = format_rub(card.credit_used), format_rub(card.available)
+        self.discount = f"{p.discount_percent}%"
+        self.active_licenses = str(p.active_licenses)
+        self.credit_limit_input, self.discount_input = rubles_input(p.credit_limit), str(p.discount_percent)
+        self.licenses = [
             {"key": lic.key, "tariff": card.tariff_names.get(lic.tariff_id, "—"), "status": lic.status,
              "status_label": LICENSE_STATUSES.get(lic.status, lic.status), "reason": lic.status_reason,
              "expires": format_date(lic.expires_at), "auto_renew": "вкл." if lic.auto_renew else "выкл."}
             for lic in card.licenses
         ]
-        self.c_transactions = [
+        self.transactions = [
             {"date": format_datetime(t.created_at), "kind": LEDGER_KINDS.get(t.kind, t.kind),
              "amount": ("+" if t.amount > 0 else "") + format_rub(t.amount), "negative": t.amount < 0,
              "balance_after": format_rub(t.balance_after), "description": t.description}
             for t in card.transactions
         ]
-        self.c_payments = [
+        self.payments = [
             {"date": format_datetime(pay.created_at), "purpose": PAYMENT_PURPOSES.get(pay.purpose, pay.purpose),
              "amount": format_rub(pay.amount), "status": PAYMENT_STATUSES.get(pay.status, pay.status),
              "refunded": format_rub(pay.refunded_amount) if pay.refunded_amount else "—",
              "yookassa_id": pay.yookassa_id or "—"}
             for pay in card.payments
         ]
-        self.c_tickets = [
+        self.tickets = [
             {"id": str(t.id), "href": f"/admin/tickets/{t.id}", "subject": t.subject,
              "status": TICKET_STATUSES.get(t.status, t.status).split(" — ")[0],
              "category": TICKET_CATEGORIES.get(t.category, t.category),

@@ -95,68 +95,68 @@ class AdminTicketsState(SessionState):
 class AdminTicketViewState(SessionState):
     """/admin/tickets/[ticket_id]: conversation, customer context, reply, status, priority."""
 
-    at_loaded: bool = False
-    at_found: bool = False
-    at_id: int = 0
-    at_subject: str = ""
-    at_status: str = ""
-    at_status_label: str = ""
-    at_category_label: str = ""
-    at_priority: str = ""
-    at_priority_label: str = ""
-    at_created: str = ""
-    at_updated: str = ""
-    at_replies: int = 0
-    at_messages: list[MessageView] = []
-    at_customer_email: str = ""
-    at_customer_name: str = ""
-    at_customer_href: str = ""
-    at_customer_balance: str = ""
-    at_customer_credit: str = ""
-    at_customer_discount: str = ""
-    at_customer_blocked: bool = False
-    at_licenses: list[LicenseLine] = []
+    loaded: bool = False
+    found: bool = False
+    number: int = 0
+    subject: str = ""
+    status: str = ""
+    status_label: str = ""
+    category_label: str = ""
+    priority: str = ""
+    priority_label: str = ""
+    created: str = ""
+    updated: str = ""
+    replies: int = 0
+    messages: list[MessageView] = []
+    customer_email: str = ""
+    customer_name: str = ""
+    customer_href: str = ""
+    customer_balance: str = ""
+    customer_credit: str = ""
+    customer_discount: str = ""
+    customer_blocked: bool = False
+    licenses: list[LicenseLine] = []
     err_reply_text: str = ""
     err_reply_files: str = ""
-    _at_ticket_id: int = 0
+    _ticket_id: int = 0
 
     def _show(self, admin_id: int) -> None:
-        view = ticket_queue.support_view(ticket_id=self._at_ticket_id, admin_id=admin_id)
+        view = ticket_queue.support_view(ticket_id=self._ticket_id, admin_id=admin_id)
         t, c = view.thread.ticket, view.customer
-        self.at_id, self.at_subject = t.id, t.subject
-        self.at_status, self.at_status_label = t.status, t.status_label
-        self.at_category_label = t.category_label
-        self.at_priority, self.at_priority_label = t.priority, t.priority_label
-        self.at_created, self.at_updated = format_datetime(t.created_at), format_datetime(t.updated_at)
-        self.at_replies = t.replies_count
-        self.at_messages = [message_view(m) for m in view.thread.messages]
-        self.at_customer_email, self.at_customer_name = c.email, c.name
-        self.at_customer_href = f"/admin/customers/{c.user_id}"
-        self.at_customer_balance = format_rub(c.balance)
-        self.at_customer_credit = format_rub(c.credit_limit)
-        self.at_customer_discount = f"{c.discount_percent}%"
-        self.at_customer_blocked = c.is_blocked
-        self.at_licenses = [LicenseLine(lic.key, lic.tariff, lic.status_label, format_date(lic.expires_at))
+        self.number, self.subject = t.id, t.subject
+        self.status, self.status_label = t.status, t.status_label
+        self.category_label = t.category_label
+        self.priority, self.priority_label = t.priority, t.priority_label
+        self.created, self.updated = format_datetime(t.created_at), format_datetime(t.updated_at)
+        self.replies = t.replies_count
+        self.messages = [message_view(m) for m in view.thread.messages]
+        self.customer_email, self.customer_name = c.email, c.name
+        self.customer_href = f"/admin/customers/{c.user_id}"
+        self.customer_balance = format_rub(c.balance)
+        self.customer_credit = format_rub(c.credit_limit)
+        self.customer_discount = f"{c.discount_percent}%"
+        self.customer_blocked = c.is_blocked
+        self.licenses = [LicenseLine(lic.key, lic.tariff, lic.status_label, format_date(lic.expires_at))
                             for lic in c.licenses]
-        self.at_found = True
+        self.found = True
 
     def _not_shown(self, exc: DomainError, caller: Caller | None) -> rx.event.EventSpec | None:
-        self.at_found = False
-        self.at_messages = []
-        self.at_licenses = []
-        self.at_loaded = exc.code == "not_found"
+        self.found = False
+        self.messages = []
+        self.licenses = []
+        self.loaded = exc.code == "not_found"
         return None if exc.code == "not_found" else error_toast(exc)
 
     @admin_handler(on_error=_not_shown, fields=REPLY_FIELDS)
     def load_admin_ticket(self, caller: Caller):
-        self.at_loaded = False
-        self._at_ticket_id = route_ticket_id(self.router.url.path)
+        self.loaded = False
+        self._ticket_id = route_ticket_id(self.router.url.path)
         self._show(caller.user_id)
-        self.at_loaded = True
+        self.loaded = True
 
     @admin_handler(fields=REPLY_FIELDS)
     def admin_reply(self, caller: Caller, form: dict, files: list[rx.UploadFile]):
-        ticket_queue.reply_as_support(ticket_id=self._at_ticket_id, admin_id=caller.user_id,
+        ticket_queue.reply_as_support(ticket_id=self._ticket_id, admin_id=caller.user_id,
                                       text=form_text(form, "text"), files=incoming_files(files))
         self._show(caller.user_id)
         return [
@@ -167,20 +167,20 @@ class AdminTicketViewState(SessionState):
 
     @admin_handler
     def change_status(self, caller: Caller, status: str):
-        changed = ticket_queue.set_ticket_status(ticket_id=self._at_ticket_id, admin_id=caller.user_id,
+        changed = ticket_queue.set_ticket_status(ticket_id=self._ticket_id, admin_id=caller.user_id,
                                                  status=status)
         self._show(caller.user_id)
-        return ok_toast(f"Статус: {self.at_status_label}") if changed else None
+        return ok_toast(f"Статус: {self.status_label}") if changed else None
 
     @admin_handler
     def change_priority(self, caller: Caller, priority: str):
-        changed = ticket_queue.set_ticket_priority(ticket_id=self._at_ticket_id, admin_id=caller.user_id,
+        changed = ticket_queue.set_ticket_priority(ticket_id=self._ticket_id, admin_id=caller.user_id,
                                                    priority=priority)
         self._show(caller.user_id)
-        return ok_toast(f"Приоритет: {self.at_priority_label}") if changed else None
+        return ok_toast(f"Приоритет: {self.priority_label}") if changed else None
 
     @admin_handler
     def close_current(self, caller: Caller):
-        ticket_queue.close_ticket(ticket_id=self._at_ticket_id, admin_id=caller.user_id)
+        ticket_queue.close_ticket(ticket_id=self._ticket_id, admin_id=caller.user_id)
         self._show(caller.user_id)
         return ok_toast("Тикет закрыт")

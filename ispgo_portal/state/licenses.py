@@ -236,18 +236,18 @@ class ExpiringRow:
 
 
 class LicenseDashboardState(SessionState):
-    ld_loaded: bool = False
-    ld_active: int = 0
-    ld_expiring: list[ExpiringRow] = []
+    loaded: bool = False
+    active: int = 0
+    expiring: list[ExpiringRow] = []
 
     @customer_handler(on_error=quietly)
     def load_license_block(self, caller: Caller):
-        self.ld_loaded = False
+        self.loaded = False
         summary = license_views.license_summary(user_id=caller.user_id, within_days=SOON_DAYS)
-        self.ld_active = summary.active
-        self.ld_expiring = [
+        self.active = summary.active
+        self.expiring = [
             ExpiringRow(id=lid, tariff=name, expires=format_date(expires),
                         days_left=days_label(license_views.days_left(expires)))
             for lid, name, expires in summary.expiring
         ]
-        self.ld_loaded = True
+        self.loaded = True

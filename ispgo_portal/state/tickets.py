@@ -112,16 +112,16 @@ def route_ticket_id(path: object) -> int:
 class TicketsState(SessionState):
     """The "Тикеты" list: active tickets (with a status filter) or the archive."""
 
-    tk_rows: list[TicketRow] = []
-    tk_view: str = "active"  # active | archive
-    tk_status: str = "all"  # all | open | in_progress (active view only)
-    tk_loaded: bool = False
+    rows: list[TicketRow] = []
+    view: str = "active"  # active | archive
+    status: str = "all"  # all | open | in_progress (active view only)
+    loaded: bool = False
 
     def _reload(self, user_id: int) -> None:
-        self.tk_loaded = False
-        status = "closed" if self.tk_view == "archive" else ("" if self.tk_status == "all" else self.tk_status)
-        self.tk_rows = [ticket_row(s) for s in tickets.list_tickets(user_id=user_id, status=status)]
-        self.tk_loaded = True
+        self.loaded = False
+        status = "closed" if self.view == "archive" else ("" if self.status == "all" else self.status)
+        self.rows = [ticket_row(s) for s in tickets.list_tickets(user_id=user_id, status=status)]
+        self.loaded = True
 
     @customer_handler
     def load_tickets(self, caller: Caller):
@@ -129,19 +129,19 @@ class TicketsState(SessionState):
 
     @customer_handler
     def show_view(self, caller: Caller, view: str):
-        self.tk_view = view if view in ("active", "archive") else "active"
+        self.view = view if view in ("active", "archive") else "active"
         self._reload(caller.user_id)
 
     @customer_handler
     def filter_status(self, caller: Caller, status: str):
-        self.tk_status = status if status in STATUS_FILTERS else "all"
+        self.status = status if status in STATUS_FILTERS else "all"
         self._reload(caller.user_id)
 
 
 class NewTicketState(SessionState):
     """The "Создать тикет" dialog (used on the list and on a closed ticket's page)."""
 
-    nt_open: bool = False
+    form_open: bool = False
     err_category: str = ""
     err_subject: str = ""
     err_description: str = ""
@@ -152,11 +152,11 @@ class NewTicketState(SessionState):
     def open_dialog(self):
         self.err_category = self.err_subject = self.err_description = ""
         self.err_priority = self.err_files = ""
-        self.nt_open = True
+        self.form_open = True
 
     @public_handler(inline=True)
     def set_dialog_open(self, value: bool):
-        self.nt_open = value is True
+        self.form_open = value is True
 
     @customer_handler(fields=NEW_TICKET_FIELDS)
     def submit_ticket(self, caller: Caller, form: dict, files: list[rx.UploadFile]):
@@ -168,7 +168,7 @@ class NewTicketState(SessionState):
             priority=form_text(form, "priority"),
             files=incoming_files(files),
         )
-        self.nt_open = False
+        self.form_open = False
         return [
             rx.clear_selected_files(NEW_TICKET_UPLOAD),
             rx.redirect(f"/tickets/{ticket_id}"),
@@ -179,56 +179,56 @@ class NewTicketState(SessionState):
 class TicketViewState(SessionState):
     """A customer's ticket page: the conversation, a reply box, "В архив"."""
 
-    tv_loaded: bool = False
-    tv_found: bool = False
-    tv_id: int = 0
-    tv_subject: str = ""
-    tv_status: str = ""
-    tv_status_label: str = ""
-    tv_category_label: str = ""
-    tv_priority: str = ""
-    tv_priority_label: str = ""
-    tv_created: str = ""
-    tv_updated: str = ""
-    tv_replies: int = 0
-    tv_messages: list[MessageView] = []
+    loaded: bool = False
+    found: bool = False
+    number: int = 0
+    subject: str = ""
+    status: str = ""
+    status_label: str = ""
+    category_label: str = ""
+    priority: str = ""
+    priority_label: str = ""
+    created: str = ""
+    updated: str = ""
+    replies: int = 0
+    messages: list[MessageView] = []
     err_reply_text: str = ""
     err_reply_files: str = ""
-    _tv_ticket_id: int = 0
+    _ticket_id: int = 0
 
     def _show(self, user_id: int) -> None:
-        thread = tickets.ticket_thread(ticket_id=self._tv_ticket_id, user_id=user_id)
+        thread = tickets.ticket_thread(ticket_id=self._ticket_id, user_id=user_id)
         t = thread.ticket
-        self.tv_id, self.tv_subject = t.id, t.subject
-        self.tv_status, self.tv_status_label = t.status, t.status_label
-        self.tv_category_label = t.category_label
-        self.tv_priority, self.tv_priority_label = t.priority, t.priority_label
-        self.tv_created, self.tv_updated = format_datetime(t.created_at), format_datetime(t.updated_at)
-        self.tv_replies = t.replies_count
-        self.tv_messages = [message_view(m) for m in thread.messages]
-        self.tv_found = True
+        self.number, self.subject = t.id, t.subject
+        self.status, self.status_label = t.status, t.status_label
+        self.category_label = t.category_label
+        self.priority, self.priority_label = t.priority, t.priority_label
+        self.created, self.updated = format_datetime(t.created_at), format_datetime(t.updated_at)
+        self.replies = t.replies_count
+        self.messages = [message_view(m) for m in thread.messages]
+        self.found = True
 
     def _forget(self) -> None:
-        self.tv_found = False
-        self.tv_id = 0
-        self.tv_subject = ""
-        self.tv_messages = []
+        self.found = False
+        self.number = 0
+        self.subject = ""
+        self.messages = []
 
     def _not_shown(self, exc: DomainError, caller: Caller | None):  # noqa: ANN202
         self._forget()
-        self.tv_loaded = True
+        self.loaded = True
         return None if exc.code == "not_found" else error_toast(exc)
 
     @customer_handler(on_error=_not_shown, fields=REPLY_FIELDS)
     def load_ticket(self, caller: Caller):
-        self.tv_loaded = False
-        self._tv_ticket_id = route_ticket_id(self.router.url.path)
+        self.loaded = False
+        self._ticket_id = route_ticket_id(self.router.url.path)
         self._show(caller.user_id)
-        self.tv_loaded = True
+        self.loaded = True
 
     @customer_handler(fields=REPLY_FIELDS)
     def send_reply(self, caller: Caller, form: dict, files: list[rx.UploadFile]):
-        tickets.reply_to_ticket(ticket_id=self._tv_ticket_id, user_id=caller.user_id,
+        tickets.reply_to_ticket(ticket_id=self._ticket_id, user_id=caller.user_id,
                                 text=form_text(form, "text"), files=incoming_files(files))
         self._show(caller.user_id)
         return [
@@ -239,7 +239,7 @@ class TicketViewState(SessionState):
 
     @customer_handler
     def archive_current(self, caller: Caller):
-        tickets.archive_ticket(ticket_id=self._tv_ticket_id, user_id=caller.user_id)
+        tickets.archive_ticket(ticket_id=self._ticket_id, user_id=caller.user_id)
         self._show(caller.user_id)
         return ok_toast("Тикет закрыт и перемещён в архив")
 
@@ -247,22 +247,22 @@ class TicketViewState(SessionState):
 class TicketsDashboardState(SessionState):
     """Dashboard block: a customer's own open tickets; for admins, the support queue."""
 
-    td_loaded: bool = False
-    td_active: int = 0
-    td_recent: list[TicketRow] = []
-    td_queue_active: int = 0
-    td_queue_waiting: int = 0
-    td_show_queue: bool = False  # display only; the figures come from an admin-checked service
+    loaded: bool = False
+    active: int = 0
+    recent: list[TicketRow] = []
+    queue_active: int = 0
+    queue_waiting: int = 0
+    show_queue: bool = False  # display only; the figures come from an admin-checked service
 
     @customer_handler
     def load_ticket_block(self, caller: Caller):
         from ispgo_portal.services.support.queue import queue_counts
 
-        self.td_loaded = False
-        self.td_active = tickets.count_active_tickets(user_id=caller.user_id)
-        self.td_recent = [ticket_row(s) for s in tickets.list_tickets(user_id=caller.user_id)[:3]]
-        self.td_show_queue = caller.is_admin
+        self.loaded = False
+        self.active = tickets.count_active_tickets(user_id=caller.user_id)
+        self.recent = [ticket_row(s) for s in tickets.list_tickets(user_id=caller.user_id)[:3]]
+        self.show_queue = caller.is_admin
         if caller.is_admin:
             counts = queue_counts(admin_id=caller.user_id)
-            self.td_queue_active, self.td_queue_waiting = counts.active, counts.waiting
-        self.td_loaded = True
+            self.queue_active, self.queue_waiting = counts.active, counts.waiting
+        self.loaded = True

@@ -47,7 +47,7 @@ def test_body_runs_in_a_worker_thread_with_the_caller_from_the_database(
     state = make_state(DashboardState, session_token(user_id))
     run(state, "load_dashboard")
     assert seen["user_id"] == user_id and seen["on_loop"] is False
-    assert state.acc_email == "who@example.ru" and state.loaded is True
+    assert state.email == "who@example.ru" and state.loaded is True
 
 
 def test_a_field_error_goes_under_its_field_and_no_toast(make_customer, session_token) -> None:  # noqa: ANN001
@@ -90,7 +90,7 @@ def test_a_customer_calling_an_admin_handler_is_refused(make_customer, session_t
     state = make_state(AdminOverviewState, session_token(make_customer()))
     [toast] = run(state, "load_overview")
     assert "только администраторам" in str(toast)
-    assert state.ov_loaded is False
+    assert state.loaded is False
 
 
 def test_a_bug_propagates_to_the_app_handler_and_is_counted(monkeypatch: pytest.MonkeyPatch, make_customer,
