@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from ispgo_portal.limits import MIN_PAYMENT
+
 KOPECKS_PER_RUBLE = 100
-MIN_AMOUNT = 100  # 1 ₽
+MIN_AMOUNT = MIN_PAYMENT  # 1 ₽
 
 
 class AmountError(ValueError):

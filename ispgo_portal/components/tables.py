@@ -36,3 +36,25 @@ def data_table(header: list[str | tuple[str, dict[str, Any]]], rows: Any,
         **{"size": "2", **props},
     )
     return rx.box(table, width="100%", overflow_x="auto", class_name=STACK_CLASS)
+
+
+def pager(state: Any, pager_id: str) -> rx.Component:
+    """The one pager of a numbered list. `state` is a state class with `page`, `pages`, `total`
+    (filled from services/paging.page_slice) and a `change_page(delta)` handler."""
+    return rx.hstack(
+        rx.text("Найдено: ", state.total, " · страница ", state.page, " из ", state.pages, size="2",
+                color_scheme="gray", id=f"{pager_id}-page"),
+        rx.spacer(),
+        rx.hstack(
+            rx.button(rx.icon("chevron-left", size=16), "Назад", variant="soft", size="2",
+                      disabled=state.page <= 1, on_click=state.change_page(-1), id=f"{pager_id}-prev"),
+            rx.button("Вперёд", rx.icon("chevron-right", size=16), variant="soft", size="2",
+                      disabled=state.page >= state.pages, on_click=state.change_page(1), id=f"{pager_id}-next"),
+            spacing="2",
+        ),
+        width="100%",
+        align="center",
+        wrap="wrap",
+        spacing="2",
+        id=pager_id,
+    )

@@ -10,6 +10,7 @@ import reflex as rx
 
 from ispgo_portal.components.forms import control_id, field_label
 from ispgo_portal.components.layout import field_error
+from ispgo_portal.limits import megabytes
 from ispgo_portal.services.support.attachments import MAX_FILE_BYTES, MAX_FILES
 from ispgo_portal.state.tickets import AttachmentView, MessageView
 
@@ -79,7 +80,7 @@ def screenshot_picker(upload_id: str, error) -> rx.Component:  # noqa: ANN001
             width="100%",
             cursor="pointer",
         ), "Скриншоты"),
-        rx.text(f"PNG, JPEG, WebP или GIF, до 5 МБ каждый, не больше {MAX_FILES} файлов",
+        rx.text(f"PNG, JPEG, WebP или GIF, до {megabytes(MAX_FILE_BYTES)} каждый, не больше {MAX_FILES} файлов",
                 size="1", color_scheme="gray"),
         rx.foreach(
             rx.selected_files(upload_id),
@@ -139,22 +140,3 @@ def message_card(message: MessageView, customer_label: str) -> rx.Component:
 def conversation(messages, customer_label: str) -> rx.Component:  # noqa: ANN001 - a Var
     return rx.vstack(rx.foreach(messages, lambda m: message_card(m, customer_label)),
                      spacing="3", width="100%", id="ticket-conversation")
-
-
-def confirm_dialog(trigger: rx.Component, title: str, text: str, action_label: str,
-                   on_confirm, action_id: str) -> rx.Component:  # noqa: ANN001
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(trigger),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(title),
-            rx.alert_dialog.description(text),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Отмена", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.button(action_label, on_click=on_confirm, id=action_id)),
-                spacing="3",
-                justify="end",
-                margin_top="16px",
-            ),
-            max_width="440px",
-        ),
-    )

@@ -6,7 +6,8 @@ import reflex as rx
 
 from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import app_shell, card, empty_state, page_title
-from ispgo_portal.pages.admin_customers import pager, scroll_table
+from ispgo_portal.components.tables import pager
+from ispgo_portal.pages.admin_customers import scroll_table
 from ispgo_portal.state.admin_audit import ALL, AdminAuditState
 
 A = AdminAuditState
@@ -25,27 +26,27 @@ def _filters() -> rx.Component:
                         rx.select.trigger(id="audit-admin", width="100%"),
                         rx.select.content(
                             rx.select.item("Все", value=ALL),
-                            rx.foreach(A.aud_admins, lambda a: rx.select.item(a["email"], value=a["id"])),
+                            rx.foreach(A.admins, lambda a: rx.select.item(a["email"], value=a["id"])),
                         ),
-                        name="admin", default_value=A.aud_admin,
+                        name="admin", default_value=A.admin,
                     )),
                     _filter_field("Действие", "audit-action", rx.select.root(
                         rx.select.trigger(id="audit-action", width="100%"),
                         rx.select.content(
                             rx.select.item("Все", value=ALL),
-                            rx.foreach(A.aud_actions, lambda a: rx.select.item(a["label"], value=a["code"])),
+                            rx.foreach(A.actions, lambda a: rx.select.item(a["label"], value=a["code"])),
                         ),
-                        name="action", default_value=A.aud_action,
+                        name="action", default_value=A.action,
                     )),
                     _filter_field("Клиент", "audit-customer",
-                                  rx.input(name="customer", id="audit-customer", default_value=A.aud_customer,
+                                  rx.input(name="customer", id="audit-customer", default_value=A.customer,
                                            placeholder="email или номер", width="100%")),
                     _filter_field("С даты", "audit-from",
                                   rx.input(name="date_from", id="audit-from", type="date",
-                                           default_value=A.aud_from, width="100%")),
+                                           default_value=A.date_from, width="100%")),
                     _filter_field("По дату", "audit-to",
                                   rx.input(name="date_to", id="audit-to", type="date",
-                                           default_value=A.aud_to, width="100%")),
+                                           default_value=A.date_to, width="100%")),
                     columns=rx.breakpoints(initial="1", sm="2", lg="5"),
                     spacing="3",
                     width="100%",
@@ -61,7 +62,7 @@ def _filters() -> rx.Component:
             ),
             on_submit=A.apply_filters,
             id="audit-filters",
-            key=A.aud_form_version,
+            key=A.form_version,
         ),
     )
 
@@ -87,13 +88,13 @@ def admin_audit_page() -> rx.Component:
         page_title("Аудит", "Все действия администраторов: кто, когда, что и у кого изменил"),
         _filters(),
         rx.cond(
-            A.aud_loaded,
+            A.loaded,
             rx.cond(
-                A.aud_rows.length() > 0,
+                A.rows.length() > 0,
                 rx.vstack(
                     scroll_table(["Когда", "Администратор", "Действие", "Клиент", "Было → стало", "Причина"],
-                                  A.aud_rows, _row, "audit-table"),
-                    pager(A.aud_page, A.aud_pages, A.aud_total, A.prev_page, A.next_page, "audit-pager"),
+                                  A.rows, _row, "audit-table"),
+                    pager(A, "audit-pager"),
                     spacing="3",
                     width="100%",
                 ),

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ispgo_portal.components.dialogs import confirm_dialog
 from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import app_shell, card, empty_state, field_error
+from ispgo_portal.limits import ADMIN_REASON_MAX
 from ispgo_portal.pages.admin_customers import scroll_table
 from ispgo_portal.state.admin_customers import AdminCustomerCardState
 
@@ -52,22 +54,22 @@ def _finance_card() -> rx.Component:
         rx.vstack(
             rx.heading("Деньги", size="4", as_="h2"),
             rx.grid(
-                _stat("Баланс", C.c_balance, "card-balance", rx.cond(C.c_balance_negative, "var(--red-11)", None)),
-                _stat("Кредитный лимит", C.c_credit_limit, "card-credit-limit"),
-                _stat("Использовано кредита", C.c_credit_used, "card-credit-used"),
-                _stat("Доступно средств", C.c_available, "card-available"),
-                _stat("Индивидуальная скидка", C.c_discount, "card-discount"),
+                _stat("Баланс", C.balance, "card-balance", rx.cond(C.balance_negative, "var(--red-11)", None)),
+                _stat("Кредитный лимит", C.credit_limit, "card-credit-limit"),
+                _stat("Использовано кредита", C.credit_used, "card-credit-used"),
+                _stat("Доступно средств", C.available, "card-available"),
+                _stat("Индивидуальная скидка", C.discount, "card-discount"),
                 columns=rx.breakpoints(initial="2", md="5"),
                 spacing="4",
                 width="100%",
             ),
             rx.separator(size="4"),
             rx.grid(
-                _small_form("Кредитный лимит, ₽", "credit_limit", "credit_limit", C.c_credit_limit_input,
+                _small_form("Кредитный лимит, ₽", "credit_limit", "credit_limit", C.credit_limit_input,
                             "например 1000", "0 — без кредита. Снижение ниже долга не меняет баланс: "
                             "новые списания просто не пройдут.", C.err_credit_limit, C.save_credit_limit,
                             "credit-limit-form", "Сохранить"),
-                _small_form("Индивидуальная скидка, %", "discount", "discount", C.c_discount_input, "от 0 до 100",
+                _small_form("Индивидуальная скидка, %", "discount", "discount", C.discount_input, "от 0 до 100",
                             "Со скидкой промокоды не суммируются: действует большая.", C.err_discount,
                             C.save_discount, "discount-form", "Сохранить"),
                 columns=rx.breakpoints(initial="1", md="2"),
@@ -116,7 +118,7 @@ def _adjust_card() -> rx.Component:
                     ),
                     form_label("Причина (обязательно, её увидит клиент)", "adjust-reason"),
                     rx.text_area(name="reason", id="adjust-reason", placeholder="Компенсация за простой 12.11",
-                                 width="100%", max_length=500),
+                                 width="100%", max_length=ADMIN_REASON_MAX),
                     field_error(C.err_reason),
                     rx.button("Провести…", type="submit"),
                     spacing="2",
@@ -133,29 +135,16 @@ def _adjust_card() -> rx.Component:
 
 
 def _adjust_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Подтвердите корректировку"),
-            rx.alert_dialog.description(
-                rx.vstack(
-                    rx.text(C.adj_preview, " — ", C.c_name, " (", C.c_email, ")", weight="bold",
-                            color=rx.cond(C.adj_is_debit, "var(--red-11)", "var(--green-11)")),
-                    rx.text("Причина: ", C.adj_reason_preview, size="2"),
-                    spacing="2",
-                ),
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Отмена", variant="soft", color_scheme="gray",
-                                                 on_click=C.cancel_adjustment)),
-                rx.button("Провести", id="adjust-confirm", on_click=C.confirm_adjustment),
-                justify="end",
-                spacing="3",
-                margin_top="16px",
-            ),
-            max_width="460px",
-            on_escape_key_down=C.cancel_adjustment,
+    return confirm_dialog(
+        title="Подтвердите корректировку",
+        text=rx.vstack(
+            rx.text(C.adj_preview, " — ", C.name, " (", C.email, ")", weight="bold",
+                    color=rx.cond(C.adj_is_debit, "var(--red-11)", "var(--green-11)")),
+            rx.text("Причина: ", C.adj_reason_preview, size="2"),
+            spacing="2",
         ),
-        open=C.adj_open,
+        action="Провести", on_confirm=C.confirm_adjustment, action_id="adjust-confirm", color=None,
+        open=C.adj_open, on_cancel=C.cancel_adjustment,
     )
 
 
@@ -167,7 +156,7 @@ def _account_card() -> rx.Component:
                 rx.form(
                     rx.vstack(
                         form_label("Новый email", "new-email"),
-                        rx.hstack(rx.input(name="email", id="new-email", type="email", placeholder=C.c_email,
+                        rx.hstack(rx.input(name="email", id="new-email", type="email", placeholder=C.email,
                                            width="100%"),
                                   rx.button("Сменить", type="submit"), width="100%"),
                         rx.text("Письмо придёт на старый и на новый адрес.", size="1", color_scheme="gray"),
@@ -204,11 +193,11 @@ def _account_card() -> rx.Component:
             rx.separator(size="4"),
             rx.flex(
                 rx.cond(
-                    C.c_blocked,
+                    C.blocked,
                     rx.button(rx.icon("lock-open", size=16), "Разблокировать", color_scheme="green",
                               variant="soft", id="block-button", on_click=C.open_block_dialog),
                     rx.button(rx.icon("lock", size=16), "Заблокировать", color_scheme="red", variant="soft",
-                              id="block-button", on_click=C.open_block_dialog, disabled=C.c_is_self),
+                              id="block-button", on_click=C.open_block_dialog, disabled=C.is_self),
                 ),
                 _role_button(),
                 spacing="3",
@@ -223,9 +212,9 @@ def _account_card() -> rx.Component:
 def _block_dialog() -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
-            rx.alert_dialog.title(rx.cond(C.c_blocked, "Разблокировать аккаунт?", "Заблокировать аккаунт?")),
+            rx.alert_dialog.title(rx.cond(C.blocked, "Разблокировать аккаунт?", "Заблокировать аккаунт?")),
             rx.alert_dialog.description(
-                rx.cond(C.c_blocked, "Клиент снова сможет войти в личный кабинет.",
+                rx.cond(C.blocked, "Клиент снова сможет войти в личный кабинет.",
                         "Все сеансы клиента завершатся, вход будет запрещён с сообщением "
                         "«Учётная запись заблокирована»."),
                 size="2",
@@ -233,12 +222,12 @@ def _block_dialog() -> rx.Component:
             rx.form(
                 rx.vstack(
                     form_label("Причина (для журнала аудита)", "block-reason"),
-                    rx.input(name="reason", id="block-reason", width="100%", max_length=500),
+                    rx.input(name="reason", id="block-reason", width="100%", max_length=ADMIN_REASON_MAX),
                     rx.hstack(
                         rx.button("Отмена", type="button", variant="soft", color_scheme="gray",
                                   on_click=C.close_block_dialog),
-                        rx.button(rx.cond(C.c_blocked, "Разблокировать", "Заблокировать"), type="submit",
-                                  color_scheme=rx.cond(C.c_blocked, "green", "red"), id="block-confirm"),
+                        rx.button(rx.cond(C.blocked, "Разблокировать", "Заблокировать"), type="submit",
+                                  color_scheme=rx.cond(C.blocked, "green", "red"), id="block-confirm"),
                         justify="end",
                         spacing="3",
                         width="100%",
@@ -256,26 +245,14 @@ def _block_dialog() -> rx.Component:
 
 
 def _role_button() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(
-            rx.button(rx.icon("shield", size=16),
-                      rx.cond(C.c_is_admin, "Снять права администратора", "Сделать администратором"),
-                      variant="soft", color_scheme="gray", id="role-button", disabled=C.c_is_self),
-        ),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(rx.cond(C.c_is_admin, "Снять права администратора?", "Сделать администратором?")),
-            rx.alert_dialog.description(
-                rx.cond(C.c_is_admin, "Аккаунт станет обычным клиентским.",
-                        "Аккаунт получит доступ ко всей админ-консоли."), size="2"),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Отмена", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.button("Подтвердить", on_click=C.toggle_admin_role)),
-                justify="end",
-                spacing="3",
-                margin_top="16px",
-            ),
-            max_width="420px",
-        ),
+    return confirm_dialog(
+        trigger=rx.button(rx.icon("shield", size=16),
+                          rx.cond(C.is_admin, "Снять права администратора", "Сделать администратором"),
+                          variant="soft", color_scheme="gray", id="role-button", disabled=C.is_self),
+        title=rx.cond(C.is_admin, "Снять права администратора?", "Сделать администратором?"),
+        text=rx.cond(C.is_admin, "Аккаунт станет обычным клиентским.",
+                     "Аккаунт получит доступ ко всей админ-консоли."),
+        action="Подтвердить", on_confirm=C.toggle_admin_role, color=None, max_width="420px",
     )
 
 
@@ -319,15 +296,15 @@ def _history_tabs() -> rx.Component:
                 rx.tabs.trigger("Тикеты", value="tickets"),
             ),
             rx.box(
-                rx.tabs.content(section(C.c_licenses, ["Ключ", "Тариф", "Статус", "Действует до", "Автопродление"],
+                rx.tabs.content(section(C.licenses, ["Ключ", "Тариф", "Статус", "Действует до", "Автопродление"],
                                         license_row, "card-licenses", "Лицензий пока нет."), value="licenses"),
-                rx.tabs.content(section(C.c_transactions, ["Дата", "Операция", "Сумма", "Баланс после", "Описание"],
+                rx.tabs.content(section(C.transactions, ["Дата", "Операция", "Сумма", "Баланс после", "Описание"],
                                         ledger_row, "card-ledger", "Операций по балансу пока не было."),
                                 value="ledger"),
-                rx.tabs.content(section(C.c_payments, ["Дата", "Назначение", "Сумма", "Статус", "Возвращено",
+                rx.tabs.content(section(C.payments, ["Дата", "Назначение", "Сумма", "Статус", "Возвращено",
                                                        "ID YooKassa"], payment_row, "card-payments",
                                         "Платежей через YooKassa не было."), value="payments"),
-                rx.tabs.content(section(C.c_tickets, ["Тикет", "Статус", "Категория", "Приоритет", "Обновлён"],
+                rx.tabs.content(section(C.tickets, ["Тикет", "Статус", "Категория", "Приоритет", "Обновлён"],
                                         ticket_row, "card-tickets", "Обращений в поддержку не было."),
                                 value="tickets"),
                 padding_top="12px",
@@ -344,11 +321,11 @@ def _card_header() -> rx.Component:
                 href="/admin/customers", size="2"),
         rx.flex(
             rx.vstack(
-                rx.hstack(rx.heading(C.c_name, size="7", as_="h1"),
-                          rx.cond(C.c_is_admin, rx.badge("Администратор", color_scheme="blue")),
-                          rx.cond(C.c_blocked, rx.badge("Заблокирован", color_scheme="red", id="blocked-badge")),
+                rx.hstack(rx.heading(C.name, size="7", as_="h1"),
+                          rx.cond(C.is_admin, rx.badge("Администратор", color_scheme="blue")),
+                          rx.cond(C.blocked, rx.badge("Заблокирован", color_scheme="red", id="blocked-badge")),
                           spacing="2", align="center", wrap="wrap"),
-                rx.text(C.c_email, " · с ", C.c_created, " · активных лицензий: ", C.c_active_licenses,
+                rx.text(C.email, " · с ", C.created, " · активных лицензий: ", C.active_licenses,
                         color_scheme="gray", size="2", id="card-email"),
                 spacing="1",
             ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from ispgo_portal.components.layout import app_shell, card, empty_state, page_title
-from ispgo_portal.components.tables import data_table
+from ispgo_portal.components.tables import data_table, pager
 from ispgo_portal.state.admin_customers import AdminCustomersState
 
 L = AdminCustomersState
@@ -41,25 +41,6 @@ def _customer_row(row) -> rx.Component:  # noqa: ANN001
     )
 
 
-def pager(page, pages, total, prev_event, next_event, pager_id: str) -> rx.Component:  # noqa: ANN001
-    return rx.hstack(
-        rx.text("Найдено: ", total, " · страница ", page, " из ", pages, size="2", color_scheme="gray"),
-        rx.spacer(),
-        rx.hstack(
-            rx.button(rx.icon("chevron-left", size=16), "Назад", variant="soft", size="2",
-                      disabled=page <= 1, on_click=prev_event),
-            rx.button("Вперёд", rx.icon("chevron-right", size=16), variant="soft", size="2",
-                      disabled=page >= pages, on_click=next_event),
-            spacing="2",
-        ),
-        width="100%",
-        align="center",
-        wrap="wrap",
-        spacing="2",
-        id=pager_id,
-    )
-
-
 def admin_customers_page() -> rx.Component:
     return app_shell(
         page_title("Клиенты", "Поиск по email, имени или ключу лицензии"),
@@ -67,10 +48,10 @@ def admin_customers_page() -> rx.Component:
             rx.form(
                 rx.flex(
                     rx.input(rx.input.slot(rx.icon("search", size=16)), name="query", id="customer-search",
-                             default_value=L.cust_query, placeholder="ivan@example.ru, Иван или ISPG-…",
+                             default_value=L.query, placeholder="ivan@example.ru, Иван или ISPG-…",
                              aria_label="Поиск клиента", flex="1", min_width="200px", size="3"),
                     rx.button("Найти", type="submit", size="3"),
-                    rx.cond(L.cust_query != "",
+                    rx.cond(L.query != "",
                             rx.button("Сбросить", type="button", variant="soft", color_scheme="gray", size="3",
                                       on_click=L.clear_search)),
                     spacing="2",
@@ -82,13 +63,13 @@ def admin_customers_page() -> rx.Component:
             ),
         ),
         rx.cond(
-            L.cust_loaded,
+            L.loaded,
             rx.cond(
-                L.cust_rows.length() > 0,
+                L.rows.length() > 0,
                 rx.vstack(
                     scroll_table(["Клиент", "Баланс", "Кредитный лимит", "Скидка", "Активных лицензий",
-                                   "Зарегистрирован"], L.cust_rows, _customer_row, "customers-table"),
-                    pager(L.cust_page, L.cust_pages, L.cust_total, L.prev_page, L.next_page, "customers-pager"),
+                                   "Зарегистрирован"], L.rows, _customer_row, "customers-table"),
+                    pager(L, "customers-pager"),
                     spacing="3",
                     width="100%",
                 ),

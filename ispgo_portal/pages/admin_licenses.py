@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ispgo_portal.components.dialogs import confirm_dialog
 from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import app_shell, card, empty_state, field_error, page_title
-from ispgo_portal.components.tables import data_table
+from ispgo_portal.components.tables import data_table, pager
 from ispgo_portal.state.admin_licenses import (
     STATUS_OPTIONS,
     AdminLicensesState,
@@ -22,7 +23,7 @@ def search_bar() -> rx.Component:
         rx.flex(
             rx.box(
                 field_label("Ключ, email или имя клиента", "license-query", size="2"),
-                rx.input(id="license-query", name="query", default_value=S.lic_query,
+                rx.input(id="license-query", name="query", default_value=S.query,
                          placeholder="ISPG-… или ivan@example.ru", width="100%"),
                 flex="3 1 220px",
             ),
@@ -35,7 +36,7 @@ def search_bar() -> rx.Component:
                         *[rx.select.item(label, value=key) for key, label in STATUS_OPTIONS],
                     ),
                     name="status",
-                    default_value=S.lic_status,
+                    default_value=S.status,
                 ),
                 flex="1 1 180px",
             ),
@@ -71,17 +72,7 @@ def license_table() -> rx.Component:
         rx.vstack(
             data_table(["Ключ", "Клиент", "Тариф", "Статус", "Действует до", "Серверы", ""], S.licenses,
                        license_row),
-            rx.hstack(
-                rx.text("Найдено: ", S.licenses_total, size="2", color_scheme="gray"),
-                rx.spacer(),
-                rx.button(rx.icon("chevron-left", size=16), variant="soft", size="1", aria_label="Назад",
-                          disabled=S.lic_page == 0, on_click=S.change_page(-1)),
-                rx.text(S.lic_page + 1, " / ", S.page_count, size="2"),
-                rx.button(rx.icon("chevron-right", size=16), variant="soft", size="1", aria_label="Дальше",
-                          disabled=S.lic_page + 1 >= S.page_count, on_click=S.change_page(1)),
-                width="100%",
-                align="center",
-            ),
+            pager(S, "licenses-pager"),
             spacing="3",
             width="100%",
         ),
@@ -233,23 +224,10 @@ def license_card_dialog() -> rx.Component:
     )
 
 
-def confirm_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(S.confirm_title),
-            rx.alert_dialog.description(S.confirm_text, size="2"),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Отмена", variant="soft", color_scheme="gray")),
-                rx.button("Подтвердить", color_scheme="red", on_click=S.confirm_action, id="license-confirm"),
-                justify="end",
-                spacing="3",
-                margin_top="16px",
-            ),
-            max_width="460px",
-        ),
-        open=S.confirm_open,
-        on_open_change=S.set_confirm_open,
-    )
+def action_confirm_dialog() -> rx.Component:
+    return confirm_dialog(title=S.confirm_title, text=S.confirm_text, action="Подтвердить",
+                          on_confirm=S.confirm_action, action_id="license-confirm", open=S.confirm_open,
+                          on_cancel=S.set_confirm_open(False))
 
 
 def admin_licenses_page() -> rx.Component:
@@ -267,5 +245,5 @@ def admin_licenses_page() -> rx.Component:
             rx.skeleton(height="240px", width="100%"),
         ),
         license_card_dialog(),
-        confirm_dialog(),
+        action_confirm_dialog(),
     )

@@ -5,7 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from ispgo_portal.components.layout import app_shell, card, empty_state, page_title
-from ispgo_portal.pages.admin_customers import pager, scroll_table
+from ispgo_portal.components.tables import pager
+from ispgo_portal.pages.admin_customers import scroll_table
 from ispgo_portal.state.admin_outbox import ALL, AdminOutboxState
 
 S = AdminOutboxState
@@ -22,7 +23,7 @@ def status_badge(status, label) -> rx.Component:  # noqa: ANN001 - Vars
 
 def _smtp_notice() -> rx.Component:
     return rx.cond(
-        ~S.ob_smtp,
+        ~S.smtp,
         rx.callout(
             "SMTP не настроен (переменная SMTP_HOST): письма не отправляются и ждут здесь. "
             "Откройте письмо, чтобы прочитать его. Когда SMTP появится, ожидающие письма уйдут сами.",
@@ -32,7 +33,7 @@ def _smtp_notice() -> rx.Component:
 
 
 def _status_button(label: str, value: str, count=None) -> rx.Component:  # noqa: ANN001 - a Var
-    active = S.ob_status == value
+    active = S.status == value
     return rx.button(
         label, *([rx.badge(count, variant="surface", radius="full")] if count is not None else []),
         variant=rx.cond(active, "solid", "soft"),
@@ -48,9 +49,9 @@ def _filters() -> rx.Component:
         rx.vstack(
             rx.flex(
                 _status_button("Все", ALL),
-                _status_button("Ожидают", "pending", S.ob_pending),
-                _status_button("Отправлены", "sent", S.ob_sent),
-                _status_button("Ошибки", "failed", S.ob_failed),
+                _status_button("Ожидают", "pending", S.pending),
+                _status_button("Отправлены", "sent", S.sent),
+                _status_button("Ошибки", "failed", S.failed),
                 spacing="2",
                 wrap="wrap",
                 id="outbox-status",
@@ -60,10 +61,10 @@ def _filters() -> rx.Component:
             rx.form(
                 rx.flex(
                     rx.input(rx.input.slot(rx.icon("search", size=16)), name="query", id="outbox-search",
-                             default_value=S.ob_query, placeholder="Получатель или тема письма",
+                             default_value=S.query, placeholder="Получатель или тема письма",
                              aria_label="Поиск письма", flex="1", min_width="200px"),
                     rx.button("Найти", type="submit"),
-                    rx.cond(S.ob_query != "",
+                    rx.cond(S.query != "",
                             rx.button("Сбросить", type="button", variant="soft", color_scheme="gray",
                                       on_click=S.clear_search)),
                     spacing="2",
@@ -107,7 +108,7 @@ def _meta(label: str, value) -> rx.Component:  # noqa: ANN001
 
 
 def _email_dialog() -> rx.Component:
-    d = S.ob_detail
+    d = S.detail
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title(d["subject"]),
@@ -156,7 +157,7 @@ def _email_dialog() -> rx.Component:
             max_width="760px",
             id="outbox-email",
         ),
-        open=S.ob_open,
+        open=S.detail_open,
         on_open_change=S.close_email,
     )
 
@@ -167,13 +168,13 @@ def admin_outbox_page() -> rx.Component:
         _smtp_notice(),
         _filters(),
         rx.cond(
-            S.ob_loaded,
+            S.loaded,
             rx.cond(
-                S.ob_rows.length() > 0,
+                S.rows.length() > 0,
                 rx.vstack(
                     scroll_table(["Создано", "Кому", "Тема", "Статус", "Попыток", "Последняя ошибка", ""],
-                                 S.ob_rows, _row, "outbox-table"),
-                    pager(S.ob_page, S.ob_pages, S.ob_total, S.prev_page, S.next_page, "outbox-pager"),
+                                 S.rows, _row, "outbox-table"),
+                    pager(S, "outbox-pager"),
                     spacing="3",
                     width="100%",
                 ),

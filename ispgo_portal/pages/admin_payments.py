@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ispgo_portal.components.dialogs import confirm_dialog
 from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import app_shell, card, empty_state, field_error, page_title
-from ispgo_portal.components.tables import data_table
+from ispgo_portal.components.tables import data_table, pager
+from ispgo_portal.limits import REFUND_REASON_MAX
 from ispgo_portal.state.admin_payments import (
     PURPOSE_OPTIONS,
     STATUS_OPTIONS,
@@ -37,12 +39,12 @@ def filter_bar() -> rx.Component:
         rx.flex(
             rx.box(
                 field_label("Клиент, № платежа или id ЮKassa", "payments-query", size="2"),
-                rx.input(id="payments-query", name="query", default_value=S.pay_query,
+                rx.input(id="payments-query", name="query", default_value=S.query,
                          placeholder="ivan@example.ru, №12 или 2f…", width="100%"),
                 flex="3 1 220px",
             ),
-            _select("status", "Статус", STATUS_OPTIONS, S.pay_status),
-            _select("purpose", "Назначение", PURPOSE_OPTIONS, S.pay_purpose),
+            _select("status", "Статус", STATUS_OPTIONS, S.status),
+            _select("purpose", "Назначение", PURPOSE_OPTIONS, S.purpose),
             rx.button(rx.icon("search", size=16), "Показать", type="submit", id="payments-filter"),
             spacing="3",
             align="end",
@@ -94,17 +96,7 @@ def payment_table() -> rx.Component:
         rx.vstack(
             data_table(["Платёж", "Клиент", "Назначение", "Сумма", "Статус", "Id ЮKassa", "Возвращено", ""],
                        S.payments, payment_row),
-            rx.hstack(
-                rx.text("Найдено: ", S.payments_total, size="2", color_scheme="gray"),
-                rx.spacer(),
-                rx.button(rx.icon("chevron-left", size=16), variant="soft", size="1", aria_label="Назад",
-                          disabled=S.pay_page == 0, on_click=S.change_page(-1)),
-                rx.text(S.pay_page + 1, " / ", S.page_count, size="2"),
-                rx.button(rx.icon("chevron-right", size=16), variant="soft", size="1", aria_label="Дальше",
-                          disabled=S.pay_page + 1 >= S.page_count, on_click=S.change_page(1)),
-                width="100%",
-                align="center",
-            ),
+            pager(S, "payments-pager"),
             spacing="3",
             width="100%",
         ),
@@ -158,7 +150,7 @@ def refund_form() -> rx.Component:
                 rx.vstack(
                     field_label("Причина", "refund-reason", size="2"),
                     rx.input(id="refund-reason", name="reason", placeholder="Например: двойная оплата",
-                             width="100%", max_length=250),
+                             width="100%", max_length=REFUND_REASON_MAX),
                     field_error(rx.cond(S.err_field == "reason", S.err_message, "")),
                     spacing="1",
                 ),
@@ -222,23 +214,10 @@ def refund_dialog() -> rx.Component:
     )
 
 
-def confirm_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Подтвердите возврат"),
-            rx.alert_dialog.description(S.confirm_text, size="2"),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Отмена", variant="soft", color_scheme="gray")),
-                rx.button("Вернуть деньги", color_scheme="red", on_click=S.confirm_refund, id="refund-confirm"),
-                justify="end",
-                spacing="3",
-                margin_top="16px",
-            ),
-            max_width="480px",
-        ),
-        open=S.confirm_open,
-        on_open_change=S.set_confirm_open,
-    )
+def refund_confirm_dialog() -> rx.Component:
+    return confirm_dialog(title="Подтвердите возврат", text=S.confirm_text, action="Вернуть деньги",
+                          on_confirm=S.confirm_refund, action_id="refund-confirm", open=S.confirm_open,
+                          on_cancel=S.set_confirm_open(False), max_width="480px")
 
 
 def admin_payments_page() -> rx.Component:
@@ -256,5 +235,5 @@ def admin_payments_page() -> rx.Component:
             rx.skeleton(height="240px", width="100%"),
         ),
         refund_dialog(),
-        confirm_dialog(),
+        refund_confirm_dialog(),
     )

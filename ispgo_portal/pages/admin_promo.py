@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ispgo_portal.components.dialogs import confirm_dialog
 from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import app_shell, card, empty_state, field_error, page_title
 from ispgo_portal.components.tables import data_table
+from ispgo_portal.limits import PROMO_CODE_MAX
 from ispgo_portal.state.admin_promo import AdminPromoState, PromoView, TariffOption
 
 S = AdminPromoState
@@ -51,7 +53,7 @@ def editor_dialog() -> rx.Component:
             rx.form(
                 rx.vstack(
                     rx.grid(
-                        form_field("Код", "code", _input("code", placeholder="SPRING25", max_length=40),
+                        form_field("Код", "code", _input("code", placeholder="SPRING25", max_length=PROMO_CODE_MAX),
                                    "регистр не важен"),
                         form_field("Скидка, %", "percent", _input("percent", input_mode="numeric"), "от 1 до 100"),
                         form_field("Действует с", "valid_from", _input("valid_from", type="date"),
@@ -94,28 +96,14 @@ def editor_dialog() -> rx.Component:
 
 
 def deactivate_button(promo: PromoView) -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(
-            rx.button("Отключить", variant="soft", color_scheme="red", size="1", id=f"promo-deactivate-{promo.id}"),
-        ),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Отключить промокод?"),
-            rx.alert_dialog.description(
-                rx.text("Код ", rx.text.strong(promo.code), " перестанет приниматься при покупке. "
-                        "Уже полученные по нему скидки останутся. Включить снова можно в любой момент."),
-                size="2",
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Отмена", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.button("Отключить", color_scheme="red",
-                                                 on_click=S.deactivate_promo(promo.id),
-                                                 id=f"promo-deactivate-confirm-{promo.id}")),
-                justify="end",
-                spacing="3",
-                margin_top="16px",
-            ),
-            max_width="460px",
-        ),
+    return confirm_dialog(
+        trigger=rx.button("Отключить", variant="soft", color_scheme="red", size="1",
+                          id=f"promo-deactivate-{promo.id}"),
+        title="Отключить промокод?",
+        text=rx.text("Код ", rx.text.strong(promo.code), " перестанет приниматься при покупке. "
+                     "Уже полученные по нему скидки останутся. Включить снова можно в любой момент."),
+        action="Отключить", on_confirm=S.deactivate_promo(promo.id),
+        action_id=f"promo-deactivate-confirm-{promo.id}",
     )
 
 

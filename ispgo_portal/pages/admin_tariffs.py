@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ispgo_portal.components.dialogs import confirm_dialog
 from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import app_shell, card, empty_state, field_error, page_title
+from ispgo_portal.limits import TARIFF_DESCRIPTION_MAX, TARIFF_NAME_MAX
 from ispgo_portal.state.admin_tariffs import AdminTariffsState, TariffView
 
 S = AdminTariffsState
@@ -36,7 +38,7 @@ def editor_dialog() -> rx.Component:
             ),
             rx.form(
                 rx.vstack(
-                    form_field("Название", "name", _input("name", max_length=100, required=True)),
+                    form_field("Название", "name", _input("name", max_length=TARIFF_NAME_MAX, required=True)),
                     rx.grid(
                         form_field("Цена за период, ₽", "price", _input("price", placeholder="490,00",
                                                                         input_mode="decimal")),
@@ -53,7 +55,7 @@ def editor_dialog() -> rx.Component:
                     form_field("Описание", "description",
                                rx.text_area(id="tariff-description", name="description",
                                             default_value=S.editor_values["description"], rows="2",
-                                            width="100%", max_length=2000)),
+                                            width="100%", max_length=TARIFF_DESCRIPTION_MAX)),
                     form_field("Возможности", "features",
                                rx.text_area(id="tariff-features", name="features",
                                             default_value=S.editor_values["features"], rows="4", width="100%"),
@@ -81,30 +83,14 @@ def editor_dialog() -> rx.Component:
 
 
 def archive_button(tariff: TariffView) -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(
-            rx.button(rx.icon("archive", size=16), "В архив", variant="soft", color_scheme="orange", size="2",
-                      id=f"tariff-archive-{tariff.id}"),
-        ),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Перенести тариф в архив?"),
-            rx.alert_dialog.description(
-                rx.text("«", tariff.name, "» перестанет продаваться. Уже купленные лицензии продолжат "
-                        "работать и продлеваться по этому тарифу. Вернуть в продажу можно в любой момент."),
-                size="2",
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Отмена", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(
-                    rx.button("В архив", color_scheme="orange", on_click=S.archive_tariff(tariff.id),
-                              id=f"tariff-archive-confirm-{tariff.id}"),
-                ),
-                justify="end",
-                spacing="3",
-                margin_top="16px",
-            ),
-            max_width="460px",
-        ),
+    return confirm_dialog(
+        trigger=rx.button(rx.icon("archive", size=16), "В архив", variant="soft", color_scheme="orange", size="2",
+                          id=f"tariff-archive-{tariff.id}"),
+        title="Перенести тариф в архив?",
+        text=rx.text("«", tariff.name, "» перестанет продаваться. Уже купленные лицензии продолжат "
+                     "работать и продлеваться по этому тарифу. Вернуть в продажу можно в любой момент."),
+        action="В архив", on_confirm=S.archive_tariff(tariff.id), action_id=f"tariff-archive-confirm-{tariff.id}",
+        color="orange",
     )
 
 

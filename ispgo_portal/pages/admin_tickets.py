@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ispgo_portal.components.dialogs import confirm_dialog
 from ispgo_portal.components.layout import app_shell, card, empty_state, loading_block, page_title
 from ispgo_portal.components.tables import data_table
 from ispgo_portal.components.tickets import (
-    confirm_dialog,
     conversation,
     labelled,
     priority_badge,
     screenshot_picker,
     status_badge,
 )
+from ispgo_portal.limits import TICKET_REPLY_MAX
 from ispgo_portal.models import TICKET_CATEGORIES, TICKET_PRIORITIES, TICKET_STATUSES
 from ispgo_portal.state.admin_tickets import (
     ADMIN_REPLY_UPLOAD,
@@ -48,15 +49,15 @@ def queue_filters() -> rx.Component:
     return card(
         rx.form(
             rx.grid(
-                labelled("Статус", _select("status", QUEUE_STATUS_OPTIONS, S.aq_status, "queue-status")),
-                labelled("Категория", _select("category", {"any": "Любая", **TICKET_CATEGORIES}, S.aq_category,
+                labelled("Статус", _select("status", QUEUE_STATUS_OPTIONS, S.status, "queue-status")),
+                labelled("Категория", _select("category", {"any": "Любая", **TICKET_CATEGORIES}, S.category,
                                               "queue-category")),
-                labelled("Приоритет", _select("priority", {"any": "Любой", **TICKET_PRIORITIES}, S.aq_priority,
+                labelled("Приоритет", _select("priority", {"any": "Любой", **TICKET_PRIORITIES}, S.priority,
                                               "queue-priority")),
                 labelled("Клиент", rx.input(name="customer", id="queue-customer", placeholder="email или имя",
-                                            default_value=S.aq_customer, width="100%"), html_for="queue-customer"),
+                                            default_value=S.customer, width="100%"), html_for="queue-customer"),
                 labelled("Поиск", rx.input(name="search", id="queue-search", placeholder="тема, текст или №",
-                                           default_value=S.aq_search, width="100%"), html_for="queue-search"),
+                                           default_value=S.search, width="100%"), html_for="queue-search"),
                 rx.hstack(
                     rx.button(rx.icon("search", size=16), "Найти", type="submit", id="queue-apply"),
                     rx.button("Сбросить", type="button", variant="soft", color_scheme="gray",
@@ -98,11 +99,11 @@ def queue_table() -> rx.Component:
     S = AdminTicketsState
     headers = ["№", "Тема", "Клиент", "Статус", "Категория", "Приоритет", "Ждёт ответа с", "Обновлён", "Ответов"]
     return rx.cond(
-        S.aq_loaded,
+        S.loaded,
         rx.cond(
-            S.aq_rows.length() > 0,
+            S.rows.length() > 0,
             card(
-                data_table(headers, S.aq_rows, queue_row, variant="ghost"),
+                data_table(headers, S.rows, queue_row, variant="ghost"),
                 id="ticket-queue",
             ),
             empty_state("inbox", "Тикетов не найдено",
@@ -136,17 +137,17 @@ def customer_context() -> rx.Component:
     return card(
         rx.vstack(
             rx.heading("Клиент", size="4", as_="h2"),
-            rx.link(S.at_customer_email, href=S.at_customer_href, weight="medium", id="ticket-customer-email"),
-            rx.text(S.at_customer_name, size="2", color_scheme="gray"),
-            rx.cond(S.at_customer_blocked, rx.badge("Заблокирован", color_scheme="red")),
+            rx.link(S.customer_email, href=S.customer_href, weight="medium", id="ticket-customer-email"),
+            rx.text(S.customer_name, size="2", color_scheme="gray"),
+            rx.cond(S.customer_blocked, rx.badge("Заблокирован", color_scheme="red")),
             rx.separator(),
-            rx.text("Баланс: ", rx.text.strong(S.at_customer_balance), size="2", id="ticket-customer-balance"),
-            rx.text("Кредитный лимит: ", S.at_customer_credit, size="2"),
-            rx.text("Скидка: ", S.at_customer_discount, size="2"),
+            rx.text("Баланс: ", rx.text.strong(S.customer_balance), size="2", id="ticket-customer-balance"),
+            rx.text("Кредитный лимит: ", S.customer_credit, size="2"),
+            rx.text("Скидка: ", S.customer_discount, size="2"),
             rx.separator(),
             rx.text("Лицензии", weight="bold", size="2"),
-            rx.cond(S.at_licenses.length() > 0,
-                    rx.vstack(rx.foreach(S.at_licenses, license_line), spacing="3"),
+            rx.cond(S.licenses.length() > 0,
+                    rx.vstack(rx.foreach(S.licenses, license_line), spacing="3"),
                     rx.text("Лицензий нет", size="2", color_scheme="gray")),
             spacing="2",
             align="start",
@@ -164,23 +165,23 @@ def ticket_controls() -> rx.Component:
             labelled("Статус", rx.select.root(
                 rx.select.trigger(width="100%", id="admin-ticket-status"),
                 rx.select.content(*[rx.select.item(label, value=key) for key, label in TICKET_STATUSES.items()]),
-                value=S.at_status,
+                value=S.status,
                 on_change=S.change_status,
             )),
             labelled("Приоритет", rx.select.root(
                 rx.select.trigger(width="100%", id="admin-ticket-priority"),
                 rx.select.content(*[rx.select.item(label, value=key) for key, label in TICKET_PRIORITIES.items()]),
-                value=S.at_priority,
+                value=S.priority,
                 on_change=S.change_priority,
             )),
             rx.cond(
-                S.at_status != "closed",
+                S.status != "closed",
                 confirm_dialog(
-                    rx.button(rx.icon("archive", size=16), "Закрыть тикет", variant="soft", color_scheme="gray",
-                              width="100%", id="admin-close-button"),
-                    "Закрыть тикет?",
-                    "Тикет уйдёт в архив клиента, ответить в нём будет нельзя, пока его не вернут в работу.",
-                    "Закрыть", S.close_current, "admin-close-confirm",
+                    trigger=rx.button(rx.icon("archive", size=16), "Закрыть тикет", variant="soft",
+                                      color_scheme="gray", width="100%", id="admin-close-button"),
+                    title="Закрыть тикет?",
+                    text="Тикет уйдёт в архив клиента, ответить в нём будет нельзя, пока его не вернут в работу.",
+                    action="Закрыть", on_confirm=S.close_current, action_id="admin-close-confirm", color=None,
                 ),
             ),
             spacing="3",
@@ -192,14 +193,14 @@ def ticket_controls() -> rx.Component:
 def admin_reply_form() -> rx.Component:
     S = AdminTicketViewState
     return rx.cond(
-        S.at_status == "closed",
+        S.status == "closed",
         rx.callout("Тикет закрыт. Чтобы ответить, верните его в работу (статус справа).", icon="archive",
                    color_scheme="gray", width="100%"),
         card(
             rx.form(
                 rx.vstack(
                     labelled("Ответ клиенту", rx.text_area(name="text", id="admin-reply-text", rows="5",
-                                                          max_length=10_000, width="100%"),
+                                                          max_length=TICKET_REPLY_MAX, width="100%"),
                              S.err_reply_text, "admin-reply-text"),
                     screenshot_picker(ADMIN_REPLY_UPLOAD, S.err_reply_files),
                     rx.text("Клиент получит ответ на email, тикет перейдёт в статус «В работе».",
@@ -221,12 +222,12 @@ def admin_ticket_page() -> rx.Component:
     S = AdminTicketViewState
     header = card(
         rx.vstack(
-            rx.text("Тикет №", S.at_id, " · создан ", S.at_created, " · обновлён ", S.at_updated,
-                    " · ответов: ", S.at_replies, size="1", color_scheme="gray"),
-            rx.heading(S.at_subject, size="5", word_break="break-word", as_="h1"),
-            rx.flex(status_badge(S.at_status, S.at_status_label),
-                    rx.badge(S.at_category_label, variant="surface", color_scheme="gray"),
-                    priority_badge(S.at_priority, S.at_priority_label),
+            rx.text("Тикет №", S.number, " · создан ", S.created, " · обновлён ", S.updated,
+                    " · ответов: ", S.replies, size="1", color_scheme="gray"),
+            rx.heading(S.subject, size="5", word_break="break-word", as_="h1"),
+            rx.flex(status_badge(S.status, S.status_label),
+                    rx.badge(S.category_label, variant="surface", color_scheme="gray"),
+                    priority_badge(S.priority, S.priority_label),
                     wrap="wrap", gap="6px", id="admin-ticket-badges"),
             spacing="2",
             align="start",
@@ -236,11 +237,11 @@ def admin_ticket_page() -> rx.Component:
         rx.link(rx.hstack(rx.icon("arrow-left", size=16), rx.text("Очередь", size="2"), align="center",
                           spacing="1"), href="/admin/tickets", underline="none"),
         rx.cond(
-            S.at_loaded,
+            S.loaded,
             rx.cond(
-                S.at_found,
+                S.found,
                 rx.grid(
-                    rx.vstack(header, conversation(S.at_messages, "Клиент"), admin_reply_form(),
+                    rx.vstack(header, conversation(S.messages, "Клиент"), admin_reply_form(),
                               spacing="4", width="100%", grid_column=rx.breakpoints(initial="auto", lg="span 2")),
                     rx.vstack(customer_context(), ticket_controls(), spacing="4", width="100%"),
                     columns=rx.breakpoints(initial="1", lg="3"),

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ispgo_portal.components.dialogs import confirm_dialog
 from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import announce, app_shell, card, empty_state, page_title
-from ispgo_portal.pages.licenses import confirm
+from ispgo_portal.limits import TOKEN_NAME_MAX
 from ispgo_portal.state.api_tokens import ApiTokensState, TokenRow
 
 S = ApiTokensState
@@ -31,14 +32,14 @@ def token_card(row: TokenRow) -> rx.Component:
                 rx.spacer(),
                 rx.cond(
                     row.active,
-                    confirm(
-                        rx.button(rx.icon("ban", size=14), "Отозвать", variant="soft", color_scheme="red",
-                                  size="2", id="revoke-token-" + row.id.to_string()),
-                        "Отозвать токен?",
-                        rx.text("Скрипты, которые используют токен «", row.name,
-                                "», сразу получат ошибку 401. Отменить это нельзя."),
-                        "Отозвать", S.revoke_token(row.id.to_string()),
-                        "revoke-confirm-" + row.id.to_string(),
+                    confirm_dialog(
+                        trigger=rx.button(rx.icon("ban", size=14), "Отозвать", variant="soft", color_scheme="red",
+                                          size="2", id="revoke-token-" + row.id.to_string()),
+                        title="Отозвать токен?",
+                        text=rx.text("Скрипты, которые используют токен «", row.name,
+                                     "», сразу получат ошибку 401. Отменить это нельзя."),
+                        action="Отозвать", on_confirm=S.revoke_token(row.id.to_string()),
+                        action_id="revoke-confirm-" + row.id.to_string(),
                     ),
                 ),
                 width="100%",
@@ -87,7 +88,7 @@ def create_form() -> rx.Component:
     return rx.form(
         rx.vstack(
             field_label("Название", "token-name", size="2", weight="medium"),
-            rx.input(name="name", placeholder="Например, «Биллинг реселлера»", max_length=100,
+            rx.input(name="name", placeholder="Например, «Биллинг реселлера»", max_length=TOKEN_NAME_MAX,
                      id="token-name", width="100%"),
             rx.text("Права", size="2", weight="medium", id="token-scopes-label"),
             rx.hstack(

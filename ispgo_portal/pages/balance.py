@@ -7,7 +7,9 @@ import reflex as rx
 
 from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import app_shell, card, empty_state, field_error, page_title
-from ispgo_portal.components.tables import data_table
+from ispgo_portal.components.tables import data_table, pager
+from ispgo_portal.limits import AMOUNT_INPUT_LENGTH, MIN_PAYMENT
+from ispgo_portal.money import format_rub
 from ispgo_portal.state.balance import KIND_OPTIONS, BalanceState, LedgerLine, RecentOperationsState
 
 METHOD_LABEL = "YooKassa (карта, ЮMoney, СБП…)"
@@ -28,11 +30,11 @@ def funds_card() -> rx.Component:
     S = BalanceState
     return card(
         rx.grid(
-            stat("Баланс", S.bal_balance, element_id="balance-value",
-                 color=rx.cond(S.bal_negative, rx.color("red", 11), rx.color("gray", 12))),
-            stat("Кредитный лимит", S.bal_credit_limit, "устанавливает администратор"),
-            stat("Использовано кредита", S.bal_credit_used, "восстанавливается при пополнении"),
-            stat("Доступно средств", S.bal_available, "баланс + кредитный лимит", element_id="available-value"),
+            stat("Баланс", S.balance, element_id="balance-value",
+                 color=rx.cond(S.balance_negative, rx.color("red", 11), rx.color("gray", 12))),
+            stat("Кредитный лимит", S.credit_limit, "устанавливает администратор"),
+            stat("Использовано кредита", S.credit_used, "восстанавливается при пополнении"),
+            stat("Доступно средств", S.available, "баланс + кредитный лимит", element_id="available-value"),
             columns=rx.breakpoints(initial="2", md="4"),
             spacing=rx.breakpoints(initial="4", sm="5"),
             width="100%",
@@ -51,9 +53,9 @@ def topup_card() -> rx.Component:
                     field_label("Сумма, ₽", "topup-amount", size="2", weight="medium"),
                     rx.input(id="topup-amount", name="amount", placeholder="Например, 1 000,00",
                              input_mode="decimal", auto_complete="off", width="100%", size="3",
-                             max_length=20),
+                             max_length=AMOUNT_INPUT_LENGTH),
                     rx.box(field_error(S.topup_error), id="topup-error"),
-                    rx.text("Минимальная сумма — 1 ₽, не больше двух знаков после запятой.",
+                    rx.text(f"Минимальная сумма — {format_rub(MIN_PAYMENT)}, не больше двух знаков после запятой.",
                             size="1", color_scheme="gray"),
                     rx.text("Способ оплаты", size="2", weight="medium", margin_top="8px"),
                     rx.radio_group.root(
@@ -115,14 +117,14 @@ def history_filters() -> rx.Component:
                     rx.select.trigger(id="history-kind", min_width="180px"),
                     rx.select.content(*[rx.select.item(label, value=value)
                                         for value, label in KIND_OPTIONS.items()]),
-                    value=S.hist_kind,
+                    value=S.kind,
                     on_change=S.set_history_kind,
                     size="2",
                 ),
                 spacing="1",
             ),
-            date_field("С даты", "date_from", "history-from", S.hist_error_from),
-            date_field("По дату", "date_to", "history-to", S.hist_error_to),
+            date_field("С даты", "date_from", "history-from", S.date_from_error),
+            date_field("По дату", "date_to", "history-to", S.date_to_error),
             rx.hstack(
                 rx.button("Применить", type="submit", variant="soft", size="2"),
                 rx.button("Сбросить", type="button", variant="outline", size="2", color_scheme="gray",
@@ -140,44 +142,27 @@ def history_filters() -> rx.Component:
     )
 
 
-def pagination() -> rx.Component:
-    S = BalanceState
-    return rx.hstack(
-        rx.button(rx.icon("chevron-left", size=16), "Назад", variant="soft", size="2",
-                  disabled=S.hist_page <= 1, on_click=S.go_to_page(S.hist_page - 1), id="history-prev"),
-        rx.text("Страница ", S.hist_page, " из ", S.hist_pages, size="2", color_scheme="gray",
-                id="history-page"),
-        rx.button("Вперёд", rx.icon("chevron-right", size=16), variant="soft", size="2",
-                  disabled=S.hist_page >= S.hist_pages, on_click=S.go_to_page(S.hist_page + 1),
-                  id="history-next"),
-        spacing="3",
-        align="center",
-        justify="center",
-        width="100%",
-    )
-
-
 def history_card() -> rx.Component:
     S = BalanceState
     end = {"justify": "end"}
-    table = data_table(["Дата", "Операция", ("Сумма", end), ("Баланс после", end), "Описание"], S.hist_rows,
+    table = data_table(["Дата", "Операция", ("Сумма", end), ("Баланс после", end), "Описание"], S.rows,
                        history_row, table_id="history-table")
     return card(
         rx.vstack(
             rx.hstack(
                 rx.heading("История транзакций", size="4", as_="h2"),
-                rx.badge(S.hist_total, variant="soft", color_scheme="gray"),
+                rx.badge(S.total, variant="soft", color_scheme="gray"),
                 rx.spacer(),
                 rx.button(rx.icon("download", size=16), "Скачать CSV", variant="outline", size="2",
-                          on_click=S.export_history, id="history-export", disabled=S.hist_total == 0),
+                          on_click=S.export_history, id="history-export", disabled=S.total == 0),
                 width="100%",
                 align="center",
                 wrap="wrap",
             ),
             history_filters(),
             rx.cond(
-                S.hist_total > 0,
-                rx.vstack(table, pagination(), spacing="3", width="100%"),
+                S.total > 0,
+                rx.vstack(table, pager(S, "history-pager"), spacing="3", width="100%"),
                 empty_state("receipt-text", "Операций не найдено",
                             "Пополните баланс — операция появится здесь. Если включены фильтры, "
                             "попробуйте их сбросить."),
@@ -193,7 +178,7 @@ def balance_page() -> rx.Component:
     return app_shell(
         page_title("Баланс", "Пополнение через YooKassa и история операций"),
         rx.cond(
-            BalanceState.bal_loaded,
+            BalanceState.loaded,
             rx.vstack(funds_card(), topup_card(), history_card(), spacing="4", width="100%"),
             rx.vstack(rx.skeleton(height="110px", width="100%"), rx.skeleton(height="260px", width="100%"),
                       rx.skeleton(height="320px", width="100%"), spacing="4", width="100%"),

@@ -30,11 +30,11 @@ def account_info() -> rx.Component:
         rx.vstack(
             rx.heading("Информация об аккаунте", size="4", as_="h2"),
             rx.grid(
-                stat("Баланс", S.acc_balance),
-                stat("Кредитный лимит", S.acc_credit_limit),
-                stat("Использовано кредита", S.acc_credit_used),
-                stat("Доступно средств", S.acc_available, "баланс + кредитный лимит"),
-                stat("Индивидуальная скидка", S.acc_discount),
+                stat("Баланс", S.balance),
+                stat("Кредитный лимит", S.credit_limit),
+                stat("Использовано кредита", S.credit_used),
+                stat("Доступно средств", S.available, "баланс + кредитный лимит"),
+                stat("Индивидуальная скидка", S.discount),
                 columns=rx.breakpoints(initial="1", xs="2", md="3"),
                 spacing="5",
                 width="100%",
@@ -42,8 +42,8 @@ def account_info() -> rx.Component:
             ),
             rx.separator(),
             rx.hstack(
-                rx.text("Email: ", rx.text.strong(S.acc_email), size="2"),
-                rx.text("Имя: ", rx.text.strong(S.acc_name), size="2"),
+                rx.text("Email: ", rx.text.strong(S.email), size="2"),
+                rx.text("Имя: ", rx.text.strong(S.name), size="2"),
                 spacing="5",
                 wrap="wrap",
             ),

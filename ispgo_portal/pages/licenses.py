@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ispgo_portal.components.dialogs import confirm_dialog
 from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import (
     ACCENT,
@@ -40,25 +41,6 @@ def key_row(lic: LicenseCard) -> rx.Component:
     )
 
 
-def confirm(trigger: rx.Component, title: str, text: rx.Component, action: str, on_confirm,  # noqa: ANN001
-            confirm_id) -> rx.Component:  # noqa: ANN001 - Vars
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(trigger),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(title),
-            rx.alert_dialog.description(text, size="2"),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Отмена", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.button(action, color_scheme="red", on_click=on_confirm, id=confirm_id)),
-                justify="end",
-                spacing="3",
-                margin_top="16px",
-            ),
-            max_width="460px",
-        ),
-    )
-
-
 def server_row(lic: LicenseCard, server: ServerRow) -> rx.Component:
     return rx.hstack(
         rx.vstack(
@@ -71,15 +53,15 @@ def server_row(lic: LicenseCard, server: ServerRow) -> rx.Component:
             min_width="0",
         ),
         rx.spacer(),
-        confirm(
-            rx.button(rx.icon("unplug", size=14), "Отключить сервер", variant="soft", color_scheme="gray",
-                      size="1", id="deactivate-" + server.id.to_string()),
-            "Отключить сервер?",
-            rx.text("Панель на сервере ", rx.text.strong(server.hostname),
-                    " перестанет проходить проверку лицензии, а место освободится для другого сервера."),
-            "Отключить",
-            S.deactivate_server(lic.id, server.id),
-            "deactivate-confirm-" + server.id.to_string(),
+        confirm_dialog(
+            trigger=rx.button(rx.icon("unplug", size=14), "Отключить сервер", variant="soft", color_scheme="gray",
+                              size="1", id="deactivate-" + server.id.to_string()),
+            title="Отключить сервер?",
+            text=rx.text("Панель на сервере ", rx.text.strong(server.hostname),
+                         " перестанет проходить проверку лицензии, а место освободится для другого сервера."),
+            action="Отключить",
+            on_confirm=S.deactivate_server(lic.id, server.id),
+            action_id="deactivate-confirm-" + server.id.to_string(),
         ),
         width="100%",
         align="center",
@@ -145,15 +127,15 @@ def license_card(lic: LicenseCard) -> rx.Component:
                           id="renew-" + lic.id.to_string()),
                 rx.cond(
                     lic.can_delete,
-                    confirm(
-                        rx.button(rx.icon("trash-2", size=16), "Удалить", variant="soft", color_scheme="red",
-                                  id="delete-" + lic.id.to_string()),
-                        "Удалить лицензию?",
-                        rx.text("Лицензия ", rx.text.strong(lic.key), " и список её серверов будут удалены "
-                                "без возможности восстановления. История платежей сохранится."),
-                        "Удалить",
-                        S.delete_license(lic.id),
-                        "delete-confirm-" + lic.id.to_string(),
+                    confirm_dialog(
+                        trigger=rx.button(rx.icon("trash-2", size=16), "Удалить", variant="soft",
+                                          color_scheme="red", id="delete-" + lic.id.to_string()),
+                        title="Удалить лицензию?",
+                        text=rx.text("Лицензия ", rx.text.strong(lic.key), " и список её серверов будут удалены "
+                                     "без возможности восстановления. История платежей сохранится."),
+                        action="Удалить",
+                        on_confirm=S.delete_license(lic.id),
+                        action_id="delete-confirm-" + lic.id.to_string(),
                     ),
                 ),
                 spacing="3",
@@ -227,14 +209,14 @@ def licenses_dashboard_block() -> rx.Component:
                 align="center",
             ),
             rx.cond(
-                D.ld_loaded,
+                D.loaded,
                 rx.vstack(
-                    rx.text("Активных лицензий: ", rx.text.strong(D.ld_active), size="2", id="dashboard-active-licenses"),
+                    rx.text("Активных лицензий: ", rx.text.strong(D.active), size="2", id="dashboard-active-licenses"),
                     rx.cond(
-                        D.ld_expiring.length() > 0,
+                        D.expiring.length() > 0,
                         rx.vstack(
                             rx.text("Истекают в ближайшие 7 дней:", size="2", color_scheme="orange"),
-                            rx.foreach(D.ld_expiring, lambda row: rx.hstack(
+                            rx.foreach(D.expiring, lambda row: rx.hstack(
                                 rx.text("«", row.tariff, "» — до ", row.expires, " (", row.days_left, ")", size="2"),
                                 rx.link("Продлить", href="/licenses?highlight=" + row.id.to_string(), size="2",
                                         weight="medium"),

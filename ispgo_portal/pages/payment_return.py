@@ -46,14 +46,14 @@ def succeeded() -> rx.Component:
     S = PaymentReturnState
     return _panel(
         "circle-check", "green",
-        rx.cond(S.ret_purpose == "topup", "Баланс пополнен", "Оплата получена"),
-        rx.text("Сумма платежа: ", rx.text.strong(S.ret_amount, id="return-amount")),
-        rx.text("Баланс: ", rx.text.strong(S.ret_balance, id="return-balance")),
-        rx.cond(S.ret_note != "",
-                rx.callout(S.ret_note, icon="info", color_scheme="amber", id="return-note")),
+        rx.cond(S.purpose == "topup", "Баланс пополнен", "Оплата получена"),
+        rx.text("Сумма платежа: ", rx.text.strong(S.amount, id="return-amount")),
+        rx.text("Баланс: ", rx.text.strong(S.balance, id="return-balance")),
+        rx.cond(S.note != "",
+                rx.callout(S.note, icon="info", color_scheme="amber", id="return-note")),
         _links(
-            rx.cond(S.ret_license_link != "",
-                    rx.link(rx.button("Открыть лицензию"), href=S.ret_license_link)),
+            rx.cond(S.license_link != "",
+                    rx.link(rx.button("Открыть лицензию"), href=S.license_link)),
             rx.link(rx.button("К балансу и истории", variant="soft"), href="/balance"),
             rx.link(rx.button("На дашборд", variant="outline", color_scheme="gray"), href="/dashboard"),
         ),
@@ -64,7 +64,7 @@ def canceled() -> rx.Component:
     S = PaymentReturnState
     return _panel(
         "circle-x", "red", "Платёж не прошёл",
-        rx.text(S.ret_reason, id="return-reason", weight="medium", text_align="center"),
+        rx.text(S.reason, id="return-reason", weight="medium", text_align="center"),
         rx.text("Деньги не списаны. Можно попробовать ещё раз или выбрать другую карту.",
                 color_scheme="gray", text_align="center"),
         _links(rx.link(rx.button("Попробовать снова"), href="/balance")),
@@ -94,7 +94,7 @@ def payment_return_page() -> rx.Component:
         page_title("Оплата"),
         card(
             rx.match(
-                S.ret_state,
+                S.status,
                 ("succeeded", succeeded()),
                 ("canceled", canceled()),
                 ("failed", failed()),
@@ -103,6 +103,6 @@ def payment_return_page() -> rx.Component:
                 waiting(),
             ),
             id="payment-result",
-            data_state=S.ret_state,
+            data_state=S.status,
         ),
     )

@@ -9,6 +9,7 @@ import reflex as rx
 
 from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import app_shell, card, empty_state, field_error, page_title
+from ispgo_portal.limits import PROMO_CODE_MAX
 from ispgo_portal.pages.landing import limit_row
 from ispgo_portal.state.tariffs import TariffsState
 
@@ -57,7 +58,7 @@ def promo_field(value, on_change, error, applied, input_id: str) -> rx.Component
     return rx.vstack(
         field_label("Промокод (если есть)", input_id, size="2", weight="medium"),
         rx.input(id=input_id, value=value, on_change=on_change, debounce_timeout=400, placeholder="SPRING25",
-                 max_length=40, auto_complete="off", width="100%"),
+                 max_length=PROMO_CODE_MAX, auto_complete="off", width="100%"),
         field_error(error),
         rx.cond((error == "") & applied, rx.text("Промокод применён", size="1", color_scheme="green")),
         spacing="1",

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ispgo_portal.components.dialogs import confirm_dialog
 from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import app_shell, card, empty_state, loading_block, page_title
 from ispgo_portal.components.tickets import (
     choice_select,
-    confirm_dialog,
     conversation,
     labelled,
     priority_badge,
     screenshot_picker,
     status_badge,
 )
+from ispgo_portal.limits import TICKET_DESCRIPTION_MAX, TICKET_REPLY_MAX, TICKET_SUBJECT_MAX
 from ispgo_portal.models import TICKET_CATEGORIES, TICKET_PRIORITIES
 from ispgo_portal.services.support.tickets import CATEGORY_HINTS
 from ispgo_portal.state.tickets import (
@@ -49,10 +50,10 @@ def new_ticket_form() -> rx.Component:
             labelled("Категория", choice_select("category", TICKET_CATEGORIES, element_id="ticket-category",
                                                 placeholder="Выберите категорию"), S.err_category),
             category_hints(),
-            labelled("Тема", rx.input(name="subject", id="ticket-subject", max_length=200, width="100%",
+            labelled("Тема", rx.input(name="subject", id="ticket-subject", max_length=TICKET_SUBJECT_MAX, width="100%",
                                       placeholder="Кратко: что случилось"), S.err_subject, "ticket-subject"),
             labelled("Описание", rx.text_area(name="description", id="ticket-description", rows="6",
-                                              max_length=10_000, width="100%",
+                                              max_length=TICKET_DESCRIPTION_MAX, width="100%",
                                               placeholder="Подробно: что делали, что ожидали, что получили"),
                      S.err_description, "ticket-description"),
             labelled("Приоритет", choice_select("priority", TICKET_PRIORITIES, element_id="ticket-priority",
@@ -94,7 +95,7 @@ def new_ticket_dialog() -> rx.Component:
             max_height="92vh",
             overflow_y="auto",
         ),
-        open=NewTicketState.nt_open,
+        open=NewTicketState.form_open,
         on_open_change=NewTicketState.set_dialog_open,
     )
 
@@ -137,12 +138,12 @@ def ticket_card(row: TicketRow) -> rx.Component:
 def ticket_list() -> rx.Component:
     S = TicketsState
     return rx.cond(
-        S.tk_loaded,
+        S.loaded,
         rx.cond(
-            S.tk_rows.length() > 0,
-            rx.vstack(rx.foreach(S.tk_rows, ticket_card), spacing="3", width="100%", id="ticket-list"),
+            S.rows.length() > 0,
+            rx.vstack(rx.foreach(S.rows, ticket_card), spacing="3", width="100%", id="ticket-list"),
             rx.cond(
-                S.tk_view == "archive",
+                S.view == "archive",
                 empty_state("archive", "Архив пуст", "Закрытые тикеты будут храниться здесь."),
                 empty_state("life-buoy", "Открытых тикетов нет",
                             "Если что-то не работает или есть вопрос — создайте тикет, поддержка ответит здесь и на email.",
@@ -175,7 +176,7 @@ def tickets_page() -> rx.Component:
                 ),
                 rx.spacer(),
                 rx.cond(
-                    S.tk_view == "active",
+                    S.view == "active",
                     rx.hstack(
                         field_label("Статус", "status-filter", size="2", color_scheme="gray"),
                         rx.select.root(
@@ -185,7 +186,7 @@ def tickets_page() -> rx.Component:
                                 rx.select.item("Открыт — ожидает ответа поддержки", value="open"),
                                 rx.select.item("В работе", value="in_progress"),
                             ),
-                            value=S.tk_status,
+                            value=S.status,
                             on_change=S.filter_status,
                         ),
                         align="center",
@@ -198,7 +199,7 @@ def tickets_page() -> rx.Component:
                 gap="12px",
             ),
             *[rx.tabs.content(ticket_list(), value=view, padding_top="16px") for view in ("active", "archive")],
-            value=S.tk_view,
+            value=S.view,
             on_change=S.show_view,
             width="100%",
         ),
@@ -211,15 +212,15 @@ def tickets_page() -> rx.Component:
 def ticket_header(S) -> rx.Component:  # noqa: ANN001 - the state class
     return card(
         rx.vstack(
-            rx.hstack(rx.text("Тикет №", S.tv_id, size="2", color_scheme="gray"), spacing="1"),
-            rx.heading(S.tv_subject, size="5", word_break="break-word", id="ticket-subject-title", as_="h1"),
-            rx.flex(status_badge(S.tv_status, S.tv_status_label),
-                    rx.badge(S.tv_category_label, variant="surface", color_scheme="gray"),
-                    priority_badge(S.tv_priority, S.tv_priority_label),
+            rx.hstack(rx.text("Тикет №", S.number, size="2", color_scheme="gray"), spacing="1"),
+            rx.heading(S.subject, size="5", word_break="break-word", id="ticket-subject-title", as_="h1"),
+            rx.flex(status_badge(S.status, S.status_label),
+                    rx.badge(S.category_label, variant="surface", color_scheme="gray"),
+                    priority_badge(S.priority, S.priority_label),
                     wrap="wrap", gap="6px", id="ticket-status"),
-            rx.flex(rx.text("Создан ", S.tv_created, size="1", color_scheme="gray"),
-                    rx.text("Обновлён ", S.tv_updated, size="1", color_scheme="gray"),
-                    rx.text("Ответов: ", S.tv_replies, size="1", color_scheme="gray"),
+            rx.flex(rx.text("Создан ", S.created, size="1", color_scheme="gray"),
+                    rx.text("Обновлён ", S.updated, size="1", color_scheme="gray"),
+                    rx.text("Ответов: ", S.replies, size="1", color_scheme="gray"),
                     wrap="wrap", gap="4px 16px"),
             spacing="2",
             align="start",
@@ -232,17 +233,17 @@ def reply_form() -> rx.Component:
     return card(
         rx.form(
             rx.vstack(
-                labelled("Ваш ответ", rx.text_area(name="text", id="reply-text", rows="4", max_length=10_000,
+                labelled("Ваш ответ", rx.text_area(name="text", id="reply-text", rows="4", max_length=TICKET_REPLY_MAX,
                                                   width="100%"), S.err_reply_text, "reply-text"),
                 screenshot_picker(REPLY_UPLOAD, S.err_reply_files),
                 rx.flex(
                     confirm_dialog(
-                        rx.button(rx.icon("archive", size=16), "В архив", type="button", variant="soft",
-                                  color_scheme="gray", id="archive-button"),
-                        "Закрыть тикет?",
-                        "Тикет будет закрыт и перемещён в архив. Ответить в нём будет нельзя, но вы всегда "
-                        "можете создать новый тикет.",
-                        "В архив", S.archive_current, "archive-confirm",
+                        trigger=rx.button(rx.icon("archive", size=16), "В архив", type="button", variant="soft",
+                                          color_scheme="gray", id="archive-button"),
+                        title="Закрыть тикет?",
+                        text="Тикет будет закрыт и перемещён в архив. Ответить в нём будет нельзя, но вы всегда "
+                             "можете создать новый тикет.",
+                        action="В архив", on_confirm=S.archive_current, action_id="archive-confirm", color=None,
                     ),
                     rx.spacer(),
                     rx.button(rx.icon("send", size=16), "Отправить ответ", type="submit", id="reply-submit"),
@@ -277,13 +278,13 @@ def ticket_page() -> rx.Component:
         rx.link(rx.hstack(rx.icon("arrow-left", size=16), rx.text("Все тикеты", size="2"), align="center",
                           spacing="1"), href="/tickets", underline="none"),
         rx.cond(
-            S.tv_loaded,
+            S.loaded,
             rx.cond(
-                S.tv_found,
+                S.found,
                 rx.vstack(
                     ticket_header(S),
-                    conversation(S.tv_messages, "Вы"),
-                    rx.cond(S.tv_status == "closed", closed_notice(), reply_form()),
+                    conversation(S.messages, "Вы"),
+                    rx.cond(S.status == "closed", closed_notice(), reply_form()),
                     spacing="4",
                     width="100%",
                 ),
@@ -311,20 +312,20 @@ def tickets_dashboard_block() -> rx.Component:
                 align="center",
             ),
             rx.cond(
-                S.td_loaded,
+                S.loaded,
                 rx.vstack(
-                    rx.text("Открытых тикетов: ", rx.text.strong(S.td_active), size="2", id="dashboard-open-tickets"),
-                    rx.foreach(S.td_recent, lambda row: rx.link(
+                    rx.text("Открытых тикетов: ", rx.text.strong(S.active), size="2", id="dashboard-open-tickets"),
+                    rx.foreach(S.recent, lambda row: rx.link(
                         rx.hstack(rx.text("№", row.id, " ", row.subject, size="2", trim="both"),
                                   status_badge(row.status, row.status_label), align="center", spacing="2",
                                   wrap="wrap"),
                         href=row.href, underline="hover", color="inherit")),
                     rx.cond(
-                        S.td_show_queue,
+                        S.show_queue,
                         rx.link(
                             rx.hstack(rx.icon("messages-square", size=16),
-                                      rx.text("Очередь поддержки: ", rx.text.strong(S.td_queue_active),
-                                              " активных, ждут ответа: ", rx.text.strong(S.td_queue_waiting),
+                                      rx.text("Очередь поддержки: ", rx.text.strong(S.queue_active),
+                                              " активных, ждут ответа: ", rx.text.strong(S.queue_waiting),
                                               size="2"),
                                       align="center", spacing="2"),
                             href="/admin/tickets", underline="hover", id="dashboard-ticket-queue",

@@ -6,12 +6,17 @@ Russian message everywhere).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from ispgo_portal.clock import MSK, as_utc
+from ispgo_portal.limits import MIN_PAYMENT
 from ispgo_portal.money import AmountError, parse_rubles
 from ispgo_portal.services.errors import DomainError
+
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2099, 12, 31)
 
 
 def text_field(form: Mapping[str, Any], name: str) -> str:
@@ -34,7 +39,7 @@ def int_field(form: Mapping[str, Any], name: str, *, label: str, low: int, high:
 
 
 def rubles_field(form: Mapping[str, Any], name: str, *, label: str, max_kopecks: int,
-                 min_kopecks: int = 100) -> int:
+                 min_kopecks: int = MIN_PAYMENT) -> int:
     try:
         return parse_rubles(text_field(form, name), max_kopecks=max_kopecks, min_kopecks=min_kopecks)
     except AmountError as exc:
@@ -51,17 +56,47 @@ def bounded_text(form: Mapping[str, Any], name: str, *, label: str, max_len: int
     return value
 
 
-def parse_day(raw: str, *, field: str, label: str) -> date | None:
-    """'2026-11-26' (a date input) or '26.11.2026'; empty means no date."""
-    raw = raw.strip()
+def parse_day(raw: str, *, field: str, label: str = "") -> date | None:
+    """'2026-11-26' (a date input) or '26.11.2026'; empty means no date. The one date parser of
+    forms and filters: the same garbage gets the same message everywhere."""
+    raw = str(raw or "").strip()
     if not raw:
         return None
     for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
         try:
-            return datetime.strptime(raw, fmt).date()
+            day = datetime.strptime(raw, fmt).date()
         except ValueError:
             continue
-    raise DomainError("invalid_date", f"{label}: укажите дату в виде ДД.ММ.ГГГГ", field=field)
+        # Year 1 or 9999 would overflow when turned into a Moscow day's UTC bounds.
+        if not EARLIEST_DATE <= day <= LATEST_DATE:
+            message = f"Укажите дату между {EARLIEST_DATE:%d.%m.%Y} и {LATEST_DATE:%d.%m.%Y}"
+            raise DomainError("date_out_of_range", _labelled(label, message), field=field)
+        return day
+    raise DomainError("invalid_date", _labelled(label, "Дата в формате ДД.ММ.ГГГГ"), field=field)
+
+
+def _labelled(label: str, message: str) -> str:
+    """«Действует с: дата в формате …» on a form with several dates; the bare message otherwise."""
+    return f"{label}: {message[0].lower()}{message[1:]}" if label else message
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """Moscow days, both ends included; None is an open end."""
+
+    start: date | None = None
+    end: date | None = None
+
+
+def parse_date_range(date_from: str, date_to: str, *, from_field: str = "date_from",
+                     to_field: str = "date_to") -> DateRange:
+    """A «с … по …» filter: each end parsed by `parse_day`; an end before the start is the
+    «по» field's error."""
+    start = parse_day(date_from, field=from_field)
+    end = parse_day(date_to, field=to_field)
+    if start and end and start > end:
+        raise DomainError("invalid_range", "Дата «с» позже даты «по»", field=to_field)
+    return DateRange(start, end)
 
 
 def day_start_utc(day: date) -> datetime:

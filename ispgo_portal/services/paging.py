@@ -1,9 +1,14 @@
-"""Opaque keyset cursors for lists read newest first: "(time, id) of the last row shown".
-The next page continues strictly after that row, so it reads only the rows it returns."""
+"""Paging, one way for each kind of list.
+
+Numbered pages (the admin lists, the balance history): `page_slice` says which rows page N
+holds; every such service returns `page`, `pages` and `total` and every page shows one pager.
+Opaque keyset cursors (the REST API) for lists read newest first: "(time, id) of the last row
+shown"; the next page continues strictly after that row, so it reads only the rows it returns."""
 
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +19,23 @@ from ispgo_portal.services.errors import DomainError
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class PageSlice:
+    page: int  # 1-based, always within 1 .. pages
+    pages: int  # an empty list still has one (empty) page
+    offset: int
+    limit: int
+
+
+def page_slice(*, total: int, page: object, page_size: int) -> PageSlice:
+    """Which rows numbered page `page` of `total` holds. Anything that is not a page number
+    (a crafted event may send anything) is page 1; a page past the end is the last one."""
+    pages = max(1, -(-int(total) // page_size))
+    number = page if isinstance(page, int) and not isinstance(page, bool) else 1
+    number = min(max(1, number), pages)
+    return PageSlice(page=number, pages=pages, offset=(number - 1) * page_size, limit=page_size)
 
 
 def encode_cursor(at: datetime, row_id: int) -> str:

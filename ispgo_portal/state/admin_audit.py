@@ -7,47 +7,46 @@ import reflex as rx
 from ispgo_portal.clock import format_datetime
 from ispgo_portal.services.audit import log as audit_log
 from ispgo_portal.services.errors import AccessDenied, DomainError
-from ispgo_portal.state.forms import form_value
-from ispgo_portal.state.session import SessionState, error_toast
+from ispgo_portal.services.forms import parse_date_range, parse_day
+from ispgo_portal.services.guard import Caller
+from ispgo_portal.state.forms import form_value, step_page
+from ispgo_portal.state.handler import admin_handler, error_toast
+from ispgo_portal.state.session import SessionState
 
 ALL = "all"  # the select's "no filter" value (Radix selects cannot hold an empty value)
 
 
 class AdminAuditState(SessionState):
-    aud_admin: str = ALL
-    aud_action: str = ALL
-    aud_customer: str = ""
-    aud_from: str = ""
-    aud_to: str = ""
-    aud_page: int = 1
-    aud_pages: int = 1
-    aud_total: int = 0
-    aud_rows: list[dict] = []
-    aud_admins: list[dict] = []
-    aud_actions: list[dict] = []
-    aud_loaded: bool = False
-    aud_error: str = ""
+    admin: str = ALL
+    action: str = ALL
+    customer: str = ""
+    date_from: str = ""
+    date_to: str = ""
+    page: int = 1
+    pages: int = 1
+    total: int = 0
+    rows: list[dict] = []
+    admins: list[dict] = []
+    actions: list[dict] = []
+    loaded: bool = False
+    error: str = ""
     # Bumped when filters are set from outside the form, so the form re-renders with them.
-    aud_form_version: int = 0
+    form_version: int = 0
 
     def _filters(self) -> audit_log.AuditFilter:
         return audit_log.AuditFilter(
-            admin_id=int(self.aud_admin) if self.aud_admin.isdigit() else None,
-            action="" if self.aud_action == ALL else self.aud_action,
-            customer=self.aud_customer,
-            date_from=audit_log.parse_filter_date(self.aud_from),
-            date_to=audit_log.parse_filter_date(self.aud_to),
+            admin_id=int(self.admin) if self.admin.isdigit() else None,
+            action="" if self.action == ALL else self.action,
+            customer=self.customer,
+            date_from=parse_day(self.date_from, field="date_from"),
+            date_to=parse_day(self.date_to, field="date_to"),
         )
 
-    def _list(self, admin_id: int) -> rx.event.EventSpec | None:
-        try:
-            result = audit_log.list_audit(admin_id=admin_id, filters=self._filters(), page=self.aud_page)
-        except DomainError as exc:
-            self.aud_error = exc.message
-            return error_toast(exc)
-        self.aud_error = ""
-        self.aud_page, self.aud_pages, self.aud_total = result.page, result.pages, result.total
-        self.aud_rows = [
+    def _list(self, admin_id: int) -> None:
+        result = audit_log.list_audit(admin_id=admin_id, filters=self._filters(), page=self.page)
+        self.error = ""
+        self.page, self.pages, self.total = result.page, result.pages, result.total
+        self.rows = [
             {
                 "date": format_datetime(r.created_at), "admin": r.admin_email, "action": r.action_label,
                 "customer": r.target_email,
@@ -56,72 +55,50 @@ class AdminAuditState(SessionState):
             }
             for r in result.rows
         ]
-        self.aud_loaded = True
-        return None
+        self.loaded = True
 
-    @rx.event
-    def load_audit(self):
-        try:
-            caller = self._admin()
-        except AccessDenied:
+    def _failed(self, exc: DomainError, caller: Caller | None) -> rx.event.EventSpec | None:
+        self.error = exc.message
+        return error_toast(exc)
+
+    def _load_failed(self, exc: DomainError, caller: Caller | None) -> rx.event.EventSpec | None:
+        if isinstance(exc, AccessDenied) and caller is None:
             return None  # the page guard already redirected and said why
-        try:
-            admins, actions = audit_log.filter_options(admin_id=caller.user_id)
-        except DomainError as exc:
-            return error_toast(exc)
-        self.aud_admins = [{"id": str(i), "email": e} for i, e in admins]
-        self.aud_actions = [{"code": c, "label": label} for c, label in actions]
+        return self._failed(exc, caller)
+
+    @admin_handler(on_error=_load_failed)
+    def load_audit(self, caller: Caller):
+        admins, actions = audit_log.filter_options(admin_id=caller.user_id)
+        self.admins = [{"id": str(i), "email": e} for i, e in admins]
+        self.actions = [{"code": c, "label": label} for c, label in actions]
         # A link from a customer's card arrives as ?customer=<id>: show that customer's history.
         customer = str(self.router.url.query_parameters.get("customer", "") or "")[:100]
-        self.aud_admin, self.aud_action, self.aud_from, self.aud_to = ALL, ALL, "", ""
-        self.aud_customer = customer
-        self.aud_page = 1
-        self.aud_form_version += 1
-        return self._list(caller.user_id)
+        self.admin, self.action, self.date_from, self.date_to = ALL, ALL, "", ""
+        self.customer = customer
+        self.page = 1
+        self.form_version += 1
+        self._list(caller.user_id)
 
-    @rx.event
-    def apply_filters(self, form: dict):
-        try:
-            caller = self._admin()
-            audit_log.parse_filter_date(form_value(form, "date_from").strip())
-            audit_log.parse_filter_date(form_value(form, "date_to").strip())
-        except DomainError as exc:
-            self.aud_error = exc.message
-            return error_toast(exc)
+    @admin_handler(on_error=_failed)
+    def apply_filters(self, caller: Caller, form: dict):
+        parse_date_range(form_value(form, "date_from"), form_value(form, "date_to"))
         admin = form_value(form, "admin").strip()
-        self.aud_admin = admin if admin.isdigit() and len(admin) < 12 else ALL
-        self.aud_action = form_value(form, "action").strip()[:60] or ALL
-        self.aud_customer = form_value(form, "customer").strip()[:100]
-        self.aud_from = form_value(form, "date_from").strip()[:10]
-        self.aud_to = form_value(form, "date_to").strip()[:10]
-        self.aud_page = 1
-        return self._list(caller.user_id)
+        self.admin = admin if admin.isdigit() and len(admin) < 12 else ALL
+        self.action = form_value(form, "action").strip()[:60] or ALL
+        self.customer = form_value(form, "customer").strip()[:100]
+        self.date_from = form_value(form, "date_from").strip()[:10]
+        self.date_to = form_value(form, "date_to").strip()[:10]
+        self.page = 1
+        self._list(caller.user_id)
 
-    @rx.event
-    def reset_filters(self):
-        try:
-            caller = self._admin()
-        except DomainError as exc:
-            return error_toast(exc)
-        self.aud_admin, self.aud_action, self.aud_customer, self.aud_from, self.aud_to = ALL, ALL, "", "", ""
-        self.aud_page = 1
-        self.aud_form_version += 1
-        return self._list(caller.user_id)
+    @admin_handler(on_error=_failed)
+    def reset_filters(self, caller: Caller):
+        self.admin, self.action, self.customer, self.date_from, self.date_to = ALL, ALL, "", "", ""
+        self.page = 1
+        self.form_version += 1
+        self._list(caller.user_id)
 
-    @rx.event
-    def next_page(self):
-        try:
-            caller = self._admin()
-        except DomainError as exc:
-            return error_toast(exc)
-        self.aud_page = min(self.aud_page + 1, self.aud_pages)
-        return self._list(caller.user_id)
-
-    @rx.event
-    def prev_page(self):
-        try:
-            caller = self._admin()
-        except DomainError as exc:
-            return error_toast(exc)
-        self.aud_page = max(self.aud_page - 1, 1)
-        return self._list(caller.user_id)
+    @admin_handler(on_error=_failed)
+    def change_page(self, caller: Caller, delta: int):
+        self.page = step_page(self.page, delta)
+        self._list(caller.user_id)

@@ -14,9 +14,11 @@ import reflex as rx
 from ispgo_portal.clock import format_date, format_datetime
 from ispgo_portal.models import LICENSE_STATUSES
 from ispgo_portal.services.errors import DomainError
+from ispgo_portal.services.guard import Caller
 from ispgo_portal.services.licensing import admin as admin_licenses
-from ispgo_portal.state.forms import as_id, count_pages, form_text, show_form_error, turn_page
-from ispgo_portal.state.session import SessionState, error_toast, ok_toast
+from ispgo_portal.state.forms import as_id, form_text, show_form_error, step_page
+from ispgo_portal.state.handler import admin_handler, ok_toast
+from ispgo_portal.state.session import SessionState
 
 STATUS_COLORS = {"active": "green", "expired": "gray", "suspended": "red"}
 STATUS_OPTIONS = [[key, label] for key, label in admin_licenses.STATUS_FILTERS.items() if key]
@@ -66,12 +68,12 @@ def _server_view(row: admin_licenses.ServerRow) -> ServerView:
 
 class AdminLicensesState(SessionState):
     licenses: list[LicenseView] = []
-    licenses_total: int = 0
+    total: int = 0
     licenses_loaded: bool = False
-    lic_query: str = ""
-    lic_status: str = "all"
-    lic_page: int = 0
-    page_count: int = 1
+    query: str = ""
+    status: str = "all"
+    page: int = 1
+    pages: int = 1
 
     card_open: bool = False
     selected: LicenseView = LicenseView()
@@ -87,11 +89,10 @@ class AdminLicensesState(SessionState):
 
     # --- helpers ---
     def _reload(self) -> None:
-        result = admin_licenses.search_licenses(query=self.lic_query, page=self.lic_page,
-                                                status="" if self.lic_status == "all" else self.lic_status)
+        result = admin_licenses.search_licenses(query=self.query, page=self.page,
+                                                status="" if self.status == "all" else self.status)
         self.licenses = [_view(row) for row in result.rows]
-        self.licenses_total = result.total
-        self.page_count = count_pages(result.total, admin_licenses.PAGE_SIZE)
+        self.page, self.pages, self.total = result.page, result.pages, result.total
         self.licenses_loaded = True
 
     def _refresh_card(self) -> None:
@@ -105,82 +106,48 @@ class AdminLicensesState(SessionState):
         self.confirm_open = True
 
     # --- list ---
-    @rx.event
-    def load_licenses(self):
-        try:
-            self._admin()
-        except DomainError as exc:
-            self.licenses_loaded = False
-            return error_toast(exc)
+    @admin_handler
+    def load_licenses(self, caller: Caller):
         status = self.router.url.query_parameters.get("status", "") if self.router.url else ""
         if status in admin_licenses.STATUS_FILTERS and status:
-            self.lic_status = status
+            self.status = status
         self._reload()
-        return None
 
-    @rx.event
-    def search(self, form: dict):
-        try:
-            self._admin()
-        except DomainError as exc:
-            return error_toast(exc)
-        self.lic_query = form_text(form, "query").strip()[:100]
+    @admin_handler
+    def search(self, caller: Caller, form: dict):
+        self.query = form_text(form, "query").strip()[:100]
         status = form_text(form, "status")
-        self.lic_status = status if status in admin_licenses.STATUS_FILTERS and status else "all"
-        self.lic_page = 0
+        self.status = status if status in admin_licenses.STATUS_FILTERS and status else "all"
+        self.page = 1
         self._reload()
-        return None
 
-    @rx.event
-    def change_page(self, delta: int):
-        try:
-            self._admin()
-        except DomainError as exc:
-            return error_toast(exc)
-        self.lic_page = turn_page(self.lic_page, delta, self.page_count)
+    @admin_handler
+    def change_page(self, caller: Caller, delta: int):
+        self.page = step_page(self.page, delta)
         self._reload()
-        return None
 
     # --- one license ---
-    @rx.event
-    def open_license(self, license_id: int):
-        try:
-            self._admin()
-            self.selected = _view(admin_licenses.get_license(license_id=as_id(license_id)))
-            self.servers = [_server_view(s) for s in admin_licenses.list_servers(license_id=self.selected.id)]
-        except DomainError as exc:
-            return error_toast(exc)
+    @admin_handler
+    def open_license(self, caller: Caller, license_id: int):
+        self.selected = _view(admin_licenses.get_license(license_id=as_id(license_id)))
+        self.servers = [_server_view(s) for s in admin_licenses.list_servers(license_id=self.selected.id)]
         self.err_field = self.err_message = ""
         self.card_open = True
-        return None
 
-    @rx.event
-    def set_card_open(self, is_open: bool):
-        try:
-            self._admin()
-        except DomainError:
-            is_open = False
+    @admin_handler
+    def set_card_open(self, caller: Caller, is_open: bool):
         self.card_open = bool(is_open) and self.card_open
 
-    @rx.event
-    def ask_suspend(self, form: dict):
+    @admin_handler(on_error=show_form_error)
+    def ask_suspend(self, caller: Caller, form: dict):
         self.err_field = self.err_message = ""
-        try:
-            self._admin()
-            reason = admin_licenses.validate_reason(form_text(form, "reason"))
-        except DomainError as exc:
-            return show_form_error(self, exc)
+        reason = admin_licenses.validate_reason(form_text(form, "reason"))
         self._ask("Приостановить лицензию?",
                   f"Панель с ключом {self.selected.key} перестанет работать. Клиент увидит причину: «{reason}».",
                   {"action": "suspend", "license_id": self.selected.id, "reason": reason})
-        return None
 
-    @rx.event
-    def ask_deactivate_server(self, activation_id: int):
-        try:
-            self._admin()
-        except DomainError as exc:
-            return error_toast(exc)
+    @admin_handler
+    def ask_deactivate_server(self, caller: Caller, activation_id: int):
         server = next((s for s in self.servers if s.id == as_id(activation_id)), None)
         if server is None:
             return rx.toast.error("Сервер не найден")
@@ -190,64 +157,51 @@ class AdminLicensesState(SessionState):
                   {"action": "deactivate_server", "activation_id": server.id})
         return None
 
-    @rx.event
-    def set_confirm_open(self, is_open: bool):
-        try:
-            self._admin()
-        except DomainError:
-            is_open = False
+    @admin_handler
+    def set_confirm_open(self, caller: Caller, is_open: bool):
         self.confirm_open = bool(is_open) and self.confirm_open
         if not self.confirm_open:
             self._pending = {}
 
-    @rx.event
-    def confirm_action(self):
+    @admin_handler
+    def confirm_action(self, caller: Caller):
         pending, self._pending = self._pending, {}
         self.confirm_open = False
-        try:
-            caller = self._admin()
-            if pending.get("action") == "suspend":
-                admin_licenses.suspend_license(admin_id=caller.user_id, license_id=pending["license_id"],
-                                               reason=pending["reason"])
-                message = "Лицензия приостановлена"
-            elif pending.get("action") == "deactivate_server":
-                admin_licenses.deactivate_server(admin_id=caller.user_id, activation_id=pending["activation_id"],
-                                                 reason="Деактивировано администратором")
-                message = "Сервер деактивирован"
-            else:
-                return None
-            self._refresh_card()
-        except DomainError as exc:
-            return error_toast(exc)
+        if pending.get("action") == "suspend":
+            admin_licenses.suspend_license(admin_id=caller.user_id, license_id=pending["license_id"],
+                                           reason=pending["reason"])
+            message = "Лицензия приостановлена"
+        elif pending.get("action") == "deactivate_server":
+            admin_licenses.deactivate_server(admin_id=caller.user_id, activation_id=pending["activation_id"],
+                                             reason="Деактивировано администратором")
+            message = "Сервер деактивирован"
+        else:
+            return None
+        self._refresh_card()
         self._reload()
         return [ok_toast(message), rx.call_script("document.getElementById('license-suspend-form')?.reset()")]
 
-    @rx.event
-    def resume(self, form: dict):
+    @admin_handler(on_error=show_form_error)
+    def resume(self, caller: Caller, form: dict):
         self.err_field = self.err_message = ""
-        try:
-            caller = self._admin()
-            status = admin_licenses.resume_license(admin_id=caller.user_id, license_id=self.selected.id,
-                                                   reason=form_text(form, "reason"))
-            self._refresh_card()
-        except DomainError as exc:
-            return show_form_error(self, exc)
+        status = admin_licenses.resume_license(admin_id=caller.user_id, license_id=self.selected.id,
+                                               reason=form_text(form, "reason"))
+        self._refresh_card()
         self._reload()
         return ok_toast("Лицензия снова работает" if status == "active"
                         else "Приостановка снята; срок лицензии истёк — её нужно продлить")
 
-    @rx.event
-    def extend(self, form: dict):
+    def _extend_failed(self, exc: DomainError, caller: Caller | None) -> rx.event.EventSpec | None:
+        if exc.field == "reason":  # the extend form has its own reason field on the card
+            exc.field = "extend_reason"
+        return show_form_error(self, exc)
+
+    @admin_handler(on_error=_extend_failed)
+    def extend(self, caller: Caller, form: dict):
         self.err_field = self.err_message = ""
-        try:
-            caller = self._admin()
-            expires = admin_licenses.extend_license(admin_id=caller.user_id, license_id=self.selected.id,
-                                                    days=form_text(form, "days"), reason=form_text(form, "reason"))
-            self._refresh_card()
-        except DomainError as exc:
-            if exc.field == "reason":  # the extend form has its own reason field on the card
-                exc.field = "extend_reason"
-            return show_form_error(self, exc)
+        expires = admin_licenses.extend_license(admin_id=caller.user_id, license_id=self.selected.id,
+                                                days=form_text(form, "days"), reason=form_text(form, "reason"))
+        self._refresh_card()
         self._reload()
         return [ok_toast(f"Лицензия продлена до {format_date(expires)}"),
                 rx.call_script("document.getElementById('license-extend-form')?.reset()")]

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import reflex as rx
-
 from ispgo_portal.money import format_rub
 from ispgo_portal.services.billing import reports
-from ispgo_portal.services.errors import DomainError
-from ispgo_portal.state.session import SessionState, error_toast
+from ispgo_portal.services.guard import Caller
+from ispgo_portal.state.handler import admin_handler
+from ispgo_portal.state.session import SessionState
 
 
 def _chart_points(points: list[reports.RevenuePoint]) -> list[dict]:
@@ -17,36 +16,30 @@ def _chart_points(points: list[reports.RevenuePoint]) -> list[dict]:
 
 
 class AdminOverviewState(SessionState):
-    ov_customers: int = 0
-    ov_new_customers: int = 0
-    ov_active_licenses: int = 0
-    ov_expiring: int = 0
-    ov_open_tickets: int = 0
-    ov_pending_payments: int = 0
-    ov_revenue_30d: str = ""
-    ov_revenue_12m: str = ""
-    ov_revenue_days: list[dict] = []
-    ov_revenue_months: list[dict] = []
-    ov_loaded: bool = False
+    customers: int = 0
+    new_customers: int = 0
+    active_licenses: int = 0
+    expiring: int = 0
+    open_tickets: int = 0
+    pending_payments: int = 0
+    revenue_30d: str = ""
+    revenue_12m: str = ""
+    revenue_days: list[dict] = []
+    revenue_months: list[dict] = []
+    loaded: bool = False
 
-    @rx.event
-    def load_overview(self):
-        try:
-            caller = self._admin()
-            ov = reports.overview(admin_id=caller.user_id)
-            revenue = reports.revenue(admin_id=caller.user_id)
-        except DomainError as exc:
-            self.ov_loaded = False
-            return error_toast(exc)
-        self.ov_customers = ov.customers
-        self.ov_new_customers = ov.new_customers_30d
-        self.ov_active_licenses = ov.active_licenses
-        self.ov_expiring = ov.expiring_7d
-        self.ov_open_tickets = ov.open_tickets
-        self.ov_pending_payments = ov.pending_payments
-        self.ov_revenue_30d = format_rub(revenue.total_30d)
-        self.ov_revenue_12m = format_rub(revenue.total_12m)
-        self.ov_revenue_days = _chart_points(revenue.days)
-        self.ov_revenue_months = _chart_points(revenue.months)
-        self.ov_loaded = True
-        return None
+    @admin_handler
+    def load_overview(self, caller: Caller):
+        ov = reports.overview(admin_id=caller.user_id)
+        revenue = reports.revenue(admin_id=caller.user_id)
+        self.customers = ov.customers
+        self.new_customers = ov.new_customers_30d
+        self.active_licenses = ov.active_licenses
+        self.expiring = ov.expiring_7d
+        self.open_tickets = ov.open_tickets
+        self.pending_payments = ov.pending_payments
+        self.revenue_30d = format_rub(revenue.total_30d)
+        self.revenue_12m = format_rub(revenue.total_12m)
+        self.revenue_days = _chart_points(revenue.days)
+        self.revenue_months = _chart_points(revenue.months)
+        self.loaded = True

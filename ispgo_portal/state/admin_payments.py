@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,17 +12,17 @@ from ispgo_portal.models import PAYMENT_PURPOSES
 from ispgo_portal.money import format_rub
 from ispgo_portal.services.billing import admin as admin_payments
 from ispgo_portal.services.billing import refunds
-from ispgo_portal.services.errors import DomainError
 from ispgo_portal.services.forms import rubles_field
+from ispgo_portal.services.guard import Caller
 from ispgo_portal.state.forms import (
     as_id,
-    count_pages,
     form_text,
     rubles_input,
     show_form_error,
-    turn_page,
+    step_page,
 )
-from ispgo_portal.state.session import SessionState, error_toast, ok_toast
+from ispgo_portal.state.handler import admin_handler, ok_toast
+from ispgo_portal.state.session import SessionState
 
 STATUS_COLORS = {"succeeded": "green", "pending": "blue", "waiting_for_capture": "blue", "new": "gray",
                  "canceled": "gray", "failed": "red"}
@@ -93,13 +92,13 @@ def _refund_view(row: admin_payments.RefundRow) -> RefundView:
 
 class AdminPaymentsState(SessionState):
     payments: list[PaymentView] = []
-    payments_total: int = 0
+    total: int = 0
     payments_loaded: bool = False
-    pay_query: str = ""
-    pay_status: str = "all"
-    pay_purpose: str = "all"
-    pay_page: int = 0
-    page_count: int = 1
+    query: str = ""
+    status: str = "all"
+    purpose: str = "all"
+    page: int = 1
+    pages: int = 1
 
     refund_open: bool = False
     selected: PaymentView = PaymentView()
@@ -116,12 +115,11 @@ class AdminPaymentsState(SessionState):
     # --- helpers ---
     def _reload(self) -> None:
         result = admin_payments.list_payments(
-            query=self.pay_query, page=self.pay_page,
-            status="" if self.pay_status == "all" else self.pay_status,
-            purpose="" if self.pay_purpose == "all" else self.pay_purpose)
+            query=self.query, page=self.page,
+            status="" if self.status == "all" else self.status,
+            purpose="" if self.purpose == "all" else self.purpose)
         self.payments = [_view(row) for row in result.rows]
-        self.payments_total = result.total
-        self.page_count = count_pages(result.total, admin_payments.PAGE_SIZE)
+        self.page, self.pages, self.total = result.page, result.pages, result.total
         self.payments_loaded = True
 
     def _load_selected(self, payment_id: int) -> None:
@@ -131,107 +129,68 @@ class AdminPaymentsState(SessionState):
         self.refund_history = [_refund_view(r) for r in admin_payments.list_refunds(payment_id=row.id)]
 
     # --- list ---
-    @rx.event
-    def load_payments(self):
-        try:
-            self._admin()
-        except DomainError as exc:
-            self.payments_loaded = False
-            return error_toast(exc)
+    @admin_handler
+    def load_payments(self, caller: Caller):
+        self.payments_loaded = False
         self._reload()
-        return None
 
-    @rx.event
-    def filter_payments(self, form: dict):
-        try:
-            self._admin()
-        except DomainError as exc:
-            return error_toast(exc)
-        self.pay_query = form_text(form, "query").strip()[:100]
+    @admin_handler
+    def filter_payments(self, caller: Caller, form: dict):
+        self.query = form_text(form, "query").strip()[:100]
         status, purpose = form_text(form, "status"), form_text(form, "purpose")
-        self.pay_status = status if status in dict(STATUS_OPTIONS) else "all"
-        self.pay_purpose = purpose if purpose in PAYMENT_PURPOSES else "all"
-        self.pay_page = 0
+        self.status = status if status in dict(STATUS_OPTIONS) else "all"
+        self.purpose = purpose if purpose in PAYMENT_PURPOSES else "all"
+        self.page = 1
         self._reload()
-        return None
 
-    @rx.event
-    def change_page(self, delta: int):
-        try:
-            self._admin()
-        except DomainError as exc:
-            return error_toast(exc)
-        self.pay_page = turn_page(self.pay_page, delta, self.page_count)
+    @admin_handler
+    def change_page(self, caller: Caller, delta: int):
+        self.page = step_page(self.page, delta)
         self._reload()
-        return None
 
     # --- refund dialog ---
-    @rx.event
-    def open_refund(self, payment_id: int):
-        try:
-            self._admin()
-            self._load_selected(as_id(payment_id))
-        except DomainError as exc:
-            return error_toast(exc)
+    @admin_handler
+    def open_refund(self, caller: Caller, payment_id: int):
+        self._load_selected(as_id(payment_id))
         self.err_field = self.err_message = ""
         self.refund_open = True
-        return None
 
-    @rx.event
-    def set_refund_open(self, is_open: bool):
-        try:
-            self._admin()
-        except DomainError:
-            is_open = False
+    @admin_handler
+    def set_refund_open(self, caller: Caller, is_open: bool):
         self.refund_open = bool(is_open) and self.refund_open
 
-    @rx.event
-    def ask_refund(self, form: dict):
+    @admin_handler(on_error=show_form_error)
+    def ask_refund(self, caller: Caller, form: dict):
         """Check the amount and reason, then ask for confirmation."""
         self.err_field = self.err_message = ""
-        try:
-            self._admin()
-            self._load_selected(self.selected.id)
-            amount = rubles_field(form if isinstance(form, dict) else {}, "amount", label="Сумма возврата",
-                                  max_kopecks=10**12, min_kopecks=1)
-            reason = refunds.check_refund(payment_id=self.selected.id, amount=amount, reason=form_text(form, "reason"))
-        except DomainError as exc:
-            return show_form_error(self, exc)
+        self._load_selected(self.selected.id)
+        amount = rubles_field(form if isinstance(form, dict) else {}, "amount", label="Сумма возврата",
+                              max_kopecks=10**12, min_kopecks=1)
+        reason = refunds.check_refund(payment_id=self.selected.id, amount=amount, reason=form_text(form, "reason"))
         self._pending = {"payment_id": self.selected.id, "amount": amount, "reason": reason}
         self.confirm_text = (
             f"Вернуть {format_rub(amount)} по платежу №{self.selected.id} ({self.selected.customer_email})? "
             f"ЮKassa вернёт деньги клиенту, а с его баланса будет списано {format_rub(amount)} "
             f"(сейчас на балансе {self.customer_balance}). Отменить возврат после подтверждения нельзя.")
         self.confirm_open = True
-        return None
 
-    @rx.event
-    def set_confirm_open(self, is_open: bool):
-        try:
-            self._admin()
-        except DomainError:
-            is_open = False
+    @admin_handler
+    def set_confirm_open(self, caller: Caller, is_open: bool):
         self.confirm_open = bool(is_open) and self.confirm_open
         if not self.confirm_open:
             self._pending = {}
 
-    @rx.event
-    async def confirm_refund(self):
+    @admin_handler
+    def confirm_refund(self, caller: Caller):
         pending, self._pending = self._pending, {}
         self.confirm_open = False
+        if not pending:
+            return None
         try:
-            caller = self._admin()
-            if not pending:
-                return None
-            try:
-                # In a thread: in the embedded default YooKassa (the emulator) is served by
-                # this very event loop.
-                result = await asyncio.to_thread(refunds.request_refund, admin_id=caller.user_id, **pending)
-            finally:
-                self._load_selected(pending["payment_id"])
-                self._reload()
-        except DomainError as exc:
-            return error_toast(exc)
+            result = refunds.request_refund(admin_id=caller.user_id, **pending)
+        finally:
+            self._load_selected(pending["payment_id"])
+            self._reload()
         if result.status == "succeeded":
             message = f"Возврат выполнен: {format_rub(result.amount)} списано с баланса клиента"
         elif result.status == "canceled":
@@ -242,18 +201,13 @@ class AdminPaymentsState(SessionState):
             message = "ЮKassa приняла возврат; баланс изменится, когда он завершится"
         return [ok_toast(message), rx.call_script("document.getElementById('refund-form')?.reset()")]
 
-    @rx.event
-    async def retry_refund(self, refund_id: int):
+    @admin_handler
+    def retry_refund(self, caller: Caller, refund_id: int):
         try:
-            caller = self._admin()
-            try:
-                result = await asyncio.to_thread(refunds.retry_refund, admin_id=caller.user_id,
-                                                 refund_id=as_id(refund_id))
-            finally:
-                if self.selected.id:
-                    self._load_selected(self.selected.id)
-                self._reload()
-        except DomainError as exc:
-            return error_toast(exc)
+            result = refunds.retry_refund(admin_id=caller.user_id, refund_id=as_id(refund_id))
+        finally:
+            if self.selected.id:
+                self._load_selected(self.selected.id)
+            self._reload()
         return ok_toast("Возврат подтверждён ЮKassa" if result.status == "succeeded"
                         else "ЮKassa приняла возврат, он в обработке")

@@ -9,11 +9,12 @@ import reflex as rx
 
 from ispgo_portal.clock import format_date
 from ispgo_portal.services.billing import promo_admin as admin_promo
-from ispgo_portal.services.errors import DomainError
 from ispgo_portal.services.forms import date_input_value
+from ispgo_portal.services.guard import Caller
 from ispgo_portal.services.licensing import tariffs_admin as admin_tariffs
 from ispgo_portal.state.forms import as_id, show_form_error
-from ispgo_portal.state.session import SessionState, error_toast, ok_toast
+from ispgo_portal.state.handler import admin_handler, ok_toast
+from ispgo_portal.state.session import SessionState
 
 EMPTY_FORM = {"code": "", "percent": "10", "valid_from": "", "valid_until": "", "max_uses": "0"}
 STATUS_COLORS = {"Действует": "green", "Отключён": "gray", "Истёк": "orange", "Исчерпан": "orange",
@@ -88,31 +89,17 @@ class AdminPromoState(SessionState):
         self.editor_tariff_ids = tariff_ids
         self.editor_open = True
 
-    @rx.event
-    def load_promos(self):
-        try:
-            self._admin()
-        except DomainError as exc:
-            self.promos_loaded = False
-            return error_toast(exc)
+    @admin_handler
+    def load_promos(self, caller: Caller):
+        self.promos_loaded = False
         self._reload()
-        return None
 
-    @rx.event
-    def open_new_promo(self):
-        try:
-            self._admin()
-        except DomainError as exc:
-            return error_toast(exc)
+    @admin_handler
+    def open_new_promo(self, caller: Caller):
         self._open_editor(0, dict(EMPTY_FORM), [])
-        return None
 
-    @rx.event
-    def open_edit_promo(self, promo_id: int):
-        try:
-            self._admin()
-        except DomainError as exc:
-            return error_toast(exc)
+    @admin_handler
+    def open_edit_promo(self, caller: Caller, promo_id: int):
         wanted = as_id(promo_id)
         row = next((r for r in admin_promo.list_promos() if r.id == wanted), None)
         if row is None:
@@ -123,46 +110,34 @@ class AdminPromoState(SessionState):
         }, row.tariff_ids)
         return None
 
-    @rx.event
-    def set_editor_open(self, is_open: bool):
-        try:
-            self._admin()
-        except DomainError:
-            is_open = False
+    @admin_handler
+    def set_editor_open(self, caller: Caller, is_open: bool):
         self.editor_open = bool(is_open) and self.editor_open
 
-    @rx.event
-    def save_promo(self, form: dict):
+    @admin_handler(on_error=show_form_error)
+    def save_promo(self, caller: Caller, form: dict):
         self.err_field = self.err_message = ""
-        try:
-            caller = self._admin()
-            data = dict(form) if isinstance(form, dict) else {}
-            data["tariff_ids"] = _chosen_tariffs(data)
-            if self.editor_promo_id:
-                admin_promo.update_promo(admin_id=caller.user_id, promo_id=self.editor_promo_id, form=data)
-                message = "Промокод сохранён"
-            else:
-                admin_promo.create_promo(admin_id=caller.user_id, form=data)
-                message = "Промокод создан"
-        except DomainError as exc:
-            return show_form_error(self, exc)
+        data = dict(form) if isinstance(form, dict) else {}
+        data["tariff_ids"] = _chosen_tariffs(data)
+        if self.editor_promo_id:
+            admin_promo.update_promo(admin_id=caller.user_id, promo_id=self.editor_promo_id, form=data)
+            message = "Промокод сохранён"
+        else:
+            admin_promo.create_promo(admin_id=caller.user_id, form=data)
+            message = "Промокод создан"
         self.editor_open = False
         self._reload()
         return ok_toast(message)
 
-    def _set_active(self, promo_id: Any, active: bool):  # noqa: ANN202
-        try:
-            caller = self._admin()
-            admin_promo.set_promo_active(admin_id=caller.user_id, promo_id=as_id(promo_id), active=active)
-        except DomainError as exc:
-            return error_toast(exc)
+    def _set_active(self, admin_id: int, promo_id: Any, active: bool) -> rx.event.EventSpec:
+        admin_promo.set_promo_active(admin_id=admin_id, promo_id=as_id(promo_id), active=active)
         self._reload()
         return ok_toast("Промокод снова действует" if active else "Промокод отключён")
 
-    @rx.event
-    def deactivate_promo(self, promo_id: int):
-        return self._set_active(promo_id, False)
+    @admin_handler
+    def deactivate_promo(self, caller: Caller, promo_id: int):
+        return self._set_active(caller.user_id, promo_id, False)
 
-    @rx.event
-    def activate_promo(self, promo_id: int):
-        return self._set_active(promo_id, True)
+    @admin_handler
+    def activate_promo(self, caller: Caller, promo_id: int):
+        return self._set_active(caller.user_id, promo_id, True)

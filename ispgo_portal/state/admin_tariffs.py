@@ -8,10 +8,11 @@ from typing import Any
 import reflex as rx
 
 from ispgo_portal.money import format_rub
-from ispgo_portal.services.errors import DomainError
+from ispgo_portal.services.guard import Caller
 from ispgo_portal.services.licensing import tariffs_admin as admin_tariffs
 from ispgo_portal.state.forms import as_id, rubles_input, show_form_error
-from ispgo_portal.state.session import SessionState, error_toast, ok_toast
+from ispgo_portal.state.handler import admin_handler, ok_toast
+from ispgo_portal.state.session import SessionState
 
 UNLIMITED = "без ограничений"
 EMPTY_FORM = {"name": "", "price": "", "period_days": "30", "max_servers": "1", "max_sites": "0",
@@ -68,34 +69,20 @@ class AdminTariffsState(SessionState):
     def _clear_errors(self) -> None:
         self.err_field = self.err_message = ""
 
-    @rx.event
-    def load_tariffs(self):
-        try:
-            self._admin()
-        except DomainError as exc:
-            self.tariffs_loaded = False
-            return error_toast(exc)
+    @admin_handler
+    def load_tariffs(self, caller: Caller):
+        self.tariffs_loaded = False
         self._reload()
-        return None
 
-    @rx.event
-    def open_new_tariff(self):
-        try:
-            self._admin()
-        except DomainError as exc:
-            return error_toast(exc)
+    @admin_handler
+    def open_new_tariff(self, caller: Caller):
         self._clear_errors()
         self.editor_tariff_id = 0
         self.editor_values = dict(EMPTY_FORM)
         self.editor_open = True
-        return None
 
-    @rx.event
-    def open_edit_tariff(self, tariff_id: int):
-        try:
-            self._admin()
-        except DomainError as exc:
-            return error_toast(exc)
+    @admin_handler
+    def open_edit_tariff(self, caller: Caller, tariff_id: int):
         wanted = as_id(tariff_id)
         row = next((r for r in admin_tariffs.list_tariffs() if r.id == wanted), None)
         if row is None:
@@ -106,47 +93,34 @@ class AdminTariffsState(SessionState):
         self.editor_open = True
         return None
 
-    @rx.event
-    def set_editor_open(self, is_open: bool):
-        try:
-            self._admin()
-        except DomainError:
-            is_open = False
+    @admin_handler
+    def set_editor_open(self, caller: Caller, is_open: bool):
         self.editor_open = bool(is_open) and self.editor_open
 
-    @rx.event
-    def save_tariff(self, form: dict):
+    @admin_handler(on_error=show_form_error)
+    def save_tariff(self, caller: Caller, form: dict):
         self._clear_errors()
-        try:
-            caller = self._admin()
-            data = form if isinstance(form, dict) else {}
-            if self.editor_tariff_id:
-                admin_tariffs.update_tariff(admin_id=caller.user_id, tariff_id=self.editor_tariff_id, form=data)
-                message = "Тариф сохранён"
-            else:
-                admin_tariffs.create_tariff(admin_id=caller.user_id, form=data)
-                message = "Тариф создан"
-        except DomainError as exc:
-            return show_form_error(self, exc)
+        data = form if isinstance(form, dict) else {}
+        if self.editor_tariff_id:
+            admin_tariffs.update_tariff(admin_id=caller.user_id, tariff_id=self.editor_tariff_id, form=data)
+            message = "Тариф сохранён"
+        else:
+            admin_tariffs.create_tariff(admin_id=caller.user_id, form=data)
+            message = "Тариф создан"
         self.editor_open = False
         self._reload()
         return ok_toast(message)
 
-    def _set_archived(self, tariff_id: Any, archived: bool):  # noqa: ANN202
-        try:
-            caller = self._admin()
-            admin_tariffs.set_tariff_archived(admin_id=caller.user_id, tariff_id=as_id(tariff_id),
-                                              archived=archived)
-        except DomainError as exc:
-            return error_toast(exc)
+    def _set_archived(self, admin_id: int, tariff_id: Any, archived: bool) -> rx.event.EventSpec:
+        admin_tariffs.set_tariff_archived(admin_id=admin_id, tariff_id=as_id(tariff_id), archived=archived)
         self._reload()
         return ok_toast("Тариф перенесён в архив: он больше не продаётся, лицензии продолжают работать"
                         if archived else "Тариф снова продаётся")
 
-    @rx.event
-    def archive_tariff(self, tariff_id: int):
-        return self._set_archived(tariff_id, True)
+    @admin_handler
+    def archive_tariff(self, caller: Caller, tariff_id: int):
+        return self._set_archived(caller.user_id, tariff_id, True)
 
-    @rx.event
-    def unarchive_tariff(self, tariff_id: int):
-        return self._set_archived(tariff_id, False)
+    @admin_handler
+    def unarchive_tariff(self, caller: Caller, tariff_id: int):
+        return self._set_archived(caller.user_id, tariff_id, False)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
-
-import reflex as rx
 
 from ispgo_portal.clock import format_date, format_datetime
 from ispgo_portal.services.errors import DomainError
+from ispgo_portal.services.guard import Caller
 from ispgo_portal.services.rest import tokens as api_tokens
 from ispgo_portal.state.forms import as_id, form_text
-from ispgo_portal.state.session import SessionState, error_toast, ok_toast
+from ispgo_portal.state.handler import customer_handler, ok_toast, public_handler
+from ispgo_portal.state.session import SessionState
 
 STATUS_COLORS = {"active": "green", "expired": "orange", "revoked": "gray"}
 SCOPE_LABELS = {"read": "чтение", "write": "изменение"}
@@ -53,51 +52,40 @@ class ApiTokensState(SessionState):
     # The new token, shown once to its owner; forgotten when the dialog closes.
     new_token: str = ""
 
-    async def _reload(self, user_id: int) -> None:
-        views = await asyncio.to_thread(api_tokens.list_tokens, user_id=user_id)
-        self.tokens = [row_of(v) for v in views]
+    def _reload(self, user_id: int) -> None:
+        self.tokens = [row_of(v) for v in api_tokens.list_tokens(user_id=user_id)]
         self.tokens_loaded = True
 
-    @rx.event
-    async def load_tokens(self):
-        try:
-            caller = await asyncio.to_thread(self._caller)
-            await self._reload(caller.user_id)
-        except DomainError as exc:
-            return error_toast(exc)
-        return None
+    @customer_handler
+    def load_tokens(self, caller: Caller):
+        self._reload(caller.user_id)
 
-    @rx.event
+    @public_handler(inline=True)
     def open_form(self):
         self.form_open, self.form_error, self.new_token = True, "", ""
 
-    @rx.event
+    @public_handler(inline=True)
     def close_form(self, _open: bool = False):
         self.form_open, self.form_error, self.new_token = False, "", ""
 
-    @rx.event
-    async def create_token(self, form: dict):
+    def _not_created(self, exc: DomainError, caller: Caller | None) -> None:
+        self.busy = False
+        self.form_error = exc.message
+
+    @customer_handler(on_error=_not_created)
+    def create_token(self, caller: Caller, form: dict):
         scopes = [s for s in ("read", "write") if form_text(form, f"scope_{s}") in ("on", "true")]
         self.busy, self.form_error = True, ""
         yield
-        try:
-            caller = await asyncio.to_thread(self._caller)
-            expires_at = api_tokens.parse_expiry(form_text(form, "expires"))
-            created = await asyncio.to_thread(api_tokens.create_token, user_id=caller.user_id,
-                                              name=form_text(form, "name"), scopes=scopes, expires_at=expires_at)
-            self.new_token = created.token
-            await self._reload(caller.user_id)
-        except DomainError as exc:
-            self.form_error = exc.message
-        finally:
-            self.busy = False
+        expires_at = api_tokens.parse_expiry(form_text(form, "expires"))
+        created = api_tokens.create_token(user_id=caller.user_id, name=form_text(form, "name"),
+                                          scopes=scopes, expires_at=expires_at)
+        self.new_token = created.token
+        self._reload(caller.user_id)
+        self.busy = False
 
-    @rx.event
-    async def revoke_token(self, token_id: str):
-        try:
-            caller = await asyncio.to_thread(self._caller)
-            await asyncio.to_thread(api_tokens.revoke_token, user_id=caller.user_id, token_id=as_id(token_id))
-            await self._reload(caller.user_id)
-        except DomainError as exc:
-            return error_toast(exc)
+    @customer_handler
+    def revoke_token(self, caller: Caller, token_id: str):
+        api_tokens.revoke_token(user_id=caller.user_id, token_id=as_id(token_id))
+        self._reload(caller.user_id)
         return ok_toast("Токен отозван: запросы с ним больше не принимаются")

@@ -12,8 +12,9 @@ from typing import Any
 import reflex as rx
 
 from ispgo_portal.services.accounts import auth
-from ispgo_portal.services.errors import DomainError
-from ispgo_portal.state.session import SessionState, error_toast, form_post_script, ok_toast
+from ispgo_portal.services.guard import Caller
+from ispgo_portal.state.handler import customer_handler, ok_toast, public_handler
+from ispgo_portal.state.session import SessionState, form_post_script
 
 REGISTER_FIELDS = ("name", "email", "password", "password_confirm")
 MAX_MESSAGE = 300
@@ -31,7 +32,7 @@ def _answer(answer: Any) -> tuple[bool, str, str]:
 class LoginState(SessionState):
     login_error: str = ""
 
-    @rx.event
+    @public_handler(inline=True)
     def login_finished(self, answer: dict):
         """The login route's answer: on success the page is already on its way to `next`."""
         ok, message, _field = _answer(answer)
@@ -51,7 +52,7 @@ class RegisterState(SessionState):
     err_password_confirm: str = ""
     err_form: str = ""
 
-    @rx.event
+    @public_handler(inline=True)
     def register_finished(self, answer: dict):
         ok, message, field = _answer(answer)
         for name in REGISTER_FIELDS:
@@ -69,26 +70,14 @@ class PasswordState(SessionState):
     err_new: str = ""
     err_confirm: str = ""
 
-    @rx.event
-    def change_password(self, form: dict):
-        self.err_current = self.err_new = self.err_confirm = ""
-        try:
-            caller = self._caller()
-            auth.change_password(
-                user_id=caller.user_id,
-                current=str(form.get("current", "")),
-                new=str(form.get("password", "")),
-                confirm=str(form.get("password_confirm", "")),
-                token=self.session_token,
-            )
-        except DomainError as exc:
-            if exc.field == "current":
-                self.err_current = exc.message
-            elif exc.field == "password":
-                self.err_new = exc.message
-            elif exc.field == "password_confirm":
-                self.err_confirm = exc.message
-            else:
-                return error_toast(exc)
-            return None
-        return [ok_toast("Пароль изменён. Другие сеансы завершены."), rx.call_script("document.getElementById('password-form').reset()")]
+    @customer_handler(fields={"current": "err_current", "password": "err_new", "password_confirm": "err_confirm"})
+    def change_password(self, caller: Caller, form: dict):
+        auth.change_password(
+            user_id=caller.user_id,
+            current=str(form.get("current", "")),
+            new=str(form.get("password", "")),
+            confirm=str(form.get("password_confirm", "")),
+            token=self.session_token,
+        )
+        return [ok_toast("Пароль изменён. Другие сеансы завершены."),
+                rx.call_script("document.getElementById('password-form').reset()")]

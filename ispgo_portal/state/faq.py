@@ -8,6 +8,7 @@ from typing import Any
 import reflex as rx
 
 from ispgo_portal.content.faq import ALL_SLUGS, matching_slugs, section_slugs
+from ispgo_portal.state.handler import public_handler
 from ispgo_portal.state.session import SessionState
 
 MAX_QUERY_LENGTH = 200
@@ -24,7 +25,7 @@ class FaqState(SessionState):
     def nothing_found(self) -> bool:
         return len(self.visible_slugs) == 0
 
-    @rx.event
+    @public_handler(inline=True)
     def search(self, query: Any):
         text = query if isinstance(query, str) else ""
         self.query = text[:MAX_QUERY_LENGTH]
@@ -34,13 +35,13 @@ class FaqState(SessionState):
         elif len(self.visible_slugs) <= AUTO_OPEN_LIMIT:
             self.open_slugs = list(self.visible_slugs)
 
-    @rx.event
+    @public_handler(inline=True)
     def clear_search(self):
         self.query = ""
         self.visible_slugs = list(ALL_SLUGS)
         self.open_slugs = []
 
-    @rx.event
+    @public_handler(inline=True)
     def show_answers(self, section: Any, opened: Any):
         """The accordion of one section reports its open items; the other sections keep theirs."""
         own = section_slugs(section) if isinstance(section, str) else ()

@@ -10,8 +10,9 @@ from typing import Any
 
 import reflex as rx
 
+from ispgo_portal.money import AmountError, parse_rubles
 from ispgo_portal.services.errors import DomainError
-from ispgo_portal.state.session import error_toast
+from ispgo_portal.state.handler import error_toast
 
 
 def as_id(value: object) -> int:
@@ -40,22 +41,26 @@ def rubles_input(kopecks: int) -> str:
     return f"{rubles},{kop:02d}" if kop else str(rubles)
 
 
-def count_pages(total: int, page_size: int) -> int:
-    """How many pages `total` rows fill; an empty list still has one (empty) page."""
-    return max(1, -(-total // page_size))
+def step_page(page: int, delta: object) -> int:
+    """The numbered page a pager click asks for: the next one when `delta` is a positive
+    id-like value (1), the previous one otherwise. The service keeps it within the list
+    (services/paging.page_slice) and the state shows the page it got back."""
+    return max(1, page + (1 if as_id(delta) else -1))
 
 
-def turn_page(page: int, forward: object, pages: int) -> int:
-    """The 0-based page after a pager click: forward when `forward` is a positive id-like
-    value ("1"), back otherwise; never outside 0 .. pages - 1."""
-    step = 1 if as_id(forward) else -1
-    return min(max(0, page + step), pages - 1)
-
-
-def show_form_error(state: Any, exc: DomainError) -> rx.event.EventSpec | None:
-    """An error about one field goes under that field (the state's err_field / err_message);
-    any other error becomes a toast."""
+def show_form_error(state: Any, exc: DomainError, caller: object = None) -> rx.event.EventSpec | None:
+    """`on_error` for a form whose page shows one error at a time: an error about a field goes
+    under that field (the state's err_field / err_message); any other error becomes a toast."""
+    del caller
     if exc.field:
         state.err_field, state.err_message = exc.field, exc.message
         return None
     return error_toast(exc)
+
+
+def amount_field(text: str, *, max_kopecks: int, field: str = "amount") -> int:
+    """A money field in kopecks; bad input is a DomainError for that field (shown under it)."""
+    try:
+        return parse_rubles(text, max_kopecks=max_kopecks)
+    except AmountError as exc:
+        raise DomainError("invalid_amount", str(exc), field=field) from None

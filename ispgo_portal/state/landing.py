@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import reflex as rx
-
 from ispgo_portal.money import format_rub
 from ispgo_portal.services.licensing.catalog import list_active_tariffs
+from ispgo_portal.state.handler import public_handler
 from ispgo_portal.state.session import SessionState
 
 UNLIMITED = "без ограничений"
@@ -46,7 +45,7 @@ class LandingState(SessionState):
     tariffs: list[dict[str, str]] = []
     tariffs_loaded: bool = False
 
-    @rx.event
+    @public_handler
     def load_landing(self):
         self.tariffs = [tariff_card_data(t) for t in list_active_tariffs()]
         self.tariffs_loaded = True

@@ -3,7 +3,6 @@ dashboard block with active and soon-expiring licenses."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 
 import reflex as rx
@@ -13,11 +12,19 @@ from ispgo_portal.models import LICENSE_STATUSES
 from ispgo_portal.money import format_rub
 from ispgo_portal.services.accounts.summary import account_summary
 from ispgo_portal.services.errors import DomainError
+from ispgo_portal.services.guard import Caller
 from ispgo_portal.services.licensing import licenses
 from ispgo_portal.services.licensing import views as license_views
 from ispgo_portal.state.forms import as_id
+from ispgo_portal.state.handler import (
+    customer_handler,
+    error_toast,
+    ok_toast,
+    public_handler,
+    quietly,
+)
 from ispgo_portal.state.landing import days_label, limit_label
-from ispgo_portal.state.session import SessionState, error_toast, ok_toast
+from ispgo_portal.state.session import SessionState
 from ispgo_portal.state.tariffs import (
     MAX_PROMO_LENGTH,
     METHODS,
@@ -103,12 +110,8 @@ class LicensesState(SessionState):
         self.licenses = [card_of(view, highlight_id) for view in licenses.list_licenses(user_id=user_id)]
         self.licenses_loaded = True
 
-    @rx.event
-    def load_licenses(self):
-        try:
-            caller = self._caller()
-        except DomainError as exc:
-            return error_toast(exc)
+    @customer_handler
+    def load_licenses(self, caller: Caller):
         params = self.router.url.query_parameters if self.router.url else {}
         highlight_id = as_id(params.get("highlight", ""))
         self._reload(caller.user_id, highlight_id)
@@ -118,35 +121,23 @@ class LicensesState(SessionState):
                 "?.scrollIntoView({behavior: 'smooth', block: 'center'}), 300)")
         return None
 
-    @rx.event
-    def set_auto_renew(self, license_id: str, enabled: bool):
-        try:
-            caller = self._caller()
-            licenses.set_auto_renew(user_id=caller.user_id, license_id=as_id(license_id), enabled=enabled is True)
-            self._reload(caller.user_id)
-        except DomainError as exc:
-            return error_toast(exc)
+    @customer_handler
+    def set_auto_renew(self, caller: Caller, license_id: str, enabled: bool):
+        licenses.set_auto_renew(user_id=caller.user_id, license_id=as_id(license_id), enabled=enabled is True)
+        self._reload(caller.user_id)
         return ok_toast("Автопродление включено" if enabled is True else "Автопродление выключено")
 
-    @rx.event
-    def delete_license(self, license_id: str):
-        try:
-            caller = self._caller()
-            licenses.delete_license(user_id=caller.user_id, license_id=as_id(license_id))
-            self._reload(caller.user_id)
-        except DomainError as exc:
-            return error_toast(exc)
+    @customer_handler
+    def delete_license(self, caller: Caller, license_id: str):
+        licenses.delete_license(user_id=caller.user_id, license_id=as_id(license_id))
+        self._reload(caller.user_id)
         return ok_toast("Лицензия удалена")
 
-    @rx.event
-    def deactivate_server(self, license_id: str, activation_id: str):
-        try:
-            caller = self._caller()
-            licenses.deactivate_server(user_id=caller.user_id, license_id=as_id(license_id),
-                                       activation_id=as_id(activation_id))
-            self._reload(caller.user_id)
-        except DomainError as exc:
-            return error_toast(exc)
+    @customer_handler
+    def deactivate_server(self, caller: Caller, license_id: str, activation_id: str):
+        licenses.deactivate_server(user_id=caller.user_id, license_id=as_id(license_id),
+                                   activation_id=as_id(activation_id))
+        self._reload(caller.user_id)
         return ok_toast("Сервер отключён: место освободилось")
 
     # --- the renewal dialog ---
@@ -169,78 +160,43 @@ class LicensesState(SessionState):
         self.renew_shortfall = (shortfall_message(self._renew_final, self._renew_available)
                                 if self.renew_method == "balance" and self.renew_price.ready else "")
 
-    @rx.event
-    def open_renew(self, license_id: str):
-        try:
-            caller = self._caller()
-            self._renew_license_id = as_id(license_id)
-            self.renew_method, self.renew_promo, self.renew_busy = "balance", "", False
-            self.renew_price = Breakdown()
-            self._renew_available = account_summary(user_id=caller.user_id).available
-            self.renew_funds = format_rub(self._renew_available)
-            self._renew_quote(caller.user_id)
-        except DomainError as exc:
-            self._renew_license_id = 0
-            self.renew_open = False
-            return error_toast(exc)
+    def _renew_refused(self, exc: DomainError, caller: Caller | None):  # noqa: ANN202
+        self._renew_license_id = 0
+        self.renew_open = False
+        return error_toast(exc)
+
+    @customer_handler(on_error=_renew_refused)
+    def open_renew(self, caller: Caller, license_id: str):
+        self._renew_license_id = as_id(license_id)
+        self.renew_method, self.renew_promo, self.renew_busy = "balance", "", False
+        self.renew_price = Breakdown()
+        self._renew_available = account_summary(user_id=caller.user_id).available
+        self.renew_funds = format_rub(self._renew_available)
+        self._renew_quote(caller.user_id)
         card = next((c for c in self.licenses if c.id == self._renew_license_id), None)
         self.renew_title = f"«{card.tariff}», {card.key}" if card else ""
         self.renew_open = True
         return None
 
-    @rx.event
+    @public_handler(inline=True)
     def set_renew_open(self, is_open: bool):
         self.renew_open = is_open is True and self._renew_license_id > 0
 
-    @rx.event
+    @public_handler(inline=True)
     def set_renew_method(self, method: str):
         self.renew_method = method if method in METHODS else "balance"
         self._renew_update_shortfall()
 
-    @rx.event
-    def set_renew_promo(self, value: str):
-        try:
-            caller = self._caller()
-            self.renew_promo = str(value or "")[:MAX_PROMO_LENGTH]
-            if self._renew_license_id:
-                self._renew_quote(caller.user_id)
-        except DomainError as exc:
-            return error_toast(exc)
-        return None
+    @customer_handler
+    def set_renew_promo(self, caller: Caller, value: str):
+        self.renew_promo = str(value or "")[:MAX_PROMO_LENGTH]
+        if self._renew_license_id:
+            self._renew_quote(caller.user_id)
 
-    @rx.event
-    async def confirm_renew(self):
-        if self.renew_busy or not self._renew_license_id:
-            return
-        try:
-            caller = self._caller()
-        except DomainError as exc:
-            yield error_toast(exc)
-            return
-        self.renew_busy = True
-        yield
-        license_id = self._renew_license_id
-        try:
-            if self.renew_method == "yookassa":
-                # In a thread: the embedded YooKassa emulator answers on this same event loop.
-                yield go_to(await asyncio.to_thread(licenses.renew_by_yookassa, user_id=caller.user_id,
-                                                    license_id=license_id, promo_code=self.renew_promo))
-                return
-            expires = await asyncio.to_thread(licenses.renew_from_balance, user_id=caller.user_id,
-                                              license_id=license_id, promo_code=self.renew_promo)
-        except DomainError as exc:
-            yield self._renew_failed(caller.user_id, exc)
-            return
-        finally:
-            self.renew_busy = False
-        self.renew_open = False
-        self._renew_license_id = 0
-        self._reload(caller.user_id, license_id)
-        yield ok_toast(f"Лицензия продлена до {format_date(expires)}")
-
-    def _renew_failed(self, user_id: int, exc: DomainError):  # noqa: ANN202
-        if exc.code == "insufficient_funds":
-            self._renew_available = account_summary(user_id=user_id).available
+    def _renew_failed(self, exc: DomainError, caller: Caller | None):  # noqa: ANN202
+        self.renew_busy = False
+        if exc.code == "insufficient_funds" and caller is not None:
+            self._renew_available = account_summary(user_id=caller.user_id).available
             self.renew_funds = format_rub(self._renew_available)
             self.renew_shortfall = exc.message
             return None
@@ -248,6 +204,27 @@ class LicensesState(SessionState):
             self.renew_promo_error = exc.message
             return None
         return error_toast(exc)
+
+    @customer_handler(on_error=_renew_failed)
+    def confirm_renew(self, caller: Caller):
+        if self.renew_busy or not self._renew_license_id:
+            return
+        self.renew_busy = True
+        yield
+        license_id = self._renew_license_id
+        if self.renew_method == "yookassa":
+            url = licenses.renew_by_yookassa(user_id=caller.user_id, license_id=license_id,
+                                             promo_code=self.renew_promo)
+            self.renew_busy = False
+            yield go_to(url)
+            return
+        expires = licenses.renew_from_balance(user_id=caller.user_id, license_id=license_id,
+                                              promo_code=self.renew_promo)
+        self.renew_busy = False
+        self.renew_open = False
+        self._renew_license_id = 0
+        self._reload(caller.user_id, license_id)
+        yield ok_toast(f"Лицензия продлена до {format_date(expires)}")
 
 
 @dataclass
@@ -259,23 +236,18 @@ class ExpiringRow:
 
 
 class LicenseDashboardState(SessionState):
-    ld_loaded: bool = False
-    ld_active: int = 0
-    ld_expiring: list[ExpiringRow] = []
+    loaded: bool = False
+    active: int = 0
+    expiring: list[ExpiringRow] = []
 
-    @rx.event
-    def load_license_block(self):
-        try:
-            caller = self._caller()
-        except DomainError:
-            self.ld_loaded = False
-            return None
+    @customer_handler(on_error=quietly)
+    def load_license_block(self, caller: Caller):
+        self.loaded = False
         summary = license_views.license_summary(user_id=caller.user_id, within_days=SOON_DAYS)
-        self.ld_active = summary.active
-        self.ld_expiring = [
+        self.active = summary.active
+        self.expiring = [
             ExpiringRow(id=lid, tariff=name, expires=format_date(expires),
                         days_left=days_label(license_views.days_left(expires)))
             for lid, name, expires in summary.expiring
         ]
-        self.ld_loaded = True
-        return None
+        self.loaded = True

@@ -21,7 +21,8 @@ from ispgo_portal.money import format_rub
 from ispgo_portal.services.billing.payments import PaymentOutcome, check_payment
 from ispgo_portal.services.errors import DomainError
 from ispgo_portal.services.guard import require_user
-from ispgo_portal.state.session import SessionState, error_toast, ok_toast
+from ispgo_portal.state.handler import error_toast, ok_toast
+from ispgo_portal.state.session import SessionState
 
 POLL_SECONDS = 2.0
 MAX_POLLS = 60  # two minutes; after that reconciliation finishes the job in the background
@@ -57,36 +58,38 @@ def _payment_id(raw: object) -> int:
 
 
 class PaymentReturnState(SessionState):
-    ret_state: str = "checking"  # checking | pending | succeeded | canceled | failed | not_found | slow
-    ret_purpose: str = "topup"
-    ret_amount: str = ""
-    ret_balance: str = ""
-    ret_reason: str = ""
-    ret_license_link: str = ""
-    ret_note: str = ""  # e.g. a paid renewal held because an admin suspended the license
+    status: str = "checking"  # checking | pending | succeeded | canceled | failed | not_found | slow
+    purpose: str = "topup"
+    amount: str = ""
+    balance: str = ""
+    reason: str = ""
+    license_link: str = ""
+    note: str = ""  # e.g. a paid renewal held because an admin suspended the license
 
     def _show(self, outcome: PaymentOutcome) -> None:
-        self.ret_state = outcome.status if outcome.status in FINAL else "pending"
-        self.ret_purpose = outcome.purpose
-        self.ret_amount = format_rub(outcome.amount)
-        self.ret_balance = format_rub(outcome.balance)
-        self.viewer_balance = self.ret_balance
-        self.ret_reason = outcome.cancellation_reason or "Платёж отменён"
-        self.ret_note = outcome.note
-        self.ret_license_link = (f"/licenses?highlight={outcome.license_id}"
+        self.status = outcome.status if outcome.status in FINAL else "pending"
+        self.purpose = outcome.purpose
+        self.amount = format_rub(outcome.amount)
+        self.balance = format_rub(outcome.balance)
+        self.viewer_balance = self.balance
+        self.reason = outcome.cancellation_reason or "Платёж отменён"
+        self.note = outcome.note
+        self.license_link = (f"/licenses?highlight={outcome.license_id}"
                                  if outcome.license_id and outcome.purpose != "topup" else "")
 
+    # A background task (it polls for minutes without holding the state), so it is written by
+    # hand: every blocking call goes through asyncio.to_thread, like the handler boundary does.
     @rx.event(background=True)
     async def watch_payment(self):
         async with self:
-            self.ret_state, self.ret_license_link = "checking", ""
+            self.status, self.license_link = "checking", ""
+            token = self.session_token
             try:
-                self._caller()
+                await asyncio.to_thread(require_user, token)
             except DomainError as exc:
-                self.ret_state = "not_found"
+                self.status = "not_found"
                 yield error_toast(exc)
                 return
-            token = self.session_token
             payment_id = _payment_id(self.router.url.query_parameters.get("payment", ""))
             client = self.router.session.client_token
             if (client, payment_id) in _watching:
@@ -100,11 +103,11 @@ class PaymentReturnState(SessionState):
                     outcome = await asyncio.to_thread(_check, token, payment_id)
                 except DomainError:
                     async with self:
-                        self.ret_state = "not_found"  # the page says so; no toast on top
+                        self.status = "not_found"  # the page says so; no toast on top
                     return
                 async with self:
                     self._show(outcome)
-                    link = self.ret_license_link
+                    link = self.license_link
                 if outcome.status in FINAL:
                     if outcome.status == "succeeded" and link:
                         yield [ok_toast("Оплата получена, лицензия оформлена"), rx.redirect(link)]
@@ -113,4 +116,4 @@ class PaymentReturnState(SessionState):
         finally:
             _watching.discard((client, payment_id))
         async with self:
-            self.ret_state = "slow"
+            self.status = "slow"

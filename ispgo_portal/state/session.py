@@ -17,7 +17,8 @@ from ispgo_portal.models import User
 from ispgo_portal.money import format_rub
 from ispgo_portal.services.accounts.cookie import SESSION_COOKIE, token_from_cookie_header
 from ispgo_portal.services.errors import AccessDenied, DomainError
-from ispgo_portal.services.guard import Caller, require_admin, require_user, resolve_caller
+from ispgo_portal.services.guard import Caller, resolve_caller
+from ispgo_portal.state.handler import error_toast, ok_toast, public_handler
 
 # Runs in the browser: POST to a session route, then a full page load so the websocket
 # reconnects with the cookie the answer set or cleared. Resolves to the route's JSON answer.
@@ -51,15 +52,6 @@ def form_post_script(path: str, form_id: str, *, with_next: bool = False) -> str
 LOGOUT_SCRIPT = session_post_script("/api/session/logout", "{}")
 
 
-def error_toast(exc: DomainError) -> rx.event.EventSpec:
-    """The one mapping from domain errors to what the user sees."""
-    return rx.toast.error(exc.message, close_button=True)
-
-
-def ok_toast(message: str) -> rx.event.EventSpec:
-    return rx.toast.success(message, close_button=True)
-
-
 class SessionState(rx.State):
     # Display only (header): filled from the database by `load_header`.
     viewer_email: str = ""
@@ -73,12 +65,6 @@ class SessionState(rx.State):
     def session_token(self) -> str:
         """The token in the websocket handshake's cookie header (HttpOnly: never in page JS)."""
         return token_from_cookie_header(self.router.headers.cookie)
-
-    def _caller(self) -> Caller:
-        return require_user(self.session_token)
-
-    def _admin(self) -> Caller:
-        return require_admin(self.session_token)
 
     def _fill_header(self, caller: Caller) -> None:
         with session_scope() as session:
@@ -97,8 +83,8 @@ class SessionState(rx.State):
         self.viewer_balance = ""
         self.auth_checked = False
 
-    # --- events ---
-    @rx.event
+    # --- events (public: they look the session up themselves and only redirect) ---
+    @public_handler
     def require_login(self):
         """on_load of every private page: comfort redirect; data is guarded per handler."""
         caller = resolve_caller(self.session_token)
@@ -108,7 +94,7 @@ class SessionState(rx.State):
         self._fill_header(caller)
         return None
 
-    @rx.event
+    @public_handler
     def require_admin_page(self):
         caller = resolve_caller(self.session_token)
         if caller is None:
@@ -119,14 +105,14 @@ class SessionState(rx.State):
             return [rx.redirect("/dashboard"), rx.toast.error("Раздел доступен только администраторам")]
         return None
 
-    @rx.event
+    @public_handler
     def redirect_if_logged_in(self):
         caller = resolve_caller(self.session_token)
         if caller is not None:
             return rx.redirect("/admin" if caller.is_admin else "/dashboard")
         return None
 
-    @rx.event
+    @public_handler
     def refresh_header(self):
         caller = resolve_caller(self.session_token)
         if caller is not None:

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from dataclasses import dataclass
 
 import reflex as rx
 
+from ispgo_portal.limits import PROMO_CODE_MAX
 from ispgo_portal.money import format_rub
 from ispgo_portal.services.accounts.summary import account_summary
 from ispgo_portal.services.billing import pricing
 from ispgo_portal.services.errors import DomainError
+from ispgo_portal.services.guard import Caller
 from ispgo_portal.services.licensing import licenses
 from ispgo_portal.services.licensing.catalog import list_active_tariffs
 from ispgo_portal.state.forms import as_id
+from ispgo_portal.state.handler import customer_handler, error_toast, ok_toast, public_handler
 from ispgo_portal.state.landing import tariff_card_data
-from ispgo_portal.state.session import SessionState, error_toast, ok_toast
+from ispgo_portal.state.session import SessionState
 
 METHODS = ("balance", "yookassa")
-MAX_PROMO_LENGTH = 40
+MAX_PROMO_LENGTH = PROMO_CODE_MAX
 
 
 def go_to(url: str) -> rx.event.EventSpec:
@@ -74,15 +76,11 @@ class TariffsState(SessionState):
     _final_price: int = 0
     _available: int = 0
 
-    @rx.event
-    def load_tariffs(self):
-        try:
-            self._caller()
-        except DomainError as exc:
-            return error_toast(exc)
+    @customer_handler
+    def load_tariffs(self, caller: Caller):
+        del caller  # the catalogue is the same for everyone; a session is still required
         self.tariffs = [tariff_card_data(t) for t in list_active_tariffs()]
         self.tariffs_loaded = True
-        return None
 
     def _show_quote(self, quote: pricing.Quote) -> None:
         self.price = breakdown_of(quote)
@@ -106,80 +104,44 @@ class TariffsState(SessionState):
             quote = licenses.quote_purchase(user_id=user_id, tariff_id=self._buy_tariff_id)
         self._show_quote(quote)
 
-    @rx.event
-    def open_buy(self, tariff_id: str):
-        try:
-            caller = self._caller()
-            tariff = next((t for t in list_active_tariffs() if t["id"] == as_id(tariff_id)), None)
-            if tariff is None:
-                raise DomainError("tariff_not_found", "Тариф не найден или больше не продаётся")
-            self._buy_tariff_id = tariff["id"]
-            self.buy_tariff_name = tariff["name"]
-            self.buy_period = tariff_card_data(tariff)["period"]
-            self.buy_method, self.buy_promo, self.price, self.buy_busy = "balance", "", Breakdown(), False
-            self._available = account_summary(user_id=caller.user_id).available
-            self.funds_available = format_rub(self._available)
-            self._requote(caller.user_id)
-        except DomainError as exc:
-            self.buy_open = False
-            return error_toast(exc)
-        self.buy_open = True
-        return None
+    def _buy_refused(self, exc: DomainError, caller: Caller | None):  # noqa: ANN202
+        self.buy_open = False
+        return error_toast(exc)
 
-    @rx.event
+    @customer_handler(on_error=_buy_refused)
+    def open_buy(self, caller: Caller, tariff_id: str):
+        tariff = next((t for t in list_active_tariffs() if t["id"] == as_id(tariff_id)), None)
+        if tariff is None:
+            raise DomainError("tariff_not_found", "Тариф не найден или больше не продаётся")
+        self._buy_tariff_id = tariff["id"]
+        self.buy_tariff_name = tariff["name"]
+        self.buy_period = tariff_card_data(tariff)["period"]
+        self.buy_method, self.buy_promo, self.price, self.buy_busy = "balance", "", Breakdown(), False
+        self._available = account_summary(user_id=caller.user_id).available
+        self.funds_available = format_rub(self._available)
+        self._requote(caller.user_id)
+        self.buy_open = True
+
+    @public_handler(inline=True)
     def set_buy_open(self, is_open: bool):
         self.buy_open = bool(is_open) and self._buy_tariff_id > 0
 
-    @rx.event
+    @public_handler(inline=True)
     def set_buy_method(self, method: str):
         self.buy_method = method if method in METHODS else "balance"
         self._update_shortfall()
 
-    @rx.event
-    def set_buy_promo(self, value: str):
+    @customer_handler
+    def set_buy_promo(self, caller: Caller, value: str):
         """Checked as the customer types (the input is debounced)."""
-        try:
-            caller = self._caller()
-            self.buy_promo = str(value or "")[:MAX_PROMO_LENGTH]
-            if self._buy_tariff_id:
-                self._requote(caller.user_id)
-        except DomainError as exc:
-            return error_toast(exc)
-        return None
+        self.buy_promo = str(value or "")[:MAX_PROMO_LENGTH]
+        if self._buy_tariff_id:
+            self._requote(caller.user_id)
 
-    @rx.event
-    async def confirm_buy(self):
-        if self.buy_busy or not self._buy_tariff_id:
-            return
-        try:
-            caller = self._caller()
-        except DomainError as exc:
-            yield error_toast(exc)
-            return
-        self.buy_busy = True
-        yield  # show the spinner while the purchase runs
-        try:
-            if self.buy_method == "yookassa":
-                # In a thread: the embedded YooKassa emulator answers on this same event loop.
-                url = await asyncio.to_thread(licenses.buy_by_yookassa, user_id=caller.user_id,
-                                              tariff_id=self._buy_tariff_id, promo_code=self.buy_promo)
-                yield go_to(url)
-                return
-            license_id = await asyncio.to_thread(licenses.buy_from_balance, user_id=caller.user_id,
-                                                 tariff_id=self._buy_tariff_id, promo_code=self.buy_promo)
-        except DomainError as exc:
-            yield self._buy_failed(caller.user_id, exc)
-            return
-        finally:
-            self.buy_busy = False
-        self.buy_open = False
-        self._buy_tariff_id = 0
-        yield [rx.redirect(f"/licenses?highlight={license_id}"),
-               ok_toast(f"Лицензия «{self.buy_tariff_name}» оформлена")]
-
-    def _buy_failed(self, user_id: int, exc: DomainError):  # noqa: ANN202
-        if exc.code == "insufficient_funds":
-            self._available = account_summary(user_id=user_id).available
+    def _buy_failed(self, exc: DomainError, caller: Caller | None):  # noqa: ANN202
+        self.buy_busy = False
+        if exc.code == "insufficient_funds" and caller is not None:
+            self._available = account_summary(user_id=caller.user_id).available
             self.funds_available = format_rub(self._available)
             self.shortfall = exc.message
             return None
@@ -187,3 +149,23 @@ class TariffsState(SessionState):
             self.promo_error = exc.message
             return None
         return error_toast(exc)
+
+    @customer_handler(on_error=_buy_failed)
+    def confirm_buy(self, caller: Caller):
+        if self.buy_busy or not self._buy_tariff_id:
+            return
+        self.buy_busy = True
+        yield  # show the spinner while the purchase runs
+        if self.buy_method == "yookassa":
+            url = licenses.buy_by_yookassa(user_id=caller.user_id, tariff_id=self._buy_tariff_id,
+                                           promo_code=self.buy_promo)
+            self.buy_busy = False
+            yield go_to(url)
+            return
+        license_id = licenses.buy_from_balance(user_id=caller.user_id, tariff_id=self._buy_tariff_id,
+                                               promo_code=self.buy_promo)
+        self.buy_busy = False
+        self.buy_open = False
+        self._buy_tariff_id = 0
+        yield [rx.redirect(f"/licenses?highlight={license_id}"),
+               ok_toast(f"Лицензия «{self.buy_tariff_name}» оформлена")]

@@ -11,14 +11,20 @@ import reflex as rx
 
 from ispgo_portal.clock import format_date, format_datetime
 from ispgo_portal.services.errors import DomainError
+from ispgo_portal.services.guard import Caller
 from ispgo_portal.services.support import tickets
 from ispgo_portal.services.support.attachments import MAX_FILE_BYTES, MAX_FILES, IncomingFile
-from ispgo_portal.services.support.tickets import MessageInfo, TicketFormError, TicketSummary
-from ispgo_portal.state.session import SessionState, error_toast, ok_toast
+from ispgo_portal.services.support.tickets import MessageInfo, TicketSummary
+from ispgo_portal.state.forms import form_text
+from ispgo_portal.state.handler import customer_handler, error_toast, ok_toast, public_handler
+from ispgo_portal.state.session import SessionState
 
 NEW_TICKET_UPLOAD = "new-ticket-files"
 REPLY_UPLOAD = "reply-files"
 STATUS_FILTERS = ("all", "open", "in_progress")
+# A form error's field -> the var that shows it under that field.
+NEW_TICKET_FIELDS = {name: f"err_{name}" for name in ("category", "subject", "description", "priority", "files")}
+REPLY_FIELDS = {"text": "err_reply_text", "files": "err_reply_files"}
 
 
 @dataclasses.dataclass
@@ -103,89 +109,66 @@ def route_ticket_id(path: object) -> int:
     return int(match.group(1)) if match else 0
 
 
-def form_text(form: object, name: str) -> str:
-    value = form.get(name, "") if isinstance(form, dict) else ""
-    return value if isinstance(value, str) else ""
-
-
 class TicketsState(SessionState):
     """The "Тикеты" list: active tickets (with a status filter) or the archive."""
 
-    tk_rows: list[TicketRow] = []
-    tk_view: str = "active"  # active | archive
-    tk_status: str = "all"  # all | open | in_progress (active view only)
-    tk_loaded: bool = False
+    rows: list[TicketRow] = []
+    view: str = "active"  # active | archive
+    status: str = "all"  # all | open | in_progress (active view only)
+    loaded: bool = False
 
-    def _reload(self) -> None:
-        caller = self._caller()
-        status = "closed" if self.tk_view == "archive" else ("" if self.tk_status == "all" else self.tk_status)
-        self.tk_rows = [ticket_row(s) for s in tickets.list_tickets(user_id=caller.user_id, status=status)]
-        self.tk_loaded = True
+    def _reload(self, user_id: int) -> None:
+        self.loaded = False
+        status = "closed" if self.view == "archive" else ("" if self.status == "all" else self.status)
+        self.rows = [ticket_row(s) for s in tickets.list_tickets(user_id=user_id, status=status)]
+        self.loaded = True
 
-    @rx.event
-    def load_tickets(self):
-        self.tk_loaded = False
-        try:
-            self._reload()
-        except DomainError as exc:
-            self.tk_rows = []
-            return error_toast(exc)
-        return None
+    @customer_handler
+    def load_tickets(self, caller: Caller):
+        self._reload(caller.user_id)
 
-    @rx.event
-    def show_view(self, view: str):
-        self.tk_view = view if view in ("active", "archive") else "active"
-        return self.load_tickets()
+    @customer_handler
+    def show_view(self, caller: Caller, view: str):
+        self.view = view if view in ("active", "archive") else "active"
+        self._reload(caller.user_id)
 
-    @rx.event
-    def filter_status(self, status: str):
-        self.tk_status = status if status in STATUS_FILTERS else "all"
-        return self.load_tickets()
+    @customer_handler
+    def filter_status(self, caller: Caller, status: str):
+        self.status = status if status in STATUS_FILTERS else "all"
+        self._reload(caller.user_id)
 
 
 class NewTicketState(SessionState):
     """The "Создать тикет" dialog (used on the list and on a closed ticket's page)."""
 
-    nt_open: bool = False
+    form_open: bool = False
     err_category: str = ""
     err_subject: str = ""
     err_description: str = ""
     err_priority: str = ""
     err_files: str = ""
 
-    def _clear_errors(self) -> None:
+    @public_handler(inline=True)
+    def open_dialog(self):
         self.err_category = self.err_subject = self.err_description = ""
         self.err_priority = self.err_files = ""
+        self.form_open = True
 
-    @rx.event
-    def open_dialog(self):
-        self._clear_errors()
-        self.nt_open = True
-
-    @rx.event
+    @public_handler(inline=True)
     def set_dialog_open(self, value: bool):
-        self.nt_open = value is True
+        self.form_open = value is True
 
-    @rx.event
-    def submit_ticket(self, form: dict, files: list[rx.UploadFile]):
-        self._clear_errors()
-        try:
-            caller = self._caller()
-            ticket_id = tickets.create_ticket(
-                user_id=caller.user_id,
-                category=form_text(form, "category"),
-                subject=form_text(form, "subject"),
-                description=form_text(form, "description"),
-                priority=form_text(form, "priority"),
-                files=incoming_files(files),
-            )
-        except TicketFormError as exc:
-            for field, message in exc.errors.items():
-                setattr(self, f"err_{field}", message)
-            return None
-        except DomainError as exc:
-            return error_toast(exc)
-        self.nt_open = False
+    @customer_handler(fields=NEW_TICKET_FIELDS)
+    def submit_ticket(self, caller: Caller, form: dict, files: list[rx.UploadFile]):
+        ticket_id = tickets.create_ticket(
+            user_id=caller.user_id,
+            category=form_text(form, "category"),
+            subject=form_text(form, "subject"),
+            description=form_text(form, "description"),
+            priority=form_text(form, "priority"),
+            files=incoming_files(files),
+        )
+        self.form_open = False
         return [
             rx.clear_selected_files(NEW_TICKET_UPLOAD),
             rx.redirect(f"/tickets/{ticket_id}"),
@@ -196,111 +179,90 @@ class NewTicketState(SessionState):
 class TicketViewState(SessionState):
     """A customer's ticket page: the conversation, a reply box, "В архив"."""
 
-    tv_loaded: bool = False
-    tv_found: bool = False
-    tv_id: int = 0
-    tv_subject: str = ""
-    tv_status: str = ""
-    tv_status_label: str = ""
-    tv_category_label: str = ""
-    tv_priority: str = ""
-    tv_priority_label: str = ""
-    tv_created: str = ""
-    tv_updated: str = ""
-    tv_replies: int = 0
-    tv_messages: list[MessageView] = []
+    loaded: bool = False
+    found: bool = False
+    number: int = 0
+    subject: str = ""
+    status: str = ""
+    status_label: str = ""
+    category_label: str = ""
+    priority: str = ""
+    priority_label: str = ""
+    created: str = ""
+    updated: str = ""
+    replies: int = 0
+    messages: list[MessageView] = []
     err_reply_text: str = ""
     err_reply_files: str = ""
-    _tv_ticket_id: int = 0
+    _ticket_id: int = 0
 
     def _show(self, user_id: int) -> None:
-        thread = tickets.ticket_thread(ticket_id=self._tv_ticket_id, user_id=user_id)
+        thread = tickets.ticket_thread(ticket_id=self._ticket_id, user_id=user_id)
         t = thread.ticket
-        self.tv_id, self.tv_subject = t.id, t.subject
-        self.tv_status, self.tv_status_label = t.status, t.status_label
-        self.tv_category_label = t.category_label
-        self.tv_priority, self.tv_priority_label = t.priority, t.priority_label
-        self.tv_created, self.tv_updated = format_datetime(t.created_at), format_datetime(t.updated_at)
-        self.tv_replies = t.replies_count
-        self.tv_messages = [message_view(m) for m in thread.messages]
-        self.tv_found = True
+        self.number, self.subject = t.id, t.subject
+        self.status, self.status_label = t.status, t.status_label
+        self.category_label = t.category_label
+        self.priority, self.priority_label = t.priority, t.priority_label
+        self.created, self.updated = format_datetime(t.created_at), format_datetime(t.updated_at)
+        self.replies = t.replies_count
+        self.messages = [message_view(m) for m in thread.messages]
+        self.found = True
 
     def _forget(self) -> None:
-        self.tv_found = False
-        self.tv_id = 0
-        self.tv_subject = ""
-        self.tv_messages = []
+        self.found = False
+        self.number = 0
+        self.subject = ""
+        self.messages = []
 
-    @rx.event
-    def load_ticket(self):
-        self.tv_loaded = False
-        self.err_reply_text = self.err_reply_files = ""
-        self._tv_ticket_id = route_ticket_id(self.router.url.path)
-        try:
-            caller = self._caller()
-            self._show(caller.user_id)
-        except DomainError as exc:
-            self._forget()
-            self.tv_loaded = True
-            return None if exc.code == "not_found" else error_toast(exc)
-        self.tv_loaded = True
-        return None
+    def _not_shown(self, exc: DomainError, caller: Caller | None):  # noqa: ANN202
+        self._forget()
+        self.loaded = True
+        return None if exc.code == "not_found" else error_toast(exc)
 
-    @rx.event
-    def send_reply(self, form: dict, files: list[rx.UploadFile]):
-        self.err_reply_text = self.err_reply_files = ""
-        try:
-            caller = self._caller()
-            tickets.reply_to_ticket(ticket_id=self._tv_ticket_id, user_id=caller.user_id,
-                                    text=form_text(form, "text"), files=incoming_files(files))
-            self._show(caller.user_id)
-        except TicketFormError as exc:
-            self.err_reply_text = exc.errors.get("text", "")
-            self.err_reply_files = exc.errors.get("files", "")
-            return None
-        except DomainError as exc:
-            return error_toast(exc)
+    @customer_handler(on_error=_not_shown, fields=REPLY_FIELDS)
+    def load_ticket(self, caller: Caller):
+        self.loaded = False
+        self._ticket_id = route_ticket_id(self.router.url.path)
+        self._show(caller.user_id)
+        self.loaded = True
+
+    @customer_handler(fields=REPLY_FIELDS)
+    def send_reply(self, caller: Caller, form: dict, files: list[rx.UploadFile]):
+        tickets.reply_to_ticket(ticket_id=self._ticket_id, user_id=caller.user_id,
+                                text=form_text(form, "text"), files=incoming_files(files))
+        self._show(caller.user_id)
         return [
             rx.clear_selected_files(REPLY_UPLOAD),
             rx.call_script("document.getElementById('reply-form')?.reset()"),
             ok_toast("Ответ отправлен"),
         ]
 
-    @rx.event
-    def archive_current(self):
-        try:
-            caller = self._caller()
-            tickets.archive_ticket(ticket_id=self._tv_ticket_id, user_id=caller.user_id)
-            self._show(caller.user_id)
-        except DomainError as exc:
-            return error_toast(exc)
+    @customer_handler
+    def archive_current(self, caller: Caller):
+        tickets.archive_ticket(ticket_id=self._ticket_id, user_id=caller.user_id)
+        self._show(caller.user_id)
         return ok_toast("Тикет закрыт и перемещён в архив")
 
 
 class TicketsDashboardState(SessionState):
     """Dashboard block: a customer's own open tickets; for admins, the support queue."""
 
-    td_loaded: bool = False
-    td_active: int = 0
-    td_recent: list[TicketRow] = []
-    td_queue_active: int = 0
-    td_queue_waiting: int = 0
-    td_show_queue: bool = False  # display only; the figures come from an admin-checked service
+    loaded: bool = False
+    active: int = 0
+    recent: list[TicketRow] = []
+    queue_active: int = 0
+    queue_waiting: int = 0
+    show_queue: bool = False  # display only; the figures come from an admin-checked service
 
-    @rx.event
-    def load_ticket_block(self):
+    @customer_handler
+    def load_ticket_block(self, caller: Caller):
         from ispgo_portal.services.support.queue import queue_counts
 
-        try:
-            caller = self._caller()
-            self.td_active = tickets.count_active_tickets(user_id=caller.user_id)
-            self.td_recent = [ticket_row(s) for s in tickets.list_tickets(user_id=caller.user_id)[:3]]
-            self.td_show_queue = caller.is_admin
-            if caller.is_admin:
-                counts = queue_counts(admin_id=caller.user_id)
-                self.td_queue_active, self.td_queue_waiting = counts.active, counts.waiting
-        except DomainError as exc:
-            self.td_loaded = False
-            return error_toast(exc)
-        self.td_loaded = True
-        return None
+        self.loaded = False
+        self.active = tickets.count_active_tickets(user_id=caller.user_id)
+        self.recent = [ticket_row(s) for s in tickets.list_tickets(user_id=caller.user_id)[:3]]
+        self.show_queue = caller.is_admin
+        if caller.is_admin:
+            counts = queue_counts(admin_id=caller.user_id)
+            self.queue_active, self.queue_waiting = counts.active, counts.waiting
+        self.loaded = True

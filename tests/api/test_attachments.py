@@ -120,7 +120,7 @@ def _ticket_view_state(token: str, ticket_id: int):  # noqa: ANN202
     from ispgo_portal.state.tickets import TicketViewState
 
     state = make_state(TicketViewState, token)
-    state._tv_ticket_id = ticket_id  # as if the stranger had opened /tickets/<Анна's id>
+    state._ticket_id = ticket_id  # as if the stranger had opened /tickets/<Анна's id>
     return state
 
 
@@ -131,7 +131,7 @@ def test_stranger_handlers_change_and_reveal_nothing(stranger: int, ticket_of_ow
     call(state, "send_reply", {"text": "Ответ злоумышленника"}, [])
     call(state, "archive_current")
     assert _state_of(ticket_id) == ("open", 0, 1)
-    assert state.tv_found is False
+    assert state.found is False
     assert "Секретная тема Анны" not in repr(state.dict())
 
 
@@ -140,7 +140,7 @@ def test_owner_handler_replies_through_the_same_path(owner: int, ticket_of_owner
     state = _ticket_view_state(session_token(owner), ticket_of_owner[0])
     call(state, "send_reply", {"text": "Дополнение"}, [])
     assert _state_of(ticket_of_owner[0]) == ("open", 1, 2)
-    assert state.tv_subject == "Секретная тема Анны"
+    assert state.subject == "Секретная тема Анны"
 
 
 # --- the URL -----------------------------------------------------------------------------

@@ -64,10 +64,10 @@ def test_load_balance_shows_funds_and_first_page(make_customer, session_token) -
                        reference="p1")
     state = make_state(BalanceState, session_token(user_id))
     run(state, "load_balance")
-    assert (state.bal_balance, state.bal_credit_used, state.bal_available) == (
+    assert (state.balance, state.credit_used, state.available) == (
         "−300,00\u00a0₽", "300,00\u00a0₽", "700,00\u00a0₽")
-    assert state.bal_negative and state.hist_total == 1
-    assert state.hist_rows[0].amount == "−300,00\u00a0₽" and not state.hist_rows[0].positive
+    assert state.balance_negative and state.total == 1
+    assert state.rows[0].amount == "−300,00\u00a0₽" and not state.rows[0].positive
 
 
 def test_history_pages_and_filters(make_customer, session_token) -> None:  # noqa: ANN001
@@ -78,16 +78,19 @@ def test_history_pages_and_filters(make_customer, session_token) -> None:  # noq
                            reference=f"t{i}")
     state = make_state(BalanceState, session_token(user_id))
     run(state, "load_balance")
-    run(state, "go_to_page", 3)
-    assert (state.hist_page, state.hist_pages, len(state.hist_rows)) == (3, 3, 5)
-    run(state, "go_to_page", "x")
-    assert state.hist_page == 3
+    run(state, "change_page", 1)
+    run(state, "change_page", 1)
+    assert (state.page, state.pages, len(state.rows)) == (3, 3, 5)
+    run(state, "change_page", 1)  # past the end: the last page stays
+    assert state.page == 3
+    run(state, "change_page", "x")  # garbage: one page back
+    assert state.page == 2
     run(state, "set_history_kind", "purchase")
-    assert (state.hist_kind, state.hist_total) == ("purchase", 0)
+    assert (state.kind, state.total) == ("purchase", 0)
     run(state, "apply_history_filter", {"kind": "all", "date_from": "31.02.2026", "date_to": ""})
-    assert state.hist_error_from == "Дата в формате ДД.ММ.ГГГГ" and state.hist_kind == "purchase"
+    assert state.date_from_error == "Дата в формате ДД.ММ.ГГГГ" and state.kind == "purchase"
     run(state, "reset_history_filter")
-    assert (state.hist_kind, state.hist_total) == ("all", 45)
+    assert (state.kind, state.total) == ("all", 45)
 
 
 def test_export_points_at_the_csv_route_with_the_filters(make_customer, session_token) -> None:  # noqa: ANN001

@@ -14,9 +14,8 @@ from ispgo_portal.services.audit.log import (
     describe_changes,
     filter_options,
     list_audit,
-    parse_filter_date,
 )
-from ispgo_portal.services.errors import AccessDenied, DomainError
+from ispgo_portal.services.errors import AccessDenied
 
 
 def _actions(admin: int, **filters) -> list[str]:  # noqa: ANN003
@@ -93,14 +92,3 @@ def test_filter_options_list_admins_and_actions(make_admin, make_customer) -> No
 def test_customer_cannot_read_the_audit(make_customer) -> None:  # noqa: ANN001
     with pytest.raises(AccessDenied):
         list_audit(admin_id=make_customer())
-
-
-@pytest.mark.parametrize(("text", "expected"), [("2026-11-26", date(2026, 11, 26)),
-                                                ("26.11.2026", date(2026, 11, 26)), ("", None)])
-def test_filter_dates_are_parsed(text: str, expected: date | None) -> None:
-    assert parse_filter_date(text) == expected
-
-
-def test_garbage_filter_date_is_refused() -> None:
-    with pytest.raises(DomainError):
-        parse_filter_date("вчера")

@@ -50,20 +50,33 @@ def log_in(state: Any, token: str) -> None:
 
 
 def call(state: Any, name: str, *args: Any) -> Any:
-    """The handler's plain return value (a generator stays undrained)."""
-    return type(state).event_handlers[name].fn(state, *args)
+    """Run a handler to its end and give what it returned (a coroutine's result; what an
+    async generator yielded, as a list; a plain handler's return value as it is)."""
+    result = type(state).event_handlers[name].fn(state, *args)
+    if inspect.iscoroutine(result):
+        return run_coroutine(result)
+    if inspect.isasyncgen(result):
+        return run_coroutine(_drain(result))
+    return result
+
+
+async def _drain(result: Any) -> list[Any]:
+    return [item async for item in result]
 
 
 def run(state: Any, name: str, *args: Any) -> list[Any]:
     """Call a handler and collect everything it yields or returns, draining (async) generators."""
-    result = call(state, name, *args)
+    return run_coroutine(run_on_loop(state, name, *args))
+
+
+async def run_on_loop(state: Any, name: str, *args: Any) -> list[Any]:
+    """What Reflex's event processor does: call the handler on the running event loop and drain
+    what it produces there (a plain `def` handler therefore runs on the loop thread)."""
+    result = type(state).event_handlers[name].fn(state, *args)
+    if inspect.iscoroutine(result):
+        return [await result]
+    if inspect.isasyncgen(result):
+        return await _drain(result)
     if inspect.isgenerator(result):
         return list(result)
-    if inspect.isasyncgen(result):
-        async def drain() -> list[Any]:
-            return [item async for item in result]
-
-        return run_coroutine(drain())
-    if inspect.iscoroutine(result):
-        return [run_coroutine(result)]
     return [result]

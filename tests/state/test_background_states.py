@@ -82,10 +82,10 @@ def test_outbox_lists_for_an_admin(outbox_state, make_admin, session_token, make
                        password_confirm="password123")
     log_in(outbox_state, session_token(make_admin()))
     call(outbox_state, "load_outbox")
-    assert [r["recipient"] for r in outbox_state.ob_rows] == ["new@example.ru"]
-    assert outbox_state.ob_pending == 1
-    call(outbox_state, "open_email", outbox_state.ob_rows[0]["id"])
-    assert "Здравствуйте, Новый!" in outbox_state.ob_detail["body_text"]
+    assert [r["recipient"] for r in outbox_state.rows] == ["new@example.ru"]
+    assert outbox_state.pending == 1
+    call(outbox_state, "open_email", outbox_state.rows[0]["id"])
+    assert "Здравствуйте, Новый!" in outbox_state.detail["body_text"]
 
 
 @pytest.mark.parametrize("value", ["", "x", "-1", "9" * 40, "1.5"])
@@ -94,4 +94,4 @@ def test_outbox_handlers_survive_garbage_ids(outbox_state, make_admin, session_t
     call(outbox_state, "open_email", value)
     call(outbox_state, "resend_email", value)
     call(outbox_state, "show_status", value)
-    assert outbox_state.ob_open is False
+    assert outbox_state.detail_open is False

@@ -16,6 +16,6 @@ from tests.state.harness import call, make_state
 def test_extreme_years_are_refused_with_a_message(field: str, day: str, make_customer, session_token) -> None:  # noqa: ANN001
     state = make_state(BalanceState, session_token(make_customer()))
     call(state, "apply_history_filter", {"kind": "all", field: day})
-    shown = state.hist_error_to if field == "date_to" else state.hist_error_from
+    shown = state.date_to_error if field == "date_to" else state.date_from_error
     assert shown == "Укажите дату между 01.01.2000 и 31.12.2099"
-    assert (state.hist_from, state.hist_to) == ("", "")
+    assert (state.date_from, state.date_to) == ("", "")

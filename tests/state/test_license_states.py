@@ -93,4 +93,4 @@ def test_dashboard_block_counts_own_licenses(make_customer, make_tariff, session
     licenses.buy_from_balance(user_id=make_customer(balance=500_000), tariff_id=make_tariff())
     state = make_state(LicenseDashboardState, session_token(user))
     run(state, "load_license_block")
-    assert (state.ld_active, len(state.ld_expiring), state.ld_expiring[0].days_left) == (1, 1, "5 дней")
+    assert (state.active, len(state.expiring), state.expiring[0].days_left) == (1, 1, "5 дней")

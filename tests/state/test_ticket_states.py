@@ -46,7 +46,7 @@ def test_submit_ticket_stores_uploaded_screenshots(customer_token: str) -> None:
     with session_scope() as session:
         names = session.exec(select(TicketAttachment.filename).order_by(TicketAttachment.id)).all()
     assert names == ["one.png", "two.gif"]
-    assert state.nt_open is False
+    assert state.form_open is False
 
 
 def test_submit_ticket_shows_field_errors_and_creates_nothing(customer_token: str) -> None:
@@ -89,14 +89,14 @@ def test_ticket_list_filters_and_archive_tab(make_customer, session_token: Calla
     tickets.archive_ticket(ticket_id=closed, user_id=user)
     state = make_state(TicketsState, session_token(user))
     call(state, "load_tickets")
-    assert [r.id for r in state.tk_rows] == [kept]
-    assert state.tk_rows[0].status_label == "Открыт — ожидает ответа поддержки"
+    assert [r.id for r in state.rows] == [kept]
+    assert state.rows[0].status_label == "Открыт — ожидает ответа поддержки"
     call(state, "filter_status", "in_progress")
-    assert state.tk_rows == []
+    assert state.rows == []
     call(state, "filter_status", "garbage")
-    assert (state.tk_status, [r.id for r in state.tk_rows]) == ("all", [kept])
+    assert (state.status, [r.id for r in state.rows]) == ("all", [kept])
     call(state, "show_view", "archive")
-    assert [(r.id, r.status_label) for r in state.tk_rows] == [(closed, "Закрыт")]
+    assert [(r.id, r.status_label) for r in state.rows] == [(closed, "Закрыт")]
 
 
 def test_admin_queue_filters_and_reset(make_customer, make_admin, session_token: Callable[[int], str]) -> None:  # noqa: ANN001
@@ -108,11 +108,11 @@ def test_admin_queue_filters_and_reset(make_customer, make_admin, session_token:
     state = make_state(AdminTicketsState, session_token(make_admin()))
     call(state, "apply_filters", {"status": "active", "category": "billing", "priority": "any",
                                    "customer": "QUEUE@", "search": ""})
-    assert [r.id for r in state.aq_rows] == [billing]
-    assert state.aq_rows[0].customer_email == "queue@example.ru"
+    assert [r.id for r in state.rows] == [billing]
+    assert state.rows[0].customer_email == "queue@example.ru"
     call(state, "reset_filters")
-    assert sorted(r.id for r in state.aq_rows) == sorted([billing, other])
-    assert state.aq_category == "any"
+    assert sorted(r.id for r in state.rows) == sorted([billing, other])
+    assert state.category == "any"
 
 
 def test_customer_gets_nothing_from_admin_queue(customer_token: str) -> None:
@@ -122,5 +122,5 @@ def test_customer_gets_nothing_from_admin_queue(customer_token: str) -> None:
     state = make_state(AdminTicketsState, customer_token)
     call(state, "load_queue")
     call(state, "reset_filters")
-    assert (state.aq_rows, state.aq_loaded) == ([], False)
+    assert (state.rows, state.loaded) == ([], False)
     assert _tickets() == tickets_before

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ispgo_portal.db import session_scope
+from ispgo_portal.limits import ADMIN_REASON_MAX, MAX_CREDIT_LIMIT
 from ispgo_portal.models import (
     ROLE_ADMIN,
     ROLE_CUSTOMER,
@@ -35,12 +36,12 @@ from ispgo_portal.services.billing import ledger as billing
 from ispgo_portal.services.errors import DomainError, NotFound
 from ispgo_portal.services.guard import acting_admin
 from ispgo_portal.services.mail import notifications
+from ispgo_portal.services.paging import page_slice
 from ispgo_portal.services.rest import tokens as api_tokens
 
 PAGE_SIZE = 20
-MAX_CREDIT_LIMIT = 100_000_000  # 1 000 000 ₽: anything above is a typo, not a decision
 MAX_ADJUSTMENT = 100_000_000
-MAX_REASON = 500
+MAX_REASON = ADMIN_REASON_MAX
 ROLES: dict[str, str] = {ROLE_CUSTOMER.value: "Клиент", ROLE_ADMIN.value: "Администратор"}
 
 
@@ -146,15 +147,14 @@ def search_customers(*, admin_id: int, query: str = "", page: int = 1,
                 User.id.in_(with_key),
             ))
         total = int(session.exec(select(func.count()).select_from(User).where(*conditions)).one())
-        pages = max(1, -(-total // page_size))
-        page = min(page, pages)
+        window = page_slice(total=total, page=page, page_size=page_size)
         rows = session.exec(
             select(User, func.coalesce(active.c.n, 0))
             .outerjoin(active, active.c.user_id == User.id)
             .where(*conditions)
             .order_by(User.created_at.desc(), User.id.desc())
-            .offset((page - 1) * page_size)
-            .limit(page_size)
+            .offset(window.offset)
+            .limit(window.limit)
         ).all()
         return CustomerPage(
             rows=[
@@ -165,8 +165,8 @@ def search_customers(*, admin_id: int, query: str = "", page: int = 1,
                 for u, n in rows
             ],
             total=total,
-            page=page,
-            pages=pages,
+            page=window.page,
+            pages=window.pages,
         )
 
 

@@ -14,8 +14,8 @@ from ispgo_portal.clock import MSK
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import ROLE_ADMIN, AuditLog, User
 from ispgo_portal.money import format_rub
-from ispgo_portal.services.errors import DomainError
 from ispgo_portal.services.guard import acting_admin
+from ispgo_portal.services.paging import page_slice
 
 PAGE_SIZE = 25
 
@@ -97,19 +97,6 @@ class AuditPage:
     pages: int
 
 
-def parse_filter_date(text: str) -> date | None:
-    """'2026-11-26' (an <input type=date>) or '26.11.2026'; empty means no bound."""
-    raw = str(text or "").strip()
-    if not raw:
-        return None
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(raw, fmt).date()
-        except ValueError:
-            continue
-    raise DomainError("date_invalid", "Дата в формате ДД.ММ.ГГГГ", field="date")
-
-
 def _show(field: str, value: object) -> str:
     if value is None or value == "":
         return "—"
@@ -170,16 +157,15 @@ def list_audit(*, admin_id: int, filters: AuditFilter | None = None, page: int =
             end = datetime.combine(filters.date_to + timedelta(days=1), time(), tzinfo=MSK)
             conditions.append(AuditLog.created_at < end)
         total = int(session.exec(select(func.count()).select_from(AuditLog).where(*conditions)).one())
-        pages = max(1, -(-total // page_size))
-        page = min(page, pages)
+        window = page_slice(total=total, page=page, page_size=page_size)
         rows = session.exec(
             select(AuditLog, actor.email, target.email)
             .join(actor, actor.id == AuditLog.admin_id)
             .outerjoin(target, target.id == AuditLog.target_user_id)
             .where(*conditions)
             .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
-            .offset((page - 1) * page_size)
-            .limit(page_size)
+            .offset(window.offset)
+            .limit(window.limit)
         ).all()
         return AuditPage(
             rows=[
@@ -193,8 +179,8 @@ def list_audit(*, admin_id: int, filters: AuditFilter | None = None, page: int =
                 for row, admin_email, target_email in rows
             ],
             total=total,
-            page=page,
-            pages=pages,
+            page=window.page,
+            pages=window.pages,
         )
 
 

@@ -15,6 +15,7 @@ from ispgo_portal.models.enums import PaymentStatus, RefundStatus
 from ispgo_portal.payments.gateway_models import describe_refund_cancellation
 from ispgo_portal.services.billing.refunds import OPEN_REFUND_STATUSES
 from ispgo_portal.services.errors import NotFound
+from ispgo_portal.services.paging import page_slice
 
 PAGE_SIZE = 30
 PAYMENT_STATUSES = {
@@ -75,6 +76,8 @@ class RefundRow:
 class PaymentPage:
     rows: list[PaymentRow]
     total: int
+    page: int = 1
+    pages: int = 1
 
 
 def _in_flight_by_payment(session: Session, payment_ids: list[int]) -> dict[int, int]:
@@ -113,7 +116,7 @@ def _row(payment: Payment, email: str, name: str, in_flight: int, attention: int
     )
 
 
-def list_payments(*, query: str = "", status: str = "", purpose: str = "", page: int = 0) -> PaymentPage:
+def list_payments(*, query: str = "", status: str = "", purpose: str = "", page: int = 1) -> PaymentPage:
     """Newest first. `query`: customer email or name (any part), a YooKassa id, or «№12» / «12»."""
     base = select(Payment, User.email, User.name).join(User, User.id == Payment.user_id)
     text = query.strip() if isinstance(query, str) else ""
@@ -134,18 +137,18 @@ def list_payments(*, query: str = "", status: str = "", purpose: str = "", page:
         base = base.where(Payment.status == status)
     if purpose in PAYMENT_PURPOSES:
         base = base.where(Payment.purpose == purpose)
-    page = max(0, page) if isinstance(page, int) else 0
     with session_scope() as session:
         total = int(session.exec(select(func.count()).select_from(base.subquery())).one())
+        window = page_slice(total=total, page=page, page_size=PAGE_SIZE)
         found = session.exec(
             base.order_by(Payment.created_at.desc(), Payment.id.desc())  # type: ignore[attr-defined]
-            .offset(page * PAGE_SIZE).limit(PAGE_SIZE)
+            .offset(window.offset).limit(window.limit)
         ).all()
         ids = [p.id for p, _e, _n in found]
         in_flight = _in_flight_by_payment(session, ids)
         attention = _attention_by_payment(session, ids)
         return PaymentPage(rows=[_row(p, email, name, in_flight.get(p.id, 0), attention.get(p.id, 0))
-                                 for p, email, name in found], total=total)
+                                 for p, email, name in found], total=total, page=window.page, pages=window.pages)
 
 
 def get_payment(*, payment_id: int) -> tuple[PaymentRow, int]:

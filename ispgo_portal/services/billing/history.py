@@ -21,11 +21,10 @@ from ispgo_portal.db import session_scope
 from ispgo_portal.models import LEDGER_KINDS, LedgerEntry
 from ispgo_portal.services import paging as cursors
 from ispgo_portal.services.errors import DomainError
+from ispgo_portal.services.forms import parse_date_range
 
 PAGE_SIZE = 20
 EXPORT_BATCH = 1000
-EARLIEST_DATE = date(2000, 1, 1)
-LATEST_DATE = date(2099, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -54,23 +53,6 @@ class LedgerPage:
     total: int
 
 
-def _parse_date(text: str, field: str) -> date | None:
-    text = (text or "").strip()
-    if not text:
-        return None
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            day = datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-        # Year 1 or 9999 would overflow when turned into a Moscow day's UTC bounds.
-        if not EARLIEST_DATE <= day <= LATEST_DATE:
-            raise DomainError("date_out_of_range", f"Укажите дату между {EARLIEST_DATE:%d.%m.%Y} "
-                                                   f"и {LATEST_DATE:%d.%m.%Y}", field=field)
-        return day
-    raise DomainError("invalid_date", "Дата в формате ДД.ММ.ГГГГ", field=field)
-
-
 def parse_history_filter(*, kind: str = "", date_from: str = "", date_to: str = "") -> HistoryFilter:
     """Form input -> filter; DomainError with the field name for bad input."""
     kind = (kind or "").strip()
@@ -78,10 +60,8 @@ def parse_history_filter(*, kind: str = "", date_from: str = "", date_to: str = 
         kind = ""
     elif kind not in LEDGER_KINDS:
         raise DomainError("invalid_kind", "Неизвестный тип операции", field="kind")
-    start, end = _parse_date(date_from, "date_from"), _parse_date(date_to, "date_to")
-    if start and end and start > end:
-        raise DomainError("invalid_range", "Дата «с» позже даты «по»", field="date_to")
-    return HistoryFilter(kind=kind, date_from=start, date_to=end)
+    days = parse_date_range(date_from, date_to)
+    return HistoryFilter(kind=kind, date_from=days.start, date_to=days.end)
 
 
 def _conditions(user_id: int, filters: HistoryFilter) -> list:
@@ -114,13 +94,12 @@ def list_ledger_page(*, user_id: int, page: int = 1, filters: HistoryFilter | No
     conditions = _conditions(user_id, filters)
     with session_scope() as session:
         total = session.exec(select(func.count()).select_from(LedgerEntry).where(*conditions)).one()
-        pages = max(1, -(-total // PAGE_SIZE))
-        page = min(max(1, page), pages)
+        window = cursors.page_slice(total=total, page=page, page_size=PAGE_SIZE)
         entries = session.exec(
             select(LedgerEntry).where(*conditions).order_by(*_newest_first())
-            .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+            .offset(window.offset).limit(window.limit)
         ).all()
-        return LedgerPage(rows=[_row(e) for e in entries], page=page, pages=pages, total=int(total))
+        return LedgerPage(rows=[_row(e) for e in entries], page=window.page, pages=window.pages, total=int(total))
 
 
 def recent_ledger_rows(*, user_id: int, limit: int = 5) -> list[LedgerRow]:

@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from ispgo_portal.clock import as_utc, utcnow
 from ispgo_portal.db import lock_row, session_scope
+from ispgo_portal.limits import MIN_PAYMENT
 from ispgo_portal.models import PAYMENT_PURPOSES, Payment, User
 from ispgo_portal.models.enums import LedgerKind, PaymentPurpose, PaymentStatus
 from ispgo_portal.payments import gateway
@@ -100,7 +101,7 @@ def gateway_failure(exc: gateway.GatewayError) -> DomainError:
 
 def start_topup(*, user_id: int, amount: int, return_url: str = "") -> PaymentStart:
     """A balance top-up of `amount` kopecks through YooKassa."""
-    if not 100 <= amount <= get_settings().max_topup_kopecks:
+    if not MIN_PAYMENT <= amount <= get_settings().max_topup_kopecks:
         raise DomainError("invalid_amount", "Недопустимая сумма пополнения", field="amount")
     return start_payment(user_id=user_id, amount=amount, purpose=PaymentPurpose.TOPUP,
                          description=TOPUP_DESCRIPTION, receipt_item=TOPUP_DESCRIPTION, return_url=return_url)

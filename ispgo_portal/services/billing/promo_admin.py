@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from ispgo_portal.clock import as_utc, utcnow
 from ispgo_portal.db import session_scope
+from ispgo_portal.limits import PROMO_CODE_MAX, PROMO_CODE_MIN
 from ispgo_portal.models import PromoCode, Tariff
 from ispgo_portal.services.audit import record as audit
 from ispgo_portal.services.billing.pricing import normalize_code
@@ -30,7 +31,7 @@ from ispgo_portal.services.forms import (
 )
 from ispgo_portal.services.guard import acting_admin
 
-CODE_PATTERN = re.compile(r"^[A-ZА-ЯЁ0-9_-]{3,40}$")
+CODE_PATTERN = re.compile(rf"^[A-ZА-ЯЁ0-9_-]{{{PROMO_CODE_MIN},{PROMO_CODE_MAX}}}$")
 MAX_USES_LIMIT = 10_000_000
 
 

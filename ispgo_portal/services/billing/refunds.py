@@ -29,6 +29,7 @@ from sqlmodel import Session, select
 
 from ispgo_portal.clock import utcnow
 from ispgo_portal.db import lock_row, session_scope
+from ispgo_portal.limits import REFUND_REASON_MAX
 from ispgo_portal.models import Payment, Refund, User
 from ispgo_portal.models.enums import LedgerKind, PaymentStatus, RefundStatus
 from ispgo_portal.money import format_rub
@@ -42,7 +43,7 @@ log = logging.getLogger(__name__)
 
 # A refund that is neither succeeded nor canceled still holds its part of the payment.
 OPEN_REFUND_STATUSES = (RefundStatus.NEW, RefundStatus.PENDING)
-MAX_REASON = 250
+MAX_REASON = REFUND_REASON_MAX
 # Reconciliation re-sends a refund still "new" after this (its answer was lost).
 RESEND_AFTER = timedelta(minutes=2)
 # YooKassa forgets an idempotence key after 24 h, and the same key is then a new refund:

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from ispgo_portal.clock import as_utc, format_date, utcnow
 from ispgo_portal.db import session_scope
+from ispgo_portal.limits import LICENSE_REASON_MAX
 from ispgo_portal.models import (
     LICENSE_STATUSES,
     License,
@@ -31,11 +32,12 @@ from ispgo_portal.services.errors import DomainError, NotFound
 from ispgo_portal.services.forms import int_field
 from ispgo_portal.services.guard import acting_admin
 from ispgo_portal.services.licensing.keys import normalize_license_key
+from ispgo_portal.services.paging import page_slice
 
 ADMIN_SUSPENSION_PREFIX = "Приостановлена администратором: "
 PAGE_SIZE = 30
 MAX_EXTEND_DAYS = 3650
-MAX_REASON = 250  # leaves room for the prefix in status_reason (300)
+MAX_REASON = LICENSE_REASON_MAX
 STATUS_FILTERS = {"": "Все", **LICENSE_STATUSES, "expiring": "Истекают в течение 7 дней"}
 
 
@@ -69,6 +71,8 @@ class ServerRow:
 class LicensePage:
     rows: list[LicenseRow]
     total: int
+    page: int = 1
+    pages: int = 1
 
 
 def is_admin_suspension(lic: License) -> bool:
@@ -136,7 +140,7 @@ def get_license(*, license_id: int) -> LicenseRow:
         return _row(found)
 
 
-def search_licenses(*, query: str = "", status: str = "", page: int = 0) -> LicensePage:
+def search_licenses(*, query: str = "", status: str = "", page: int = 1) -> LicensePage:
     """By key (any part, any case), customer email or name; newest first."""
     now = utcnow()
     base = _rows_query()
@@ -150,14 +154,14 @@ def search_licenses(*, query: str = "", status: str = "", page: int = 0) -> Lice
         base = base.where(License.status == LicenseStatus.ACTIVE, License.expires_at <= now + timedelta(days=7))
     elif status in LICENSE_STATUSES:
         base = base.where(License.status == status)
-    page = max(0, page) if isinstance(page, int) else 0
     with session_scope() as session:
         total = int(session.exec(select(func.count()).select_from(base.subquery())).one())
+        window = page_slice(total=total, page=page, page_size=PAGE_SIZE)
         found = session.exec(
-            base.order_by(License.id.desc()).offset(page * PAGE_SIZE).limit(PAGE_SIZE)  # type: ignore[union-attr]
+            base.order_by(License.id.desc()).offset(window.offset).limit(window.limit)  # type: ignore[union-attr]
         ).all()
         rows = [_row(item) for item in found]
-    return LicensePage(rows=rows, total=total)
+    return LicensePage(rows=rows, total=total, page=window.page, pages=window.pages)
 
 
 def list_servers(*, license_id: int) -> list[ServerRow]:

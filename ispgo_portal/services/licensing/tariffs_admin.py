@@ -14,6 +14,12 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from ispgo_portal.db import session_scope
+from ispgo_portal.limits import (
+    MAX_TARIFF_PRICE,
+    TARIFF_DESCRIPTION_MAX,
+    TARIFF_FEATURES_MAX,
+    TARIFF_NAME_MAX,
+)
 from ispgo_portal.models import License, Tariff
 from ispgo_portal.models.enums import LicenseStatus
 from ispgo_portal.services.audit import record as audit
@@ -21,7 +27,6 @@ from ispgo_portal.services.errors import DomainError, NotFound
 from ispgo_portal.services.forms import bounded_text, int_field, rubles_field
 from ispgo_portal.services.guard import acting_admin
 
-MAX_TARIFF_PRICE = 100_000_000  # 1 000 000 ₽ per period: anything above is a typo
 MAX_PERIOD_DAYS = 3650
 MAX_LIMIT = 1_000_000
 
@@ -59,16 +64,16 @@ class TariffRow:
 def parse_tariff_form(form: Mapping[str, Any]) -> TariffDraft:
     """The tariff form as typed by an admin -> a draft; DomainError(field=...) on bad input."""
     features = "\n".join(
-        line.strip() for line in bounded_text(form, "features", label="Возможности", max_len=4000).splitlines()
+        line.strip() for line in bounded_text(form, "features", label="Возможности", max_len=TARIFF_FEATURES_MAX).splitlines()
         if line.strip()
     )
     return TariffDraft(
-        name=bounded_text(form, "name", label="Название", max_len=100, min_len=1),
+        name=bounded_text(form, "name", label="Название", max_len=TARIFF_NAME_MAX, min_len=1),
         price=rubles_field(form, "price", label="Цена", max_kopecks=MAX_TARIFF_PRICE),
         period_days=int_field(form, "period_days", label="Период (дней)", low=1, high=MAX_PERIOD_DAYS),
         max_servers=int_field(form, "max_servers", label="Максимум серверов", low=0, high=MAX_LIMIT),
         max_sites=int_field(form, "max_sites", label="Максимум сайтов", low=0, high=MAX_LIMIT),
-        description=bounded_text(form, "description", label="Описание", max_len=2000),
+        description=bounded_text(form, "description", label="Описание", max_len=TARIFF_DESCRIPTION_MAX),
         features=features,
         sort_order=int_field(form, "sort_order", label="Порядок на странице", low=-10_000, high=10_000,
                              default=0),

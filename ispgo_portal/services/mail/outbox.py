@@ -42,6 +42,7 @@ from ispgo_portal.services.mail.mailer import (
     SmtpConnection,
     smtp_configured,
 )
+from ispgo_portal.services.paging import page_slice
 
 # Left to the email's own task before the periodic flush takes it over.
 FLUSH_GRACE = timedelta(minutes=2)
@@ -165,6 +166,8 @@ class OutboxPage:
     rows: list[dict[str, str | int]]
     total: int
     counts: dict[str, int]
+    page: int = 1
+    pages: int = 1
 
 
 def _row(email: OutboxEmail) -> dict[str, str | int]:
@@ -182,8 +185,8 @@ def _row(email: OutboxEmail) -> dict[str, str | int]:
     }
 
 
-def list_outbox(*, admin_id: int, status: str = "", search: str = "", offset: int = 0,
-                limit: int = PAGE_SIZE) -> OutboxPage:
+def list_outbox(*, admin_id: int, status: str = "", search: str = "", page: int = 1,
+                page_size: int = PAGE_SIZE) -> OutboxPage:
     """Newest first, optionally by status and by a recipient/subject substring."""
     status = status if status in STATUS_LABELS else ""
     search = (search or "").strip()[:100]
@@ -197,14 +200,16 @@ def list_outbox(*, admin_id: int, status: str = "", search: str = "", offset: in
             query = query.where(or_(func.lower(OutboxEmail.recipient).like(pattern),
                                     func.lower(OutboxEmail.subject).like(pattern)))
         total = session.exec(select(func.count()).select_from(query.subquery())).one()
+        window = page_slice(total=total, page=page, page_size=max(1, min(page_size, 200)))
         emails = session.exec(
-            query.order_by(OutboxEmail.id.desc()).offset(max(0, offset)).limit(max(1, min(limit, 200)))
+            query.order_by(OutboxEmail.id.desc()).offset(window.offset).limit(window.limit)
         ).all()
         counts = dict(session.exec(
             select(OutboxEmail.status, func.count()).group_by(OutboxEmail.status)
         ).all())
         return OutboxPage(rows=[_row(e) for e in emails], total=int(total),
-                          counts={k: int(counts.get(k, 0)) for k in STATUS_LABELS})
+                          counts={k: int(counts.get(k, 0)) for k in STATUS_LABELS},
+                          page=window.page, pages=window.pages)
 
 
 def get_outbox_email(*, admin_id: int, email_id: int) -> dict[str, str | int]:

@@ -25,13 +25,14 @@ from sqlmodel import Session, select
 
 from ispgo_portal.clock import MSK, as_utc, utcnow
 from ispgo_portal.db import session_scope
+from ispgo_portal.limits import TOKEN_NAME_MAX
 from ispgo_portal.models import API_SCOPES, ApiToken, User
 from ispgo_portal.services.audit import record as audit
 from ispgo_portal.services.errors import AccessDenied, DomainError, NotFound
 
 TOKEN_PREFIX = "ispgo_"
 SHOWN_CHARS = 12  # "ispgo_" + 6 random characters
-NAME_MAX = 100
+NAME_MAX = TOKEN_NAME_MAX
 MAX_TOKENS_PER_USER = 50
 LAST_USED_PRECISION = timedelta(seconds=60)  # "last used" is written at most once a minute
 

@@ -20,12 +20,13 @@ from pathlib import Path
 from sqlmodel import Session
 
 from ispgo_portal.db import session_scope
+from ispgo_portal.limits import SCREENSHOT_BYTES_MAX, SCREENSHOTS_MAX
 from ispgo_portal.models import Ticket, TicketAttachment, User
 from ispgo_portal.services.errors import DomainError, NotFound
 from ispgo_portal.settings import get_settings
 
-MAX_FILES = 5
-MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_FILES = SCREENSHOTS_MAX
+MAX_FILE_BYTES = SCREENSHOT_BYTES_MAX
 # Decoding is not needed to serve a screenshot; the pixel cap only guards Pillow's parser.
 MAX_PIXELS = 40_000_000
 

@@ -21,6 +21,13 @@ from sqlmodel import Session, select
 
 from ispgo_portal.clock import utcnow
 from ispgo_portal.db import session_scope
+from ispgo_portal.limits import (
+    TICKET_DESCRIPTION_MAX,
+    TICKET_DESCRIPTION_MIN,
+    TICKET_REPLY_MAX,
+    TICKET_SUBJECT_MAX,
+    TICKET_SUBJECT_MIN,
+)
 from ispgo_portal.models import (
     ROLE_ADMIN,
     TICKET_CATEGORIES,
@@ -44,9 +51,9 @@ from ispgo_portal.services.support.attachments import (
 )
 from ispgo_portal.settings import get_settings
 
-SUBJECT_MIN, SUBJECT_MAX = 3, 200
-DESCRIPTION_MIN, DESCRIPTION_MAX = 10, 10_000
-REPLY_MAX = 10_000
+SUBJECT_MIN, SUBJECT_MAX = TICKET_SUBJECT_MIN, TICKET_SUBJECT_MAX
+DESCRIPTION_MIN, DESCRIPTION_MAX = TICKET_DESCRIPTION_MIN, TICKET_DESCRIPTION_MAX
+REPLY_MAX = TICKET_REPLY_MAX
 ACTIVE_STATUSES = (TicketStatus.OPEN, TicketStatus.IN_PROGRESS)
 
 # The FAQ's own words, shown as hints next to the category field.
