@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     support_emails: str = Field(default="", alias="SUPPORT_EMAILS")
 
     license_signing_key: str = Field(default="", alias="LICENSE_SIGNING_KEY")
+    # Fernet key (urlsafe base64 of 32 bytes) encrypting secrets at rest (TOTP secrets);
+    # generated into DATA_DIR on first start in the embedded default.
+    secrets_key: str = Field(default="", alias="SECRETS_KEY")
 
     session_days: int = Field(default=14, alias="SESSION_DAYS")
     api_rate_per_token: int = Field(default=120, alias="API_RATE_PER_TOKEN")  # REST requests a minute; 0 = no limit
@@ -142,6 +145,7 @@ def check_production(settings: Settings) -> None:
             ("DATABASE_URL", settings.database_url),
             ("REDIS_URL", settings.redis_url),
             ("LICENSE_SIGNING_KEY", settings.license_signing_key),
+            ("SECRETS_KEY", settings.secrets_key),
             ("YOOKASSA_SHOP_ID", settings.yookassa_shop_id),
             ("YOOKASSA_SECRET_KEY", settings.yookassa_secret_key),
         )

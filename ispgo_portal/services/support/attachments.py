@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import Ticket, TicketAttachment, User
+from ispgo_portal.services.accounts import two_factor
 from ispgo_portal.services.errors import DomainError, NotFound
 from ispgo_portal.settings import get_settings
 
@@ -173,7 +174,8 @@ def attachment_for_viewer(*, attachment_id: int, viewer_id: int) -> StoredAttach
         if attachment is None or viewer is None or viewer.is_blocked:
             raise NotFound()
         ticket = session.get(Ticket, attachment.ticket_id)
-        if ticket is None or (ticket.user_id != viewer.id and not viewer.is_admin):
+        if ticket is None or (ticket.user_id != viewer.id
+                               and not (viewer.is_admin and two_factor.is_enabled(session, viewer.id))):
             raise NotFound()
         name = attachment.storage_name
         stored = StoredAttachment(attachments_dir() / name, attachment.content_type,
