@@ -48,7 +48,7 @@ and out, all `POST /control/...` except the two reads:
   webhooks/release {order}     send held notifications (fifo or reverse)
   payments/{id}/pay|decline|notify        act as the customer, or push a notification again
   methods/{id}/decline {reason}           charges of a saved method end canceled ("" : succeed)
-  GET methods                             saved methods
+  GET methods, POST methods {last4}       saved methods; add one (as saved by an earlier payment)
   GET deliveries, GET payments what was delivered; payments and refunds with the fields
                                only tests see (`_receipt`), and API calls per endpoint
 

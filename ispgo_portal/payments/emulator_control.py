@@ -134,7 +134,10 @@ def control_routes(store: EmulatorStore, sender: WebhookSender) -> list[BaseRout
         store.decline_method(request.path_params["method_id"], str(body.get("reason") or ""))
         return {"ok": True}
 
-    async def methods(_request: Request) -> dict[str, Any]:
+    async def methods(request: Request) -> dict[str, Any]:
+        if request.method == "POST":  # a card saved earlier, for seeding tests
+            body = await _json(request)
+            return store.add_method(str(body.get("last4") or "4477")[-4:].rjust(4, "0"))
         return {"methods": list(store.methods.values()), "declines": dict(store.method_declines)}
 
     async def decline(request: Request) -> dict[str, Any]:
@@ -176,7 +179,7 @@ def control_routes(store: EmulatorStore, sender: WebhookSender) -> list[BaseRout
         Route("/control/payments/{payment_id}/decline", guarded(decline), methods=["POST"]),
         Route("/control/payments/{payment_id}/notify", guarded(notify), methods=["POST"]),
         Route("/control/config", guarded(config), methods=["POST"]),
-        Route("/control/methods", guarded(methods), methods=["GET"]),
+        Route("/control/methods", guarded(methods), methods=["GET", "POST"]),
         Route("/control/methods/{method_id}/decline", guarded(decline_method), methods=["POST"]),
     ]
 
@@ -246,6 +249,10 @@ class EmulatorControl:
     def methods(self) -> list[dict[str, Any]]:
         """Saved payment methods the emulator keeps for autopayments."""
         return self._get("methods")["methods"]
+
+    def add_method(self, last4: str = "4477") -> dict[str, Any]:
+        """A saved card as if a payer had saved it earlier: its YooKassa object."""
+        return self._post("methods", {"last4": last4})
 
     def decline_method(self, method_id: str, reason: str) -> None:
         """Charges of this saved method are canceled with `reason` ("" : they succeed again)."""

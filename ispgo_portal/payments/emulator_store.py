@@ -281,6 +281,14 @@ class EmulatorStore:
         else:
             self._await_capture(payment)
 
+    def add_method(self, last4: str = "4477") -> dict[str, Any]:
+        """A card saved earlier (as by a paid payment with save_payment_method), for tests."""
+        method = {"type": "bank_card", "id": new_id(), "saved": True, "title": f"Bank card *{last4}",
+                  "card": {"first6": "555555", "last4": last4, "expiry_month": "12", "expiry_year": "2030",
+                           "card_type": "MasterCard", "issuer_country": "RU"}}
+        self.methods[method["id"]] = method
+        return method
+
     def decline_method(self, method_id: str, reason: str) -> None:
         """Charges of a saved method end canceled with `reason` from now on ("" : they succeed)."""
         if method_id not in self.methods:
