@@ -187,7 +187,7 @@ def charge_for_renewal(charge: CardCharge) -> CardOutcome | None:
     """Charge the card once for this license term and credit the money (exactly once).
     None if the card disappeared meanwhile. Raises gateway.GatewayError when YooKassa cannot
     be reached: nothing is decided, the next pass asks again with the same key."""
-    from ispgo_portal.services.billing.payments import settle_payment  # payments imports us
+    from ispgo_portal.services.billing.payments import settle_answer  # payments imports us
 
     claimed = _claim_payment(charge)
     if claimed is None:
@@ -208,14 +208,7 @@ def charge_for_renewal(charge: CardCharge) -> CardOutcome | None:
             _close_refused(payment.id)
             reason = "permission_revoked" if gone else "payment_method_restricted"
             return CardOutcome(paid=False, card=card, reason=reason, removed=_record_decline(method.id, reason))
-        with session_scope() as session:
-            row = session.get(Payment, payment.id)
-            if row.yookassa_id is None:
-                row.yookassa_id = created.id
-                row.status = created.status if row.settled_at is None else row.status
-                row.updated_at = utcnow()
-                session.add(row)
-        result = settle_payment(payment_id=payment.id)
+        result = settle_answer(payment_id=payment.id, remote=created)
         status, reason = result.status, ""
         if status == "canceled":
             reason = created.cancellation_reason

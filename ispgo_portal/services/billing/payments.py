@@ -261,6 +261,21 @@ def settle_payment(*, payment_id: int | None = None, yookassa_id: str | None = N
     return _apply(local.id, remote)
 
 
+def settle_answer(*, payment_id: int, remote: gateway.GatewayPayment) -> SettleResult:
+    """Apply YooKassa's own answer to our create call (an autopayment is final at once:
+    succeeded or canceled), without asking again. A webhook is untrusted and is re-fetched;
+    this answer came back on our own authenticated request, so it is what YooKassa says."""
+    local = _snapshot(payment_id=payment_id)
+    if local is None:
+        raise DomainError("payment_not_found", "Платёж не найден")
+    if local.settled:
+        return local.result()
+    _check_matches(local, remote)
+    if remote.status not in ("succeeded", "canceled"):
+        return settle_payment(payment_id=payment_id, yookassa_id=remote.id)
+    return _apply(local.id, remote)
+
+
 def lock_payment(session: Session, payment_id: int) -> Payment:
     payment = lock_row(session, Payment, payment_id)
     if payment is None:
