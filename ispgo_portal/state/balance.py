@@ -137,7 +137,8 @@ class BalanceState(SessionState):
         self.topup_busy = True
         yield  # show the spinner while YooKassa answers
         try:
-            started = await asyncio.to_thread(start_topup, user_id=caller.user_id, amount=amount)
+            started = await asyncio.to_thread(start_topup, user_id=caller.user_id, amount=amount,
+                                              save_method=form_text(form_data, "save_method") in ("on", "true"))
         except DomainError as exc:
             self.topup_busy = False
             if exc.field == "amount":

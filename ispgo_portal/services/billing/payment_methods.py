@@ -25,7 +25,7 @@ from ispgo_portal.clock import as_utc, utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import Payment, PaymentMethod, User
 from ispgo_portal.payments import gateway
-from ispgo_portal.services.errors import DomainError, NotFound
+from ispgo_portal.services.errors import NotFound
 
 log = logging.getLogger(__name__)
 
@@ -255,9 +255,3 @@ def _record_decline(method_id: int, reason: str) -> bool:
         session.add(row)
         return False
 
-
-def parse_method_id(value: object) -> int:
-    try:
-        return int(str(value))
-    except ValueError as exc:
-        raise DomainError("method_invalid", "Карта не найдена") from exc
