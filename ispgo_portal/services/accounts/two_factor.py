@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import logging
 import secrets
 from dataclasses import dataclass
 
@@ -30,6 +31,8 @@ from ispgo_portal.models import AuthSession, RecoveryCode, TwoFactor, User
 from ispgo_portal.services.accounts import secret_box
 from ispgo_portal.services.errors import DomainError, NotFound
 from ispgo_portal.services.mail.notifications import queue_email
+
+log = logging.getLogger(__name__)
 
 ISSUER = "ISPGo"
 RECOVERY_CODES = 10
@@ -112,6 +115,27 @@ def begin_enrolment(*, user_id: int) -> Enrolment:
     return Enrolment(secret=secret, uri=uri, qr_data_uri=qr_data_uri(uri))
 
 
+def ensure_enrolled(session: Session, *, user: User) -> str:
+    """2FA on for `user` without the app step, for accounts made by operators (the demo admin,
+    `create-admin --totp`): the secret is returned to be handed over (printed once by the caller).
+    An account that has it keeps its secret."""
+    row = _lock(session, user.id)
+    if row is not None and row.enabled_at is not None:
+        try:
+            return secret_box.decrypt(row.secret)
+        except secret_box.SecretsKeyError:
+            log.warning("user %s: stored TOTP secret unreadable with SECRETS_KEY, enrolling anew", user.id)
+    secret = pyotp.random_base32()
+    row = row or TwoFactor(user_id=user.id, secret="")
+    row.secret, row.enabled_at, row.last_step, row.updated_at = secret_box.encrypt(secret), utcnow(), 0, utcnow()
+    session.add(row)
+    return secret
+
+
+def provisioning_uri(secret: str, email: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=ISSUER)
+
+
 def _clean_code(code: object) -> str:
     text = "".join(ch for ch in (code if isinstance(code, str) else "") if not ch.isspace())
     if not text.isdigit() or len(text) != 6:
@@ -121,7 +145,11 @@ def _clean_code(code: object) -> str:
 
 def _accept_totp(row: TwoFactor, code: str) -> bool:
     """True if `code` is valid now and its time step is newer than the last one used."""
-    totp = pyotp.TOTP(secret_box.decrypt(row.secret))
+    try:
+        totp = pyotp.TOTP(secret_box.decrypt(row.secret))
+    except secret_box.SecretsKeyError:
+        log.error("user %s: TOTP secret unreadable with SECRETS_KEY; an admin must reset their 2FA", row.user_id)
+        return False
     now_step = int(utcnow().timestamp()) // STEP_SECONDS
     for step in range(now_step - VALID_WINDOW, now_step + VALID_WINDOW + 1):
         if step > row.last_step and secrets.compare_digest(totp.at(step * STEP_SECONDS), code):
