@@ -7,6 +7,7 @@ import reflex as rx
 from ispgo_portal.pages.admin import admin_overview_page
 from ispgo_portal.pages.auth import login_page, register_page
 from ispgo_portal.pages.dashboard import dashboard_page
+from ispgo_portal.state.auth import LoginState
 from ispgo_portal.state.balance import RecentOperationsState
 from ispgo_portal.state.dashboard import DashboardState
 from ispgo_portal.state.licenses import LicenseDashboardState
@@ -41,7 +42,7 @@ def register_public_pages(app: rx.App) -> None:
 def register_pages(app: rx.App) -> None:
     register_public_pages(app)
     app.add_page(login_page, route="/login", title="Вход — ISPGo",
-                 on_load=SessionState.redirect_if_logged_in)
+                 on_load=[SessionState.redirect_if_logged_in, LoginState.reset_login])
     app.add_page(register_page, route="/register", title="Регистрация — ISPGo",
                  on_load=SessionState.redirect_if_logged_in)
     app.add_page(dashboard_page, route="/dashboard", title="Дашборд — ISPGo",

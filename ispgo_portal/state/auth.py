@@ -49,8 +49,16 @@ class LoginState(SessionState):
         self.login_error = "" if ok else message or "Неверный email или пароль"
 
     @rx.event
+    def reset_login(self):
+        """on_load of /login: the password step first (the tab's state outlives a reload)."""
+        self.second_step, self.challenge, self.code_error, self.login_error = False, "", "", ""
+
+    @rx.event
     def code_finished(self, answer: dict):
         ok, message, _field = _answer(answer)
+        if ok:
+            self.second_step, self.challenge, self.code_error = False, "", ""
+            return
         if isinstance(answer, dict) and answer.get("restart") is True:
             self.second_step, self.challenge, self.code_error = False, "", ""
             self.login_error = message

@@ -33,6 +33,7 @@ PUBLIC_HANDLERS: set[str] = {
     # showing the session routes' answer: only the caller's own error text changes
     "LoginState.login_finished",
     "LoginState.code_finished",
+    "LoginState.reset_login",
     "LoginState.back_to_password",
     "RegisterState.register_finished",
     # public pages: FAQ search over static text, the tariffs on sale
