@@ -105,3 +105,13 @@ def time_median(label: str, fn: Callable[[], object], repeat: int) -> None:
         fn()
         runs.append((time.perf_counter() - started) * 1000)
     print(f"{label:<44} median {statistics.median(runs):8.1f} ms   min {min(runs):8.1f} ms")
+
+
+def enrol_admin(admin_id: int) -> None:
+    """Admins act only with two-factor sign-in: turn it on for a benchmark's admin."""
+    from ispgo_portal.db import session_scope
+    from ispgo_portal.models import User
+    from ispgo_portal.services.accounts import two_factor
+
+    with session_scope() as session:
+        two_factor.ensure_enrolled(session, user=session.get(User, admin_id))

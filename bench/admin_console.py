@@ -16,7 +16,7 @@ import time
 import uuid
 from datetime import timedelta
 
-from _common import create_database, drop_database, time_median
+from _common import create_database, drop_database, enrol_admin, time_median
 
 
 def _seed(customers: int, payments: int) -> tuple[int, int]:
@@ -65,6 +65,7 @@ def _seed(customers: int, payments: int) -> tuple[int, int]:
              "after": '{"discount_percent": 5}', "reason": "", "created_at": now - timedelta(minutes=i)}
             for i in range(customers)
         ])
+    enrol_admin(admin_id)
     with engine.begin() as conn:
         conn.exec_driver_sql("ANALYZE")
     return admin_id, first_id

@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from _common import create_database, drop_database, percentile_ms
+from _common import create_database, drop_database, enrol_admin, percentile_ms
 
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
 TARIFF_PRICES = (100_000, 33_333, 149_050, 99)
@@ -87,6 +87,7 @@ def _seed(customers: int) -> World:
         session.flush()
         ids = ([u.id for u in users], admin.id, [t.id for t in tariffs])
     customer_ids, admin_id, tariff_ids = ids
+    enrol_admin(admin_id)
     promos = {code: admin_promo.create_promo(admin_id=admin_id, form=_promo_form(code, pct, uses))
               for code, (pct, uses) in PROMOS.items()}
     return World(admin_id=admin_id, customers=customer_ids, tariffs=tariff_ids, promos=promos, control=None)

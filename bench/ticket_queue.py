@@ -15,7 +15,7 @@ import os
 import time
 from datetime import timedelta
 
-from _common import create_database, drop_database, time_median
+from _common import create_database, drop_database, enrol_admin, time_median
 
 CUSTOMERS = 2_000
 
@@ -56,6 +56,7 @@ def _seed(tickets: int, messages: int) -> tuple[int, int]:
                                  "is_staff": staff, "body": f"Сообщение {m} в тикете {i}: панель, домен, DNS",
                                  "created_at": now - timedelta(minutes=i) + timedelta(seconds=m)})
             conn.execute(insert(TicketMessage), rows)
+    enrol_admin(admin_id)
     with engine.begin() as conn:
         conn.exec_driver_sql("ANALYZE")
     return admin_id, first_customer

@@ -9,10 +9,20 @@ from ispgo_portal.services.errors import DomainError
 
 
 def _create_admin(args: argparse.Namespace) -> int:
+    from ispgo_portal.db import session_scope
+    from ispgo_portal.services.accounts import two_factor
     from ispgo_portal.services.accounts.auth import create_admin
 
     user = create_admin(email=args.email, password=args.password, name=args.name)
     print(f"Администратор {user.email} готов (id {user.id})")
+    if args.totp:
+        with session_scope() as session:
+            secret = two_factor.ensure_enrolled(session, user=user)
+        print(f"Код входа (TOTP): секрет {secret}")
+        print(f"  {two_factor.provisioning_uri(secret, user.email)}")
+    else:
+        print("Админке нужна двухфакторная защита: после входа включите её в разделе «Безопасность» "
+              "(или запустите команду с --totp)")
     return 0
 
 
@@ -21,6 +31,8 @@ def _seed_demo(_args: argparse.Namespace) -> int:
 
     for login in seed_demo():
         print(f"{login.role}: {login.email} / {login.password}")
+        if login.totp_secret:
+            print(f"  код входа (TOTP): секрет {login.totp_secret} · {login.totp_uri}")
     return 0
 
 
@@ -69,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("email")
     p.add_argument("--password", required=True)
     p.add_argument("--name", default="Администратор")
+    p.add_argument("--totp", action="store_true",
+                   help="turn on two-factor sign-in now and print the TOTP secret (admins need it)")
     p.set_defaults(func=_create_admin)
     sub.add_parser("seed-demo", help="demo tariffs, admin and customer (idempotent)").set_defaults(func=_seed_demo)
     sub.add_parser("check-ledger", help="exit 1 if any balance differs from its ledger").set_defaults(

@@ -30,7 +30,8 @@ YOOKASSA_NETWORKS = (
 )
 LOOPBACK_NAMES = ("localhost", "127.0.0.1")
 
-SECRET_VARIABLES = frozenset({"YOOKASSA_SECRET_KEY", "SMTP_PASSWORD", "LICENSE_SIGNING_KEY", "METRICS_TOKEN"})
+SECRET_VARIABLES = frozenset({"YOOKASSA_SECRET_KEY", "SMTP_PASSWORD", "LICENSE_SIGNING_KEY", "METRICS_TOKEN",
+                              "SECRETS_KEY"})
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 # A comma-separated variable read as a list: pydantic-settings must not try JSON first.
@@ -102,6 +103,9 @@ class Settings(BaseSettings):
     attachments_dir: Path | None = Field(default=None, alias="ATTACHMENTS_DIR")
     log_format: Literal["text", "json"] = Field(default="text", alias="LOG_FORMAT")  # json: one object a line
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", alias="LOG_LEVEL")
+    # Fernet key (urlsafe base64 of 32 bytes) encrypting secrets at rest (TOTP secrets);
+    # generated into DATA_DIR on first start in the embedded default.
+    secrets_key: SecretStr = Field(default=SecretStr(""), alias="SECRETS_KEY")
 
     session_days: int = Field(default=14, alias="SESSION_DAYS")
     api_rate_per_token: int = Field(default=120, alias="API_RATE_PER_TOKEN")  # REST requests a minute; 0 = no limit
@@ -217,6 +221,7 @@ def production_problems(settings: Settings) -> list[str]:
         ("DATABASE_URL", settings.database_url),
         ("REDIS_URL", settings.redis_url),
         ("LICENSE_SIGNING_KEY", _secret(settings.license_signing_key)),
+        ("SECRETS_KEY", _secret(settings.secrets_key)),
         ("YOOKASSA_SHOP_ID", settings.yookassa_shop_id),
         ("YOOKASSA_SECRET_KEY", _secret(settings.yookassa_secret_key)),
     )

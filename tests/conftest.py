@@ -138,8 +138,15 @@ def make_customer() -> Callable[..., int]:
 
 @pytest.fixture
 def make_admin(make_customer: Callable[..., int]) -> Callable[..., int]:
-    def factory(**kwargs) -> int:
-        return make_customer(role="admin", name="Админ", **kwargs)
+    """make_admin(two_factor=True, **customer fields) -> user id. Admins act only with TOTP,
+    so by default the admin is enrolled with tests.totp.TEST_TOTP_SECRET."""
+    from tests.totp import enrol_totp
+
+    def factory(*, two_factor: bool = True, **kwargs) -> int:
+        user_id = make_customer(role="admin", name="Админ", **kwargs)
+        if two_factor:
+            enrol_totp(user_id)
+        return user_id
 
     return factory
 

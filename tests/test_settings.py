@@ -26,7 +26,8 @@ def clean_db() -> None:
 
 
 PRODUCTION = {"PORTAL_ENV": "production", "DATABASE_URL": "postgresql://db/portal",
-              "REDIS_URL": "redis://redis:6379/0", "LICENSE_SIGNING_KEY": "k"}
+              "REDIS_URL": "redis://redis:6379/0", "LICENSE_SIGNING_KEY": "k",
+              "SECRETS_KEY": "k"}
 
 
 def _settings(**env: str) -> Settings:

@@ -2,11 +2,14 @@
 the server (HttpOnly; SameSite=Lax; Secure on https) and never touched by page scripts.
 
     POST /api/session/login     {"email", "password", "next"?}
+    POST /api/session/second-factor  {"challenge", "code", "next"?}
     POST /api/session/register  {"name", "email", "password", "password_confirm"}
     POST /api/session/logout
 
 JSON in and out: `{"ok": true, "redirect": "/dashboard"}` or `{"ok": false, "error": "…",
-"field": "email"|…|""}` (status 200 for a refused form, 429 when throttled, 403 for a foreign
+"field": "email"|…|""}`; for an account with two-factor sign-in the password step answers
+`{"ok": false, "need_second_factor": true, "challenge": "…"}` (no cookie yet) and the code step
+finishes the login with that challenge within five minutes (status 200 for a refused form, 429 when throttled, 403 for a foreign
 origin, 400 for a malformed request). The page reloads on success, and the new websocket brings the cookie.
 
 CSRF: besides SameSite=Lax, a POST must carry an `Origin` that is one of the portal's own
@@ -34,6 +37,7 @@ from ispgo_portal.settings import get_settings
 MAX_BODY_BYTES = 4096
 NO_STORE = {"Cache-Control": "no-store"}
 STATUS_BY_CODE = {"login_throttled": 429}
+MAX_CODE_LENGTH = 64
 
 
 class BadRequest(Exception):
@@ -106,6 +110,31 @@ async def login(request: Request) -> Response:
             email=form.get("email", ""), password=form.get("password", ""), ip=ip, old_token=old_token))
     except DomainError as exc:
         return _domain_refusal(exc)
+    if result.needs_second_factor:
+        return JSONResponse({"ok": False, "need_second_factor": True, "challenge": result.challenge,
+                             "error": "", "field": ""}, headers=NO_STORE)
+    return _signed_in(result.token, _safe_next(form.get("next", "")))
+
+
+async def second_factor(request: Request) -> Response:
+    form = await _guarded(request)
+    if isinstance(form, Response):
+        return form
+    ip = client_address(request)
+    delay = await anyio.to_thread.run_sync(lambda: auth.address_slowdown(ip=ip))
+    if delay:
+        await anyio.sleep(delay)
+    old_token = token_from_cookie_header(request.headers.get("cookie", ""))
+    try:
+        result = await anyio.to_thread.run_sync(lambda: auth.complete_login(
+            challenge=form.get("challenge", ""), code=form.get("code", "")[:MAX_CODE_LENGTH], ip=ip,
+            old_token=old_token))
+    except DomainError as exc:
+        response = _domain_refusal(exc)
+        if exc.code == "challenge_expired":  # the form goes back to the password step
+            response = JSONResponse({"ok": False, "error": exc.message, "field": "", "restart": True},
+                                    headers=NO_STORE)
+        return response
     return _signed_in(result.token, _safe_next(form.get("next", "")))
 
 
@@ -139,6 +168,7 @@ async def logout(request: Request) -> Response:
 
 routes = [
     Route("/api/session/login", login, methods=["POST"]),
+    Route("/api/session/second-factor", second_factor, methods=["POST"]),
     Route("/api/session/register", register, methods=["POST"]),
     Route("/api/session/logout", logout, methods=["POST"]),
 ]

@@ -15,6 +15,7 @@ NAV_ITEMS = [
     ("Мои лицензии", "/licenses", "key-round"),
     ("Тикеты", "/tickets", "life-buoy"),
     ("API-токены", "/api-tokens", "key-square"),
+    ("Безопасность", "/security", "shield"),
     ("FAQ", "/faq", "circle-help"),
     ("Документация", "/docs", "book-open"),
 ]

@@ -25,6 +25,8 @@ from ispgo_portal.models.licenses import (
     Tariff,
 )
 from ispgo_portal.models.outbox import OutboxEmail
+from ispgo_portal.models.payment_methods import PaymentMethod
+from ispgo_portal.models.security import LoginChallenge, RecoveryCode, TwoFactor
 from ispgo_portal.models.tickets import (
     TICKET_CATEGORIES,
     TICKET_PRIORITIES,
@@ -44,7 +46,7 @@ from ispgo_portal.models.users import (
 
 __all__ = [
     "API_SCOPES", "ApiIdempotencyKey", "ApiToken", "AuditLog", "AuthSession", "LEDGER_KINDS", "LICENSE_STATUSES", "LedgerEntry", "License",
-    "LicenseActivation", "LoginAttempt", "OutboxEmail", "PAYMENT_PURPOSES", "PasswordResetToken",
+    "LicenseActivation", "LoginAttempt", "LoginChallenge", "PaymentMethod", "RecoveryCode", "TwoFactor", "OutboxEmail", "PAYMENT_PURPOSES", "PasswordResetToken",
     "Payment", "PromoCode", "PromoRedemption", "ROLE_ADMIN", "ROLE_CUSTOMER", "Refund",
     "TICKET_CATEGORIES", "TICKET_PRIORITIES", "TICKET_STATUSES", "Tariff", "Ticket",
     "TicketAttachment", "TicketMessage", "User",

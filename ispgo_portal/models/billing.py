@@ -50,6 +50,7 @@ PAYMENT_PURPOSES: dict[str, str] = {
     PaymentPurpose.TOPUP.value: "Пополнение баланса",
     PaymentPurpose.PURCHASE.value: "Покупка лицензии",
     PaymentPurpose.RENEWAL.value: "Продление лицензии",
+    PaymentPurpose.AUTOPAY.value: "Автоплатёж с сохранённой карты",
 }
 
 

@@ -35,6 +35,7 @@ class LedgerKind(StrEnum):
     TOPUP = "topup"
     PURCHASE = "purchase"
     RENEWAL = "renewal"
+    AUTOPAY = "autopay"  # a saved card charged by the renewal pass (a top-up)
     REFUND = "refund"
     ADJUSTMENT = "adjustment"
 
@@ -43,6 +44,7 @@ class PaymentPurpose(StrEnum):
     TOPUP = "topup"
     PURCHASE = "purchase"
     RENEWAL = "renewal"
+    AUTOPAY = "autopay"  # a saved card charged by the renewal pass (a top-up)
 
 
 class PaymentStatus(StrEnum):

@@ -10,6 +10,7 @@ from ispgo_portal.components.layout import app_shell, card, empty_state, field_e
 from ispgo_portal.limits import ADMIN_REASON_MAX
 from ispgo_portal.pages.admin_customers import scroll_table
 from ispgo_portal.state.admin_customers import AdminCustomerCardState
+from ispgo_portal.state.admin_two_factor import AdminTwoFactorState
 
 C = AdminCustomerCardState
 
@@ -343,6 +344,54 @@ def _card_header() -> rx.Component:
     )
 
 
+def two_factor_card() -> rx.Component:
+    T = AdminTwoFactorState
+    return card(
+        rx.hstack(
+            rx.vstack(
+                rx.heading("Двухфакторная защита", size="3", as_="h3"),
+                rx.cond(T.tf_customer_enabled,
+                        rx.badge("Включена", color_scheme="green", id="customer-2fa-status"),
+                        rx.badge("Выключена", color_scheme="gray", id="customer-2fa-status")),
+                spacing="2", align="start",
+            ),
+            rx.spacer(),
+            rx.cond(
+                T.tf_customer_enabled,
+                rx.dialog.root(
+                    rx.dialog.trigger(rx.button("Сбросить 2FA", color_scheme="red", variant="soft",
+                                                id="reset-2fa")),
+                    rx.dialog.content(
+                        rx.dialog.title("Сбросить двухфакторную защиту?"),
+                        rx.dialog.description(
+                            "Клиент войдёт по одному паролю и сможет включить защиту заново. Все его сеансы "
+                            "завершатся, он получит письмо; действие попадёт в аудит.", size="2"),
+                        rx.form(
+                            rx.vstack(
+                                rx.input(name="reason", placeholder="Причина (например, потерян телефон)",
+                                         max_length=500, width="100%", id="reset-2fa-reason"),
+                                rx.hstack(
+                                    rx.dialog.close(rx.button("Отмена", type="button", variant="soft",
+                                                              color_scheme="gray")),
+                                    rx.button("Сбросить", type="submit", color_scheme="red", id="reset-2fa-confirm"),
+                                    justify="end", spacing="3", width="100%",
+                                ),
+                                spacing="3",
+                            ),
+                            on_submit=T.reset_customer_two_factor,
+                        ),
+                        max_width="460px",
+                    ),
+                    open=T.tf_reset_open,
+                    on_open_change=T.set_tf_reset_open,
+                ),
+            ),
+            width="100%", align="center",
+        ),
+        id="customer-two-factor",
+    )
+
+
 def admin_customer_card_page() -> rx.Component:
     return app_shell(
         rx.cond(
@@ -352,6 +401,7 @@ def admin_customer_card_page() -> rx.Component:
                 _finance_card(),
                 _adjust_card(),
                 _account_card(),
+                two_factor_card(),
                 _history_tabs(),
                 _adjust_dialog(),
                 _block_dialog(),

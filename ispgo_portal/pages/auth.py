@@ -7,7 +7,13 @@ import reflex as rx
 from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import field_error
 from ispgo_portal.components.public import public_shell
-from ispgo_portal.state.auth import LoginState, RegisterState, submit_login, submit_register
+from ispgo_portal.state.auth import (
+    LoginState,
+    RegisterState,
+    submit_code,
+    submit_login,
+    submit_register,
+)
 
 
 def _labeled(label: str, control: rx.Component, error=None) -> rx.Component:  # noqa: ANN001
@@ -35,9 +41,43 @@ def auth_card(title: str, *children: rx.Component) -> rx.Component:
     )
 
 
+def code_form() -> rx.Component:
+    """The second step for an account with two-factor sign-in."""
+    return rx.form(
+        rx.vstack(
+            rx.text("Введите шестизначный код из приложения-аутентификатора или один из кодов "
+                    "восстановления.", size="2"),
+            rx.input(type="hidden", name="challenge", value=LoginState.challenge),
+            _labeled("Код", rx.input(id="code", name="code", input_mode="numeric", auto_complete="one-time-code",
+                                     placeholder="123456", required=True, width="100%", size="3", max_length=32,
+                                     auto_focus=True)),
+            rx.cond(
+                LoginState.code_error != "",
+                rx.callout(LoginState.code_error, icon="triangle-alert", color_scheme="red",
+                           size="1", width="100%", id="code-error"),
+            ),
+            rx.button("Подтвердить", type="submit", size="3", width="100%", id="code-submit"),
+            rx.link("Войти под другой учётной записью", on_click=LoginState.back_to_password, size="2",
+                    href="#"),
+            spacing="3",
+            width="100%",
+        ),
+        id="code-form",
+        on_submit=submit_code(),
+        reset_on_submit=True,
+        width="100%",
+    )
+
+
 def login_page() -> rx.Component:
     return auth_card(
         "Вход в личный кабинет",
+        rx.cond(LoginState.second_step, code_form(), password_form()),
+    )
+
+
+def password_form() -> rx.Component:
+    return rx.fragment(
         rx.form(
             rx.vstack(
                 _labeled("Email", rx.input(id="email", name="email", type="email", placeholder="ivan@example.ru",

@@ -10,6 +10,7 @@ from ispgo_portal.components.layout import app_shell, card, empty_state, field_e
 from ispgo_portal.components.tables import data_table, pager
 from ispgo_portal.limits import AMOUNT_INPUT_LENGTH, MIN_PAYMENT
 from ispgo_portal.money import format_rub
+from ispgo_portal.pages.payment_methods import payment_methods_card
 from ispgo_portal.state.balance import KIND_OPTIONS, BalanceState, LedgerLine, RecentOperationsState
 
 METHOD_LABEL = "YooKassa (карта, ЮMoney, СБП…)"
@@ -63,6 +64,8 @@ def topup_card() -> rx.Component:
                         default_value="yookassa",
                         name="method",
                     ),
+                    rx.text(rx.checkbox(name="save_method", id="topup-save-method", value="on"),
+                            " Запомнить карту для автопродления", as_="label", size="2"),
                     rx.button(rx.icon("credit-card", size=16), "Пополнить", type="submit", size="3",
                               loading=S.topup_busy, id="topup-submit", margin_top="8px"),
                     rx.text("Средства поступят на баланс сразу после успешной оплаты — обычно за "
@@ -179,7 +182,8 @@ def balance_page() -> rx.Component:
         page_title("Баланс", "Пополнение через YooKassa и история операций"),
         rx.cond(
             BalanceState.loaded,
-            rx.vstack(funds_card(), topup_card(), history_card(), spacing="4", width="100%"),
+            rx.vstack(funds_card(), topup_card(), payment_methods_card(), history_card(), spacing="4",
+                      width="100%"),
             rx.vstack(rx.skeleton(height="110px", width="100%"), rx.skeleton(height="260px", width="100%"),
                       rx.skeleton(height="320px", width="100%"), spacing="4", width="100%"),
         ),

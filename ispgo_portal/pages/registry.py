@@ -7,6 +7,7 @@ import reflex as rx
 from ispgo_portal.pages.admin import admin_overview_page
 from ispgo_portal.pages.auth import login_page, register_page
 from ispgo_portal.pages.dashboard import dashboard_page
+from ispgo_portal.state.auth import LoginState
 from ispgo_portal.state.balance import RecentOperationsState
 from ispgo_portal.state.dashboard import DashboardState
 from ispgo_portal.state.licenses import LicenseDashboardState
@@ -41,7 +42,7 @@ def register_public_pages(app: rx.App) -> None:
 def register_pages(app: rx.App) -> None:
     register_public_pages(app)
     app.add_page(login_page, route="/login", title="Вход — ISPGo",
-                 on_load=SessionState.redirect_if_logged_in)
+                 on_load=[SessionState.redirect_if_logged_in, LoginState.reset_login])
     app.add_page(register_page, route="/register", title="Регистрация — ISPGo",
                  on_load=SessionState.redirect_if_logged_in)
     app.add_page(dashboard_page, route="/dashboard", title="Дашборд — ISPGo",
@@ -129,11 +130,13 @@ def register_admin_customer_pages(app: rx.App) -> None:
     from ispgo_portal.pages.admin_customers import admin_customers_page
     from ispgo_portal.state.admin_audit import AdminAuditState
     from ispgo_portal.state.admin_customers import AdminCustomerCardState, AdminCustomersState
+    from ispgo_portal.state.admin_two_factor import AdminTwoFactorState
 
     app.add_page(admin_customers_page, route="/admin/customers", title="Клиенты — ISPGo",
                  on_load=[SessionState.require_admin_page, AdminCustomersState.load_customers])
     app.add_page(admin_customer_card_page, route="/admin/customers/[customer_id]", title="Клиент — ISPGo",
-                 on_load=[SessionState.require_admin_page, AdminCustomerCardState.load_card])
+                 on_load=[SessionState.require_admin_page, AdminCustomerCardState.load_card,
+                          AdminTwoFactorState.load_customer_two_factor])
     app.add_page(admin_audit_page, route="/admin/audit", title="Аудит — ISPGo",
                  on_load=[SessionState.require_admin_page, AdminAuditState.load_audit])
 
@@ -163,10 +166,11 @@ def register_balance_pages(app: rx.App) -> None:
     from ispgo_portal.pages.balance import balance_page
     from ispgo_portal.pages.payment_return import payment_return_page
     from ispgo_portal.state.balance import BalanceState
+    from ispgo_portal.state.payment_methods import PaymentMethodsState
     from ispgo_portal.state.payment_return import PaymentReturnState
 
     app.add_page(balance_page, route="/balance", title="Баланс — ISPGo",
-                 on_load=[SessionState.require_login, BalanceState.load_balance])
+                 on_load=[SessionState.require_login, BalanceState.load_balance, PaymentMethodsState.load_cards])
     app.add_page(payment_return_page, route="/payments/return", title="Оплата — ISPGo",
                  on_load=[SessionState.require_login, PaymentReturnState.watch_payment])
 
@@ -178,3 +182,13 @@ def register_api_token_pages(app: rx.App) -> None:
 
     app.add_page(api_tokens_page, route="/api-tokens", title="API-токены — ISPGo",
                  on_load=[SessionState.require_login, ApiTokensState.load_tokens])
+    register_security_pages(app)
+
+
+def register_security_pages(app: rx.App) -> None:
+    """«Безопасность»: two-factor sign-in (admins are sent here until they enrol)."""
+    from ispgo_portal.pages.security import security_page
+    from ispgo_portal.state.security import SecurityState
+
+    app.add_page(security_page, route="/security", title="Безопасность — ISPGo",
+                 on_load=[SessionState.require_login, SecurityState.load_security])

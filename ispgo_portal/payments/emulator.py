@@ -47,6 +47,8 @@ and out, all `POST /control/...` except the two reads:
   webhooks {drop, delay, duplicate, hold, url, retry_delays, retry_scale}
   webhooks/release {order}     send held notifications (fifo or reverse)
   payments/{id}/pay|decline|notify        act as the customer, or push a notification again
+  methods/{id}/decline {reason}           charges of a saved method end canceled ("" : succeed)
+  GET methods, POST methods {last4}       saved methods; add one (as saved by an earlier payment)
   GET deliveries, GET payments what was delivered; payments and refunds with the fields
                                only tests see (`_receipt`), and API calls per endpoint
 
@@ -306,10 +308,14 @@ class Checkout:
             return self._page(f"<p id=\"payment-state\">Платёж {state}.</p>{link}")
         options = "".join(f'<option value="{html.escape(code)}">{html.escape(text)}</option>'
                           for code, text in DECLINE_REASONS.items())
+        # Shown when the shop asked to keep the card (save_payment_method); the payer decides.
+        remember = ('<label class="remember"><input type="checkbox" id="save-method" name="save_method" '
+                    'value="on" checked> Запомнить карту</label>') if payment.get("_save_method") else ""
         return self._page(
             f'<div class="sum" id="amount">{html.escape(_money_ru(payment["amount"]["value"]))}</div>'
             f'<div>{description}</div>'
             '<form method="post">'
+            f'{remember}'
             '<button id="pay-button" name="action" value="pay" type="submit">Оплатить</button>'
             '<label for="reason">Причина отказа (для «Отменить»)</label>'
             f'<select id="reason" name="reason">{options}</select>'
@@ -324,7 +330,7 @@ class Checkout:
         reason = str(form.get("reason") or "general_decline")
         try:
             if action == "pay":
-                payment = self.store.pay(payment_id)
+                payment = self.store.pay(payment_id, save_method=form.get("save_method") == "on")
             elif action == "cancel":
                 payment = self.store.decline(payment_id, reason if reason in DECLINE_REASONS
                                              else "general_decline")

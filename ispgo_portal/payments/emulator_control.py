@@ -124,7 +124,21 @@ def control_routes(store: EmulatorStore, sender: WebhookSender) -> list[BaseRout
                 "calls": dict(store.calls)}
 
     async def pay(request: Request) -> dict[str, Any]:
-        return public_view(store.pay(request.path_params["payment_id"]))
+        body = await _json(request)
+        return public_view(store.pay(request.path_params["payment_id"],
+                                     save_method=body.get("save_method", True) is not False,
+                                     last4=str(body.get("last4") or "4477")[-4:].rjust(4, "0")))
+
+    async def decline_method(request: Request) -> dict[str, Any]:
+        body = await _json(request)
+        store.decline_method(request.path_params["method_id"], str(body.get("reason") or ""))
+        return {"ok": True}
+
+    async def methods(request: Request) -> dict[str, Any]:
+        if request.method == "POST":  # a card saved earlier, for seeding tests
+            body = await _json(request)
+            return store.add_method(str(body.get("last4") or "4477")[-4:].rjust(4, "0"))
+        return {"methods": list(store.methods.values()), "declines": dict(store.method_declines)}
 
     async def decline(request: Request) -> dict[str, Any]:
         body = await _json(request)
@@ -165,6 +179,8 @@ def control_routes(store: EmulatorStore, sender: WebhookSender) -> list[BaseRout
         Route("/control/payments/{payment_id}/decline", guarded(decline), methods=["POST"]),
         Route("/control/payments/{payment_id}/notify", guarded(notify), methods=["POST"]),
         Route("/control/config", guarded(config), methods=["POST"]),
+        Route("/control/methods", guarded(methods), methods=["GET", "POST"]),
+        Route("/control/methods/{method_id}/decline", guarded(decline_method), methods=["POST"]),
     ]
 
 
@@ -227,8 +243,20 @@ class EmulatorControl:
         """How many API calls each endpoint received since the last reset."""
         return self._get("payments")["calls"]
 
-    def pay(self, payment_id: str) -> dict[str, Any]:
-        return self._post(f"payments/{payment_id}/pay")
+    def pay(self, payment_id: str, *, save_method: bool = True, last4: str = "4477") -> dict[str, Any]:
+        return self._post(f"payments/{payment_id}/pay", {"save_method": save_method, "last4": last4})
+
+    def methods(self) -> list[dict[str, Any]]:
+        """Saved payment methods the emulator keeps for autopayments."""
+        return self._get("methods")["methods"]
+
+    def add_method(self, last4: str = "4477") -> dict[str, Any]:
+        """A saved card as if a payer had saved it earlier: its YooKassa object."""
+        return self._post("methods", {"last4": last4})
+
+    def decline_method(self, method_id: str, reason: str) -> None:
+        """Charges of this saved method are canceled with `reason` ("" : they succeed again)."""
+        self._post(f"methods/{method_id}/decline", {"reason": reason})
 
     def decline(self, payment_id: str, reason: str = "general_decline") -> dict[str, Any]:
         return self._post(f"payments/{payment_id}/decline", {"reason": reason})

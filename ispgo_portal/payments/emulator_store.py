@@ -44,11 +44,22 @@ REFUND_CANCEL_REASONS = {"insufficient_funds": "yoo_money", "rejected_by_payee":
 # does not have (marketplaces, deals, airline tickets…): given a value they are refused,
 # never ignored (the SDK itself sends some of them empty).
 PAYMENT_FIELDS = {"amount", "description", "receipt", "confirmation", "capture", "client_ip",
-                  "metadata", "merchant_customer_id"}
+                  "metadata", "merchant_customer_id", "save_payment_method", "payment_method_id"}
 REFUND_FIELDS = {"payment_id", "amount", "description", "receipt"}
-# Saved payment methods (autopayments) need YooKassa's separate permission, which this
-# shop does not have: YooKassa answers 403.
-RECURRING_FIELDS = ("save_payment_method", "payment_method_id")
+# Why YooKassa cancels a payment (cancellation_details.reason) and who decided (party), as
+# listed in https://yookassa.ru/developers/payment-acceptance/after-the-payment/declined-payments
+CANCEL_REASONS = {
+    "3d_secure_failed": "payment_network", "call_issuer": "payment_network",
+    "canceled_by_merchant": "merchant", "card_expired": "payment_network",
+    "country_forbidden": "yoo_money", "deal_expired": "yoo_money",
+    "expired_on_capture": "yoo_money", "expired_on_confirmation": "yoo_money",
+    "fraud_suspected": "yoo_money", "general_decline": "payment_network",
+    "identification_required": "yoo_money", "insufficient_funds": "payment_network",
+    "internal_timeout": "yoo_money", "invalid_card_number": "payment_network",
+    "invalid_csc": "payment_network", "issuer_unavailable": "payment_network",
+    "payment_method_limit_exceeded": "yoo_money", "payment_method_restricted": "yoo_money",
+    "permission_revoked": "yoo_money", "unsupported_mobile_operator": "payment_network",
+}
 # YooKassa's notification retries last 24 hours; these pauses (seconds) add up to that.
 DAY_OF_RETRIES: tuple[float, ...] = (
     1, 2, 5, 10, 30, 60, 300, 900, 1800, 3600, 3600, 3600, 7200, 7200, 14400, 14400, 14400, 14400)
@@ -130,9 +141,7 @@ def now_iso() -> str:
 
 def _refuse_unknown(body: dict[str, Any], known: set[str]) -> None:
     for name, value in body.items():
-        if name in RECURRING_FIELDS and value:
-            raise ApiProblem(403, "forbidden", "Autopayments are not enabled for this shop", name)
-        if name not in known and name not in RECURRING_FIELDS and value not in (None, [], {}, ""):
+        if name not in known and value not in (None, [], {}, ""):
             raise invalid(f"Parameter {name} is not supported for this shop", name)
 
 
@@ -147,12 +156,17 @@ class EmulatorStore:
     in_flight: set[str] = field(default_factory=set)  # keys whose first request still runs
     faults: list[Fault] = field(default_factory=list)
     refund_outcomes: list[RefundOutcome] = field(default_factory=list)
+    # Saved payment methods (autopayments) by id, and how charges of one end (a cancellation
+    # reason) until told otherwise.
+    methods: dict[str, dict[str, Any]] = field(default_factory=dict)
+    method_declines: dict[str, str] = field(default_factory=dict)
     calls: dict[str, int] = field(default_factory=dict)  # API calls per endpoint, for tests
     clock_offset: timedelta = timedelta(0)
     on_event: Callable[[str, dict[str, Any]], None] = lambda _event, _obj: None
 
     def reset(self) -> None:
-        for table in (self.payments, self.refunds, self.created_at, self.idempotence, self.calls):
+        for table in (self.payments, self.refunds, self.created_at, self.idempotence, self.calls,
+                      self.methods, self.method_declines):
             table.clear()
         self.in_flight.clear()
         self.faults.clear()
@@ -220,6 +234,12 @@ class EmulatorStore:
                                          or confirmation.get("type") != "redirect"):
             raise invalid("Only redirect confirmation is emulated", "confirmation.type")
         return_url = check_return_url(confirmation.get("return_url"), self.config) if confirmation else ""
+        save_method = body.get("save_payment_method")
+        if save_method is not None and not isinstance(save_method, bool):
+            raise invalid("save_payment_method must be a boolean", "save_payment_method")
+        method_id = body.get("payment_method_id")
+        if method_id is not None and (not isinstance(method_id, str) or method_id not in self.methods):
+            raise invalid("Payment method is not saved or does not exist", "payment_method_id")
         payment_id = new_id()
         now = self.now()
         payment: dict[str, Any] = {
@@ -228,6 +248,7 @@ class EmulatorStore:
             "recipient": {"account_id": self.config.shop_id, "gateway_id": "100700"},
             "refundable": False, "test": True,
             "_capture": bool(body.get("capture", False)), "_receipt": body.get("receipt"),
+            "_save_method": bool(save_method),
         }
         if body.get("receipt") is not None:
             payment["receipt_registration"] = "pending"
@@ -239,7 +260,45 @@ class EmulatorStore:
             payment["_return_url"] = return_url  # kept after the confirmation is gone
         self.payments[payment_id] = payment
         self.created_at[payment_id] = now
+        if method_id is not None:
+            self._charge_saved(payment, method_id)
         return payment
+
+    def _charge_saved(self, payment: dict[str, Any], method_id: str) -> None:
+        """An autopayment: no customer, no confirmation; the bank answers at once."""
+        payment["payment_method"] = dict(self.methods[method_id])
+        reason = self.method_declines.get(method_id, "")
+        if reason:
+            if reason == "permission_revoked":  # the payer withdrew the permission: gone for good
+                self.methods.pop(method_id, None)
+                self.method_declines.pop(method_id, None)
+                payment["payment_method"]["saved"] = False
+            self._cancel(payment, party=CANCEL_REASONS[reason], reason=reason)
+            return
+        payment["paid"] = True
+        if payment["_capture"]:
+            self._succeed(payment)
+        else:
+            self._await_capture(payment)
+
+    def add_method(self, last4: str = "4477") -> dict[str, Any]:
+        """A card saved earlier (as by a paid payment with save_payment_method), for tests."""
+        method = {"type": "bank_card", "id": new_id(), "saved": True, "title": f"Bank card *{last4}",
+                  "card": {"first6": "555555", "last4": last4, "expiry_month": "12", "expiry_year": "2030",
+                           "card_type": "MasterCard", "issuer_country": "RU"}}
+        self.methods[method["id"]] = method
+        return method
+
+    def decline_method(self, method_id: str, reason: str) -> None:
+        """Charges of a saved method end canceled with `reason` from now on ("" : they succeed)."""
+        if method_id not in self.methods:
+            raise invalid("Payment method is not saved", "payment_method_id")
+        if reason and reason not in CANCEL_REASONS:
+            raise ValueError(f"unknown cancellation reason {reason}")
+        if reason:
+            self.method_declines[method_id] = reason
+        else:
+            self.method_declines.pop(method_id, None)
 
     def get_payment(self, payment_id: str) -> dict[str, Any]:
         payment = self.payments.get(payment_id)
@@ -265,33 +324,41 @@ class EmulatorStore:
         elif payment["status"] == "waiting_for_capture" and now.timestamp() >= payment["_expires"]:
             self._cancel(payment, party="yoo_money", reason="expired_on_capture")
 
-    def pay(self, payment_id: str) -> dict[str, Any]:
-        """The customer paid on the checkout page."""
+    def pay(self, payment_id: str, *, save_method: bool = True, last4: str = "4477") -> dict[str, Any]:
+        """The customer paid on the checkout page. The card is saved for autopayments only if
+        the shop asked (save_payment_method) and the payer left «Запомнить карту» ticked."""
         payment = self.get_payment(payment_id)
         if payment["status"] != "pending":
             raise invalid(f"Payment is {payment['status']}", "payment_id")
         payment["paid"] = True
         payment.pop("confirmation", None)  # YooKassa drops it once the customer has paid
+        saved = bool(payment.get("_save_method")) and save_method
         payment["payment_method"] = {
-            "type": "bank_card", "id": new_id(), "saved": False, "title": "Bank card *4477",
-            "card": {"first6": "555555", "last4": "4477", "expiry_month": "12", "expiry_year": "2030",
+            "type": "bank_card", "id": new_id(), "saved": saved, "title": f"Bank card *{last4}",
+            "card": {"first6": "555555", "last4": last4, "expiry_month": "12", "expiry_year": "2030",
                      "card_type": "MasterCard", "issuer_country": "RU"},
         }
+        if saved:
+            self.methods[payment["payment_method"]["id"]] = dict(payment["payment_method"])
         if payment["_capture"]:
             self._succeed(payment)
         else:
-            expires = self.now() + timedelta(seconds=self.config.capture_timeout)
-            payment.update(status="waiting_for_capture", expires_at=iso(expires), _expires=expires.timestamp())
-            self.on_event("payment.waiting_for_capture", payment)
+            self._await_capture(payment)
         return payment
+
+    def _await_capture(self, payment: dict[str, Any]) -> None:
+        expires = self.now() + timedelta(seconds=self.config.capture_timeout)
+        payment.update(status="waiting_for_capture", expires_at=iso(expires), _expires=expires.timestamp())
+        self.on_event("payment.waiting_for_capture", payment)
 
     def decline(self, payment_id: str, reason: str = "general_decline") -> dict[str, Any]:
         """The customer gave up or the bank declined on the checkout page."""
         payment = self.get_payment(payment_id)
         if payment["status"] != "pending":
             raise invalid(f"Payment is {payment['status']}", "payment_id")
-        party = "yoo_money" if reason == "expired_on_confirmation" else "payment_network"
-        self._cancel(payment, party=party, reason=reason)
+        if reason not in CANCEL_REASONS:
+            raise ValueError(f"unknown cancellation reason {reason}")
+        self._cancel(payment, party=CANCEL_REASONS[reason], reason=reason)
         return payment
 
     def capture(self, payment_id: str, body: dict[str, Any]) -> dict[str, Any]:

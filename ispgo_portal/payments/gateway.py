@@ -54,6 +54,7 @@ from ispgo_portal.payments.gateway_models import (  # noqa: F401 - part of the g
     GatewayUnavailable,
     InvalidNotification,
     Notification,
+    SavedMethod,
     describe_cancellation,
     describe_refund_cancellation,
 )
@@ -227,6 +228,21 @@ def _call(operation: str, fn: Callable[[], T]) -> T:
 
 # --- conversions -------------------------------------------------------------------------
 
+def _text(obj: Any, name: str) -> str:
+    return str(getattr(obj, name, "") or "") if obj is not None else ""
+
+
+def _method_from_sdk(obj: Any) -> SavedMethod | None:
+    method = getattr(obj, "payment_method", None)
+    if method is None or not _text(method, "id"):
+        return None
+    card = getattr(method, "card", None)
+    return SavedMethod(method_id=_text(method, "id"), saved=bool(getattr(method, "saved", False)),
+                       type=_text(method, "type"), title=_text(method, "title"),
+                       card_type=_text(card, "card_type"), last4=_text(card, "last4"),
+                       expiry_month=_text(card, "expiry_month"), expiry_year=_text(card, "expiry_year"))
+
+
 def _payment_from_sdk(obj: Any) -> GatewayPayment:
     confirmation = getattr(obj, "confirmation", None)
     details = getattr(obj, "cancellation_details", None)
@@ -242,6 +258,7 @@ def _payment_from_sdk(obj: Any) -> GatewayPayment:
         cancellation_party=str(getattr(details, "party", "") or ""),
         cancellation_reason=str(getattr(details, "reason", "") or ""),
         refunded_amount=from_api_amount(refunded.value) if refunded is not None else 0,
+        method=_method_from_sdk(obj),
     )
 
 
@@ -288,9 +305,12 @@ def return_url_for(payment_id: int) -> str:
 def create_payment(
     *, payment_id: int, user_id: int, purpose: str, idempotence_key: str, amount: int,
     description: str, customer_email: str, receipt_item: str, return_url: str = "",
+    save_payment_method: bool = False,
 ) -> GatewayPayment:
     """Create a redirect payment for our Payment row `payment_id`, captured automatically.
-    The payer comes back to `return_url` if given (an API client's own page), else to ours."""
+    The payer comes back to `return_url` if given (an API client's own page), else to ours.
+    `save_payment_method`: ask YooKassa to keep the card for autopayments (it says in the
+    paid payment's `payment_method.saved` whether it did)."""
     params = {
         "amount": {"value": to_api_amount(amount), "currency": "RUB"},
         "capture": True,
@@ -300,7 +320,28 @@ def create_payment(
         "receipt": build_receipt(customer_email=customer_email, item_description=receipt_item,
                                  amount=amount, purpose=purpose),
     }
+    if save_payment_method:
+        params["save_payment_method"] = True
     return _call("create_payment", lambda: _payment_from_sdk(
+        _Payments.create(params, idempotence_key)))
+
+
+def charge_saved_method(
+    *, payment_id: int, user_id: int, purpose: str, idempotence_key: str, amount: int,
+    description: str, customer_email: str, receipt_item: str, payment_method_id: str,
+) -> GatewayPayment:
+    """An autopayment: charge a saved method with no customer present (no confirmation).
+    YooKassa answers succeeded or canceled (with `cancellation_details`) straight away."""
+    params = {
+        "amount": {"value": to_api_amount(amount), "currency": "RUB"},
+        "capture": True,
+        "payment_method_id": payment_method_id,
+        "description": description[:128],
+        "metadata": {"payment_id": str(payment_id), "user_id": str(user_id), "purpose": purpose},
+        "receipt": build_receipt(customer_email=customer_email, item_description=receipt_item,
+                                 amount=amount, purpose=purpose),
+    }
+    return _call("charge_saved_method", lambda: _payment_from_sdk(
         _Payments.create(params, idempotence_key)))
 
 

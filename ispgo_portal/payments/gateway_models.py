@@ -80,6 +80,21 @@ class GatewayPayment:
     cancellation_party: str = ""
     cancellation_reason: str = ""
     refunded_amount: int = 0
+    # The payment method as YooKassa reports it; `method_saved`: YooKassa keeps it for
+    # autopayments (the only case we store it, by `method_id`).
+    method: SavedMethod | None = None
+
+
+@dataclass(frozen=True)
+class SavedMethod:
+    method_id: str
+    saved: bool
+    type: str = ""
+    title: str = ""
+    card_type: str = ""
+    last4: str = ""
+    expiry_month: str = ""
+    expiry_year: str = ""
 
 
 @dataclass(frozen=True)
@@ -118,6 +133,7 @@ RECEIPT_KINDS = {
     "topup": ("advance", "payment"),
     "purchase": ("full_payment", "service"),
     "renewal": ("full_payment", "service"),
+    "autopay": ("advance", "payment"),  # an autopayment tops the balance up, like a top-up
 }
 
 # YooKassa's cancellation reasons as a customer should read them.
@@ -127,6 +143,7 @@ CANCELLATION_REASONS_RU = {
     "canceled_by_merchant": "Платёж отменён магазином",
     "card_expired": "Истёк срок действия карты",
     "country_forbidden": "Оплата картой этой страны невозможна",
+    "deal_expired": "Истёк срок сделки",
     "expired_on_capture": "Истёк срок подтверждения платежа",
     "expired_on_confirmation": "Истёк срок оплаты",
     "fraud_suspected": "Платёж заблокирован из-за подозрения в мошенничестве",
@@ -139,7 +156,7 @@ CANCELLATION_REASONS_RU = {
     "issuer_unavailable": "Банк недоступен, попробуйте позже",
     "payment_method_limit_exceeded": "Превышен лимит платежей",
     "payment_method_restricted": "Операции этим способом оплаты запрещены",
-    "permission_revoked": "Разрешение на списание отозвано",
+    "permission_revoked": "Разрешение на списание без подтверждения отозвано",
     "unsupported_mobile_operator": "Оплата с этого номера телефона невозможна",
 }
 

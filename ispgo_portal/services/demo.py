@@ -8,6 +8,7 @@ from sqlmodel import select
 
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import ROLE_ADMIN, ROLE_CUSTOMER, Tariff, User
+from ispgo_portal.services.accounts import two_factor
 from ispgo_portal.services.accounts.passwords import hash_password
 
 DEMO_ADMIN = ("admin@ispgo.local", "admin12345", "Администратор")
@@ -31,6 +32,11 @@ class DemoLogin:
     role: str
     email: str
     password: str
+    totp_secret: str = ""  # admins sign in with a TOTP code: add this secret to an authenticator
+
+    @property
+    def totp_uri(self) -> str:
+        return two_factor.provisioning_uri(self.totp_secret, self.email) if self.totp_secret else ""
 
 
 def seed_demo() -> list[DemoLogin]:
@@ -42,7 +48,11 @@ def seed_demo() -> list[DemoLogin]:
         for (email, password, name), role in ((DEMO_ADMIN, ROLE_ADMIN), (DEMO_CUSTOMER, ROLE_CUSTOMER)):
             if session.exec(select(User.id).where(User.email == email)).first() is None:
                 session.add(User(email=email, name=name, password_hash=hash_password(password), role=role))
+        session.flush()
+        admin = session.exec(select(User).where(User.email == DEMO_ADMIN[0])).one()
+        # Admins must have a second factor; the demo admin's secret is printed with the logins.
+        secret = two_factor.ensure_enrolled(session, user=admin) if admin.role == ROLE_ADMIN else ""
     return [
-        DemoLogin("администратор", DEMO_ADMIN[0], DEMO_ADMIN[1]),
+        DemoLogin("администратор", DEMO_ADMIN[0], DEMO_ADMIN[1], totp_secret=secret),
         DemoLogin("клиент", DEMO_CUSTOMER[0], DEMO_CUSTOMER[1]),
     ]

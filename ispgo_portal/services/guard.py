@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import ROLE_ADMIN, User
+from ispgo_portal.services.accounts import two_factor
 from ispgo_portal.services.accounts.auth import user_for_token
 from ispgo_portal.services.errors import AccessDenied
 
@@ -18,10 +19,19 @@ class Caller:
     email: str
     name: str
     role: str
+    has_second_factor: bool = False  # TOTP is on: admins may act only with it
 
     @property
     def is_admin(self) -> bool:
         return self.role == ROLE_ADMIN
+
+    @property
+    def needs_second_factor_setup(self) -> bool:
+        return self.is_admin and not self.has_second_factor
+
+
+SETUP_MESSAGE = ("Администраторам нужна двухфакторная защита: включите её в разделе «Безопасность», "
+                 "затем откройте админку снова")
 
 
 def resolve_caller(token: str) -> Caller | None:
@@ -30,7 +40,8 @@ def resolve_caller(token: str) -> Caller | None:
         user = user_for_token(session, token)
         if user is None:
             return None
-        return Caller(user_id=user.id, email=user.email, name=user.name, role=user.role)
+        return Caller(user_id=user.id, email=user.email, name=user.name, role=user.role,
+                      has_second_factor=two_factor.is_enabled(session, user.id))
 
 
 def require_user(token: str) -> Caller:
@@ -44,6 +55,8 @@ def require_admin(token: str) -> Caller:
     caller = require_user(token)
     if not caller.is_admin:
         raise AccessDenied("forbidden", "Раздел доступен только администраторам")
+    if not caller.has_second_factor:
+        raise AccessDenied("second_factor_required", SETUP_MESSAGE)
     return caller
 
 
@@ -53,11 +66,18 @@ def acting_admin(session: Session, admin_id: int) -> User:
     admin = session.get(User, admin_id) if isinstance(admin_id, int) else None
     if admin is None or admin.is_blocked or admin.role != ROLE_ADMIN:
         raise AccessDenied("forbidden", "Раздел доступен только администраторам")
+    if not two_factor.is_enabled(session, admin.id):
+        raise AccessDenied("second_factor_required", SETUP_MESSAGE)
     return admin
+
+
+def is_admin_with_second_factor(session: Session, user: User) -> bool:
+    """May this user act as an admin right now (an admin who has enrolled TOTP)?"""
+    return user.role == ROLE_ADMIN and not user.is_blocked and two_factor.is_enabled(session, user.id)
 
 
 def ensure_owner(caller: Caller, owner_id: int, *, allow_admin: bool = True) -> None:
     """Ownership check; the NotFound-style message does not confirm the object exists."""
-    if caller.user_id == owner_id or (allow_admin and caller.is_admin):
+    if caller.user_id == owner_id or (allow_admin and caller.is_admin and caller.has_second_factor):
         return
     raise AccessDenied("not_found", "Не найдено")

@@ -31,18 +31,56 @@ def _answer(answer: Any) -> tuple[bool, str, str]:
 
 class LoginState(SessionState):
     login_error: str = ""
+    # The second step (2FA): the challenge the password step returned. It is the browser's
+    # own answer kept for the code form; alone it opens nothing.
+    second_step: bool = False
+    challenge: str = ""
+    code_error: str = ""
 
     @public_handler(inline=True)
     def login_finished(self, answer: dict):
-        """The login route's answer: on success the page is already on its way to `next`."""
+        """The login route's answer: on success the page is already on its way to `next`;
+        an account with 2FA gets the code step."""
         ok, message, _field = _answer(answer)
+        if isinstance(answer, dict) and answer.get("need_second_factor") is True:
+            challenge = answer.get("challenge")
+            self.challenge = challenge[:128] if isinstance(challenge, str) else ""
+            self.second_step, self.login_error, self.code_error = True, "", ""
+            return
         self.login_error = "" if ok else message or "Неверный email или пароль"
+
+    @public_handler(inline=True)
+    def reset_login(self):
+        """on_load of /login: the password step first (the tab's state outlives a reload)."""
+        self.second_step, self.challenge, self.code_error, self.login_error = False, "", "", ""
+
+    @public_handler(inline=True)
+    def code_finished(self, answer: dict):
+        ok, message, _field = _answer(answer)
+        if ok:
+            self.second_step, self.challenge, self.code_error = False, "", ""
+            return
+        if isinstance(answer, dict) and answer.get("restart") is True:
+            self.second_step, self.challenge, self.code_error = False, "", ""
+            self.login_error = message
+            return
+        self.code_error = "" if ok else message or "Неверный код"
+
+    @public_handler(inline=True)
+    def back_to_password(self):
+        self.second_step, self.challenge, self.code_error = False, "", ""
 
 
 def submit_login() -> rx.event.EventSpec:
     """The login form's submit: runs in the browser, the password never enters the state."""
     return rx.call_script(form_post_script("/api/session/login", "login-form", with_next=True),
                           callback=LoginState.login_finished)
+
+
+def submit_code() -> rx.event.EventSpec:
+    """The code form's submit: posts the challenge and the code to the second-factor route."""
+    return rx.call_script(form_post_script("/api/session/second-factor", "code-form", with_next=True),
+                          callback=LoginState.code_finished)
 
 
 class RegisterState(SessionState):

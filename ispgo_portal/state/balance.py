@@ -124,7 +124,8 @@ class BalanceState(SessionState):
         self.topup_busy = True
         yield  # show the spinner while YooKassa answers
         try:
-            started = start_topup(user_id=caller.user_id, amount=amount)
+            started = start_topup(user_id=caller.user_id, amount=amount,
+                                  save_method=form_text(form_data, "save_method") in ("on", "true"))
         except DomainError:
             self.topup_busy = False
             raise

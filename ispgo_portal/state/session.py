@@ -17,7 +17,7 @@ from ispgo_portal.models import User
 from ispgo_portal.money import format_rub
 from ispgo_portal.services.accounts.cookie import SESSION_COOKIE, token_from_cookie_header
 from ispgo_portal.services.errors import AccessDenied, DomainError
-from ispgo_portal.services.guard import Caller, resolve_caller
+from ispgo_portal.services.guard import SETUP_MESSAGE, Caller, resolve_caller
 from ispgo_portal.state.handler import error_toast, ok_toast, public_handler
 
 # Runs in the browser: POST to a session route, then a full page load so the websocket
@@ -103,6 +103,8 @@ class SessionState(rx.State):
         self._fill_header(caller)
         if not caller.is_admin:
             return [rx.redirect("/dashboard"), rx.toast.error("Раздел доступен только администраторам")]
+        if caller.needs_second_factor_setup:
+            return [rx.redirect("/security"), rx.toast.error(SETUP_MESSAGE)]
         return None
 
     @public_handler

@@ -159,3 +159,37 @@ def test_login_records_the_client_address(client: TestClient, make_customer) -> 
     _login(client, password="wrong-password")
     with session_scope() as session:
         assert [a.ip for a in session.exec(select(LoginAttempt)).all()] == ["testclient"]
+
+
+# --- the second factor ----------------------------------------------------------------------
+
+def test_login_with_2fa_answers_a_challenge_then_the_code_sets_the_cookie(client: TestClient, make_customer) -> None:  # noqa: ANN001
+    from tests.totp import enrol_totp, totp_code
+
+    user_id = make_customer(email="ivan@example.ru")
+    enrol_totp(user_id)
+    first = _login(client)
+    body = first.json()
+    assert body["ok"] is False and body["need_second_factor"] is True and len(body["challenge"]) >= 40
+    assert _set_cookie(first) == "" and _sessions() == 0
+    wrong = client.post("/api/session/second-factor", json={"challenge": body["challenge"], "code": "000000"
+                                                            if totp_code(user_id) != "000000" else "111111"},
+                        headers=ORIGIN)
+    assert wrong.json()["ok"] is False and wrong.json()["field"] == "code" and _sessions() == 0
+    done = client.post("/api/session/second-factor",
+                       json={"challenge": body["challenge"], "code": totp_code(user_id), "next": "/admin"},
+                       headers=ORIGIN)
+    assert done.json() == {"ok": True, "redirect": "/admin"}
+    assert _set_cookie(done).startswith("ispgo_session=") and _sessions() == 1
+
+
+def test_second_factor_without_a_valid_challenge_restarts_the_login(client: TestClient) -> None:
+    answer = client.post("/api/session/second-factor", json={"challenge": "made-up", "code": "123456"},
+                         headers=ORIGIN)
+    assert answer.json()["restart"] is True and _sessions() == 0
+
+
+def test_second_factor_refuses_a_foreign_origin(client: TestClient) -> None:
+    answer = client.post("/api/session/second-factor", json={"challenge": "x", "code": "123456"},
+                         headers={"Origin": "https://evil.example"})
+    assert answer.status_code == 403

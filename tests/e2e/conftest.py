@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.portal import ROOT, PortalServer, launch_chromium
+from tests.totp import totp_code
 
 SHOTS = ROOT / "test-output" / "screenshots"
 
@@ -97,6 +98,19 @@ def logout() -> Callable[[object], None]:
     return do
 
 
+def _with_two_factor(email: str) -> int | None:
+    """The user's id if they sign in with a TOTP code (tests.totp supplies it)."""
+    from sqlmodel import select
+
+    from ispgo_portal.db import session_scope
+    from ispgo_portal.models import User
+    from ispgo_portal.services.accounts import two_factor
+
+    with session_scope() as session:
+        user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+        return user.id if user is not None and two_factor.is_enabled(session, user.id) else None
+
+
 @pytest.fixture
 def login_as(portal: PortalServer) -> Callable[..., None]:
     """login_as(page, email, password) through the real login form (it posts to the login route,
@@ -106,8 +120,15 @@ def login_as(portal: PortalServer) -> Callable[..., None]:
         goto_live(pg, "/login")
         pg.fill("#email", email)
         pg.fill("#password", password)
-        # The login route sets the cookie and the page loads `expect` afresh.
-        until_live(pg, lambda: pg.click("button[type=submit]"))
+        user_id = _with_two_factor(email)
+        if user_id is not None:  # admins (and customers who enrolled): the code step first
+            pg.click("button[type=submit]")
+            pg.wait_for_selector("#code")
+            pg.fill("#code", totp_code(user_id))
+            until_live(pg, lambda: pg.click("#code-submit"))
+        else:
+            # The login route sets the cookie and the page loads `expect` afresh.
+            until_live(pg, lambda: pg.click("button[type=submit]"))
         pg.wait_for_url(expect)
 
     return do

@@ -151,8 +151,8 @@ def test_description_over_128_characters_is_refused(control) -> None:  # noqa: A
 
 
 @pytest.mark.parametrize(("extra", "expected"), [
-    ({"save_payment_method": True}, (403, "forbidden", "save_payment_method")),
-    ({"payment_method_id": str(uuid.uuid4())}, (403, "forbidden", "payment_method_id")),
+    ({"payment_method_id": str(uuid.uuid4())}, (400, "invalid_request", "payment_method_id")),
+    ({"save_payment_method": "yes"}, (400, "invalid_request", "save_payment_method")),
     ({"transfers": [{"account_id": "1", "amount": {"value": "100.00", "currency": "RUB"}}]},
      (400, "invalid_request", "transfers")),
 ])

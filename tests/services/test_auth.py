@@ -12,6 +12,7 @@ from ispgo_portal.models import AuthSession, User
 from ispgo_portal.services.accounts import auth
 from ispgo_portal.services.errors import DomainError
 from ispgo_portal.services.guard import require_admin, require_user, resolve_caller
+from tests.totp import enrol_totp, totp_code
 
 
 def _register(email: str = "ivan@example.ru", password: str = "password123", confirm: str | None = None,
@@ -181,4 +182,14 @@ def test_create_admin_is_idempotent_and_promotes() -> None:
     admin = auth.create_admin(email="ivan@example.ru", password="adminpass1")
     again = auth.create_admin(email="ivan@example.ru", password="adminpass1")
     assert admin.id == again.id
-    assert require_admin(auth.login(email="ivan@example.ru", password="adminpass1").token).is_admin
+    # The new admin signs in with the password, but the console waits for the second factor.
+    token = auth.login(email="ivan@example.ru", password="adminpass1").token
+    assert require_user(token).is_admin
+    with pytest.raises(DomainError) as err:
+        require_admin(token)
+    assert err.value.code == "second_factor_required"
+    enrol_totp(admin.id)
+    step = auth.login(email="ivan@example.ru", password="adminpass1")
+    assert step.token == "" and step.needs_second_factor
+    done = auth.complete_login(challenge=step.challenge, code=totp_code(admin.id))
+    assert require_admin(done.token).is_admin

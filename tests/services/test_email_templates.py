@@ -36,6 +36,9 @@ CONTEXTS = {
     "password_reset": {"name": "Иван", "reset_url": "http://localhost:3000/password-reset/confirm?token=t"},
     "password_changed_by_admin": {"name": "Иван"},
     "email_changed_by_admin": {"name": "Иван", "old_email": "old@example.ru", "new_email": "new@example.ru"},
+    "two_factor_enabled": {"name": "Иван"},
+    "two_factor_disabled": {"name": "Иван", "by_admin": True},
+    "recovery_code_used": {"name": "Иван", "left": 9},
 }
 
 

@@ -55,6 +55,7 @@ from ispgo_portal.services.billing import promo_admin as admin_promo
 from ispgo_portal.services.errors import DomainError
 from ispgo_portal.services.licensing import licenses, renewals
 from tests.conftest import truncate_all
+from tests.totp import enrol_totp
 
 # Odd prices make the half-up rounding matter (99 × 0.5 = 49.5 → 50).
 TARIFF_PRICES = (100_000, 33_333, 149_050, 99)
@@ -144,6 +145,7 @@ class MoneyMachine(RuleBasedStateMachine):
         super().__init__()
         truncate_all()
         self.admin_id = _insert_user(role="admin")
+        enrol_totp(self.admin_id)  # admins act only with a second factor
         self.customers = [MCustomer(id=_insert_user()) for _ in range(CUSTOMERS)]
         self.tariffs = [(_insert_tariff(price), price) for price in TARIFF_PRICES]
         self.promos = [

@@ -32,6 +32,9 @@ PUBLIC_HANDLERS: set[str] = {
     "SessionState.refresh_header",
     # showing the session routes' answer: only the caller's own error text changes
     "LoginState.login_finished",
+    "LoginState.code_finished",
+    "LoginState.reset_login",
+    "LoginState.back_to_password",
     "RegisterState.register_finished",
     # public pages: FAQ search over static text, the tariffs on sale
     "FaqState.search",
@@ -138,6 +141,7 @@ def _seed_victim() -> dict[str, int]:
         License,
         LicenseActivation,
         Payment,
+        PaymentMethod,
         Tariff,
         Ticket,
         TicketMessage,
@@ -145,6 +149,7 @@ def _seed_victim() -> dict[str, int]:
     )
     from ispgo_portal.services.accounts.passwords import hash_password
     from ispgo_portal.services.billing import ledger as billing
+    from tests.totp import enrol_totp
 
     with session_scope() as session:
         victim = User(email=VICTIM_EMAIL, name="Жертва Викторовна", password_hash=hash_password("password123"),
@@ -169,6 +174,13 @@ def _seed_victim() -> dict[str, int]:
                             yookassa_id="2f000000-000f-5000-8000-000000000001"))
         session.add(ApiToken(user_id=victim.id, name=VICTIM_TOKEN_NAME, token_hash="v" * 64, prefix="ispgo_victim",
                              scopes="read,write", password_marker="m"))
+        session.add(PaymentMethod(user_id=victim.id, yookassa_method_id="2f000000-000f-5000-8000-0000000000aa",
+                                  card_type="MasterCard", last4="4477", expiry_month="12", expiry_year="2030",
+                                  is_autopay=True))
+        session.flush()
+        victim_id = victim.id
+    enrol_totp(victim_id)  # crafted events must not turn the victim's 2FA off
+    with session_scope() as session:
         return {"user": victim.id, "license": lic.id, "ticket": ticket.id, "tariff": tariff.id}
 
 
@@ -248,6 +260,24 @@ def test_handler_refuses_other_customer(handler: tuple[type, str], make_customer
     who = "a customer calling an admin handler" if admin_only else "another customer"
     assert after == before, f"{_id(handler)} changed data for {who}"
     assert _leaks(state) == [], f"{_id(handler)} revealed another customer's data to {who}"
+
+
+ADMIN_HANDLERS = [h for h in HANDLERS if _is_admin_class(h[0])]
+
+
+@pytest.mark.parametrize("handler", ADMIN_HANDLERS, ids=[_id(h) for h in ADMIN_HANDLERS])
+def test_admin_handler_refuses_admin_without_second_factor(handler: tuple[type, str], make_admin,  # noqa: ANN001
+                                                           session_token) -> None:  # noqa: ANN001
+    """A crafted event from an admin who has not enrolled TOTP changes and reveals nothing."""
+    cls, name = handler
+    ids = _seed_victim()
+    token = session_token(make_admin(two_factor=False, email="no-2fa-admin@example.ru"))
+    before = _snapshot()
+    state = make_state(cls, token, url=f"/admin/customers/{ids['user']}")
+    with contextlib.suppress(Exception):
+        run(state, name, *_args(cls, name, ids))
+    assert _snapshot() == before, f"{_id(handler)} acted for an admin without a second factor"
+    assert _leaks(state) == [], f"{_id(handler)} revealed data to an admin without a second factor"
 
 
 def test_every_admin_state_module_is_covered() -> None:

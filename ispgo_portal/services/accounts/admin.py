@@ -29,7 +29,7 @@ from ispgo_portal.models import (
 )
 from ispgo_portal.models.enums import LedgerKind, LicenseStatus
 from ispgo_portal.money import AmountError, format_rub, parse_rubles
-from ispgo_portal.services.accounts import auth
+from ispgo_portal.services.accounts import auth, two_factor
 from ispgo_portal.services.accounts.passwords import hash_password
 from ispgo_portal.services.audit import record as audit
 from ispgo_portal.services.billing import ledger as billing
@@ -341,6 +341,7 @@ class CustomerCard:
     payments: list[Payment]
     tickets: list[Ticket]
     tariff_names: dict[int, str]
+    two_factor: bool = False
 
 
 def customer_card(*, admin_id: int, customer_id: int) -> CustomerCard:
@@ -383,4 +384,23 @@ def customer_card(*, admin_id: int, customer_id: int) -> CustomerCard:
             payments=latest(Payment, Payment.created_at),
             tickets=latest(Ticket, Ticket.last_activity_at),
             tariff_names=tariff_names,
+            two_factor=two_factor.is_enabled(session, user.id),
         )
+
+
+def reset_two_factor(*, admin_id: int, customer_id: int, reason: str = "") -> None:
+    """Support turns a user's 2FA off (a lost phone): audited, the user is emailed and every
+    session of theirs ends. An admin so reset must enrol again before the console works."""
+    reason = clean_reason(reason, required=False)
+    with session_scope() as session:
+        admin, customer = _customer_for_update(session, admin_id, customer_id)
+        if not two_factor.is_enabled(session, customer.id):
+            raise DomainError("two_factor_disabled", "Двухфакторная защита у клиента не включена")
+        two_factor.remove(session, customer)
+        auth.revoke_user_sessions(session, user_id=customer.id)
+        row = audit.record(session, admin_id=admin.id, action="customer.two_factor_reset", target_type="user",
+                           target_id=customer.id, target_user_id=customer.id,
+                           before={"two_factor": "включена"}, after={"two_factor": "сброшена"}, reason=reason)
+        notifications.queue_email(session, template="two_factor_disabled", to=customer.email,
+                                  context={"name": customer.name, "by_admin": True},
+                                  dedupe_key=f"two-factor-reset:{row.id}")

@@ -19,9 +19,11 @@ from ispgo_portal.models import (
     ROLE_CUSTOMER,
     AuthSession,
     LoginAttempt,
+    LoginChallenge,
     PasswordResetToken,
     User,
 )
+from ispgo_portal.services.accounts import two_factor
 from ispgo_portal.services.accounts.passwords import (
     MIN_PASSWORD_LENGTH,
     hash_password,
@@ -37,12 +39,19 @@ THROTTLE_MAX_FAILURES = 5  # per email: then that account's logins wait out the 
 SLOWDOWN_FREE_FAILURES_PER_IP = 5  # per client address: then each attempt is held a while
 SLOWDOWN_FIRST_SECONDS = 0.25
 SLOWDOWN_MAX_SECONDS = 3.0
+CHALLENGE_LIFETIME = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
 class LoginResult:
     user_id: int
-    token: str  # the raw token; only its hash is stored
+    token: str  # the raw token; only its hash is stored ("" while a second factor is due)
+    # Set instead of `token` when the account has 2FA: the code step must present it.
+    challenge: str = ""
+
+    @property
+    def needs_second_factor(self) -> bool:
+        return bool(self.challenge)
 
 
 def hash_token(token: str) -> str:
@@ -144,17 +153,18 @@ def address_slowdown(*, ip: str) -> float:
     return min(SLOWDOWN_MAX_SECONDS, SLOWDOWN_FIRST_SECONDS * 2 ** min(extra, 16))
 
 
+THROTTLED_MESSAGE = "Слишком много неудачных попыток входа. Попробуйте через 15 минут."
+
+
 def login(*, email: str, password: str, ip: str = "", old_token: str = "") -> LoginResult:
-    """Check the password and issue a new session; an old session of this browser is rotated out."""
+    """Check the password and issue a new session; an old session of this browser is rotated out.
+    With 2FA on, no session yet: a challenge for `complete_login` instead."""
     email = normalize_email(email)
     if not email or not password or not isinstance(password, str):
         raise DomainError("credentials_required", "Введите email и пароль")
     with session_scope() as session:
         if _failures_since(session, LoginAttempt.email == email) >= THROTTLE_MAX_FAILURES:
-            raise DomainError(
-                "login_throttled",
-                "Слишком много неудачных попыток входа. Попробуйте через 15 минут.",
-            )
+            raise DomainError("login_throttled", THROTTLED_MESSAGE)
         user = session.exec(select(User).where(User.email == email)).first()
         ok = verify_password(user.password_hash if user else None, password)
         session.add(LoginAttempt(email=email, ip=ip, success=ok and not (user and user.is_blocked)))
@@ -168,10 +178,49 @@ def login(*, email: str, password: str, ip: str = "", old_token: str = "") -> Lo
             )
         if needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
+        if two_factor.is_enabled(session, user.id):
+            return LoginResult(user_id=user.id, token="", challenge=_issue_challenge(session, user.id, ip))
         if old_token:
             session.exec(delete(AuthSession).where(AuthSession.token_hash == hash_token(old_token)))
         token = _issue_session(session, user_id=user.id, ip=ip)
         return LoginResult(user_id=user.id, token=token)
+
+
+def _issue_challenge(session: Session, user_id: int, ip: str) -> str:
+    challenge = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.exec(delete(LoginChallenge).where(LoginChallenge.expires_at <= now))
+    session.add(LoginChallenge(user_id=user_id, token_hash=hash_token(challenge), ip=ip[:64],
+                               created_at=now, expires_at=now + CHALLENGE_LIFETIME))
+    return challenge
+
+
+def complete_login(*, challenge: str, code: str, ip: str = "", old_token: str = "") -> LoginResult:
+    """The second step: a TOTP code or a recovery code for the challenge the password step
+    issued. Wrong codes count as failed logins of the account (the password's throttle)."""
+    if not isinstance(challenge, str) or not challenge or len(challenge) > 128:
+        raise DomainError("challenge_expired", "Время на ввод кода истекло. Войдите заново.")
+    if not isinstance(code, str) or not code.strip():
+        raise DomainError("code_required", "Введите код из приложения или код восстановления", field="code")
+    with session_scope() as session:
+        found = session.exec(select(LoginChallenge).where(
+            LoginChallenge.token_hash == hash_token(challenge)).with_for_update()).first()
+        user = session.get(User, found.user_id) if found is not None else None
+        if found is None or found.expires_at <= utcnow() or user is None or user.is_blocked:
+            raise DomainError("challenge_expired", "Время на ввод кода истекло. Войдите заново.")
+        if _failures_since(session, LoginAttempt.email == user.email) >= THROTTLE_MAX_FAILURES:
+            session.delete(found)
+            session.commit()
+            raise DomainError("login_throttled", THROTTLED_MESSAGE)
+        used = two_factor.verify_second_factor(session, user=user, code=code)
+        session.add(LoginAttempt(email=user.email, ip=ip, success=used is not None))
+        if used is None:
+            session.commit()
+            raise DomainError("code_wrong", "Неверный код", field="code")
+        session.delete(found)
+        if old_token:
+            session.exec(delete(AuthSession).where(AuthSession.token_hash == hash_token(old_token)))
+        return LoginResult(user_id=user.id, token=_issue_session(session, user_id=user.id, ip=ip))
 
 
 def _issue_session(session: Session, *, user_id: int, ip: str = "") -> str:

@@ -29,6 +29,7 @@ ACTION_LABELS = {
     "customer.block": "Блокировка",
     "customer.unblock": "Разблокировка",
     "customer.role": "Смена роли",
+    "customer.two_factor_reset": "Сброс двухфакторной защиты",
     "tariff.create": "Тариф создан",
     "tariff.update": "Тариф изменён",
     "tariff.archive": "Тариф в архиве",

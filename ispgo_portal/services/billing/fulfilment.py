@@ -27,7 +27,7 @@ def fulfiller_for(purpose: str) -> Fulfiller | None:
     """The fulfiller of a purpose that delivers something; None for a plain top-up.
     A purpose that should deliver but has none registered is a wiring bug: raise, so the
     payment is retried once the process is fixed instead of silently kept as a top-up."""
-    if purpose == PaymentPurpose.TOPUP:
+    if purpose in (PaymentPurpose.TOPUP, PaymentPurpose.AUTOPAY):  # an autopayment is a top-up; the renewal pass charges after it
         return None
     fulfiller = _fulfillers.get(purpose)
     if fulfiller is None:

@@ -24,7 +24,7 @@ from ispgo_portal.models import PAYMENT_PURPOSES, Payment, User
 from ispgo_portal.models.enums import LedgerKind, PaymentPurpose, PaymentStatus
 from ispgo_portal.payments import gateway
 from ispgo_portal.services.billing import ledger as billing
-from ispgo_portal.services.billing import pricing
+from ispgo_portal.services.billing import payment_methods, pricing
 from ispgo_portal.services.billing.fulfilment import fulfiller_for
 from ispgo_portal.services.errors import DomainError, NotFound
 from ispgo_portal.services.mail.notifications import queue_email
@@ -99,18 +99,20 @@ def gateway_failure(exc: gateway.GatewayError) -> DomainError:
 
 # --- starting ----------------------------------------------------------------------------
 
-def start_topup(*, user_id: int, amount: int, return_url: str = "") -> PaymentStart:
-    """A balance top-up of `amount` kopecks through YooKassa."""
+def start_topup(*, user_id: int, amount: int, return_url: str = "", save_method: bool = False) -> PaymentStart:
+    """A balance top-up of `amount` kopecks through YooKassa. `save_method` («Запомнить
+    карту»): YooKassa is asked to keep the card for autopay (see payment_methods)."""
     if not MIN_PAYMENT <= amount <= get_settings().max_topup_kopecks:
         raise DomainError("invalid_amount", "Недопустимая сумма пополнения", field="amount")
     return start_payment(user_id=user_id, amount=amount, purpose=PaymentPurpose.TOPUP,
-                         description=TOPUP_DESCRIPTION, receipt_item=TOPUP_DESCRIPTION, return_url=return_url)
+                         description=TOPUP_DESCRIPTION, receipt_item=TOPUP_DESCRIPTION, return_url=return_url,
+                         save_payment_method=save_method)
 
 
 def start_payment(
     *, user_id: int, amount: int, purpose: str, description: str, receipt_item: str,
     tariff_id: int | None = None, license_id: int | None = None, promo_code_id: int | None = None,
-    return_url: str = "",
+    return_url: str = "", save_payment_method: bool = False,
 ) -> PaymentStart:
     """Record the payment with our idempotence key, then create it at YooKassa (retries
     reuse the key, so a lost answer never becomes a second payment). `return_url`: where
@@ -139,7 +141,7 @@ def start_payment(
         created = gateway.create_payment(
             payment_id=payment_id, user_id=user_id, purpose=purpose, idempotence_key=key,
             amount=amount, description=description, customer_email=email, receipt_item=receipt_item,
-            return_url=return_url)
+            return_url=return_url, save_payment_method=save_payment_method)
     except gateway.GatewayError as exc:
         _mark_failed(payment_id, exc)
         raise gateway_failure(exc) from exc
@@ -258,6 +260,21 @@ def settle_payment(*, payment_id: int | None = None, yookassa_id: str | None = N
     return _apply(local.id, remote)
 
 
+def settle_answer(*, payment_id: int, remote: gateway.GatewayPayment) -> SettleResult:
+    """Apply YooKassa's own answer to our create call (an autopayment is final at once:
+    succeeded or canceled), without asking again. A webhook is untrusted and is re-fetched;
+    this answer came back on our own authenticated request, so it is what YooKassa says."""
+    local = _snapshot(payment_id=payment_id)
+    if local is None:
+        raise DomainError("payment_not_found", "Платёж не найден")
+    if local.settled:
+        return local.result()
+    _check_matches(local, remote)
+    if remote.status not in ("succeeded", "canceled"):
+        return settle_payment(payment_id=payment_id, yookassa_id=remote.id)
+    return _apply(local.id, remote)
+
+
 def lock_payment(session: Session, payment_id: int) -> Payment:
     payment = lock_row(session, Payment, payment_id)
     if payment is None:
@@ -274,6 +291,8 @@ def _apply(payment_id: int, remote: gateway.GatewayPayment) -> SettleResult:
         applied = False
         if remote.status == PaymentStatus.SUCCEEDED:
             applied = _book_success(session, payment)
+            if remote.method is not None and remote.method.saved:
+                payment_methods.remember_method(session, user_id=payment.user_id, method=remote.method)
         elif remote.status == PaymentStatus.CANCELED:
             payment.status = PaymentStatus.CANCELED
             payment.cancellation_reason = gateway.describe_cancellation(remote.cancellation_reason)[:64]
@@ -299,7 +318,7 @@ def _book_success(session: Session, payment: Payment) -> bool:
     if entry is None:  # booked before: the lock makes this a backstop only
         return False
     delivered = _fulfil(session, payment)
-    if not delivered:
+    if not delivered and payment.purpose != "autopay":  # an autopayment's renewal email says it
         pricing.release_reservation(session, payment_id=payment.id)  # no discounted delivery
         user = session.get(User, payment.user_id)
         queue_email(session, template="topup_received", to=user.email,

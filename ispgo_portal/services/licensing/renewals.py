@@ -3,8 +3,13 @@
 For every active license whose term has ended:
 * auto-renewal on  → charge the renewal (customer's discount; balance, then credit), extend
   the term, email "license_renewed";
-* auto-renewal on, too little money → nothing is charged, the license is suspended with the
-  reason, email "renewal_failed" saying how much is missing;
+* auto-renewal on, too little money, a saved card chosen for autopay → the card is charged
+  (an ordinary top-up by payment_method_id, see billing/payment_methods.py), then the renewal
+  as above; the email names the card. The license is released during that HTTP call and
+  taken again after it;
+* auto-renewal on, too little money and no card (or the card declined) → nothing is charged,
+  the license is suspended with the reason, email "renewal_failed" saying how much is missing
+  (and why the card was declined);
 * auto-renewal off → status "expired", email "license_expired".
 
 Safety under retries and concurrency:
@@ -45,7 +50,10 @@ from ispgo_portal.db import get_engine, is_postgres, session_scope
 from ispgo_portal.models import License, OutboxEmail, Tariff, User
 from ispgo_portal.models.enums import LicenseStatus, OutboxStatus, SuspendedBy
 from ispgo_portal.money import format_rub
+from ispgo_portal.payments import gateway
 from ispgo_portal.services.billing import ledger as billing
+from ispgo_portal.services.billing import payment_methods
+from ispgo_portal.services.billing.payment_methods import CardCharge, CardOutcome
 from ispgo_portal.services.errors import DomainError
 from ispgo_portal.services.licensing.licenses import renew_locked_license, renewal_quote
 from ispgo_portal.services.licensing.views import days_left
@@ -59,6 +67,7 @@ REMINDER_STAGES = (7, 1)  # days before expiry; each is sent once per term
 EXPIRED_REASON = "Срок действия закончился, автопродление выключено"
 
 RENEWED, SUSPENDED, EXPIRED = "renewed", "suspended", "expired"
+NEEDS_CARD = "needs_card"  # not an outcome: the pass charges the card, then settles again
 
 
 @dataclass
@@ -68,6 +77,8 @@ class PassResult:
     expired: int = 0
     failed: int = 0  # unexpected errors; those licenses are retried by the next pass
     charged: int = 0  # kopecks
+    card_charges: int = 0  # renewals that needed the saved card (charged or declined)
+    card_declined: int = 0
     errors: list[str] = field(default_factory=list)
     email_ids: list[int] = field(default_factory=list)  # outbox rows written by the pass
 
@@ -77,6 +88,7 @@ class PassResult:
 
     def summary(self) -> str:
         return (f"Продлено: {self.renewed} (списано {format_rub(self.charged)}), "
+                f"оплат с сохранённой карты: {self.card_charges} (отклонено: {self.card_declined}), "
                 f"приостановлено из-за нехватки средств: {self.suspended}, "
                 f"истекло без автопродления: {self.expired}, ошибок: {self.failed}")
 
@@ -162,9 +174,11 @@ class Settled:
     outcome: str
     amount: int = 0  # kopecks charged
     email_id: int | None = None
+    charge: CardCharge | None = None  # NEEDS_CARD: what to charge
 
 
-def _renew(session: Session, lic: License, user: User, tariff: Tariff) -> Settled:
+def _renew(session: Session, lic: License, user: User, tariff: Tariff, now: datetime,
+           card: CardOutcome | None = None) -> Settled:
     term_end = as_utc(lic.expires_at)
     reference = autorenew_reference(lic.id, term_end)
     try:
@@ -172,10 +186,18 @@ def _renew(session: Session, lic: License, user: User, tariff: Tariff) -> Settle
     except DomainError as exc:
         if exc.code != "insufficient_funds":
             raise
-        return _suspend(session, lic, user, tariff, term_end)
+        method = payment_methods.autopay_card(session, user_id=user.id, now=now) if card is None else None
+        if method is not None:
+            missing = _renewal_shortfall(session, lic, user)[1]
+            return Settled(NEEDS_CARD, charge=CardCharge(
+                license_id=lic.id, term_end=term_end, user_id=user.id, method_id=method.id,
+                amount=max(missing, payment_methods.MIN_CHARGE)))
+        return _suspend(session, lic, user, tariff, term_end, card)
+    paid_by = card.card if card is not None and card.paid else ""
     email_id = _record_email(session, template="license_renewed", to=user.email,
                              context={**_context(user, tariff, lic), "amount": -entry.amount,
-                                      "expires_at": as_utc(lic.expires_at), "automatic": True},
+                                      "expires_at": as_utc(lic.expires_at), "automatic": True,
+                                      "card": paid_by},
                              dedupe_key=f"license_renewed:{reference}")
     return Settled(RENEWED, -entry.amount, email_id)
 
@@ -186,15 +208,21 @@ def _renewal_shortfall(session: Session, lic: License, user: User) -> tuple[int,
     return price, max(0, price - billing.funds_of(user).available)
 
 
-def _suspend(session: Session, lic: License, user: User, tariff: Tariff, term_end: datetime) -> Settled:
+def _suspend(session: Session, lic: License, user: User, tariff: Tariff, term_end: datetime,
+             card: CardOutcome | None = None) -> Settled:
     price, missing = _renewal_shortfall(session, lic, user)
     lic.status = LicenseStatus.SUSPENDED
     lic.suspended_by = SuspendedBy.BILLING
+    declined = card if card is not None and not card.paid and card.card else None
     lic.status_reason = (f"Автопродление не выполнено: недостаточно средств, не хватает "
-                         f"{format_rub(missing)} (стоимость продления {format_rub(price)})")
+                         f"{format_rub(missing)} (стоимость продления {format_rub(price)})"
+                         + (f"; карта {declined.card} отклонена: {declined.reason_ru}" if declined else ""))[:300]
     session.add(lic)
     email_id = _record_email(session, template="renewal_failed", to=user.email,
-                             context={**_context(user, tariff, lic), "price": price, "missing": missing},
+                             context={**_context(user, tariff, lic), "price": price, "missing": missing,
+                                      "card": declined.card if declined else "",
+                                      "card_reason": declined.reason_ru if declined else "",
+                                      "card_removed": bool(declined and declined.removed)},
                              dedupe_key=f"renewal_failed:{lic.id}:{term_end.isoformat()}")
     return Settled(SUSPENDED, 0, email_id)
 
@@ -211,14 +239,16 @@ def _expire(session: Session, lic: License, user: User, tariff: Tariff) -> Settl
     return Settled(EXPIRED, 0, email_id)
 
 
-def settle_due_license(session: Session, *, license_id: int, now: datetime) -> Settled | None:
+def settle_due_license(session: Session, *, license_id: int, now: datetime,
+                       card: CardOutcome | None = None) -> Settled | None:
     """Renew, suspend or expire one license whose term ended, in `session`.
-    None if it is not due any more or another worker is on it."""
+    None if it is not due any more or another worker is on it. NEEDS_CARD (nothing changed):
+    the balance is short and a saved card may pay; `card` is how that charge ended."""
     locked = _locked(session, _due_lock_query(is_postgres(session)), {"license_id": license_id, "now": now})
     if locked is None:
         return None
     lic, user, tariff = locked
-    return _renew(session, lic, user, tariff) if lic.auto_renew else _expire(session, lic, user, tariff)
+    return _renew(session, lic, user, tariff, now, card) if lic.auto_renew else _expire(session, lic, user, tariff)
 
 
 class _HeldConnection:
@@ -258,6 +288,28 @@ class _HeldConnection:
 
 
 
+def _settle_with_card(connection: _HeldConnection, license_id: int, now: datetime,
+                      result: PassResult) -> Settled | None:
+    """Settle one license; if its saved card must pay, charge it with no transaction open
+    (the license is free for that HTTP call), then settle again knowing how it went."""
+    with connection.transaction() as session:
+        settled = settle_due_license(session, license_id=license_id, now=now)
+    if settled is None or settled.outcome != NEEDS_CARD:
+        return settled
+    try:
+        card = payment_methods.charge_for_renewal(settled.charge)
+    except gateway.GatewayError as exc:
+        # YooKassa unreachable: nothing decided; the next pass asks again with the same key.
+        raise RuntimeError(f"autopay for license {license_id}: {exc}") from exc
+    if card is None:  # the card was deleted meanwhile: as if there never was one
+        card = CardOutcome(paid=False, card="", reason="")
+    else:
+        result.card_charges += 1
+        result.card_declined += not card.paid
+    with connection.transaction() as session:
+        return settle_due_license(session, license_id=license_id, now=now, card=card)
+
+
 def run_renewal_pass(*, now: datetime | None = None, limit: int | None = None) -> PassResult:
     """One pass over the licenses whose term ended by `now` (at most `limit` of them)."""
     now = now or utcnow()
@@ -269,8 +321,7 @@ def run_renewal_pass(*, now: datetime | None = None, limit: int | None = None) -
             if limit is not None and result.processed >= limit:
                 break
             try:
-                with connection.transaction() as session:
-                    settled = settle_due_license(session, license_id=license_id, now=now)
+                settled = _settle_with_card(connection, license_id, now, result)
             except Exception as exc:  # noqa: BLE001 - one license must never stop the rest
                 log.exception("renewal pass: license %s failed", license_id)
                 result.failed += 1
@@ -327,10 +378,12 @@ def remind_license(session: Session, *, license_id: int, now: datetime) -> bool:
     if _already_reminded(lic.reminded_for, stage, term_end):
         return False
     missing = _renewal_shortfall(session, lic, user)[1] if lic.auto_renew else 0
+    # Which way the renewal will be paid: the balance (and credit), else the autopay card.
+    method = payment_methods.autopay_card(session, user_id=user.id, now=now) if missing else None
     queue_email(session, template="license_expiring", to=user.email,
                 context={**_context(user, tariff, lic), "expires_at": term_end,
                          "days_left": days_left(term_end, now), "auto_renew": lic.auto_renew,
-                         "missing": missing},
+                         "missing": missing, "card": payment_methods.label_of(method) if method else ""},
                 dedupe_key=f"license_expiring:{lic.id}:{stage}:{int(term_end.timestamp())}")
     lic.reminded_for = f"{stage}:{int(term_end.timestamp())}"
     session.add(lic)

@@ -23,6 +23,7 @@ from ispgo_portal.db import session_scope
 from ispgo_portal.limits import SCREENSHOT_BYTES_MAX, SCREENSHOTS_MAX
 from ispgo_portal.models import Ticket, TicketAttachment, User
 from ispgo_portal.services.errors import DomainError, NotFound
+from ispgo_portal.services.guard import is_admin_with_second_factor
 from ispgo_portal.settings import get_settings
 
 MAX_FILES = SCREENSHOTS_MAX
@@ -177,7 +178,8 @@ def attachment_for_viewer(*, attachment_id: int, viewer_id: int) -> StoredAttach
         if attachment is None or viewer is None or viewer.is_blocked:
             raise NotFound()
         ticket = session.get(Ticket, attachment.ticket_id)
-        if ticket is None or (ticket.user_id != viewer.id and not viewer.is_admin):
+        if ticket is None or (ticket.user_id != viewer.id
+                               and not is_admin_with_second_factor(session, viewer)):
             raise NotFound()
         name = attachment.storage_name
         stored = StoredAttachment(attachments_dir() / name, attachment.content_type,
