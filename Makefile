@@ -56,6 +56,8 @@ test: $(VENV)/.installed bun
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check ispgo_portal tests scripts bench
 	$(VENV)/bin/lint-imports
+	# Dead code (below 70 % vulture only guesses: routes, Reflex vars and hooks it cannot see used).
+	$(VENV)/bin/vulture ispgo_portal --min-confidence 70
 
 # mypy: strict on services, models, settings and money (configuration in pyproject.toml).
 typecheck: $(VENV)/.installed

@@ -60,11 +60,6 @@ def get_engine() -> Engine:
     return _make_engine(settings.db_url)
 
 
-def reset_engine() -> None:
-    """Forget the cached engine (tests switch databases)."""
-    get_engine.cache_clear()
-
-
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from ispgo_portal.components.layout import card
-from ispgo_portal.pages.licenses import confirm
+from ispgo_portal.components.dialogs import confirm_dialog
 from ispgo_portal.state.payment_methods import CardRow, PaymentMethodsState
 
 S = PaymentMethodsState
@@ -28,9 +28,10 @@ def _card_row(row: CardRow) -> rx.Component:
             rx.button("Оплачивать автопродление", size="1", variant="soft",
                       on_click=S.choose_autopay(row.id)),
         ),
-        confirm(rx.button(rx.icon("trash-2", size=14), "Удалить", size="1", variant="soft", color_scheme="red"),
-                "Удалить карту?", rx.text("Списаний с карты ", row.title, " больше не будет."), "Удалить",
-                S.delete_card(row.id), "card-delete-confirm"),
+        confirm_dialog(
+            trigger=rx.button(rx.icon("trash-2", size=14), "Удалить", size="1", variant="soft", color_scheme="red"),
+            title="Удалить карту?", text=rx.text("Списаний с карты ", row.title, " больше не будет."),
+            action="Удалить", on_confirm=S.delete_card(row.id), action_id="card-delete-confirm"),
         width="100%", align="center", spacing="3", class_name="saved-card",
     )
 

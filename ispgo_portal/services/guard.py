@@ -74,10 +74,3 @@ def acting_admin(session: Session, admin_id: int) -> User:
 def is_admin_with_second_factor(session: Session, user: User) -> bool:
     """May this user act as an admin right now (an admin who has enrolled TOTP)?"""
     return user.role == ROLE_ADMIN and not user.is_blocked and two_factor.is_enabled(session, user.id)
-
-
-def ensure_owner(caller: Caller, owner_id: int, *, allow_admin: bool = True) -> None:
-    """Ownership check; the NotFound-style message does not confirm the object exists."""
-    if caller.user_id == owner_id or (allow_admin and caller.is_admin and caller.has_second_factor):
-        return
-    raise AccessDenied("not_found", "Не найдено")

@@ -33,11 +33,9 @@ def row_of(view: payment_methods.MethodView) -> CardRow:
 
 class PaymentMethodsState(SessionState):
     cards: list[CardRow] = []
-    cards_loaded: bool = False
 
     def _reload(self, user_id: int) -> None:
         self.cards = [row_of(v) for v in payment_methods.list_methods(user_id=user_id)]
-        self.cards_loaded = True
 
     @customer_handler(on_error=unless_denied)
     def load_cards(self, caller: Caller):

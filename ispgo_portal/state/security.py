@@ -31,7 +31,6 @@ def _code_error(state: SecurityState, exc: DomainError, caller: Caller | None) -
 
 
 class SecurityState(SessionState):
-    tf_loaded: bool = False
     tf_enabled: bool = False
     tf_required: bool = False  # an admin: cannot be turned off
     recovery_left: int = 0
@@ -46,7 +45,7 @@ class SecurityState(SessionState):
 
     def _refresh(self, user_id: int) -> None:
         status = two_factor.status(user_id=user_id)
-        self.tf_enabled, self.recovery_left, self.tf_loaded = status.enabled, status.recovery_left, True
+        self.tf_enabled, self.recovery_left = status.enabled, status.recovery_left
 
     @customer_handler(on_error=unless_denied)
     def load_security(self, caller: Caller):

@@ -55,7 +55,6 @@ LOGOUT_SCRIPT = session_post_script("/api/session/logout", "{}")
 class SessionState(rx.State):
     # Display only (header): filled from the database by `load_header`.
     viewer_email: str = ""
-    viewer_name: str = ""
     viewer_is_admin: bool = False
     viewer_balance: str = ""
     auth_checked: bool = False
@@ -71,14 +70,12 @@ class SessionState(rx.State):
             user = session.get(User, caller.user_id)
             balance = user.balance if user else 0
         self.viewer_email = caller.email
-        self.viewer_name = caller.name
         self.viewer_is_admin = caller.is_admin
         self.viewer_balance = format_rub(balance)
         self.auth_checked = True
 
     def _clear_viewer(self) -> None:
         self.viewer_email = ""
-        self.viewer_name = ""
         self.viewer_is_admin = False
         self.viewer_balance = ""
         self.auth_checked = False

@@ -15,7 +15,6 @@ import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
-from types import TracebackType
 
 from ispgo_portal.settings import Settings, get_settings
 
@@ -88,8 +87,7 @@ class SmtpConnection:
     def __enter__(self) -> SmtpConnection:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def _open(self) -> smtplib.SMTP:
