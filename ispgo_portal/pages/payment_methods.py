@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ispgo_portal.components.layout import card
 from ispgo_portal.components.dialogs import confirm_dialog
+from ispgo_portal.components.layout import card
 from ispgo_portal.state.payment_methods import CardRow, PaymentMethodsState
 
 S = PaymentMethodsState
