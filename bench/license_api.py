@@ -103,7 +103,7 @@ class Result:
                 f"{': ' + ', '.join(sorted(self.error_kinds)) if self.error_kinds else ''})")
 
 
-async def _client(port: int, make_request, until: float, warmup_until: float, out: Result) -> None:  # noqa: ANN001
+async def _client(port: int, make_request, until: float, warmup_until: float, out: Result) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         while True:
@@ -131,7 +131,7 @@ async def _client(port: int, make_request, until: float, warmup_until: float, ou
         writer.close()
 
 
-async def _run(name: str, port: int, make_request, clients: int, seconds: float, warmup: float) -> Result:  # noqa: ANN001
+async def _run(name: str, port: int, make_request, clients: int, seconds: float, warmup: float) -> Result:
     result = Result(name, 0, 0, seconds, [])
     now = time.perf_counter()
     await asyncio.gather(*[_client(port, make_request, now + warmup + seconds, now + warmup, result)
@@ -143,7 +143,7 @@ def _health_request() -> bytes:
     return b"GET /api/health HTTP/1.1\r\nHost: bench\r\n\r\n"
 
 
-def _validate_request(pairs: list[tuple[str, str]]):  # noqa: ANN202
+def _validate_request(pairs: list[tuple[str, str]]):
     def make() -> bytes:
         key, fingerprint = random.choice(pairs)
         body = json.dumps({"key": key, "fingerprint": fingerprint}).encode()

@@ -77,7 +77,7 @@ def _seed(licenses: int, ledger: int) -> tuple[int, str]:
     return user_id, token
 
 
-def _get(path: str, token: str):  # noqa: ANN202
+def _get(path: str, token: str):
     request = (f"GET {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\n\r\n").encode()
     return lambda: request
 

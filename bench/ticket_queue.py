@@ -76,7 +76,7 @@ def _python_queue() -> int:
         for msg in session.exec(select(TicketMessage).where(TicketMessage.ticket_id.in_(ids))).all():
             by_ticket.setdefault(msg.ticket_id, []).append(msg)
 
-    def waiting_since(ticket: Ticket):  # noqa: ANN202
+    def waiting_since(ticket: Ticket):
         msgs = sorted(by_ticket.get(ticket.id, []), key=lambda m: m.created_at)
         unanswered = []
         for msg in msgs:

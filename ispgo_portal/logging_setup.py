@@ -59,7 +59,7 @@ class RequestIdFilter(logging.Filter):
 
 
 class UtcFormatter(logging.Formatter):
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         stamp = datetime.fromtimestamp(record.created, tz=UTC)
         return stamp.strftime(datefmt) if datefmt else stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 

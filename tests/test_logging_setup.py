@@ -22,7 +22,7 @@ TEXT_LINE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (\w+) ([\w.]+) \
 
 
 @pytest.fixture
-def log_format(monkeypatch) -> Iterator[callable]:  # noqa: ANN001
+def log_format(monkeypatch) -> Iterator[callable]:
     """log_format("json"|"text"): configure logging anew, writing to the captured stderr."""
 
     def apply(fmt: str) -> None:
@@ -36,7 +36,7 @@ def log_format(monkeypatch) -> Iterator[callable]:  # noqa: ANN001
     configure_logging(force=True)
 
 
-def test_text_lines_carry_time_level_logger_and_request_id(log_format, capsys) -> None:  # noqa: ANN001
+def test_text_lines_carry_time_level_logger_and_request_id(log_format, capsys) -> None:
     log_format("text")
     with bind_request_id("req-42"):
         logging.getLogger("ispgo_portal.demo").warning("баланс %s", "пополнен")
@@ -49,7 +49,7 @@ def test_text_lines_carry_time_level_logger_and_request_id(log_format, capsys) -
     ]
 
 
-def test_json_format_writes_one_object_a_line(log_format, capsys) -> None:  # noqa: ANN001
+def test_json_format_writes_one_object_a_line(log_format, capsys) -> None:
     log_format("json")
     with bind_request_id("evt-7"):
         logging.getLogger("ispgo_portal.billing").info("зачислено", extra={"payment_id": 12})
@@ -65,14 +65,14 @@ def test_json_format_writes_one_object_a_line(log_format, capsys) -> None:  # no
     assert second["request_id"] == "-" and "ValueError: сломалось" in second["exc_info"]
 
 
-def test_configuring_twice_keeps_one_handler(log_format) -> None:  # noqa: ANN001
+def test_configuring_twice_keeps_one_handler(log_format) -> None:
     log_format("text")
     configure_logging()
     configure_logging()
     assert len(logging.getLogger().handlers) == 1
 
 
-def test_request_id_reaches_the_logs_of_the_request(log_format, capsys, monkeypatch) -> None:  # noqa: ANN001
+def test_request_id_reaches_the_logs_of_the_request(log_format, capsys, monkeypatch) -> None:
     monkeypatch.setenv("TRUSTED_PROXY_HEADER", "X-Real-IP")
     log_format("json")
     from ispgo_portal.api.app import create_api
@@ -102,7 +102,7 @@ def test_ids_do_not_leak_between_threads() -> None:
     assert current_request_id() == "-"
 
 
-def test_celery_processes_configure_the_portal_logging(log_format) -> None:  # noqa: ANN001
+def test_celery_processes_configure_the_portal_logging(log_format) -> None:
     from celery.signals import setup_logging
 
     from ispgo_portal.logging_setup import JsonFormatter

@@ -14,7 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _runner(monkeypatch, folder: Path):  # noqa: ANN001, ANN202
+def _runner(monkeypatch, folder: Path):
     monkeypatch.syspath_prepend(str(ROOT / "scripts"))
     spec = importlib.util.spec_from_file_location("run_cluster_under_test", ROOT / "scripts" / "run_cluster.py")
     module = importlib.util.module_from_spec(spec)
@@ -26,7 +26,7 @@ def _runner(monkeypatch, folder: Path):  # noqa: ANN001, ANN202
     return module
 
 
-def test_cluster_nginx_conf_is_accepted(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_cluster_nginx_conf_is_accepted(tmp_path: Path, monkeypatch) -> None:
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(nginx).exists():
         pytest.skip("nginx is not installed")
@@ -46,13 +46,13 @@ def test_cluster_nginx_conf_is_accepted(tmp_path: Path, monkeypatch) -> None:  #
     assert "proxy_set_header X-Real-IP $remote_addr;" in text
 
 
-def test_without_the_emulator_nginx_has_no_emulator_location(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_without_the_emulator_nginx_has_no_emulator_location(tmp_path: Path, monkeypatch) -> None:
     runner = _runner(monkeypatch, tmp_path / "cluster")
     conf = runner._write_nginx_conf(28080, [28081, 28082], tmp_path, None)
     assert "/emulator/" not in conf.read_text()
 
 
-def test_emulator_url_is_set_only_without_shop_credentials(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_emulator_url_is_set_only_without_shop_credentials(tmp_path: Path, monkeypatch) -> None:
     runner = _runner(monkeypatch, tmp_path / "cluster")
     monkeypatch.setenv("CLUSTER_PORT", "28080")
     monkeypatch.delenv("YOOKASSA_SHOP_ID", raising=False)

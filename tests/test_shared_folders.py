@@ -9,7 +9,7 @@ from ispgo_portal.services.support.attachments import attachments_dir
 from ispgo_portal.settings import get_settings
 
 
-def test_attachments_follow_attachments_dir(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_attachments_follow_attachments_dir(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("ATTACHMENTS_DIR", str(tmp_path / "shared"))
     get_settings.cache_clear()
     try:

@@ -19,7 +19,7 @@ async def health(_request: Request) -> JSONResponse:
 
     try:
         await anyio.to_thread.run_sync(_ping)
-    except Exception as exc:  # noqa: BLE001 - any database failure means "not healthy"
+    except Exception as exc:
         return JSONResponse({"status": "error", "database": "unavailable", "detail": type(exc).__name__}, status_code=503)
     return JSONResponse({"status": "ok", "database": "ok"})
 

@@ -74,7 +74,7 @@ class RateLimiter:
         keys = [f"{self.prefix}:{window_no}:{name}" for name in names]
         try:
             return [int(count) for count in self._script(keys=keys, args=[self.window * 2])]
-        except Exception as exc:  # noqa: BLE001 - any Redis trouble: count locally for a while
+        except Exception as exc:
             self._redis_down_until = time.monotonic() + REDIS_RETRY_AFTER
             log.warning("rate limiter: Redis unavailable, counting in-process for %.0f s: %s",
                         REDIS_RETRY_AFTER, exc)

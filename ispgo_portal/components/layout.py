@@ -257,5 +257,5 @@ def empty_state(icon: str, title: str, hint: str, *actions: rx.Component) -> rx.
     )
 
 
-def field_error(message) -> rx.Component:  # noqa: ANN001 - a Var
+def field_error(message) -> rx.Component:
     return rx.cond(message != "", rx.text(message, color_scheme="red", size="1", role="alert"))

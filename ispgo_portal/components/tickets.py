@@ -20,17 +20,17 @@ STATUS_COLORS = {"open": "orange", "in_progress": "blue", "closed": "gray"}
 PRIORITY_COLORS = {"high": "red", "medium": "amber", "low": "gray"}
 
 
-def status_badge(status, label) -> rx.Component:  # noqa: ANN001 - Vars
+def status_badge(status, label) -> rx.Component:
     return rx.badge(label, color_scheme=rx.match(status, *STATUS_COLORS.items(), "gray"),
                     variant="soft", size="2", white_space="normal")
 
 
-def priority_badge(priority, label) -> rx.Component:  # noqa: ANN001 - Vars
+def priority_badge(priority, label) -> rx.Component:
     return rx.badge(rx.icon("flag", size=12), label,
                     color_scheme=rx.match(priority, *PRIORITY_COLORS.items(), "gray"), variant="outline")
 
 
-def labelled(label: str, control: rx.Component, error=None, html_for: str = "") -> rx.Component:  # noqa: ANN001
+def labelled(label: str, control: rx.Component, error=None, html_for: str = "") -> rx.Component:
     return rx.vstack(
         field_label(label, html_for or control_id(control), size="2", weight="medium"),
         control,
@@ -60,7 +60,7 @@ def _name_file_input(component: rx.Component, name: str) -> rx.Component:
     return component
 
 
-def screenshot_picker(upload_id: str, error) -> rx.Component:  # noqa: ANN001
+def screenshot_picker(upload_id: str, error) -> rx.Component:
     return rx.vstack(
         _name_file_input(rx.upload.root(
             rx.hstack(
@@ -137,6 +137,6 @@ def message_card(message: MessageView, customer_label: str) -> rx.Component:
     )
 
 
-def conversation(messages, customer_label: str) -> rx.Component:  # noqa: ANN001 - a Var
+def conversation(messages, customer_label: str) -> rx.Component:
     return rx.vstack(rx.foreach(messages, lambda m: message_card(m, customer_label)),
                      spacing="3", width="100%", id="ticket-conversation")

@@ -8,7 +8,7 @@ from ispgo_portal.components.layout import ACCENT, app_shell, card, page_title
 from ispgo_portal.state.admin_overview import AdminOverviewState
 
 
-def _tile(label: str, value, href: str, tile_id: str) -> rx.Component:  # noqa: ANN001
+def _tile(label: str, value, href: str, tile_id: str) -> rx.Component:
     return rx.link(
         card(rx.vstack(rx.text(label, size="2", color_scheme="gray"),
                        rx.text(value, size="7", weight="bold", as_="div", color=rx.color("gray", 12)),
@@ -19,7 +19,7 @@ def _tile(label: str, value, href: str, tile_id: str) -> rx.Component:  # noqa: 
     )
 
 
-def _revenue_chart(data, chart_id: str) -> rx.Component:  # noqa: ANN001 - a Var of points
+def _revenue_chart(data, chart_id: str) -> rx.Component:
     return rx.box(
         rx.recharts.bar_chart(
             rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),

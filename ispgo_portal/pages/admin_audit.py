@@ -67,7 +67,7 @@ def _filters() -> rx.Component:
     )
 
 
-def _row(row) -> rx.Component:  # noqa: ANN001
+def _row(row) -> rx.Component:
     return rx.table.row(
         rx.table.cell(row["date"], white_space="nowrap"),
         rx.table.cell(row["admin"]),

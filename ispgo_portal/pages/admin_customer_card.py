@@ -19,7 +19,7 @@ def form_label(text: str, html_for: str) -> rx.Component:
     return field_label(text, html_for, size="2", weight="medium")
 
 
-def _stat(label: str, value, stat_id: str, color=None) -> rx.Component:  # noqa: ANN001
+def _stat(label: str, value, stat_id: str, color=None) -> rx.Component:
     return rx.vstack(
         rx.text(label, size="2", color_scheme="gray"),
         rx.text(value, size="5", weight="bold", as_="div", color=color, id=stat_id),
@@ -28,7 +28,7 @@ def _stat(label: str, value, stat_id: str, color=None) -> rx.Component:  # noqa:
 
 
 def _small_form(title: str, field: str, input_id: str, default, placeholder: str, hint: str,
-                error, on_submit, form_id: str, button: str) -> rx.Component:  # noqa: ANN001
+                error, on_submit, form_id: str, button: str) -> rx.Component:
     return rx.form(
         rx.vstack(
             form_label(title, input_id),
@@ -258,7 +258,7 @@ def _role_button() -> rx.Component:
 
 
 def _history_tabs() -> rx.Component:
-    def license_row(r) -> rx.Component:  # noqa: ANN001
+    def license_row(r) -> rx.Component:
         return rx.table.row(
             rx.table.cell(rx.code(r["key"]), white_space="nowrap"), rx.table.cell(r["tariff"]),
             rx.table.cell(rx.vstack(rx.text(r["status_label"]),
@@ -266,25 +266,25 @@ def _history_tabs() -> rx.Component:
                                     spacing="0")),
             rx.table.cell(r["expires"]), rx.table.cell(r["auto_renew"]))
 
-    def ledger_row(r) -> rx.Component:  # noqa: ANN001
+    def ledger_row(r) -> rx.Component:
         return rx.table.row(
             rx.table.cell(r["date"], white_space="nowrap"), rx.table.cell(r["kind"]),
             rx.table.cell(rx.text(r["amount"], color=rx.cond(r["negative"], "var(--red-11)", "var(--green-11)")),
                           white_space="nowrap"),
             rx.table.cell(r["balance_after"], white_space="nowrap"), rx.table.cell(r["description"]))
 
-    def payment_row(r) -> rx.Component:  # noqa: ANN001
+    def payment_row(r) -> rx.Component:
         return rx.table.row(
             rx.table.cell(r["date"], white_space="nowrap"), rx.table.cell(r["purpose"]),
             rx.table.cell(r["amount"], white_space="nowrap"), rx.table.cell(r["status"]),
             rx.table.cell(r["refunded"], white_space="nowrap"), rx.table.cell(rx.code(r["yookassa_id"])))
 
-    def ticket_row(r) -> rx.Component:  # noqa: ANN001
+    def ticket_row(r) -> rx.Component:
         return rx.table.row(
             rx.table.cell(rx.link("#", r["id"], " ", r["subject"], href=r["href"])), rx.table.cell(r["status"]),
             rx.table.cell(r["category"]), rx.table.cell(r["priority"]), rx.table.cell(r["updated"]))
 
-    def section(rows, header: list[str], render, table_id: str, empty: str):  # noqa: ANN001, ANN202
+    def section(rows, header: list[str], render, table_id: str, empty: str):
         return rx.cond(rows.length() > 0, scroll_table(header, rows, render, table_id),
                        rx.text(empty, size="2", color_scheme="gray", padding_y="12px"))
 

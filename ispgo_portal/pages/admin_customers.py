@@ -11,13 +11,13 @@ from ispgo_portal.state.admin_customers import AdminCustomersState
 L = AdminCustomersState
 
 
-def scroll_table(header: list[str], rows, render, table_id: str) -> rx.Component:  # noqa: ANN001
+def scroll_table(header: list[str], rows, render, table_id: str) -> rx.Component:
     return data_table(header, rows, render, table_id=table_id, variant="surface")
 
 
 # --- the list -------------------------------------------------------------------------------
 
-def _customer_row(row) -> rx.Component:  # noqa: ANN001
+def _customer_row(row) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
             rx.vstack(

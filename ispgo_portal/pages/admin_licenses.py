@@ -80,7 +80,7 @@ def license_table() -> rx.Component:
     )
 
 
-def _fact(label: str, value) -> rx.Component:  # noqa: ANN001 - a Var
+def _fact(label: str, value) -> rx.Component:
     return rx.vstack(rx.text(label, size="1", color_scheme="gray"), rx.text(value, size="2", weight="medium"),
                      spacing="0")
 

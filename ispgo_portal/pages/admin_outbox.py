@@ -12,7 +12,7 @@ from ispgo_portal.state.admin_outbox import ALL, AdminOutboxState
 S = AdminOutboxState
 
 
-def status_badge(status, label) -> rx.Component:  # noqa: ANN001 - Vars
+def status_badge(status, label) -> rx.Component:
     return rx.badge(
         label,
         color_scheme=rx.match(status, ("sent", "green"), ("failed", "red"), "amber"),
@@ -32,7 +32,7 @@ def _smtp_notice() -> rx.Component:
     )
 
 
-def _status_button(label: str, value: str, count=None) -> rx.Component:  # noqa: ANN001 - a Var
+def _status_button(label: str, value: str, count=None) -> rx.Component:
     active = S.status == value
     return rx.button(
         label, *([rx.badge(count, variant="surface", radius="full")] if count is not None else []),
@@ -80,7 +80,7 @@ def _filters() -> rx.Component:
     )
 
 
-def _row(row) -> rx.Component:  # noqa: ANN001
+def _row(row) -> rx.Component:
     return rx.table.row(
         rx.table.cell(row["created_at"], white_space="nowrap"),
         rx.table.cell(row["recipient"]),
@@ -102,7 +102,7 @@ def _row(row) -> rx.Component:  # noqa: ANN001
     )
 
 
-def _meta(label: str, value) -> rx.Component:  # noqa: ANN001
+def _meta(label: str, value) -> rx.Component:
     return rx.hstack(rx.text(label, size="2", color_scheme="gray", min_width="110px"),
                      rx.text(value, size="2", overflow_wrap="anywhere"), spacing="2", align="start")
 

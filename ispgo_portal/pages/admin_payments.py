@@ -20,7 +20,7 @@ from ispgo_portal.state.admin_payments import (
 S = AdminPaymentsState
 
 
-def _select(name: str, label: str, options: list[list[str]], value) -> rx.Component:  # noqa: ANN001 - a Var
+def _select(name: str, label: str, options: list[list[str]], value) -> rx.Component:
     return rx.box(
         field_label(label, f"payments-{name}", size="2"),
         rx.select.root(
@@ -104,7 +104,7 @@ def payment_table() -> rx.Component:
     )
 
 
-def _fact(label: str, value) -> rx.Component:  # noqa: ANN001 - a Var
+def _fact(label: str, value) -> rx.Component:
     return rx.vstack(rx.text(label, size="1", color_scheme="gray"), rx.text(value, size="2", weight="medium"),
                      spacing="0")
 

@@ -94,7 +94,7 @@ def archive_button(tariff: TariffView) -> rx.Component:
     )
 
 
-def _fact(label: str, value) -> rx.Component:  # noqa: ANN001 - a Var
+def _fact(label: str, value) -> rx.Component:
     return rx.vstack(rx.text(label, size="1", color_scheme="gray"), rx.text(value, size="2", weight="medium"),
                      spacing="0")
 

@@ -33,7 +33,7 @@ QUEUE_STATUS_OPTIONS = {
 }
 
 
-def _select(name: str, options: dict[str, str], value, element_id: str) -> rx.Component:  # noqa: ANN001
+def _select(name: str, options: dict[str, str], value, element_id: str) -> rx.Component:
     return rx.select.root(
         rx.select.trigger(width="100%", id=element_id),
         rx.select.content(*[rx.select.item(label, value=key) for key, label in options.items()]),

@@ -16,7 +16,7 @@ from ispgo_portal.state.auth import (
 )
 
 
-def _labeled(label: str, control: rx.Component, error=None) -> rx.Component:  # noqa: ANN001
+def _labeled(label: str, control: rx.Component, error=None) -> rx.Component:
     return rx.vstack(
         field_label(label, control.id, size="2", weight="medium"),
         control,

@@ -16,7 +16,7 @@ from ispgo_portal.state.balance import KIND_OPTIONS, BalanceState, LedgerLine, R
 METHOD_LABEL = "YooKassa (карта, ЮMoney, СБП…)"
 
 
-def stat(label: str, value, hint: str = "", element_id: str = "", color=None) -> rx.Component:  # noqa: ANN001
+def stat(label: str, value, hint: str = "", element_id: str = "", color=None) -> rx.Component:
     return rx.vstack(
         rx.text(label, size="2", color_scheme="gray"),
         rx.text(value, size=rx.breakpoints(initial="4", sm="6"), weight="bold", as_="div", color=color,
@@ -104,7 +104,7 @@ def history_row(line: LedgerLine) -> rx.Component:
 def history_filters() -> rx.Component:
     S = BalanceState
 
-    def date_field(label: str, name: str, element_id: str, error) -> rx.Component:  # noqa: ANN001
+    def date_field(label: str, name: str, element_id: str, error) -> rx.Component:
         return rx.vstack(
             field_label(label, element_id, size="1", color_scheme="gray"),
             rx.input(type="date", name=name, id=element_id, size="2"),

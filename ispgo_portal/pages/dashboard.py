@@ -14,7 +14,7 @@ from ispgo_portal.state.auth import PasswordState
 from ispgo_portal.state.dashboard import DashboardState
 
 
-def stat(label: str, value, hint: str = "", color: str = "") -> rx.Component:  # noqa: ANN001
+def stat(label: str, value, hint: str = "", color: str = "") -> rx.Component:
     return rx.vstack(
         rx.text(label, size="2", color_scheme="gray"),
         rx.text(value, size="6", weight="bold", as_="div", color=color or None),
@@ -56,7 +56,7 @@ def account_info() -> rx.Component:
 def password_form() -> rx.Component:
     P = PasswordState
 
-    def row(label: str, name: str, err, autocomplete: str) -> rx.Component:  # noqa: ANN001
+    def row(label: str, name: str, err, autocomplete: str) -> rx.Component:
         return rx.vstack(
             field_label(label, f"pw-{name}", size="2"),
             rx.input(id=f"pw-{name}", name=name, type="password", width="100%", auto_complete=autocomplete),

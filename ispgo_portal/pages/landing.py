@@ -100,12 +100,12 @@ def how_it_works() -> rx.Component:
     )
 
 
-def limit_row(label: str, value) -> rx.Component:  # noqa: ANN001 - a Var
+def limit_row(label: str, value) -> rx.Component:
     return rx.hstack(rx.text(label, size="2", color_scheme="gray"), rx.spacer(),
                      rx.text(value, size="2", weight="medium"), width="100%")
 
 
-def tariff_card(tariff) -> rx.Component:  # noqa: ANN001 - a Var of dict[str, str]
+def tariff_card(tariff) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading(tariff["name"], size="5", as_="h3"),

@@ -12,7 +12,7 @@ from ispgo_portal.state.password_reset import PasswordResetState
 S = PasswordResetState
 
 
-def _field(label: str, control: rx.Component, error=None) -> rx.Component:  # noqa: ANN001 - a Var
+def _field(label: str, control: rx.Component, error=None) -> rx.Component:
     return rx.vstack(
         field_label(label, control.id, size="2", weight="medium"),
         control,

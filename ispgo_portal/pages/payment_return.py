@@ -8,7 +8,7 @@ from ispgo_portal.components.layout import app_shell, card, page_title
 from ispgo_portal.state.payment_return import PaymentReturnState
 
 
-def _panel(icon: str, color: str, title, *lines: rx.Component) -> rx.Component:  # noqa: ANN001
+def _panel(icon: str, color: str, title, *lines: rx.Component) -> rx.Component:
     return rx.vstack(
         rx.icon(icon, size=40, color=rx.color(color, 9)),
         rx.heading(title, size="5", text_align="center", as_="h2"),

@@ -16,7 +16,7 @@ from ispgo_portal.state.tariffs import TariffsState
 S = TariffsState
 
 
-def method_picker(value, on_change, id_prefix: str) -> rx.Component:  # noqa: ANN001 - Vars
+def method_picker(value, on_change, id_prefix: str) -> rx.Component:
     def option(method: str, title: str, hint: str) -> rx.Component:
         return rx.text(
             rx.hstack(
@@ -54,7 +54,7 @@ def method_picker(value, on_change, id_prefix: str) -> rx.Component:  # noqa: AN
     )
 
 
-def promo_field(value, on_change, error, applied, input_id: str) -> rx.Component:  # noqa: ANN001 - Vars
+def promo_field(value, on_change, error, applied, input_id: str) -> rx.Component:
     return rx.vstack(
         field_label("Промокод (если есть)", input_id, size="2", weight="medium"),
         rx.input(id=input_id, value=value, on_change=on_change, debounce_timeout=400, placeholder="SPRING25",
@@ -66,12 +66,12 @@ def promo_field(value, on_change, error, applied, input_id: str) -> rx.Component
     )
 
 
-def breakdown_row(label: str, value, **props) -> rx.Component:  # noqa: ANN001 - a Var
+def breakdown_row(label: str, value, **props) -> rx.Component:
     return rx.hstack(rx.text(label, size="2", color_scheme="gray"), rx.spacer(),
                      rx.text(value, white_space="nowrap", **{"size": "2", **props}), width="100%", align="baseline")
 
 
-def price_breakdown(price, box_id: str) -> rx.Component:  # noqa: ANN001 - a Var of Breakdown
+def price_breakdown(price, box_id: str) -> rx.Component:
     return rx.cond(
         price.ready,
         rx.vstack(
@@ -98,7 +98,7 @@ def price_breakdown(price, box_id: str) -> rx.Component:  # noqa: ANN001 - a Var
     )
 
 
-def shortfall_callout(message) -> rx.Component:  # noqa: ANN001 - a Var
+def shortfall_callout(message) -> rx.Component:
     return rx.cond(
         message != "",
         rx.callout(
@@ -116,7 +116,7 @@ def shortfall_callout(message) -> rx.Component:  # noqa: ANN001 - a Var
     )
 
 
-def checkout_controls(id_prefix: str, *, method, set_method, promo, set_promo, promo_error,  # noqa: ANN001 - Vars
+def checkout_controls(id_prefix: str, *, method, set_method, promo, set_promo, promo_error,
                       price, funds, shortfall, busy, on_confirm, balance_label: str) -> rx.Component:
     """The body of the buy and renew dialogs: method, promo code, price, funds, the missing sum
     and the confirm button (ids <id_prefix>-promo, -breakdown, -confirm)."""
@@ -165,7 +165,7 @@ def buy_dialog() -> rx.Component:
     )
 
 
-def tariff_card(tariff) -> rx.Component:  # noqa: ANN001 - a Var of dict[str, str]
+def tariff_card(tariff) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading(tariff["name"], size="5", as_="h2"),

@@ -209,7 +209,7 @@ def tickets_page() -> rx.Component:
 
 # --- a ticket's page ---------------------------------------------------------------------
 
-def ticket_header(S) -> rx.Component:  # noqa: ANN001 - the state class
+def ticket_header(S) -> rx.Component:
     return card(
         rx.vstack(
             rx.hstack(rx.text("Тикет №", S.number, size="2", color_scheme="gray"), spacing="1"),

@@ -47,7 +47,7 @@ TUNABLES = ("confirmation_timeout", "capture_timeout", "idempotence_ttl", "proce
 def control_routes(store: EmulatorStore, sender: WebhookSender) -> list[BaseRoute]:
     started = {name: getattr(store.config, name) for name in TUNABLES}
 
-    def guarded(fn):  # noqa: ANN001, ANN202 - a tiny decorator
+    def guarded(fn):
         async def endpoint(request: Request) -> Response:
             if not _is_loopback(request):
                 return JSONResponse({"error": "control API is for loopback clients"}, status_code=403)

@@ -206,7 +206,7 @@ def _call(operation: str, fn: Callable[[], T]) -> T:
     while True:
         try:
             return fn()
-        except Exception as exc:  # noqa: BLE001 - sorted into ours below; bugs re-raised
+        except Exception as exc:
             error = _translate(exc)
             if error is None:
                 raise
@@ -412,7 +412,7 @@ def parse_notification(body: Any) -> Notification:
         notification = WebhookNotificationFactory().create(body)
         obj = notification.object
         object_id = str(getattr(obj, "id", "") or "")
-    except Exception as exc:  # noqa: BLE001 - an untrusted body may break the SDK in any way
+    except Exception as exc:
         raise InvalidNotification(f"{type(exc).__name__}: {exc}") from exc
     event = str(notification.event or "")
     if not object_id or not event:

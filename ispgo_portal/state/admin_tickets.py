@@ -38,7 +38,7 @@ class LicenseLine:
     expires: str = ""
 
 
-def _choice(value: str, allowed) -> str:  # noqa: ANN001 - any container
+def _choice(value: str, allowed) -> str:
     return value if value in allowed else ""
 
 

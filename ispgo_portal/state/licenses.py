@@ -160,7 +160,7 @@ class LicensesState(SessionState):
         self.renew_shortfall = (shortfall_message(self._renew_final, self._renew_available)
                                 if self.renew_method == "balance" and self.renew_price.ready else "")
 
-    def _renew_refused(self, exc: DomainError, caller: Caller | None):  # noqa: ANN202
+    def _renew_refused(self, exc: DomainError, caller: Caller | None):
         self._renew_license_id = 0
         self.renew_open = False
         return error_toast(exc)
@@ -193,7 +193,7 @@ class LicensesState(SessionState):
         if self._renew_license_id:
             self._renew_quote(caller.user_id)
 
-    def _renew_failed(self, exc: DomainError, caller: Caller | None):  # noqa: ANN202
+    def _renew_failed(self, exc: DomainError, caller: Caller | None):
         self.renew_busy = False
         if exc.code == "insufficient_funds" and caller is not None:
             self._renew_available = account_summary(user_id=caller.user_id).available

@@ -104,7 +104,7 @@ class TariffsState(SessionState):
             quote = licenses.quote_purchase(user_id=user_id, tariff_id=self._buy_tariff_id)
         self._show_quote(quote)
 
-    def _buy_refused(self, exc: DomainError, caller: Caller | None):  # noqa: ANN202
+    def _buy_refused(self, exc: DomainError, caller: Caller | None):
         self.buy_open = False
         return error_toast(exc)
 
@@ -138,7 +138,7 @@ class TariffsState(SessionState):
         if self._buy_tariff_id:
             self._requote(caller.user_id)
 
-    def _buy_failed(self, exc: DomainError, caller: Caller | None):  # noqa: ANN202
+    def _buy_failed(self, exc: DomainError, caller: Caller | None):
         self.buy_busy = False
         if exc.code == "insufficient_funds" and caller is not None:
             self._available = account_summary(user_id=caller.user_id).available

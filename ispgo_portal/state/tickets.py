@@ -214,7 +214,7 @@ class TicketViewState(SessionState):
         self.subject = ""
         self.messages = []
 
-    def _not_shown(self, exc: DomainError, caller: Caller | None):  # noqa: ANN202
+    def _not_shown(self, exc: DomainError, caller: Caller | None):
         self._forget()
         self.loaded = True
         return None if exc.code == "not_found" else error_toast(exc)

@@ -16,14 +16,14 @@ def make_token() -> Callable[..., str]:
     """make_token(user_id, scopes="read,write", expires_at=None) -> a raw API token."""
     from ispgo_portal.services.rest import tokens as api_tokens
 
-    def factory(user_id: int, scopes: str = "read,write", **kwargs) -> str:  # noqa: ANN003
+    def factory(user_id: int, scopes: str = "read,write", **kwargs) -> str:
         return api_tokens.create_token(user_id=user_id, name="тест", scopes=scopes, **kwargs).token
 
     return factory
 
 
 @pytest.fixture
-def api(portal_api) -> Iterator[Callable[..., httpx.Client]]:  # noqa: ANN001, F811
+def api(portal_api) -> Iterator[Callable[..., httpx.Client]]:  # noqa: F811
     """api(token=None) -> an httpx client for {server}/api/v1 with that Bearer token."""
     clients: list[httpx.Client] = []
 
@@ -39,9 +39,9 @@ def api(portal_api) -> Iterator[Callable[..., httpx.Client]]:  # noqa: ANN001, F
 
 
 @pytest.fixture
-def customer_api(make_customer, make_token, api) -> Callable[..., tuple[int, httpx.Client]]:  # noqa: ANN001
+def customer_api(make_customer, make_token, api) -> Callable[..., tuple[int, httpx.Client]]:
     """customer_api(balance=..., scopes=...) -> (user id, client authorised as that customer)."""
-    def factory(*, scopes: str = "read,write", **kwargs) -> tuple[int, httpx.Client]:  # noqa: ANN003
+    def factory(*, scopes: str = "read,write", **kwargs) -> tuple[int, httpx.Client]:
         user_id = make_customer(**kwargs)
         return user_id, api(make_token(user_id, scopes))
 

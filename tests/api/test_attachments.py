@@ -40,12 +40,12 @@ def test_attachment_routes_are_mounted_in_the_portal_api() -> None:
 
 
 @pytest.fixture
-def owner(make_customer) -> int:  # noqa: ANN001
+def owner(make_customer) -> int:
     return make_customer(email="anna@example.ru", name="Анна")
 
 
 @pytest.fixture
-def stranger(make_customer) -> int:  # noqa: ANN001
+def stranger(make_customer) -> int:
     return make_customer(email="boris@example.ru", name="Борис")
 
 
@@ -63,7 +63,7 @@ def ticket_of_owner(owner: int) -> tuple[int, int]:
     return ticket_id, attachment_id
 
 
-def _fetch(client: TestClient, attachment_id: int, token: str = ""):  # noqa: ANN202
+def _fetch(client: TestClient, attachment_id: int, token: str = ""):
     client.cookies.clear()
     if token:
         client.cookies.set("ispgo_session", token)
@@ -116,7 +116,7 @@ def test_stranger_cannot_open_the_attachment(stranger: int, ticket_of_owner: tup
 
 # --- state handlers (what a crafted websocket event reaches) ------------------------------
 
-def _ticket_view_state(token: str, ticket_id: int):  # noqa: ANN202
+def _ticket_view_state(token: str, ticket_id: int):
     from ispgo_portal.state.tickets import TicketViewState
 
     state = make_state(TicketViewState, token)
@@ -159,7 +159,7 @@ def test_owner_fetches_the_image_with_safe_headers(client: TestClient, owner: in
         "inline; filename=\"x.png\"; filename*=UTF-8''%D0%9C%D0%BE%D0%B9%20%D1%8D%D0%BA%D1%80%D0%B0%D0%BD%20x.png")
 
 
-def test_admin_fetches_the_image(client: TestClient, make_admin, ticket_of_owner: tuple[int, int],  # noqa: ANN001
+def test_admin_fetches_the_image(client: TestClient, make_admin, ticket_of_owner: tuple[int, int],
                                  session_token: Callable[[int], str]) -> None:
     response = _fetch(client, ticket_of_owner[1], session_token(make_admin()))
     assert (response.status_code, response.content) == (200, PNG)

@@ -29,16 +29,16 @@ def client() -> TestClient:
 
 
 @pytest.mark.parametrize("attachment_id", ["99999999999999999999999", str(2**31), str(2**63)])
-def test_huge_attachment_id_is_not_found(attachment_id: str, client: TestClient, make_customer,  # noqa: ANN001
-                                         session_token) -> None:  # noqa: ANN001
+def test_huge_attachment_id_is_not_found(attachment_id: str, client: TestClient, make_customer,
+                                         session_token) -> None:
     client.cookies.set("ispgo_session", session_token(make_customer()))
     assert client.get(f"/api/attachments/{attachment_id}").status_code == 404
 
 
 @pytest.mark.parametrize("field", ["from", "to"])
 @pytest.mark.parametrize("day", EXTREME_DATES)
-def test_export_with_an_extreme_year_is_a_clear_400(day: str, field: str, client: TestClient, make_customer,  # noqa: ANN001
-                                                    session_token) -> None:  # noqa: ANN001
+def test_export_with_an_extreme_year_is_a_clear_400(day: str, field: str, client: TestClient, make_customer,
+                                                    session_token) -> None:
     user_id = make_customer()
     with session_scope() as session:
         billing.credit(session, user_id=user_id, amount=100, kind="topup", description="x", reference="r1")
@@ -62,7 +62,7 @@ def test_emails_are_nfkc_normalised(typed: str, stored: str) -> None:
     assert auth.validate_email(typed) == stored
 
 
-def test_login_finds_the_account_by_its_normalised_email(make_customer) -> None:  # noqa: ANN001
+def test_login_finds_the_account_by_its_normalised_email(make_customer) -> None:
     make_customer(email="ivan@example.ru", password="password123")
     assert auth.login(email="ＩＶＡＮ＠example.ru", password="password123").token
 

@@ -71,7 +71,7 @@ def call(api_url: str, public_key: Ed25519PublicKey) -> Callable[..., httpx.Resp
 
 
 @pytest.fixture
-def make_license(make_customer, make_tariff) -> Callable[..., str]:  # noqa: ANN001
+def make_license(make_customer, make_tariff) -> Callable[..., str]:
     """make_license(max_servers=1, status="active", expires_in=days) -> its key."""
     owner = make_customer()
 
@@ -98,7 +98,7 @@ def _servers(key: str) -> int:
 
 # --- activation ----------------------------------------------------------------------------
 
-def test_activation_registers_the_server(call, make_license) -> None:  # noqa: ANN001
+def test_activation_registers_the_server(call, make_license) -> None:
     key = make_license(max_servers=2)
     resp = call("activate", {"key": key, "fingerprint": "fp-a", "hostname": "a.example.ru"})
     data = resp.json()
@@ -109,7 +109,7 @@ def test_activation_registers_the_server(call, make_license) -> None:  # noqa: A
     assert _servers(key) == 1
 
 
-def test_same_fingerprint_again_is_idempotent(call, make_license) -> None:  # noqa: ANN001
+def test_same_fingerprint_again_is_idempotent(call, make_license) -> None:
     key = make_license(max_servers=1)
     for _ in range(3):
         data = call("activate", {"key": key, "fingerprint": "fp-a", "hostname": "a.example.ru"}).json()
@@ -118,7 +118,7 @@ def test_same_fingerprint_again_is_idempotent(call, make_license) -> None:  # no
     assert _servers(key) == 1
 
 
-def test_new_server_beyond_the_limit_is_refused(call, make_license) -> None:  # noqa: ANN001
+def test_new_server_beyond_the_limit_is_refused(call, make_license) -> None:
     key = make_license(max_servers=1)
     call("activate", {"key": key, "fingerprint": "fp-a", "hostname": "a"})
     resp = call("activate", {"key": key, "fingerprint": "fp-b", "hostname": "b"})
@@ -127,14 +127,14 @@ def test_new_server_beyond_the_limit_is_refused(call, make_license) -> None:  # 
     assert _servers(key) == 1
 
 
-def test_zero_max_servers_means_unlimited(call, make_license) -> None:  # noqa: ANN001
+def test_zero_max_servers_means_unlimited(call, make_license) -> None:
     key = make_license(max_servers=0)
     for n in range(12):
         assert call("activate", {"key": key, "fingerprint": f"fp-{n}", "hostname": "h"}).json()["valid"] is True
     assert _servers(key) == 12
 
 
-def test_twenty_concurrent_activations_never_exceed_a_limit_of_three(api_url, call, make_license) -> None:  # noqa: ANN001
+def test_twenty_concurrent_activations_never_exceed_a_limit_of_three(api_url, call, make_license) -> None:
     key = make_license(max_servers=3)
     start = threading.Barrier(20)
     codes: list[str] = []
@@ -155,14 +155,14 @@ def test_twenty_concurrent_activations_never_exceed_a_limit_of_three(api_url, ca
 
 
 @pytest.mark.parametrize("status", ["expired", "suspended"])
-def test_lapsed_license_does_not_activate(status: str, call, make_license) -> None:  # noqa: ANN001
+def test_lapsed_license_does_not_activate(status: str, call, make_license) -> None:
     key = make_license(status=status)
     data = call("activate", {"key": key, "fingerprint": "fp-a", "hostname": "a"}).json()
     assert (data["valid"], data["code"]) == (False, status)
     assert _servers(key) == 0
 
 
-def test_deactivation_frees_the_slot(call, make_license) -> None:  # noqa: ANN001
+def test_deactivation_frees_the_slot(call, make_license) -> None:
     key = make_license(max_servers=1)
     call("activate", {"key": key, "fingerprint": "fp-a", "hostname": "a"})
     data = call("deactivate", {"key": key, "fingerprint": "fp-a"}).json()
@@ -173,7 +173,7 @@ def test_deactivation_frees_the_slot(call, make_license) -> None:  # noqa: ANN00
 
 # --- validation ----------------------------------------------------------------------------
 
-def test_validate_active_activated_license(call, make_license) -> None:  # noqa: ANN001
+def test_validate_active_activated_license(call, make_license) -> None:
     key = make_license()
     call("activate", {"key": key, "fingerprint": "fp-a", "hostname": "a"})
     resp = call("validate", {"key": key.lower(), "fingerprint": "fp-a", "nonce": "n-123"})
@@ -182,7 +182,7 @@ def test_validate_active_activated_license(call, make_license) -> None:  # noqa:
     assert (data["valid"], data["code"], data["status"], data["nonce"]) == (True, "valid", "active", "n-123")
 
 
-def test_validate_on_a_server_not_activated(call, make_license) -> None:  # noqa: ANN001
+def test_validate_on_a_server_not_activated(call, make_license) -> None:
     key = make_license()
     data = call("validate", {"key": key, "fingerprint": "fp-never"}).json()
     assert (data["valid"], data["code"], data["status"]) == (False, "not_activated", "active")
@@ -193,8 +193,8 @@ def test_validate_on_a_server_not_activated(call, make_license) -> None:  # noqa
     ("active", -0.001, "expired"),  # term over, the expiry pass has not run yet
     ("suspended", 10, "suspended"),
 ])
-def test_validate_lapsed_license_is_not_valid(status: str, expires_in: float, code: str, call,  # noqa: ANN001
-                                              make_license) -> None:  # noqa: ANN001
+def test_validate_lapsed_license_is_not_valid(status: str, expires_in: float, code: str, call,
+                                              make_license) -> None:
     key = make_license()
     call("activate", {"key": key, "fingerprint": "fp-a", "hostname": "a"})
     with session_scope() as session:
@@ -205,7 +205,7 @@ def test_validate_lapsed_license_is_not_valid(status: str, expires_in: float, co
     assert (data["valid"], data["code"], data["status"]) == (False, code, code)
 
 
-def test_unknown_key_reveals_nothing(call, make_license) -> None:  # noqa: ANN001
+def test_unknown_key_reveals_nothing(call, make_license) -> None:
     make_license()
     resp = call("validate", {"key": "ISPG-AAAA-BBBB-CCCC-DDDD", "fingerprint": "fp-a"})
     data = resp.json()
@@ -214,7 +214,7 @@ def test_unknown_key_reveals_nothing(call, make_license) -> None:  # noqa: ANN00
     assert [data[f] for f in ("status", "expires_at", "tariff", "max_servers", "max_sites", "servers_used")] == [None] * 6
 
 
-def test_tampered_body_fails_verification(call, make_license, public_key) -> None:  # noqa: ANN001
+def test_tampered_body_fails_verification(call, make_license, public_key) -> None:
     resp = call("validate", {"key": make_license(), "fingerprint": "fp-a"})
     forged = resp.content.replace(b'"valid":false', b'"valid":true')
     assert forged != resp.content
@@ -234,7 +234,7 @@ def test_tampered_body_fails_verification(call, make_license, public_key) -> Non
     json.dumps({"key": "ISPG-AAAA-BBBB-CCCC-DDDD", "fingerprint": "fp", "pad": "x" * 5000}).encode(),
     b"\xff\xfe\x00",
 ], ids=["not-json", "array", "missing-field", "wrong-type", "empty", "too-long-field", "oversized", "binary"])
-def test_bad_bodies_are_invalid_requests(content: bytes, call) -> None:  # noqa: ANN001
+def test_bad_bodies_are_invalid_requests(content: bytes, call) -> None:
     resp = call("validate", content=content)
     assert resp.status_code == 400
     assert (resp.json()["valid"], resp.json()["code"]) == (False, "invalid_request")
@@ -244,14 +244,14 @@ def test_bad_bodies_are_invalid_requests(content: bytes, call) -> None:  # noqa:
     ("fingerprint", "fp\x00a"), ("hostname", "panel\x00.example.ru"), ("hostname", "panel\x1b[31m.ru"),
     ("fingerprint", "fp\u202e"),
 ], ids=["nul-fingerprint", "nul-hostname", "escape-hostname", "bidi-fingerprint"])
-def test_control_characters_are_invalid_requests(field: str, value: str, call, make_license) -> None:  # noqa: ANN001
+def test_control_characters_are_invalid_requests(field: str, value: str, call, make_license) -> None:
     key = make_license()
     resp = call("activate", {"key": key, "fingerprint": "fp-a", "hostname": "panel.example.ru", field: value})
     assert (resp.status_code, resp.json()["code"]) == (400, "invalid_request")
     assert _servers(key) == 0
 
 
-def test_activation_needs_a_hostname(call, make_license) -> None:  # noqa: ANN001
+def test_activation_needs_a_hostname(call, make_license) -> None:
     key = make_license()
     assert call("activate", {"key": key, "fingerprint": "fp-a"}).json()["code"] == "invalid_request"
     assert _servers(key) == 0
@@ -273,7 +273,7 @@ def limits(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
     get_settings.cache_clear()
 
 
-def test_too_many_requests_for_one_key_are_limited(call, make_license, limits) -> None:  # noqa: ANN001
+def test_too_many_requests_for_one_key_are_limited(call, make_license, limits) -> None:
     limits(per_key=5)
     key, other = make_license(), make_license()
     codes = [call("validate", {"key": key, "fingerprint": "fp"}).status_code for _ in range(6)]
@@ -283,7 +283,7 @@ def test_too_many_requests_for_one_key_are_limited(call, make_license, limits) -
     assert call("validate", {"key": other, "fingerprint": "fp"}).status_code == 200
 
 
-def test_too_many_requests_from_one_address_are_limited(api_url, call, make_license, limits) -> None:  # noqa: ANN001
+def test_too_many_requests_from_one_address_are_limited(api_url, call, make_license, limits) -> None:
     limits(per_address=5)
     key = make_license()
     # Each test speaks from fresh loopback addresses so earlier windows do not count.
@@ -295,7 +295,7 @@ def test_too_many_requests_from_one_address_are_limited(api_url, call, make_lice
         assert call("validate", {"key": key, "fingerprint": "fp"}, client=client).status_code == 200
 
 
-def test_address_limit_counts_our_proxys_entry_not_the_clients(call, make_license, limits,  # noqa: ANN001
+def test_address_limit_counts_our_proxys_entry_not_the_clients(call, make_license, limits,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """Behind a proxy appending to X-Forwarded-For, the leftmost entries are whatever the client
     sent: rotating them must not buy a fresh allowance."""
@@ -336,7 +336,7 @@ def _panel(api_url: str, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=60)
 
 
-def test_panel_script_activates_and_validates_with_verified_signatures(api_url, make_license) -> None:  # noqa: ANN001
+def test_panel_script_activates_and_validates_with_verified_signatures(api_url, make_license) -> None:
     key = make_license()
     result = _panel(api_url, "--key", key, "--fingerprint", "panel-fp", "--hostname", "panel.example.ru")
     assert result.returncode == 0, result.stderr
@@ -345,7 +345,7 @@ def test_panel_script_activates_and_validates_with_verified_signatures(api_url, 
     assert _servers(key) == 1
 
 
-def test_panel_script_refuses_answers_signed_by_another_key(api_url, make_license) -> None:  # noqa: ANN001
+def test_panel_script_refuses_answers_signed_by_another_key(api_url, make_license) -> None:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     other = Ed25519PrivateKey.generate().public_key().public_bytes_raw()

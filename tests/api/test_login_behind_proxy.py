@@ -114,7 +114,7 @@ def _attack(url: str, emails: list[str]) -> list[str]:
     return [status for status, _ in results]
 
 
-def test_thirty_failures_from_one_client_lock_no_one_out(nginx: str, behind_proxy: None, make_customer) -> None:  # noqa: ANN001
+def test_thirty_failures_from_one_client_lock_no_one_out(nginx: str, behind_proxy: None, make_customer) -> None:
     make_customer(email="victim@example.ru", password="password123")
     make_customer(email="admin@example.ru", password="admin-password-1", role="admin")
     # A new user sprays 30 wrong passwords across accounts, and hammers one of them.

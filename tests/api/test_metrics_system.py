@@ -78,7 +78,7 @@ def test_unknown_paths_share_one_label(api: str) -> None:
     assert "no-such-thing" not in after
 
 
-def test_credited_payments_and_their_lag(api: str, make_customer) -> None:  # noqa: ANN001
+def test_credited_payments_and_their_lag(api: str, make_customer) -> None:
     user = make_customer()
     created = utcnow() - timedelta(minutes=10)
     with session_scope() as session:
@@ -103,8 +103,8 @@ def test_credited_payments_and_their_lag(api: str, make_customer) -> None:  # no
     assert _metric(text, "ispgo_payment_credit_lag_seconds_sum") == pytest.approx(603.0, abs=0.01)
 
 
-def test_renewals_done_and_failed_come_from_the_renewal_pass(api: str, make_customer,  # noqa: ANN001
-                                                             make_tariff) -> None:  # noqa: ANN001
+def test_renewals_done_and_failed_come_from_the_renewal_pass(api: str, make_customer,
+                                                             make_tariff) -> None:
     tariff = make_tariff(price=100_000, period_days=30)
     rich, poor = make_customer(balance=500_000), make_customer(balance=0)
     with session_scope() as session:
@@ -120,7 +120,7 @@ def test_renewals_done_and_failed_come_from_the_renewal_pass(api: str, make_cust
     assert _metric(text, "ispgo_renewals_total", outcome="failed") == 1.0
 
 
-def test_celery_queue_length_is_read_from_redis(api: str, monkeypatch) -> None:  # noqa: ANN001
+def test_celery_queue_length_is_read_from_redis(api: str, monkeypatch) -> None:
     client = redis.Redis.from_url(QUEUE_REDIS_URL)
     client.delete("celery")
     client.rpush("celery", "a", "b", "c")

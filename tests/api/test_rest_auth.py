@@ -32,7 +32,7 @@ WRITES = [
 ALL = [(m, p, None) for m, p in READS] + WRITES
 
 
-def _assert_problem(response, status: int, code: str) -> dict:  # noqa: ANN001
+def _assert_problem(response, status: int, code: str) -> dict:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     body = response.json()
@@ -42,19 +42,19 @@ def _assert_problem(response, status: int, code: str) -> dict:  # noqa: ANN001
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ALL)
-def test_every_endpoint_needs_a_token(api, method, path, body) -> None:  # noqa: ANN001
+def test_every_endpoint_needs_a_token(api, method, path, body) -> None:
     response = api().request(method, path, json=body)
     _assert_problem(response, 401, "unauthorized")
     assert response.headers["www-authenticate"].startswith("Bearer")
 
 
-def test_unknown_token_is_401(api) -> None:  # noqa: ANN001
+def test_unknown_token_is_401(api) -> None:
     _assert_problem(api("ispgo_" + "x" * 43).get("/me"), 401, "unauthorized")
     _assert_problem(api("not-a-token").get("/me"), 401, "unauthorized")
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ALL)
-def test_revoked_token_is_401_everywhere(make_customer, api, method, path, body) -> None:  # noqa: ANN001
+def test_revoked_token_is_401_everywhere(make_customer, api, method, path, body) -> None:
     user = make_customer(balance=1_000_000)
     created = api_tokens.create_token(user_id=user, name="t", scopes="read,write")
     client = api(created.token)
@@ -64,7 +64,7 @@ def test_revoked_token_is_401_everywhere(make_customer, api, method, path, body)
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ALL)
-def test_expired_token_is_401_everywhere(make_customer, make_token, api, method, path, body) -> None:  # noqa: ANN001
+def test_expired_token_is_401_everywhere(make_customer, make_token, api, method, path, body) -> None:
     user = make_customer(balance=1_000_000)
     client = api(make_token(user, expires_at=utcnow() + timedelta(hours=1)))
     assert client.get("/me").status_code == 200
@@ -77,18 +77,18 @@ def test_expired_token_is_401_everywhere(make_customer, make_token, api, method,
 
 
 @pytest.mark.parametrize(("method", "path", "body"), WRITES)
-def test_read_only_token_cannot_write(customer_api, method, path, body) -> None:  # noqa: ANN001
+def test_read_only_token_cannot_write(customer_api, method, path, body) -> None:
     _user, client = customer_api(balance=1_000_000, scopes="read")
     _assert_problem(client.request(method, path, json=body), 403, "forbidden_scope")
     assert client.get("/me").status_code == 200
 
 
-def test_write_only_token_cannot_read(customer_api) -> None:  # noqa: ANN001
+def test_write_only_token_cannot_read(customer_api) -> None:
     _user, client = customer_api(scopes="write")
     _assert_problem(client.get("/me"), 403, "forbidden_scope")
 
 
-def test_rate_limit_per_token_answers_429_with_retry_after(customer_api, monkeypatch) -> None:  # noqa: ANN001
+def test_rate_limit_per_token_answers_429_with_retry_after(customer_api, monkeypatch) -> None:
     monkeypatch.setattr(get_settings(), "api_rate_per_token", 3)
     _user, client = customer_api()
     _other, other_client = customer_api()
@@ -100,7 +100,7 @@ def test_rate_limit_per_token_answers_429_with_retry_after(customer_api, monkeyp
     assert other_client.get("/me").status_code == 200  # the limit is per token
 
 
-def test_validation_errors_are_problem_json_in_russian(customer_api) -> None:  # noqa: ANN001
+def test_validation_errors_are_problem_json_in_russian(customer_api) -> None:
     _user, client = customer_api()
     body = _assert_problem(client.post("/topups", json={"amount": "много"}), 422, "validation_error")
     assert body["errors"][0]["field"] == "amount"
@@ -108,12 +108,12 @@ def test_validation_errors_are_problem_json_in_russian(customer_api) -> None:  #
     _assert_problem(client.get("/ledger", params={"cursor": "garbage!"}), 422, "validation_error")
 
 
-def test_unknown_api_path_is_a_problem_404(customer_api) -> None:  # noqa: ANN001
+def test_unknown_api_path_is_a_problem_404(customer_api) -> None:
     _user, client = customer_api()
     _assert_problem(client.get("/no-such-thing"), 404, "not_found")
 
 
-def test_openapi_document_is_public_and_3_1(api) -> None:  # noqa: ANN001
+def test_openapi_document_is_public_and_3_1(api) -> None:
     response = api().get("/openapi.json")
     assert response.status_code == 200
     doc = response.json()
@@ -124,7 +124,7 @@ def test_openapi_document_is_public_and_3_1(api) -> None:  # noqa: ANN001
     assert "Problem" in doc["components"]["schemas"]
 
 
-def test_panel_license_paths_are_matched_first(api) -> None:  # noqa: ANN001
+def test_panel_license_paths_are_matched_first(api) -> None:
     client = api()
     public = client.get("/licenses/public-key")
     assert public.status_code == 200 and public.json()["algorithm"] == "Ed25519"

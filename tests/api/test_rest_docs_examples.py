@@ -27,7 +27,7 @@ def _run(source: str, token: str, *, run: str = "test-run") -> subprocess.Comple
     return subprocess.run([sys.executable, "-c", source], env=env, capture_output=True, text=True, timeout=60)
 
 
-def _pay_when_asked(control, stop: threading.Event) -> threading.Thread:  # noqa: ANN001
+def _pay_when_asked(control, stop: threading.Event) -> threading.Thread:
     """The customer paying at the checkout page while the script waits."""
     paid: set[str] = set()
 
@@ -45,7 +45,7 @@ def _pay_when_asked(control, stop: threading.Event) -> threading.Thread:  # noqa
 
 
 def test_reseller_script_works_and_is_safe_to_run_twice(portal_api, control, make_customer, make_token,
-                                                         make_tariff) -> None:  # noqa: ANN001
+                                                         make_tariff) -> None:
     make_tariff(name="Старт", price=50_000)
     make_tariff(name="Бизнес", price=120_000)
     user = make_customer(email="reseller@example.ru")
@@ -72,7 +72,7 @@ def test_reseller_script_works_and_is_safe_to_run_twice(portal_api, control, mak
 
 
 @pytest.mark.skipif(not shutil.which("curl"), reason="needs curl")
-def test_curl_example_works(portal_api, make_customer, make_token) -> None:  # noqa: ANN001
+def test_curl_example_works(portal_api, make_customer, make_token) -> None:
     user = make_customer()
     script = docs.sample(rest_api_docs.CURL_EXAMPLE, portal_api.url).replace(
         "export ISPGO_TOKEN=ispgo_…", "")

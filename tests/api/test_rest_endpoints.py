@@ -15,20 +15,20 @@ from tests.payments.helpers import balance_of, ledger_of
 Z_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 
 
-def _buy(client, tariff_id: int) -> dict:  # noqa: ANN001
+def _buy(client, tariff_id: int) -> dict:
     response = client.post("/licenses", json={"tariff_id": tariff_id, "method": "balance"})
     assert response.status_code == 201, response.text
     return response.json()
 
 
-def test_me_shows_balance_credit_and_discount(customer_api) -> None:  # noqa: ANN001
+def test_me_shows_balance_credit_and_discount(customer_api) -> None:
     user, client = customer_api(balance=-5_000, credit_limit=20_000, discount=7)
     me = client.get("/me").json()
     assert me["id"] == user and me["balance"] == -5_000 and me["credit_limit"] == 20_000
     assert me["credit_used"] == 5_000 and me["available"] == 15_000 and me["discount_percent"] == 7
 
 
-def test_tariffs_lists_those_on_sale(customer_api, make_tariff) -> None:  # noqa: ANN001
+def test_tariffs_lists_those_on_sale(customer_api, make_tariff) -> None:
     on_sale = make_tariff(name="Pro", price=99_900, max_servers=3)
     make_tariff(name="Old", is_active=False)
     _user, client = customer_api()
@@ -38,7 +38,7 @@ def test_tariffs_lists_those_on_sale(customer_api, make_tariff) -> None:  # noqa
                         "max_sites": 0, "description": "Тестовый тариф"}
 
 
-def test_buy_from_balance_charges_once_and_audits_the_token(customer_api, make_tariff) -> None:  # noqa: ANN001
+def test_buy_from_balance_charges_once_and_audits_the_token(customer_api, make_tariff) -> None:
     tariff = make_tariff(price=100_000)
     user, client = customer_api(balance=150_000)
     lic = _buy(client, tariff)
@@ -49,7 +49,7 @@ def test_buy_from_balance_charges_once_and_audits_the_token(customer_api, make_t
     assert audit.action == "api.license_buy" and audit.target_user_id == user and "тест" in audit.reason
 
 
-def test_buy_without_enough_money_is_402_and_changes_nothing(customer_api, make_tariff) -> None:  # noqa: ANN001
+def test_buy_without_enough_money_is_402_and_changes_nothing(customer_api, make_tariff) -> None:
     tariff = make_tariff(price=100_000)
     user, client = customer_api(balance=10_000)
     response = client.post("/licenses", json={"tariff_id": tariff, "method": "balance"})
@@ -58,13 +58,13 @@ def test_buy_without_enough_money_is_402_and_changes_nothing(customer_api, make_
     assert balance_of(user) == 10_000 and client.get("/licenses").json()["items"] == []
 
 
-def test_unknown_tariff_is_404(customer_api) -> None:  # noqa: ANN001
+def test_unknown_tariff_is_404(customer_api) -> None:
     _user, client = customer_api(balance=10_000)
     response = client.post("/licenses", json={"tariff_id": 999, "method": "balance"})
     assert response.status_code == 404 and response.json()["reason"] == "tariff_not_found"
 
 
-def test_license_read_renew_switch_and_delete(customer_api, make_tariff) -> None:  # noqa: ANN001
+def test_license_read_renew_switch_and_delete(customer_api, make_tariff) -> None:
     tariff = make_tariff(price=10_000)
     user, client = customer_api(balance=100_000)
     lic = _buy(client, tariff)
@@ -78,7 +78,7 @@ def test_license_read_renew_switch_and_delete(customer_api, make_tariff) -> None
     assert refused.status_code == 409 and refused.json()["code"] == "conflict"
 
 
-def test_disconnect_a_server(customer_api, make_tariff) -> None:  # noqa: ANN001
+def test_disconnect_a_server(customer_api, make_tariff) -> None:
     user, client = customer_api(balance=100_000)
     lic = _buy(client, make_tariff(price=10_000, max_servers=2))
     license_api.activate_license(key=lic["key"], fingerprint="fp-1", hostname="web1.example.ru")
@@ -89,7 +89,7 @@ def test_disconnect_a_server(customer_api, make_tariff) -> None:  # noqa: ANN001
     assert client.delete(f"/licenses/{lic['id']}/servers/{server['id']}").status_code == 404
 
 
-def test_licenses_are_paged_with_a_cursor(customer_api, make_tariff) -> None:  # noqa: ANN001
+def test_licenses_are_paged_with_a_cursor(customer_api, make_tariff) -> None:
     tariff = make_tariff(price=100)
     _user, client = customer_api(balance=100_000)
     ids = [_buy(client, tariff)["id"] for _ in range(5)]
@@ -100,7 +100,7 @@ def test_licenses_are_paged_with_a_cursor(customer_api, make_tariff) -> None:  #
     assert seen == ids[::-1] and third["next_cursor"] is None
 
 
-def test_ledger_is_newest_first_filtered_and_paged(customer_api, make_tariff) -> None:  # noqa: ANN001
+def test_ledger_is_newest_first_filtered_and_paged(customer_api, make_tariff) -> None:
     tariff = make_tariff(price=100)
     user, client = customer_api(balance=100_000)
     for _ in range(3):
@@ -115,7 +115,7 @@ def test_ledger_is_newest_first_filtered_and_paged(customer_api, make_tariff) ->
     assert client.get("/ledger", params={"from": "2000-01-01", "to": "2000-01-02"}).json()["items"] == []
 
 
-def test_ticket_create_read_reply_archive(customer_api, make_admin) -> None:  # noqa: ANN001
+def test_ticket_create_read_reply_archive(customer_api, make_admin) -> None:
     user, client = customer_api()
     created = client.post("/tickets", json={"category": "billing", "priority": "high",
                                             "subject": "Счёт для бухгалтерии",
@@ -139,14 +139,14 @@ def test_ticket_create_read_reply_archive(customer_api, make_admin) -> None:  # 
     assert closed.status_code == 409 and closed.json()["reason"] == "ticket_closed"
 
 
-def test_bad_ticket_form_is_422_naming_the_field(customer_api) -> None:  # noqa: ANN001
+def test_bad_ticket_form_is_422_naming_the_field(customer_api) -> None:
     _user, client = customer_api()
     response = client.post("/tickets", json={"category": "billing", "priority": "low", "subject": "Тема",
                                              "description": "коротко"})
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "description"
 
 
-def test_another_customers_objects_are_404_and_unchanged(customer_api, make_tariff) -> None:  # noqa: ANN001
+def test_another_customers_objects_are_404_and_unchanged(customer_api, make_tariff) -> None:
     tariff = make_tariff(price=10_000)
     owner, owner_client = customer_api(balance=100_000)
     lic = _buy(owner_client, tariff)
@@ -180,7 +180,7 @@ def test_another_customers_objects_are_404_and_unchanged(customer_api, make_tari
     assert client.get("/licenses").json()["items"] == [] and client.get("/tickets").json()["items"] == []
 
 
-def test_ticket_with_screenshots_by_multipart(customer_api) -> None:  # noqa: ANN001
+def test_ticket_with_screenshots_by_multipart(customer_api) -> None:
     from tests.images import image_bytes
 
     _user, client = customer_api()

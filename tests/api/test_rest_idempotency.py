@@ -22,7 +22,7 @@ def _licenses_of(user_id: int) -> int:
         return len(session.exec(select(License.id).where(License.user_id == user_id)).all())
 
 
-def test_twenty_parallel_posts_with_one_key_have_one_effect(customer_api, make_tariff) -> None:  # noqa: ANN001
+def test_twenty_parallel_posts_with_one_key_have_one_effect(customer_api, make_tariff) -> None:
     tariff = make_tariff(price=10_000)
     user, client = customer_api(balance=1_000_000)
     body = {"tariff_id": tariff, "method": "balance"}
@@ -36,7 +36,7 @@ def test_twenty_parallel_posts_with_one_key_have_one_effect(customer_api, make_t
     assert balance_of(user) == 990_000 and [e.kind for e in ledger_of(user)] == ["adjustment", "purchase"]
 
 
-def test_a_replay_returns_the_first_answer_without_a_second_effect(customer_api, make_tariff) -> None:  # noqa: ANN001
+def test_a_replay_returns_the_first_answer_without_a_second_effect(customer_api, make_tariff) -> None:
     tariff = make_tariff(price=10_000)
     user, client = customer_api(balance=100_000)
     headers = {"Idempotency-Key": "k-1"}
@@ -49,7 +49,7 @@ def test_a_replay_returns_the_first_answer_without_a_second_effect(customer_api,
     assert other.status_code == 201 and _licenses_of(user) == 2  # no key: a new purchase
 
 
-def test_the_same_key_with_another_body_is_409(customer_api, make_tariff) -> None:  # noqa: ANN001
+def test_the_same_key_with_another_body_is_409(customer_api, make_tariff) -> None:
     tariff = make_tariff(price=10_000)
     user, client = customer_api(balance=100_000)
     headers = {"Idempotency-Key": "k-2"}
@@ -60,7 +60,7 @@ def test_the_same_key_with_another_body_is_409(customer_api, make_tariff) -> Non
     assert elsewhere.status_code == 409 and _licenses_of(user) == 0
 
 
-def test_an_error_releases_the_key_so_the_request_can_be_sent_again(customer_api, make_tariff) -> None:  # noqa: ANN001
+def test_an_error_releases_the_key_so_the_request_can_be_sent_again(customer_api, make_tariff) -> None:
     tariff = make_tariff(price=50_000)
     user, client = customer_api(balance=10_000)
     request = {"json": {"tariff_id": tariff, "method": "balance"}, "headers": {"Idempotency-Key": "k-3"}}
@@ -73,7 +73,7 @@ def test_an_error_releases_the_key_so_the_request_can_be_sent_again(customer_api
     assert _licenses_of(user) == 1
 
 
-def test_keys_belong_to_one_customer_and_expire_after_a_day(customer_api, make_tariff) -> None:  # noqa: ANN001
+def test_keys_belong_to_one_customer_and_expire_after_a_day(customer_api, make_tariff) -> None:
     tariff = make_tariff(price=1_000)
     first_user, first = customer_api(balance=100_000)
     second_user, second = customer_api(balance=100_000)
@@ -88,20 +88,20 @@ def test_keys_belong_to_one_customer_and_expire_after_a_day(customer_api, make_t
     assert _licenses_of(first_user) == 2
 
 
-def test_an_overlong_key_is_refused(customer_api) -> None:  # noqa: ANN001
+def test_an_overlong_key_is_refused(customer_api) -> None:
     _user, client = customer_api()
     response = client.post("/topups", json={"amount": 10_000}, headers={"Idempotency-Key": "k" * 256})
     assert response.status_code == 422 and response.json()["code"] == "validation_error"
 
 
-def test_after_an_unexpected_failure_the_key_is_not_run_again(customer_api, make_tariff, monkeypatch) -> None:  # noqa: ANN001
+def test_after_an_unexpected_failure_the_key_is_not_run_again(customer_api, make_tariff, monkeypatch) -> None:
     from ispgo_portal.services.rest import idempotency as api_idempotency
     from ispgo_portal.services.rest import tokens as api_tokens
 
     tariff = make_tariff(price=10_000)
     user, client = customer_api(balance=100_000)
 
-    def broken(**_kwargs) -> None:  # noqa: ANN003
+    def broken(**_kwargs) -> None:
         raise RuntimeError("the audit write failed after the purchase")
 
     monkeypatch.setattr(api_tokens, "record_api_action", broken)

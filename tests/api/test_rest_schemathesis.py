@@ -22,7 +22,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 @pytest.fixture
-def fuzz_token(make_customer, make_token, make_tariff) -> str:  # noqa: ANN001
+def fuzz_token(make_customer, make_token, make_tariff) -> str:
     user = make_customer(balance=10_000_000, credit_limit=100_000)
     tariff = make_tariff(price=1_000)
     licenses.buy_from_balance(user_id=user, tariff_id=tariff)
@@ -33,6 +33,6 @@ def fuzz_token(make_customer, make_token, make_tariff) -> str:  # noqa: ANN001
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.filter_too_much])
-def test_every_operation_matches_its_schema(case, portal_api, fuzz_token) -> None:  # noqa: ANN001
+def test_every_operation_matches_its_schema(case, portal_api, fuzz_token) -> None:
     case.call_and_validate(base_url=portal_api.url, headers={"Authorization": f"Bearer {fuzz_token}"},
                            checks=CHECKS)

@@ -8,12 +8,12 @@ import os
 from tests.payments.helpers import balance_of, payment_row, wait_until
 
 
-def _pay(control, payment_id: int) -> None:  # noqa: ANN001
+def _pay(control, payment_id: int) -> None:
     control.pay(payment_row(payment_id).yookassa_id)
     wait_until(lambda: payment_row(payment_id).status == "succeeded", what="the payment to settle")
 
 
-def test_topup_through_yookassa(customer_api, control) -> None:  # noqa: ANN001
+def test_topup_through_yookassa(customer_api, control) -> None:
     user, client = customer_api()
     response = client.post("/topups", json={"amount": 25_000}, headers={"Idempotency-Key": "top-1"})
     assert response.status_code == 202, response.text
@@ -27,14 +27,14 @@ def test_topup_through_yookassa(customer_api, control) -> None:  # noqa: ANN001
     assert again.json()["id"] == payment["id"] and len(control.payments()) == 1
 
 
-def test_a_topup_below_the_minimum_is_422(customer_api, control) -> None:  # noqa: ANN001
+def test_a_topup_below_the_minimum_is_422(customer_api, control) -> None:
     _user, client = customer_api()
     response = client.post("/topups", json={"amount": 99})
     assert response.status_code == 422 and response.json()["field"] == "amount"
     assert control.payments() == []
 
 
-def test_buy_and_renew_through_yookassa(customer_api, make_tariff, control) -> None:  # noqa: ANN001
+def test_buy_and_renew_through_yookassa(customer_api, make_tariff, control) -> None:
     tariff = make_tariff(price=30_000)
     user, client = customer_api()
     bought = client.post("/licenses", json={"tariff_id": tariff, "method": "yookassa"})
@@ -52,7 +52,7 @@ def test_buy_and_renew_through_yookassa(customer_api, make_tariff, control) -> N
     assert balance_of(user) == 0
 
 
-def test_yookassa_unavailable_is_503_with_retry_after_and_no_money_moves(customer_api, control) -> None:  # noqa: ANN001
+def test_yookassa_unavailable_is_503_with_retry_after_and_no_money_moves(customer_api, control) -> None:
     user, client = customer_api()
     control.fail_next("500", count=10)
     response = client.post("/topups", json={"amount": 10_000}, headers={"Idempotency-Key": "down"})
@@ -64,7 +64,7 @@ def test_yookassa_unavailable_is_503_with_retry_after_and_no_money_moves(custome
     assert retried.status_code == 202  # the failed attempt released its key
 
 
-def test_the_payer_returns_to_the_callers_return_url(customer_api, make_tariff, control) -> None:  # noqa: ANN001
+def test_the_payer_returns_to_the_callers_return_url(customer_api, make_tariff, control) -> None:
     tariff = make_tariff(price=30_000)
     _user, client = customer_api()
     back = "https://billing.example.ru/paid?order=42"

@@ -29,12 +29,12 @@ def client() -> TestClient:
 
 
 def _login(client: TestClient, email: str = "ivan@example.ru", password: str = "password123",
-           headers: dict[str, str] | None = None, **extra: str):  # noqa: ANN202
+           headers: dict[str, str] | None = None, **extra: str):
     return client.post("/api/session/login", json={"email": email, "password": password, **extra},
                        headers=ORIGIN if headers is None else headers)
 
 
-def _set_cookie(answer) -> str:  # noqa: ANN001
+def _set_cookie(answer) -> str:
     return "; ".join(answer.headers.get_list("set-cookie"))
 
 
@@ -47,7 +47,7 @@ def test_session_routes_are_mounted_in_the_portal_api() -> None:
     assert sessions_api in ROUTE_MODULES
 
 
-def test_login_sets_an_httponly_lax_cookie(client: TestClient, make_customer) -> None:  # noqa: ANN001
+def test_login_sets_an_httponly_lax_cookie(client: TestClient, make_customer) -> None:
     user_id = make_customer(email="ivan@example.ru")
     answer = _login(client, next="/licenses?highlight=3")
     assert answer.status_code == 200
@@ -61,7 +61,7 @@ def test_login_sets_an_httponly_lax_cookie(client: TestClient, make_customer) ->
         assert auth.user_for_token(session, token).id == user_id
 
 
-def test_cookie_is_secure_on_https(client: TestClient, make_customer, monkeypatch) -> None:  # noqa: ANN001
+def test_cookie_is_secure_on_https(client: TestClient, make_customer, monkeypatch) -> None:
     make_customer(email="ivan@example.ru")
     monkeypatch.setattr(get_settings(), "base_url", "https://my.ispgo.ru")
     answer = _login(client, headers={"Origin": "https://my.ispgo.ru"})
@@ -70,12 +70,12 @@ def test_cookie_is_secure_on_https(client: TestClient, make_customer, monkeypatc
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:x",
                                     ""])
-def test_next_may_only_be_a_local_path(target: str, client: TestClient, make_customer) -> None:  # noqa: ANN001
+def test_next_may_only_be_a_local_path(target: str, client: TestClient, make_customer) -> None:
     make_customer(email="ivan@example.ru")
     assert _login(client, next=target).json()["redirect"] == "/dashboard"
 
 
-def test_wrong_password_is_a_russian_message_and_no_cookie(client: TestClient, make_customer) -> None:  # noqa: ANN001
+def test_wrong_password_is_a_russian_message_and_no_cookie(client: TestClient, make_customer) -> None:
     make_customer(email="ivan@example.ru")
     answer = _login(client, password="wrong-password")
     assert answer.status_code == 200 and answer.json()["ok"] is False
@@ -83,7 +83,7 @@ def test_wrong_password_is_a_russian_message_and_no_cookie(client: TestClient, m
     assert "ispgo_session" not in _set_cookie(answer)
 
 
-def test_per_email_throttle_says_so(client: TestClient, make_customer) -> None:  # noqa: ANN001
+def test_per_email_throttle_says_so(client: TestClient, make_customer) -> None:
     make_customer(email="ivan@example.ru")
     for _ in range(auth.THROTTLE_MAX_FAILURES):
         _login(client, password="wrong-password")
@@ -94,27 +94,27 @@ def test_per_email_throttle_says_so(client: TestClient, make_customer) -> None: 
 
 @pytest.mark.parametrize("headers", [{}, {"Origin": "https://evil.example"}, {"Origin": "null"},
                                      {"Origin": "http://localhost:3000.evil.example"}])
-def test_foreign_or_missing_origin_is_refused(headers: dict[str, str], client: TestClient,  # noqa: ANN001
-                                              make_customer) -> None:  # noqa: ANN001
+def test_foreign_or_missing_origin_is_refused(headers: dict[str, str], client: TestClient,
+                                              make_customer) -> None:
     make_customer(email="ivan@example.ru")
     answer = _login(client, headers=headers)
     assert answer.status_code == 403 and "ispgo_session" not in _set_cookie(answer)
     assert _sessions() == 0
 
 
-def test_a_cross_site_form_post_is_refused(client: TestClient, make_customer) -> None:  # noqa: ANN001
+def test_a_cross_site_form_post_is_refused(client: TestClient, make_customer) -> None:
     make_customer(email="ivan@example.ru")
     answer = client.post("/api/session/login", data={"email": "ivan@example.ru", "password": "password123"},
                          headers=ORIGIN)
     assert answer.status_code == 400 and _sessions() == 0
 
 
-def test_both_loopback_origins_work_in_the_embedded_default(client: TestClient, make_customer) -> None:  # noqa: ANN001
+def test_both_loopback_origins_work_in_the_embedded_default(client: TestClient, make_customer) -> None:
     make_customer(email="ivan@example.ru")
     assert _login(client, headers={"Origin": "http://127.0.0.1:3000"}).status_code == 200
 
 
-def test_login_rotates_this_browsers_old_session(client: TestClient, make_customer, session_token) -> None:  # noqa: ANN001
+def test_login_rotates_this_browsers_old_session(client: TestClient, make_customer, session_token) -> None:
     user_id = make_customer(email="ivan@example.ru")
     client.cookies.set("ispgo_session", session_token(user_id))
     _login(client)
@@ -137,8 +137,8 @@ def test_register_signs_in_with_an_httponly_cookie(client: TestClient) -> None:
     assert "HttpOnly" in _set_cookie(answer) and _sessions() == 1
 
 
-def test_logout_ends_the_session_and_clears_the_cookie(client: TestClient, make_customer,  # noqa: ANN001
-                                                       session_token) -> None:  # noqa: ANN001
+def test_logout_ends_the_session_and_clears_the_cookie(client: TestClient, make_customer,
+                                                       session_token) -> None:
     token = session_token(make_customer())
     client.cookies.set("ispgo_session", token)
     answer = client.post("/api/session/logout", headers=ORIGIN)
@@ -148,13 +148,13 @@ def test_logout_ends_the_session_and_clears_the_cookie(client: TestClient, make_
     assert _sessions() == 0
 
 
-def test_logout_from_a_foreign_origin_is_refused(client: TestClient, make_customer, session_token) -> None:  # noqa: ANN001
+def test_logout_from_a_foreign_origin_is_refused(client: TestClient, make_customer, session_token) -> None:
     client.cookies.set("ispgo_session", session_token(make_customer()))
     assert client.post("/api/session/logout", headers={"Origin": "https://evil.example"}).status_code == 403
     assert _sessions() == 1
 
 
-def test_login_records_the_client_address(client: TestClient, make_customer) -> None:  # noqa: ANN001
+def test_login_records_the_client_address(client: TestClient, make_customer) -> None:
     make_customer(email="ivan@example.ru")
     _login(client, password="wrong-password")
     with session_scope() as session:
@@ -163,7 +163,7 @@ def test_login_records_the_client_address(client: TestClient, make_customer) -> 
 
 # --- the second factor ----------------------------------------------------------------------
 
-def test_login_with_2fa_answers_a_challenge_then_the_code_sets_the_cookie(client: TestClient, make_customer) -> None:  # noqa: ANN001
+def test_login_with_2fa_answers_a_challenge_then_the_code_sets_the_cookie(client: TestClient, make_customer) -> None:
     from tests.totp import enrol_totp, totp_code
 
     user_id = make_customer(email="ivan@example.ru")

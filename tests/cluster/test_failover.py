@@ -23,13 +23,13 @@ pytestmark = pytest.mark.timeout(1800)
 
 
 @pytest.fixture
-def context(browser, cluster: ClusterUnderTest) -> Iterator[object]:  # noqa: ANN001
+def context(browser, cluster: ClusterUnderTest) -> Iterator[object]:
     ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU", base_url=cluster.url)
     yield ctx
     ctx.close()
 
 
-def _login(pg) -> str:  # noqa: ANN001
+def _login(pg) -> str:
     """Log in through the form; the address of the portal process that took the login."""
     goto_live(pg, "/login")
     pg.fill("#email", DEMO_EMAIL)
@@ -55,12 +55,12 @@ def _serving(cluster: ClusterUnderTest, expected_pages: int = 1, timeout: float 
         time.sleep(0.2)
 
 
-def _shows_the_demo_customer(pg) -> None:  # noqa: ANN001
+def _shows_the_demo_customer(pg) -> None:
     expect(pg.get_by_text(DEMO_EMAIL).first).to_be_visible()
     assert "/login" not in pg.url
 
 
-def test_log_in_through_one_process_and_continue_on_the_other(context, cluster) -> None:  # noqa: ANN001
+def test_log_in_through_one_process_and_continue_on_the_other(context, cluster) -> None:
     pg = context.new_page()
     login_upstream = _login(pg)
     assert login_upstream in {f"127.0.0.1:{port}" for port in cluster.portal_ports}
@@ -76,7 +76,7 @@ def test_log_in_through_one_process_and_continue_on_the_other(context, cluster) 
     assert seen == set(cluster.names), f"nginx sent every reload to {seen}"
 
 
-def test_killing_the_customers_process_mid_payment_loses_nothing(context, cluster) -> None:  # noqa: ANN001
+def test_killing_the_customers_process_mid_payment_loses_nothing(context, cluster) -> None:
     watcher = context.new_page()
     _login(watcher)
     goto_live(watcher, "/balance")

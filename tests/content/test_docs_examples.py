@@ -41,7 +41,7 @@ def portal_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def example_license(make_customer, make_tariff) -> None:  # noqa: ANN001
+def example_license(make_customer, make_tariff) -> None:
     from ispgo_portal.clock import utcnow
     from ispgo_portal.db import session_scope
     from ispgo_portal.models import License
@@ -52,24 +52,24 @@ def example_license(make_customer, make_tariff) -> None:  # noqa: ANN001
                             expires_at=utcnow() + timedelta(days=30)))
 
 
-def test_python_example_verifies_signature(portal_url: str, example_license) -> None:  # noqa: ANN001
+def test_python_example_verifies_signature(portal_url: str, example_license) -> None:
     public_key = httpx.get(f"{portal_url}/api/v1/licenses/public-key").json()["public_key"]
     source = docs.sample(docs.PYTHON_VERIFY, portal_url).replace("ВСТАВЬТЕ_PUBLIC_KEY", public_key)
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        exec(compile(source, "docs-python-example", "exec"), {"__name__": "docs_example"})  # noqa: S102
+        exec(compile(source, "docs-python-example", "exec"), {"__name__": "docs_example"})
     assert printed.getvalue().split()[:2] == ["False", "not_activated"]
 
 
-def test_python_example_rejects_foreign_key(portal_url: str, example_license) -> None:  # noqa: ANN001
+def test_python_example_rejects_foreign_key(portal_url: str, example_license) -> None:
     foreign = "Vq1nY9Zq6r1yQm3o6v6x2a7Qk3x8Jm0b5o9Yb2T1a4E="  # some other 32-byte key
     source = docs.sample(docs.PYTHON_VERIFY, portal_url).replace("ВСТАВЬТЕ_PUBLIC_KEY", foreign)
     with pytest.raises(RuntimeError, match="не подписан"):
-        exec(compile(source, "docs-python-example", "exec"), {"__name__": "docs_example"})  # noqa: S102
+        exec(compile(source, "docs-python-example", "exec"), {"__name__": "docs_example"})
 
 
 @pytest.mark.skipif(not (shutil.which("curl") and shutil.which("openssl")), reason="needs curl and openssl")
-def test_curl_openssl_example_verifies_signature(portal_url: str, example_license, tmp_path) -> None:  # noqa: ANN001
+def test_curl_openssl_example_verifies_signature(portal_url: str, example_license, tmp_path) -> None:
     script = docs.sample(docs.CURL_VERIFY, portal_url)
     result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=tmp_path, capture_output=True,
                             text=True, timeout=60)

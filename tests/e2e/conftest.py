@@ -32,7 +32,7 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser, portal: PortalServer) -> Iterator[object]:  # noqa: ANN001
+def page(browser, portal: PortalServer) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="ru-RU",
                                   base_url=portal.url)
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=portal.url)
@@ -49,7 +49,7 @@ def shot() -> Callable[[object, str], Path]:
     """shot(page, "name") saves a full-page screenshot under test-output/screenshots."""
     SHOTS.mkdir(parents=True, exist_ok=True)
 
-    def take(pg, name: str) -> Path:  # noqa: ANN001
+    def take(pg, name: str) -> Path:
         path = SHOTS / f"{name}.png"
         pg.screenshot(path=str(path), full_page=True)
         return path
@@ -57,14 +57,14 @@ def shot() -> Callable[[object, str], Path]:
     return take
 
 
-def until_live(pg, navigate: Callable[[], object], timeout: float = 20) -> None:  # noqa: ANN001
+def until_live(pg, navigate: Callable[[], object], timeout: float = 20) -> None:
     """Run `navigate` (something that loads a page) and wait until that page is live: a websocket
     opened after it has had the backend's first answer. A socket the navigation closes again
     (the page it left) does not count. Before that a click may reach a page that cannot act on
     it yet (a loaded machine makes that window seconds long)."""
     live: list = []
 
-    def watch(socket) -> None:  # noqa: ANN001
+    def watch(socket) -> None:
         socket.on("framereceived", lambda frame: "delta" in str(frame) and live.append(socket))
 
     pg.on("websocket", watch)
@@ -79,7 +79,7 @@ def until_live(pg, navigate: Callable[[], object], timeout: float = 20) -> None:
         pg.remove_listener("websocket", watch)
 
 
-def goto_live(pg, path: str) -> None:  # noqa: ANN001
+def goto_live(pg, path: str) -> None:
     """Open `path` and wait until the page is live (see `until_live`)."""
     until_live(pg, lambda: pg.goto(path))
 
@@ -88,7 +88,7 @@ def goto_live(pg, path: str) -> None:  # noqa: ANN001
 def logout() -> Callable[[object], None]:
     """logout(page): the header's «Выйти» from a fresh dashboard (no dialog left open)."""
 
-    def do(pg) -> None:  # noqa: ANN001
+    def do(pg) -> None:
         goto_live(pg, "/dashboard")
         # «Выйти» posts to the logout route (only it can clear the HttpOnly cookie), then loads
         # /login afresh: wait for that page to be live.
@@ -116,7 +116,7 @@ def login_as(portal: PortalServer) -> Callable[..., None]:
     """login_as(page, email, password) through the real login form (it posts to the login route,
     which sets the HttpOnly cookie, and the page reloads); waits for the dashboard."""
 
-    def do(pg, email: str, password: str, expect: str = "**/dashboard**") -> None:  # noqa: ANN001
+    def do(pg, email: str, password: str, expect: str = "**/dashboard**") -> None:
         goto_live(pg, "/login")
         pg.fill("#email", email)
         pg.fill("#password", password)

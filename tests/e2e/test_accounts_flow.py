@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import goto_live, until_live
 
 
-def test_register_logout_login_shows_zero_balance(page, login_as, logout, shot) -> None:  # noqa: ANN001
+def test_register_logout_login_shows_zero_balance(page, login_as, logout, shot) -> None:
     goto_live(page, "/register")
     page.fill("#name", "Иван Петров")
     page.fill("#email", "Ivan.E2E@Example.ru")
@@ -25,7 +25,7 @@ def test_register_logout_login_shows_zero_balance(page, login_as, logout, shot) 
     assert page.console_errors == []
 
 
-def test_wrong_password_shows_error(page, make_customer, shot) -> None:  # noqa: ANN001
+def test_wrong_password_shows_error(page, make_customer, shot) -> None:
     make_customer(email="petr@example.ru", password="password123")
     goto_live(page, "/login")
     page.fill("#email", "petr@example.ru")
@@ -36,7 +36,7 @@ def test_wrong_password_shows_error(page, make_customer, shot) -> None:  # noqa:
     shot(page, "login-error")
 
 
-def test_customer_opening_admin_sees_no_admin_data(page, login_as, make_customer) -> None:  # noqa: ANN001
+def test_customer_opening_admin_sees_no_admin_data(page, login_as, make_customer) -> None:
     make_customer(email="olga@example.ru", password="password123")
     login_as(page, "olga@example.ru", "password123")
     page.goto("/admin")
@@ -45,7 +45,7 @@ def test_customer_opening_admin_sees_no_admin_data(page, login_as, make_customer
     expect(page.get_by_text("Администрирование")).to_have_count(0)
 
 
-def test_session_cookie_is_httponly_and_invisible_to_scripts(page, login_as, make_customer) -> None:  # noqa: ANN001
+def test_session_cookie_is_httponly_and_invisible_to_scripts(page, login_as, make_customer) -> None:
     make_customer(email="hidden@example.ru", password="password123")
     login_as(page, "hidden@example.ru", "password123")
     cookie = next(c for c in page.context.cookies() if c["name"] == "ispgo_session")
@@ -55,7 +55,7 @@ def test_session_cookie_is_httponly_and_invisible_to_scripts(page, login_as, mak
     expect(page.locator("#account-info")).to_be_visible()  # the websocket knows who this is
 
 
-def test_register_errors_stay_under_their_fields(page, shot) -> None:  # noqa: ANN001
+def test_register_errors_stay_under_their_fields(page, shot) -> None:
     goto_live(page, "/register")
     page.fill("#name", "Анна")
     page.fill("#email", "anna@example.ru")
@@ -67,8 +67,8 @@ def test_register_errors_stay_under_their_fields(page, shot) -> None:  # noqa: A
     shot(page, "register-error")
 
 
-def test_login_redirects_to_next_and_logout_ends_the_session(page, login_as, logout, make_customer,  # noqa: ANN001
-                                                               shot) -> None:  # noqa: ANN001
+def test_login_redirects_to_next_and_logout_ends_the_session(page, login_as, logout, make_customer,
+                                                               shot) -> None:
     make_customer(email="next@example.ru", password="password123")
     page.goto("/balance")
     page.wait_for_url("**/login?next=/balance**")  # redirected over the websocket: the page is live
@@ -83,7 +83,7 @@ def test_login_redirects_to_next_and_logout_ends_the_session(page, login_as, log
     page.wait_for_url("**/login**")
 
 
-def test_portal_opened_as_127_0_0_1_works(browser, portal, make_customer) -> None:  # noqa: ANN001
+def test_portal_opened_as_127_0_0_1_works(browser, portal, make_customer) -> None:
     """The embedded default prints `localhost`; `127.0.0.1` must not get a dead websocket."""
     make_customer(email="loop@example.ru", password="password123")
     context = browser.new_context(base_url=portal.url.replace("localhost", "127.0.0.1"), locale="ru-RU")

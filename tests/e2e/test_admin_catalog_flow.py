@@ -15,7 +15,7 @@ from ispgo_portal.models import AuditLog, License, User
 NBSP = "\u00a0"
 
 
-def test_admin_creates_promo_code_for_one_tariff(page, login_as, make_admin, make_tariff, shot) -> None:  # noqa: ANN001
+def test_admin_creates_promo_code_for_one_tariff(page, login_as, make_admin, make_tariff, shot) -> None:
     make_admin(email="promo.boss@example.ru", password="password123")
     tariff = make_tariff(name="Промо-тариф")
     make_tariff(name="Другой тариф")
@@ -39,7 +39,7 @@ def test_admin_creates_promo_code_for_one_tariff(page, login_as, make_admin, mak
 
 
 def test_admin_suspends_license_and_customer_sees_reason(
-    page, login_as, logout, make_admin, make_customer, make_tariff, shot  # noqa: ANN001
+    page, login_as, logout, make_admin, make_customer, make_tariff, shot
 ) -> None:
     make_admin(email="lic.boss@example.ru", password="password123")
     owner = make_customer(email="lic.owner@example.ru", password="password123", name="Владелец Лицензии")
@@ -73,7 +73,7 @@ def test_admin_suspends_license_and_customer_sees_reason(
     assert page.console_errors == []
 
 
-def test_admin_refunds_part_of_a_top_up(page, login_as, logout, make_admin, make_customer, shot) -> None:  # noqa: ANN001
+def test_admin_refunds_part_of_a_top_up(page, login_as, logout, make_admin, make_customer, shot) -> None:
     make_admin(email="refund.boss@example.ru", password="password123")
     customer = make_customer(email="refund.payer@example.ru", password="password123")
     login_as(page, "refund.payer@example.ru", "password123")
@@ -108,7 +108,7 @@ def test_admin_refunds_part_of_a_top_up(page, login_as, logout, make_admin, make
     assert page.console_errors == []
 
 
-def test_admin_edits_then_archives_tariff(page, login_as, make_admin, make_tariff, shot) -> None:  # noqa: ANN001
+def test_admin_edits_then_archives_tariff(page, login_as, make_admin, make_tariff, shot) -> None:
     make_admin(email="tariff.boss@example.ru", password="password123")
     tariff = make_tariff(name="Архивный E2E", price=49_000)
     make_tariff(name="Продаваемый E2E")

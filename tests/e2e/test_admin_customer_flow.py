@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 NBSP = "\u00a0"
 
 
-def _open_card(page, query: str, name: str, customer_id: int) -> None:  # noqa: ANN001
+def _open_card(page, query: str, name: str, customer_id: int) -> None:
     page.goto("/admin/customers")
     page.fill("#customer-search", query)
     page.locator("#customer-search-form button[type=submit]").click()
@@ -18,7 +18,7 @@ def _open_card(page, query: str, name: str, customer_id: int) -> None:  # noqa: 
 
 
 def test_admin_sets_discount_and_credit_limit_customer_buys_with_both(
-    page, login_as, logout, make_admin, make_customer, make_tariff, shot  # noqa: ANN001
+    page, login_as, logout, make_admin, make_customer, make_tariff, shot
 ) -> None:
     make_admin(email="boss@example.ru", password="password123")
     customer = make_customer(email="shopper@example.ru", password="password123", name="Покупатель Петров",
@@ -63,7 +63,7 @@ def test_admin_sets_discount_and_credit_limit_customer_buys_with_both(
 
 
 def test_admin_adjusts_balance_after_confirming_then_blocks_customer(
-    page, login_as, logout, make_admin, make_customer  # noqa: ANN001
+    page, login_as, logout, make_admin, make_customer
 ) -> None:
     make_admin(email="chief@example.ru", password="password123")
     customer = make_customer(email="payer@example.ru", password="password123", name="Плательщик")

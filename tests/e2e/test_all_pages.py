@@ -72,7 +72,7 @@ def role_of(route: str) -> str:
     return "customer"
 
 
-def seed_world(make_customer, make_admin, make_tariff) -> dict[str, int]:  # noqa: ANN001
+def seed_world(make_customer, make_admin, make_tariff) -> dict[str, int]:
     """A customer with money, a license and a ticket, and an admin: every page has something to show."""
     from ispgo_portal.services.licensing.licenses import buy_from_balance
     from ispgo_portal.services.support.tickets import create_ticket
@@ -102,7 +102,7 @@ def concrete_path(route: str, ids: dict[str, int]) -> str:
     return re.sub(r"\[([a-z_]+)\]", fill, route)
 
 
-def log_in(page: Any, role: str, login_as) -> None:  # noqa: ANN001
+def log_in(page: Any, role: str, login_as) -> None:
     if role == "customer":
         login_as(page, *CUSTOMER)
     elif role == "admin":
@@ -121,7 +121,7 @@ def test_every_page_has_a_russian_title() -> None:
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("route", sorted(PAGES))
-def test_page_opens_for_its_role(route: str, width: int, page, login_as, shot, make_customer,  # noqa: ANN001
+def test_page_opens_for_its_role(route: str, width: int, page, login_as, shot, make_customer,
                                  make_admin, make_tariff) -> None:
     role = role_of(route)
     ids = seed_world(make_customer, make_admin, make_tariff)

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import goto_live
 
 
-def test_create_copy_use_and_revoke_a_token(page, portal, login_as, make_customer, shot) -> None:  # noqa: ANN001
+def test_create_copy_use_and_revoke_a_token(page, portal, login_as, make_customer, shot) -> None:
     user = make_customer(balance=12_345, email="tokens.e2e@example.ru", password="password123")
     login_as(page, "tokens.e2e@example.ru", "password123")
 

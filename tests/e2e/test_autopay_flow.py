@@ -13,7 +13,7 @@ from tests.e2e.conftest import goto_live
 SLOW = 20_000  # ms: the machine running these may be busy
 
 
-def test_customer_saves_a_card_by_topping_up(page, login_as, make_customer, shot) -> None:  # noqa: ANN001
+def test_customer_saves_a_card_by_topping_up(page, login_as, make_customer, shot) -> None:
     make_customer(email="card.e2e@example.ru", password="password123")
     login_as(page, "card.e2e@example.ru", "password123")
     goto_live(page, "/balance")
@@ -38,7 +38,7 @@ def test_customer_saves_a_card_by_topping_up(page, login_as, make_customer, shot
     assert page.console_errors == []
 
 
-def test_admin_without_second_factor_enrols_before_the_console(page, login_as, make_admin, shot) -> None:  # noqa: ANN001
+def test_admin_without_second_factor_enrols_before_the_console(page, login_as, make_admin, shot) -> None:
     make_admin(email="fresh.admin@example.ru", password="password123", two_factor=False)
     login_as(page, "fresh.admin@example.ru", "password123")
     goto_live(page, "/admin")

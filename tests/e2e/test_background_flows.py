@@ -18,7 +18,7 @@ def _reset_link_path() -> str:
     return re.search(r"(/password-reset/confirm\?token=[\w-]+)", body).group(1)
 
 
-def test_forgotten_password_is_reset_by_the_emailed_link(page, login_as, make_customer, shot) -> None:  # noqa: ANN001
+def test_forgotten_password_is_reset_by_the_emailed_link(page, login_as, make_customer, shot) -> None:
     make_customer(email="anna@example.ru", password="old-password-1")
     page.goto("/login")
     page.get_by_role("link", name="Забыли пароль?").click()
@@ -38,7 +38,7 @@ def test_forgotten_password_is_reset_by_the_emailed_link(page, login_as, make_cu
     assert page.console_errors == []
 
 
-def test_admin_reads_an_email_in_the_outbox(page, login_as, make_admin, make_customer, shot) -> None:  # noqa: ANN001
+def test_admin_reads_an_email_in_the_outbox(page, login_as, make_admin, make_customer, shot) -> None:
     from ispgo_portal.services.accounts.password_reset import request_password_reset
 
     make_admin(email="boss@example.ru", password="password123")

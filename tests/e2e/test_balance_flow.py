@@ -8,7 +8,7 @@ import re
 from playwright.sync_api import expect
 
 
-def test_top_up_through_emulator_checkout(page, login_as, make_customer, shot) -> None:  # noqa: ANN001
+def test_top_up_through_emulator_checkout(page, login_as, make_customer, shot) -> None:
     make_customer(email="topup.e2e@example.ru", password="password123")
     login_as(page, "topup.e2e@example.ru", "password123")
 
@@ -37,7 +37,7 @@ def test_top_up_through_emulator_checkout(page, login_as, make_customer, shot) -
     assert page.console_errors == []
 
 
-def test_bad_amount_shows_message_next_to_the_field(page, login_as, make_customer) -> None:  # noqa: ANN001
+def test_bad_amount_shows_message_next_to_the_field(page, login_as, make_customer) -> None:
     make_customer(email="topup.bad@example.ru", password="password123")
     login_as(page, "topup.bad@example.ru", "password123")
     page.goto("/balance")

@@ -72,7 +72,7 @@ IN_VIEW = """([dialog, primary]) => {
 
 @pytest.mark.parametrize("width", [1440, 360])
 @pytest.mark.parametrize("name", sorted(DIALOGS))
-def test_dialog_is_accessible_and_fits(name: str, width: int, page, login_as, logout, make_customer,  # noqa: ANN001
+def test_dialog_is_accessible_and_fits(name: str, width: int, page, login_as, logout, make_customer,
                                        make_admin, make_tariff, shot) -> None:
     dialog = DIALOGS[name]
     ids = seed_world(make_customer, make_admin, make_tariff)
@@ -115,7 +115,7 @@ MOVING = """() => {
 }"""
 
 
-def test_reduced_motion_stops_movement(page, login_as, make_customer) -> None:  # noqa: ANN001
+def test_reduced_motion_stops_movement(page, login_as, make_customer) -> None:
     """With «reduce motion» set in the system nothing slides or fades: the phone menu, the dialogs
     and the toasts appear at once."""
     make_customer(email=CUSTOMER[0], password=CUSTOMER[1])

@@ -54,7 +54,7 @@ def follow_nav_link(page: Any, href: str) -> None:
     page.wait_for_url(f"**{href}**")
 
 
-def test_customer_main_path_by_keyboard(page, make_customer, make_tariff, shot) -> None:  # noqa: ANN001
+def test_customer_main_path_by_keyboard(page, make_customer, make_tariff, shot) -> None:
     make_customer(email=EMAIL, password=PASSWORD, name="Клава Табова")
     tariff = make_tariff(name="Старт", price=49_000, period_days=30, max_servers=1, max_sites=10)
 

@@ -14,7 +14,7 @@ from ispgo_portal.db import session_scope
 from ispgo_portal.models import LedgerEntry, License
 
 
-def test_buy_copy_and_renew_a_license(page, login_as, make_customer, make_tariff, shot) -> None:  # noqa: ANN001
+def test_buy_copy_and_renew_a_license(page, login_as, make_customer, make_tariff, shot) -> None:
     user = make_customer(balance=500_000, email="buyer.e2e@example.ru", password="password123")
     tariff = make_tariff(name="Бизнес", price=149_000, period_days=30, max_servers=5, max_sites=0)
     login_as(page, "buyer.e2e@example.ru", "password123")

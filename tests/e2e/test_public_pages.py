@@ -21,24 +21,24 @@ PUBLIC_PAGES = {
 }
 
 
-def open_at(page, path: str, width: int, ready: str) -> None:  # noqa: ANN001
+def open_at(page, path: str, width: int, ready: str) -> None:
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(path)
     expect(page.locator(ready).first).to_be_visible()
 
 
-def wait_for_animations(page) -> None:  # noqa: ANN001
+def wait_for_animations(page) -> None:
     """The accordion slides open; a screenshot should show it open, not half-way."""
     page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
 
 
-def horizontal_overflow(page) -> int:  # noqa: ANN001
+def horizontal_overflow(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("path", list(PUBLIC_PAGES))
-def test_public_page_opens_for_visitor(page, shot, make_tariff, path: str, width: int) -> None:  # noqa: ANN001
+def test_public_page_opens_for_visitor(page, shot, make_tariff, path: str, width: int) -> None:
     make_tariff(name="Старт", price=49_000, max_servers=1, max_sites=10)
     open_at(page, path, width, PUBLIC_PAGES[path])
     if path == "/":
@@ -48,7 +48,7 @@ def test_public_page_opens_for_visitor(page, shot, make_tariff, path: str, width
     assert horizontal_overflow(page) <= 0
 
 
-def test_landing_shows_active_tariffs_with_unlimited_limits(page, make_tariff) -> None:  # noqa: ANN001
+def test_landing_shows_active_tariffs_with_unlimited_limits(page, make_tariff) -> None:
     make_tariff(name="Безлимит", price=499_000, max_servers=0, max_sites=0)
     make_tariff(name="Снятый с продажи", price=1_000, is_active=False)
     open_at(page, "/", 1440, "#landing-tariffs")
@@ -61,14 +61,14 @@ def test_landing_shows_active_tariffs_with_unlimited_limits(page, make_tariff) -
     expect(page.locator("#landing-login")).to_be_visible()
 
 
-def test_landing_sends_logged_in_customer_to_dashboard(page, login_as, make_customer) -> None:  # noqa: ANN001
+def test_landing_sends_logged_in_customer_to_dashboard(page, login_as, make_customer) -> None:
     make_customer(email="landing@example.ru", password="password123")
     login_as(page, "landing@example.ru", "password123")
     page.goto("/")
     page.wait_for_url("**/dashboard**")
 
 
-def test_faq_search_shows_credit_limit_and_hides_unrelated(page, shot) -> None:  # noqa: ANN001
+def test_faq_search_shows_credit_limit_and_hides_unrelated(page, shot) -> None:
     open_at(page, "/faq", 1440, "#faq-search")
     page.locator("#faq-search").press_sequentially("кредит")
     credit = page.locator("#faq-credit-limit")
@@ -83,14 +83,14 @@ def test_faq_search_shows_credit_limit_and_hides_unrelated(page, shot) -> None: 
     assert page.console_errors == []
 
 
-def test_faq_search_without_matches_offers_a_ticket(page) -> None:  # noqa: ANN001
+def test_faq_search_without_matches_offers_a_ticket(page) -> None:
     open_at(page, "/faq", 360, "#faq-search")
     page.locator("#faq-search").press_sequentially("абракадабра")
     expect(page.locator("#faq-nothing-found")).to_be_visible()
     expect(page.locator(".faq-item:visible")).to_have_count(0)
 
 
-def test_faq_page_shows_every_seed_question(page) -> None:  # noqa: ANN001
+def test_faq_page_shows_every_seed_question(page) -> None:
     open_at(page, "/faq", 1440, "#faq-search")
     questions = [line.strip() for line in SEED.read_text(encoding="utf-8").splitlines()
                  if line.strip().endswith("?")]
@@ -100,7 +100,7 @@ def test_faq_page_shows_every_seed_question(page) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_unknown_address_shows_russian_404(page, shot, width: int) -> None:  # noqa: ANN001
+def test_unknown_address_shows_russian_404(page, shot, width: int) -> None:
     page.set_viewport_size({"width": width, "height": 900})
     page.goto("/no-such-page")
     expect(page.locator("#not-found")).to_contain_text("Страница не найдена")
@@ -109,7 +109,7 @@ def test_unknown_address_shows_russian_404(page, shot, width: int) -> None:  # n
     assert horizontal_overflow(page) <= 0
 
 
-def test_first_step_block_for_new_customer(page, login_as, make_customer, shot) -> None:  # noqa: ANN001
+def test_first_step_block_for_new_customer(page, login_as, make_customer, shot) -> None:
     make_customer(email="newbie@example.ru", password="password123")
     login_as(page, "newbie@example.ru", "password123")
     block = page.locator("#first-step")
@@ -119,14 +119,14 @@ def test_first_step_block_for_new_customer(page, login_as, make_customer, shot) 
     shot(page, "dashboard-first-step")
 
 
-def test_first_step_block_hidden_once_money_arrived(page, login_as, make_customer) -> None:  # noqa: ANN001
+def test_first_step_block_hidden_once_money_arrived(page, login_as, make_customer) -> None:
     make_customer(email="payer@example.ru", password="password123", balance=15_050)
     login_as(page, "payer@example.ru", "password123")
     expect(page.locator('#first-step-slot[data-checked="true"]')).to_have_count(1)
     expect(page.locator("#first-step")).to_have_count(0)
 
 
-def test_logged_in_customer_sees_cabinet_link_on_faq(page, login_as, make_customer) -> None:  # noqa: ANN001
+def test_logged_in_customer_sees_cabinet_link_on_faq(page, login_as, make_customer) -> None:
     make_customer(email="reader@example.ru", password="password123")
     login_as(page, "reader@example.ru", "password123")
     page.goto("/faq")

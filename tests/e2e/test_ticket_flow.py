@@ -21,7 +21,7 @@ IMAGE_LOADED = ("() => { const i = document.querySelector('.ticket-attachment im
                 " return !!i && i.complete && i.naturalWidth > 0; }")
 
 
-def test_ticket_with_screenshot_answered_and_archived(page, browser, portal, login_as, make_customer,  # noqa: ANN001
+def test_ticket_with_screenshot_answered_and_archived(page, browser, portal, login_as, make_customer,
                                                       make_admin, shot) -> None:
     make_customer(email="katya@example.ru", password="password123", name="Катя")
     make_admin(email="boss@ispgo.local", password="admin12345")

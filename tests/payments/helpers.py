@@ -25,7 +25,7 @@ def notification(event: str, payment: dict) -> dict:
     return {"type": "notification", "event": event, "object": payment}
 
 
-def post_json(url: str, body: object, **kwargs) -> httpx.Response:  # noqa: ANN003
+def post_json(url: str, body: object, **kwargs) -> httpx.Response:
     return httpx.post(url, json=body, timeout=30, **kwargs)
 
 
@@ -51,5 +51,5 @@ def emails_to(address: str, template: str) -> list[OutboxEmail]:
                                                             OutboxEmail.template == template)).all())
 
 
-def emulator_payment(control, yookassa_id: str) -> dict:  # noqa: ANN001
+def emulator_payment(control, yookassa_id: str) -> dict:
     return next(p for p in control.payments() if p["id"] == yookassa_id)

@@ -21,7 +21,7 @@ from ispgo_portal.services.licensing import renewals
 from tests.payments.helpers import balance_of, emails_to, ledger_of, payment_row, wait_until
 
 
-def save_card(control, user_id: int, *, last4: str = "4477") -> int:  # noqa: ANN001
+def save_card(control, user_id: int, *, last4: str = "4477") -> int:
     """Top up 1 ₽ with «Запомнить карту» and pay: the saved card's id (ours)."""
     started = start_topup(user_id=user_id, amount=100, save_method=True)
     control.pay(payment_row(started.payment_id).yookassa_id, last4=last4)
@@ -52,7 +52,7 @@ def autopayments(user_id: int) -> list[Payment]:
 
 # --- saving a card ------------------------------------------------------------------------
 
-def test_checkout_with_remember_card_saves_what_yookassa_reports(control, make_customer) -> None:  # noqa: ANN001
+def test_checkout_with_remember_card_saves_what_yookassa_reports(control, make_customer) -> None:
     user_id = make_customer(email="card@example.ru")
     started = start_topup(user_id=user_id, amount=15_000, save_method=True)
     page = httpx.get(started.confirmation_url)
@@ -67,7 +67,7 @@ def test_checkout_with_remember_card_saves_what_yookassa_reports(control, make_c
     assert balance_of(user_id) == 15_000
 
 
-def test_card_is_not_saved_when_the_payer_unticks_remember(control, make_customer) -> None:  # noqa: ANN001
+def test_card_is_not_saved_when_the_payer_unticks_remember(control, make_customer) -> None:
     user_id = make_customer()
     started = start_topup(user_id=user_id, amount=15_000, save_method=True)
     httpx.post(started.confirmation_url, data={"action": "pay"})
@@ -75,13 +75,13 @@ def test_card_is_not_saved_when_the_payer_unticks_remember(control, make_custome
     assert payment_methods.list_methods(user_id=user_id) == []
 
 
-def test_a_plain_top_up_does_not_offer_to_remember_the_card(control, make_customer) -> None:  # noqa: ANN001
+def test_a_plain_top_up_does_not_offer_to_remember_the_card(control, make_customer) -> None:
     user_id = make_customer()
     started = start_topup(user_id=user_id, amount=15_000)
     assert "Запомнить карту" not in httpx.get(started.confirmation_url).text
 
 
-def test_second_card_is_not_autopay_until_chosen_and_delete_is_owner_only(control, make_customer) -> None:  # noqa: ANN001
+def test_second_card_is_not_autopay_until_chosen_and_delete_is_owner_only(control, make_customer) -> None:
     user_id, other = make_customer(), make_customer()
     first = save_card(control, user_id, last4="1111")
     started = start_topup(user_id=user_id, amount=100, save_method=True)
@@ -100,7 +100,7 @@ def test_second_card_is_not_autopay_until_chosen_and_delete_is_owner_only(contro
 
 # --- renewal from the card ------------------------------------------------------------------
 
-def test_empty_balance_renews_from_the_card_with_an_email_saying_so(control, make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_empty_balance_renews_from_the_card_with_an_email_saying_so(control, make_customer, make_tariff) -> None:
     user_id = make_customer(email="auto@example.ru")
     save_card(control, user_id)  # balance now 1 ₽
     lic = due_license(user_id, make_tariff(price=100_000))
@@ -118,7 +118,7 @@ def test_empty_balance_renews_from_the_card_with_an_email_saying_so(control, mak
     assert len(emails_to("auto@example.ru", "topup_received")) == 1  # the 1 ₽ that saved the card only
 
 
-def test_declined_card_suspends_with_the_reason_and_rests_a_day(control, make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_declined_card_suspends_with_the_reason_and_rests_a_day(control, make_customer, make_tariff) -> None:
     user_id = make_customer(email="declined@example.ru")
     save_card(control, user_id)
     with session_scope() as session:
@@ -143,7 +143,7 @@ def test_declined_card_suspends_with_the_reason_and_rests_a_day(control, make_cu
     assert card.declined_at is not None
 
 
-def test_permission_revoked_removes_the_card(control, make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_permission_revoked_removes_the_card(control, make_customer, make_tariff) -> None:
     user_id = make_customer(email="revoked@example.ru")
     save_card(control, user_id)
     with session_scope() as session:
@@ -157,7 +157,7 @@ def test_permission_revoked_removes_the_card(control, make_customer, make_tariff
     assert "Карта удалена" in email.body_text
 
 
-def test_a_charge_made_before_a_crash_is_not_made_again(control, make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_a_charge_made_before_a_crash_is_not_made_again(control, make_customer, make_tariff) -> None:
     """A worker charged the card and died before renewing: the next pass reuses that payment."""
     user_id = make_customer()
     card = save_card(control, user_id)
@@ -178,7 +178,7 @@ def test_a_charge_made_before_a_crash_is_not_made_again(control, make_customer, 
     assert len(autopayments(user_id)) == 1
 
 
-def test_reminder_says_the_card_will_pay(control, make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_reminder_says_the_card_will_pay(control, make_customer, make_tariff) -> None:
     user_id = make_customer(email="remind@example.ru")
     save_card(control, user_id)
     due_license(user_id, make_tariff(price=100_000), minutes=60 * 24 * 6)
@@ -188,7 +188,7 @@ def test_reminder_says_the_card_will_pay(control, make_customer, make_tariff) ->
 
 
 @pytest.mark.parametrize("reason", sorted(CANCEL_REASONS))
-def test_emulator_declines_a_saved_card_with_every_reason(control, make_customer, reason: str) -> None:  # noqa: ANN001
+def test_emulator_declines_a_saved_card_with_every_reason(control, make_customer, reason: str) -> None:
     from ispgo_portal.payments import gateway
 
     user_id = make_customer()

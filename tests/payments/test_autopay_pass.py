@@ -33,7 +33,7 @@ WORKER = ("import ispgo_portal.services.licensing\n"
           "print('PASS', r.renewed, r.suspended, r.failed, r.card_charges, flush=True)\n")
 
 
-def _seed(control) -> tuple[list[int], set[int], dict[int, str]]:  # noqa: ANN001
+def _seed(control) -> tuple[list[int], set[int], dict[int, str]]:
     """1,000 customers with one due license each; every tenth three have no money but a saved
     card. Returns (license ids, ids of the card owners' licenses, declined: license -> reason)."""
     now = utcnow()
@@ -91,7 +91,7 @@ def _worker() -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 
 
-def test_thousand_licenses_three_hundred_cards_two_workers_one_killed(control) -> None:  # noqa: ANN001
+def test_thousand_licenses_three_hundred_cards_two_workers_one_killed(control) -> None:
     started = time.monotonic()
     license_ids, card_licenses, declined = _seed(control)
     print(f"seeded in {time.monotonic() - started:.1f} s")

@@ -30,7 +30,7 @@ def _payments(user_id: int) -> list[Payment]:
     ("99999999999", "Максимальная сумма: 1\u00a0000\u00a0000,00\u00a0₽"),
 ])
 def test_bad_amount_gets_a_message_and_creates_nothing(typed: str, message: str, make_customer,
-                                                       session_token) -> None:  # noqa: ANN001
+                                                       session_token) -> None:
     user_id = make_customer()
     state = make_state(BalanceState, session_token(user_id))
     run(state, "submit_topup", {"amount": typed})
@@ -39,7 +39,7 @@ def test_bad_amount_gets_a_message_and_creates_nothing(typed: str, message: str,
 
 
 @pytest.mark.parametrize("form", [{}, "1", [], {"amount": {"x": 1}}, {"amount": None}])
-def test_garbage_form_is_refused_quietly(form: Any, make_customer, session_token) -> None:  # noqa: ANN001
+def test_garbage_form_is_refused_quietly(form: Any, make_customer, session_token) -> None:
     user_id = make_customer()
     state = make_state(BalanceState, session_token(user_id))
     run(state, "submit_topup", form)
@@ -47,7 +47,7 @@ def test_garbage_form_is_refused_quietly(form: Any, make_customer, session_token
     assert _payments(user_id) == []
 
 
-def test_top_up_sends_the_customer_to_the_checkout(control, make_customer, session_token) -> None:  # noqa: ANN001
+def test_top_up_sends_the_customer_to_the_checkout(control, make_customer, session_token) -> None:
     user_id = make_customer()
     state = make_state(BalanceState, session_token(user_id))
     events = run(state, "submit_topup", {"amount": " 150,50 ", "method": "yookassa"})
@@ -57,7 +57,7 @@ def test_top_up_sends_the_customer_to_the_checkout(control, make_customer, sessi
     assert payment.confirmation_url in str(events[-1])
 
 
-def test_load_balance_shows_funds_and_first_page(make_customer, session_token) -> None:  # noqa: ANN001
+def test_load_balance_shows_funds_and_first_page(make_customer, session_token) -> None:
     user_id = make_customer(balance=0, credit_limit=100_000)
     with session_scope() as session:
         billing.charge(session, user_id=user_id, amount=30_000, kind="purchase", description="Покупка",
@@ -70,7 +70,7 @@ def test_load_balance_shows_funds_and_first_page(make_customer, session_token) -
     assert state.rows[0].amount == "−300,00\u00a0₽" and not state.rows[0].positive
 
 
-def test_history_pages_and_filters(make_customer, session_token) -> None:  # noqa: ANN001
+def test_history_pages_and_filters(make_customer, session_token) -> None:
     user_id = make_customer()
     with session_scope() as session:
         for i in range(45):
@@ -93,7 +93,7 @@ def test_history_pages_and_filters(make_customer, session_token) -> None:  # noq
     assert (state.kind, state.total) == ("all", 45)
 
 
-def test_export_points_at_the_csv_route_with_the_filters(make_customer, session_token) -> None:  # noqa: ANN001
+def test_export_points_at_the_csv_route_with_the_filters(make_customer, session_token) -> None:
     user_id = make_customer()
     state = make_state(BalanceState, session_token(user_id))
     run(state, "load_balance")
@@ -102,7 +102,7 @@ def test_export_points_at_the_csv_route_with_the_filters(make_customer, session_
     assert "/api/ledger/export.csv?kind=topup&from=2026-03-01&to=" in str(event)
 
 
-def test_recent_operations_are_own_last_five(make_customer, session_token) -> None:  # noqa: ANN001
+def test_recent_operations_are_own_last_five(make_customer, session_token) -> None:
     user_id, other = make_customer(), make_customer()
     with session_scope() as session:
         for i in range(6):

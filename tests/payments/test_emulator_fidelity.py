@@ -28,18 +28,18 @@ def _body(value: str = "100.00", *, capture: bool = True, item: dict | None = No
             "receipt": {"customer": {"email": "c@example.ru"}, "items": [item or _item(value)]}, **extra}
 
 
-def _post(control, path: str, body: dict, key: str | None = None) -> httpx.Response:  # noqa: ANN001
+def _post(control, path: str, body: dict, key: str | None = None) -> httpx.Response:
     return httpx.post(f"{control.base_url}/v3/{path}", json=body, auth=AUTH,
                       headers={"Idempotence-Key": key or uuid.uuid4().hex}, timeout=30)
 
 
-def _paid(control, value: str = "100.00") -> dict:  # noqa: ANN001
+def _paid(control, value: str = "100.00") -> dict:
     created = _post(control, "payments", _body(value)).json()
     control.pay(created["id"])
     return created
 
 
-def _refund(control, payment_id: str, value: str, *, receipt: bool = True, key: str | None = None,  # noqa: ANN001
+def _refund(control, payment_id: str, value: str, *, receipt: bool = True, key: str | None = None,
             description: str = "Возврат") -> httpx.Response:
     body: dict = {"payment_id": payment_id, "amount": {"value": value, "currency": "RUB"},
                   "description": description}
@@ -48,7 +48,7 @@ def _refund(control, payment_id: str, value: str, *, receipt: bool = True, key: 
     return _post(control, "refunds", body, key)
 
 
-def _refund_events(control) -> list[str]:  # noqa: ANN001
+def _refund_events(control) -> list[str]:
     return [d["event"] for d in control.deliveries() if d["event"].startswith("refund.")]
 
 
@@ -60,7 +60,7 @@ def _error(answer: httpx.Response) -> tuple[int, str, str]:
 
 # --- idempotence keys live 24 hours -------------------------------------------------------
 
-def test_key_is_remembered_within_a_day(control) -> None:  # noqa: ANN001
+def test_key_is_remembered_within_a_day(control) -> None:
     """https://yookassa.ru/developers/using-api/interaction-format#idempotence"""
     key = uuid.uuid4().hex
     _post(control, "payments", _body(), key)
@@ -69,7 +69,7 @@ def test_key_is_remembered_within_a_day(control) -> None:  # noqa: ANN001
         400, "invalid_request", "Idempotence-Key")
 
 
-def test_key_expires_after_a_day_and_is_a_new_request(control) -> None:  # noqa: ANN001
+def test_key_expires_after_a_day_and_is_a_new_request(control) -> None:
     key = uuid.uuid4().hex
     first = _post(control, "payments", _body(), key).json()
     control.advance(DAY)
@@ -78,7 +78,7 @@ def test_key_expires_after_a_day_and_is_a_new_request(control) -> None:  # noqa:
     assert len(control.payments()) == 2
 
 
-def test_second_request_while_the_first_runs_gets_202(control) -> None:  # noqa: ANN001
+def test_second_request_while_the_first_runs_gets_202(control) -> None:
     """https://yookassa.ru/developers/using-api/response-handling/response-format (202)"""
     key = uuid.uuid4().hex
     control.fail_next("hang", target="create_payment", seconds=1.5)
@@ -95,7 +95,7 @@ def test_second_request_while_the_first_runs_gets_202(control) -> None:  # noqa:
     assert len(control.payments()) == 1
 
 
-def test_processing_fault_answers_202_and_does_nothing(control) -> None:  # noqa: ANN001
+def test_processing_fault_answers_202_and_does_nothing(control) -> None:
     control.fail_next("processing_202", target="create_payment", retry_after=1800)
     answer = _post(control, "payments", _body())
     assert (answer.status_code, answer.json()["type"], answer.json()["retry_after"]) == (202, "processing", 1800)
@@ -111,7 +111,7 @@ def test_processing_fault_answers_202_and_does_nothing(control) -> None:  # noqa
     (_item(description="я" * 129), "receipt.items[0].description"),
     (_item(quantity="0"), "receipt.items[0].quantity"),
 ])
-def test_strict_receipt_is_refused_with_the_parameter(control, item: dict, parameter: str) -> None:  # noqa: ANN001
+def test_strict_receipt_is_refused_with_the_parameter(control, item: dict, parameter: str) -> None:
     """https://yookassa.ru/developers/payment-acceptance/receipts/54fz/yoomoney/parameters-values"""
     body = _body(item=item)
     body["receipt"]["tax_system_code"] = 1  # a tax system does not excuse a wrong vat_code
@@ -119,7 +119,7 @@ def test_strict_receipt_is_refused_with_the_parameter(control, item: dict, param
     assert control.payments() == []
 
 
-def test_partial_refund_without_receipt_is_refused(control) -> None:  # noqa: ANN001
+def test_partial_refund_without_receipt_is_refused(control) -> None:
     """https://yookassa.ru/developers/payment-acceptance/receipts/54fz/other-services/refunds"""
     paid = _paid(control)
     assert _error(_refund(control, paid["id"], "40.00", receipt=False)) == (400, "invalid_request", "receipt")
@@ -135,17 +135,17 @@ def test_partial_refund_without_receipt_is_refused(control) -> None:  # noqa: AN
     {"key": "v" * 513},
     {"key": 5},
 ])
-def test_metadata_limits(control, metadata: dict) -> None:  # noqa: ANN001
+def test_metadata_limits(control, metadata: dict) -> None:
     """https://yookassa.ru/developers/using-api/interaction-format#metadata"""
     assert _error(_post(control, "payments", _body(metadata=metadata))) == (400, "invalid_request", "metadata")
 
 
-def test_metadata_at_the_limits_is_accepted(control) -> None:  # noqa: ANN001
+def test_metadata_at_the_limits_is_accepted(control) -> None:
     metadata = {f"{i:02d}" + "k" * 30: "v" * 512 for i in range(16)}
     assert _post(control, "payments", _body(metadata=metadata)).status_code == 200
 
 
-def test_description_over_128_characters_is_refused(control) -> None:  # noqa: ANN001
+def test_description_over_128_characters_is_refused(control) -> None:
     assert _error(_post(control, "payments", _body(description="я" * 129))) == (
         400, "invalid_request", "description")
 
@@ -156,7 +156,7 @@ def test_description_over_128_characters_is_refused(control) -> None:  # noqa: A
     ({"transfers": [{"account_id": "1", "amount": {"value": "100.00", "currency": "RUB"}}]},
      (400, "invalid_request", "transfers")),
 ])
-def test_parameters_not_emulated_are_refused_not_ignored(control, extra: dict, expected: tuple) -> None:  # noqa: ANN001
+def test_parameters_not_emulated_are_refused_not_ignored(control, extra: dict, expected: tuple) -> None:
     assert _error(_post(control, "payments", _body(**extra))) == expected
 
 
@@ -167,14 +167,14 @@ def test_parameters_not_emulated_are_refused_not_ignored(control, extra: dict, e
     "//evil.example/x",
     "data:text/html,<script>alert(1)</script>",
 ])
-def test_return_url_must_be_the_shops_own_http_origin(control, url: str) -> None:  # noqa: ANN001
+def test_return_url_must_be_the_shops_own_http_origin(control, url: str) -> None:
     body = _body()
     body["confirmation"]["return_url"] = url
     assert _error(_post(control, "payments", body)) == (400, "invalid_request", "confirmation.return_url")
     assert control.payments() == []
 
 
-def test_checkout_escapes_what_it_renders(control) -> None:  # noqa: ANN001
+def test_checkout_escapes_what_it_renders(control) -> None:
     created = _post(control, "payments", _body(description='<script>alert("x")</script>')).json()
     page = httpx.get(created["confirmation"]["confirmation_url"]).text
     assert "<script>alert" not in page and "&lt;script&gt;alert(&quot;x&quot;)" in page
@@ -182,7 +182,7 @@ def test_checkout_escapes_what_it_renders(control) -> None:  # noqa: ANN001
 
 # --- lifecycle ------------------------------------------------------------------------------
 
-def test_waiting_for_capture_has_expires_at_and_expires_on_capture(control) -> None:  # noqa: ANN001
+def test_waiting_for_capture_has_expires_at_and_expires_on_capture(control) -> None:
     """https://yookassa.ru/developers/payment-acceptance/getting-started/payment-process#capture-and-cancel"""
     control.webhooks(hold=True)
     created = _post(control, "payments", _body(capture=False)).json()
@@ -196,7 +196,7 @@ def test_waiting_for_capture_has_expires_at_and_expires_on_capture(control) -> N
     assert _error(_post(control, f"payments/{created['id']}/capture", {})) == (400, "invalid_request", "payment_id")
 
 
-def test_unpaid_payment_expires_on_time_unread(control) -> None:  # noqa: ANN001
+def test_unpaid_payment_expires_on_time_unread(control) -> None:
     control.webhooks(hold=True)
     control.configure(confirmation_timeout=0.3)
     created = _post(control, "payments", _body()).json()
@@ -204,7 +204,7 @@ def test_unpaid_payment_expires_on_time_unread(control) -> None:  # noqa: ANN001
                            for d in control.deliveries()), what="payment.canceled without a read")
 
 
-def test_confirmation_is_gone_after_payment(control) -> None:  # noqa: ANN001
+def test_confirmation_is_gone_after_payment(control) -> None:
     created = _post(control, "payments", _body()).json()
     assert "confirmation" in created
     control.pay(created["id"])
@@ -214,7 +214,7 @@ def test_confirmation_is_gone_after_payment(control) -> None:  # noqa: ANN001
 
 # --- refunds end in any of YooKassa's ways ----------------------------------------------------
 
-def test_refund_can_be_pending_then_succeeded(control) -> None:  # noqa: ANN001
+def test_refund_can_be_pending_then_succeeded(control) -> None:
     """https://yookassa.ru/developers/api#refund_object"""
     paid = _paid(control)
     control.webhooks(hold=True)
@@ -229,7 +229,7 @@ def test_refund_can_be_pending_then_succeeded(control) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("reason", ["insufficient_funds", "rejected_by_payee", "yoo_money_account_closed"])
-def test_refund_can_be_canceled_with_a_reason(control, reason: str) -> None:  # noqa: ANN001
+def test_refund_can_be_canceled_with_a_reason(control, reason: str) -> None:
     paid = _paid(control)
     control.next_refunds("canceled", reason=reason)
     refund = _refund(control, paid["id"], "100.00").json()
@@ -239,7 +239,7 @@ def test_refund_can_be_canceled_with_a_reason(control, reason: str) -> None:  # 
     assert _refund(control, paid["id"], "100.00").json()["status"] == "succeeded"
 
 
-def test_refund_succeeded_notification_may_carry_a_pending_object(control) -> None:  # noqa: ANN001
+def test_refund_succeeded_notification_may_carry_a_pending_object(control) -> None:
     paid = _paid(control)
     control.webhooks(hold=True)
     control.next_refunds("pending", notify_pending=True)
@@ -248,7 +248,7 @@ def test_refund_succeeded_notification_may_carry_a_pending_object(control) -> No
     assert refund["status"] == "pending"
 
 
-def test_refunds_are_listed_by_payment_newest_first(control) -> None:  # noqa: ANN001
+def test_refunds_are_listed_by_payment_newest_first(control) -> None:
     """https://yookassa.ru/developers/api#get_refunds_list"""
     paid, other = _paid(control), _paid(control)
     first = _refund(control, paid["id"], "30.00").json()
@@ -268,7 +268,7 @@ def test_notification_retries_span_a_day() -> None:
     assert EmulatorConfig().retry_delays == DAY_OF_RETRIES
 
 
-def test_notification_is_retried_over_the_compressed_day(control) -> None:  # noqa: ANN001
+def test_notification_is_retried_over_the_compressed_day(control) -> None:
     from ispgo_portal.payments.emulator_store import DAY_OF_RETRIES
 
     control.webhooks(url="http://127.0.0.1:9/nothing", retry_delays=list(DAY_OF_RETRIES), retry_scale=0.00002)

@@ -116,13 +116,13 @@ def _create(key: str) -> gateway.GatewayPayment:
                                   customer_email="c@example.ru", receipt_item="Пополнение баланса")
 
 
-def test_gateway_speaks_https_to_the_provider(tls_control) -> None:  # noqa: ANN001
+def test_gateway_speaks_https_to_the_provider(tls_control) -> None:
     created = _create(uuid.uuid4().hex)
     assert created.confirmation_url.startswith("https://127.0.0.1:")
     assert gateway.fetch_payment(created.id).id == created.id
 
 
-def test_202_over_https_is_retried_by_the_gateway_once_per_answer(tls_control) -> None:  # noqa: ANN001
+def test_202_over_https_is_retried_by_the_gateway_once_per_answer(tls_control) -> None:
     """Not by urllib3's status retries beneath it: each 202 is one call the emulator counts."""
     tls_control.fail_next("processing_202", target="create_payment", count=2, retry_after=100)
     created = _create(uuid.uuid4().hex)
@@ -130,20 +130,20 @@ def test_202_over_https_is_retried_by_the_gateway_once_per_answer(tls_control) -
     assert [p["id"] for p in tls_control.payments()] == [created.id]
 
 
-def test_timeout_over_https_then_same_key_gives_one_payment(tls_control) -> None:  # noqa: ANN001
+def test_timeout_over_https_then_same_key_gives_one_payment(tls_control) -> None:
     tls_control.fail_next("hang", target="create_payment", seconds=3)  # past the 2 s timeout
     created = _create(uuid.uuid4().hex)
     assert [p["id"] for p in tls_control.payments()] == [created.id]
 
 
-def test_500_after_over_https_is_retried_with_the_same_key(tls_control) -> None:  # noqa: ANN001
+def test_500_after_over_https_is_retried_with_the_same_key(tls_control) -> None:
     tls_control.fail_next("500_after", target="create_payment")
     created = _create(uuid.uuid4().hex)
     assert tls_control.calls()["create_payment"] == 2
     assert [p["id"] for p in tls_control.payments()] == [created.id]
 
 
-def test_certificate_of_an_untrusted_ca_is_refused(tls_control, tls, monkeypatch) -> None:  # noqa: ANN001
+def test_certificate_of_an_untrusted_ca_is_refused(tls_control, tls, monkeypatch) -> None:
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tls["other_ca"]))
     monkeypatch.setattr(gateway, "RETRY_DELAYS", (0.01,))
     with pytest.raises(gateway.GatewayUnavailable) as failure:

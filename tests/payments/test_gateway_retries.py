@@ -18,21 +18,21 @@ def _create(key: str) -> gateway.GatewayPayment:
                                   customer_email="c@example.ru", receipt_item="Пополнение баланса")
 
 
-def test_202_then_200_creates_one_payment(control) -> None:  # noqa: ANN001
+def test_202_then_200_creates_one_payment(control) -> None:
     control.fail_next("processing_202", target="create_payment", retry_after=200)
     created = _create(uuid.uuid4().hex)
     assert control.calls()["create_payment"] == 2
     assert [p["id"] for p in control.payments()] == [created.id]
 
 
-def test_retry_after_is_honoured(control) -> None:  # noqa: ANN001
+def test_retry_after_is_honoured(control) -> None:
     control.fail_next("processing_202", target="create_payment", retry_after=1500)
     started = time.monotonic()
     _create(uuid.uuid4().hex)
     assert time.monotonic() - started >= 1.5
 
 
-def test_202_keeps_being_retried_past_the_error_retry_count(control) -> None:  # noqa: ANN001
+def test_202_keeps_being_retried_past_the_error_retry_count(control) -> None:
     """A 202 is not a failure: more of them than RETRY_DELAYS allows for errors still end well."""
     control.fail_next("processing_202", target="create_payment", count=len(gateway.RETRY_DELAYS) + 2,
                       retry_after=50)
@@ -41,7 +41,7 @@ def test_202_keeps_being_retried_past_the_error_retry_count(control) -> None:  #
     assert len(control.payments()) == 1
 
 
-def test_retries_are_bounded_in_time_and_reported_as_processing(control, monkeypatch) -> None:  # noqa: ANN001
+def test_retries_are_bounded_in_time_and_reported_as_processing(control, monkeypatch) -> None:
     monkeypatch.setattr(gateway, "RETRY_BUDGET", 1.0)
     control.fail_next("processing_202", target="create_payment", count=1000, retry_after=300)
     started = time.monotonic()
@@ -53,7 +53,7 @@ def test_retries_are_bounded_in_time_and_reported_as_processing(control, monkeyp
     assert control.payments() == []
 
 
-def test_hang_past_timeout_then_202_while_running_then_the_payment(control) -> None:  # noqa: ANN001
+def test_hang_past_timeout_then_202_while_running_then_the_payment(control) -> None:
     """The HTTP timeout (2 s here) fires, the re-send meets the first request still running
     (202), and the answer finally comes from the first: one payment."""
     control.fail_next("hang", target="create_payment", seconds=3)
@@ -62,7 +62,7 @@ def test_hang_past_timeout_then_202_while_running_then_the_payment(control) -> N
     assert control.calls()["create_payment"] >= 3
 
 
-def test_exhausted_timeouts_are_reported_as_timeouts(control, monkeypatch) -> None:  # noqa: ANN001
+def test_exhausted_timeouts_are_reported_as_timeouts(control, monkeypatch) -> None:
     monkeypatch.setattr(gateway, "RETRY_DELAYS", (0.05,))
     control.fail_next("hang", target="get_payment", count=2, seconds=3)
     with pytest.raises(gateway.GatewayUnavailable) as failure:
@@ -70,6 +70,6 @@ def test_exhausted_timeouts_are_reported_as_timeouts(control, monkeypatch) -> No
     assert failure.value.code == "timeout"
 
 
-def test_default_timeout_covers_yookassas_30_seconds(monkeypatch) -> None:  # noqa: ANN001
+def test_default_timeout_covers_yookassas_30_seconds(monkeypatch) -> None:
     monkeypatch.delenv("YOOKASSA_TIMEOUT", raising=False)
     assert Settings().yookassa_timeout >= 30

@@ -43,8 +43,8 @@ def _pay(confirmation_url: str) -> httpx.Response:
     return answer
 
 
-def test_license_bought_by_yookassa_appears_once_despite_duplicated_webhooks(control, make_customer,  # noqa: ANN001
-                                                                             make_tariff) -> None:  # noqa: ANN001
+def test_license_bought_by_yookassa_appears_once_despite_duplicated_webhooks(control, make_customer,
+                                                                             make_tariff) -> None:
     user = make_customer(email="yk-buyer@example.ru")
     tariff = make_tariff(name="Бизнес", price=149_000, period_days=30)
     control.webhooks(duplicate=5)
@@ -62,8 +62,8 @@ def test_license_bought_by_yookassa_appears_once_despite_duplicated_webhooks(con
     assert len(emails_to("yk-buyer@example.ru", "license_bought")) == 1
 
 
-def test_twenty_concurrent_notifications_deliver_one_license(control, webhook_url, make_customer,  # noqa: ANN001
-                                                             make_tariff) -> None:  # noqa: ANN001
+def test_twenty_concurrent_notifications_deliver_one_license(control, webhook_url, make_customer,
+                                                             make_tariff) -> None:
     user = make_customer()
     tariff = make_tariff(price=49_000)
     control.webhooks(hold=True)
@@ -80,7 +80,7 @@ def test_twenty_concurrent_notifications_deliver_one_license(control, webhook_ur
     assert [e.kind for e in ledger_of(user)] == ["topup", "purchase"]
 
 
-def test_promo_price_is_paid_and_the_code_counted_once(control, make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_promo_price_is_paid_and_the_code_counted_once(control, make_customer, make_tariff) -> None:
     with session_scope() as session:
         promo = PromoCode(code="HALF", percent=50)
         session.add(promo)
@@ -98,7 +98,7 @@ def test_promo_price_is_paid_and_the_code_counted_once(control, make_customer, m
         assert session.exec(select(func.count()).select_from(License)).one() == 1
 
 
-def test_expired_license_renewed_by_yookassa_is_active_again(control, make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_expired_license_renewed_by_yookassa_is_active_again(control, make_customer, make_tariff) -> None:
     user = make_customer(balance=49_000)
     license_id = licenses.buy_from_balance(user_id=user, tariff_id=make_tariff(price=49_000, period_days=30))
     with session_scope() as session:
@@ -117,7 +117,7 @@ def test_expired_license_renewed_by_yookassa_is_active_again(control, make_custo
     assert balance_of(user) == 0
 
 
-def test_canceled_purchase_delivers_nothing(control, make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_canceled_purchase_delivers_nothing(control, make_customer, make_tariff) -> None:
     user = make_customer()
     url = licenses.buy_by_yookassa(user_id=user, tariff_id=make_tariff())
     payment_id = _payment_id_of(url)

@@ -29,7 +29,7 @@ def _only_payment(user_id: int) -> Payment:
         return payment
 
 
-def test_license_bought_by_yookassa_appears_once_paid(control, make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_license_bought_by_yookassa_appears_once_paid(control, make_customer, make_tariff) -> None:
     user_id = make_customer(email="buyer@example.ru")
     tariff_id = make_tariff(name="Бизнес", price=149_000)
     url = licenses.buy_by_yookassa(user_id=user_id, tariff_id=tariff_id)
@@ -50,7 +50,7 @@ def test_license_bought_by_yookassa_appears_once_paid(control, make_customer, ma
     assert (item["payment_mode"], item["payment_subject"]) == ("full_payment", "service")
 
 
-def test_two_stage_payment_is_captured_then_credited(control, webhook_url, make_customer) -> None:  # noqa: ANN001
+def test_two_stage_payment_is_captured_then_credited(control, webhook_url, make_customer) -> None:
     """A payment waiting for capture (made outside our gateway, naming our order) is captured
     with our key and credited once."""
     user_id = make_customer()
@@ -81,7 +81,7 @@ def test_two_stage_payment_is_captured_then_credited(control, webhook_url, make_
 
 
 def test_refund_notification_goes_to_the_refunds_service(control, webhook_url, make_customer,
-                                                         make_admin) -> None:  # noqa: ANN001
+                                                         make_admin) -> None:
     from ispgo_portal.services.billing.refunds import request_refund
 
     user_id = make_customer()

@@ -19,7 +19,7 @@ def _age(payment_id: int, minutes: float) -> None:
         session.add(payment)
 
 
-def test_lost_webhook_is_settled_by_reconciliation(control, make_customer) -> None:  # noqa: ANN001
+def test_lost_webhook_is_settled_by_reconciliation(control, make_customer) -> None:
     control.webhooks(drop=1)
     user_id = make_customer()
     started = start_topup(user_id=user_id, amount=25_000)
@@ -34,7 +34,7 @@ def test_lost_webhook_is_settled_by_reconciliation(control, make_customer) -> No
     assert reconcile_payments().checked == 0  # settled payments are not looked at again
 
 
-def test_recent_pending_payment_is_left_alone(control, make_customer) -> None:  # noqa: ANN001
+def test_recent_pending_payment_is_left_alone(control, make_customer) -> None:
     control.webhooks(drop=1)
     user_id = make_customer()
     started = start_topup(user_id=user_id, amount=25_000)
@@ -44,7 +44,7 @@ def test_recent_pending_payment_is_left_alone(control, make_customer) -> None:  
     assert balance_of(user_id) == 0
 
 
-def test_unpaid_payment_is_closed_after_yookassa_timeout(control, make_customer) -> None:  # noqa: ANN001
+def test_unpaid_payment_is_closed_after_yookassa_timeout(control, make_customer) -> None:
     user_id = make_customer()
     started = start_topup(user_id=user_id, amount=10_000)
     _age(started.payment_id, 90)
@@ -57,7 +57,7 @@ def test_unpaid_payment_is_closed_after_yookassa_timeout(control, make_customer)
     assert payment.settled_at is None
 
 
-def test_payment_paid_after_local_close_is_still_credited(control, make_customer) -> None:  # noqa: ANN001
+def test_payment_paid_after_local_close_is_still_credited(control, make_customer) -> None:
     user_id = make_customer()
     started = start_topup(user_id=user_id, amount=10_000)
     _age(started.payment_id, 90)
@@ -71,7 +71,7 @@ def test_payment_paid_after_local_close_is_still_credited(control, make_customer
     assert balance_of(user_id) == 10_000
 
 
-def test_payment_expired_at_yookassa_gets_its_reason(control, make_customer) -> None:  # noqa: ANN001
+def test_payment_expired_at_yookassa_gets_its_reason(control, make_customer) -> None:
     control.configure(confirmation_timeout=0)
     control.webhooks(hold=True)
     user_id = make_customer()
@@ -85,7 +85,7 @@ def test_payment_expired_at_yookassa_gets_its_reason(control, make_customer) -> 
     control.configure(confirmation_timeout=3600)
 
 
-def test_stale_new_payment_is_marked_failed(make_customer) -> None:  # noqa: ANN001
+def test_stale_new_payment_is_marked_failed(make_customer) -> None:
     user_id = make_customer()
     with session_scope() as session:
         payment = Payment(user_id=user_id, amount=10_000, idempotence_key="stale-new",
@@ -99,7 +99,7 @@ def test_stale_new_payment_is_marked_failed(make_customer) -> None:  # noqa: ANN
     assert ledger_of(user_id) == []
 
 
-def test_reconcile_task_runs_the_pass(control, make_customer) -> None:  # noqa: ANN001
+def test_reconcile_task_runs_the_pass(control, make_customer) -> None:
     """The Celery task body, called in-process: it returns the report as plain data."""
     from ispgo_portal.tasks.payments import reconcile_payments as task
 

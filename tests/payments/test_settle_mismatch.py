@@ -42,7 +42,7 @@ def _order_paid_with_amount(user_id: int, remote_amount: int) -> tuple[int, str]
 
 
 @pytest.mark.parametrize("remote_amount", [ORDER - 1, ORDER + 1, 100 * ORDER])
-def test_settle_refuses_a_different_amount_and_credits_nothing(control, make_customer,  # noqa: ANN001
+def test_settle_refuses_a_different_amount_and_credits_nothing(control, make_customer,
                                                                remote_amount: int) -> None:
     control.webhooks(drop=100)  # only our own call settles here
     user_id = make_customer(balance=5_000)
@@ -56,7 +56,7 @@ def test_settle_refuses_a_different_amount_and_credits_nothing(control, make_cus
     assert [e.reference for e in ledger_of(user_id)] == [f"test-seed:{user_id}"]
 
 
-def test_webhook_for_a_different_amount_credits_nothing(control, webhook_url, make_customer) -> None:  # noqa: ANN001
+def test_webhook_for_a_different_amount_credits_nothing(control, webhook_url, make_customer) -> None:
     control.webhooks(hold=True)  # we deliver the notification ourselves, and wait for the answer
     user_id = make_customer()
     _payment_id, yookassa_id = _order_paid_with_amount(user_id, ORDER + 5_000)

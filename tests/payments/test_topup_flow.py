@@ -21,7 +21,7 @@ from tests.payments.helpers import (
 )
 
 
-def test_topup_end_to_end_through_checkout(control, make_customer) -> None:  # noqa: ANN001
+def test_topup_end_to_end_through_checkout(control, make_customer) -> None:
     user_id = make_customer(email="pay@example.ru")
     started = start_topup(user_id=user_id, amount=15_050)
 
@@ -40,7 +40,7 @@ def test_topup_end_to_end_through_checkout(control, make_customer) -> None:  # n
     assert len(emails_to("pay@example.ru", "topup_received")) == 1
 
 
-def test_payment_is_created_with_receipt_metadata_and_return_url(control, make_customer) -> None:  # noqa: ANN001
+def test_payment_is_created_with_receipt_metadata_and_return_url(control, make_customer) -> None:
     user_id = make_customer(email="receipt@example.ru")
     started = start_topup(user_id=user_id, amount=10_000)
     payment = payment_row(started.payment_id)
@@ -59,7 +59,7 @@ def test_payment_is_created_with_receipt_metadata_and_return_url(control, make_c
     assert (item["vat_code"], item["payment_mode"], item["payment_subject"]) == (1, "advance", "payment")
 
 
-def test_payment_row_exists_with_key_before_yookassa_answers(control, make_customer) -> None:  # noqa: ANN001
+def test_payment_row_exists_with_key_before_yookassa_answers(control, make_customer) -> None:
     control.fail_next("500", target="create_payment", count=3)  # YooKassa never answers well
     user_id = make_customer()
     with pytest.raises(DomainError):
@@ -71,7 +71,7 @@ def test_payment_row_exists_with_key_before_yookassa_answers(control, make_custo
         assert payment.status == "failed" and payment.yookassa_id is None
 
 
-def test_return_page_check_settles_without_webhook(control, make_customer) -> None:  # noqa: ANN001
+def test_return_page_check_settles_without_webhook(control, make_customer) -> None:
     control.webhooks(drop=1)  # the notification is lost
     user_id = make_customer()
     started = start_topup(user_id=user_id, amount=20_000)
@@ -83,7 +83,7 @@ def test_return_page_check_settles_without_webhook(control, make_customer) -> No
     assert balance_of(user_id) == 20_000
 
 
-def test_create_answered_500_then_200_makes_one_payment(control, make_customer) -> None:  # noqa: ANN001
+def test_create_answered_500_then_200_makes_one_payment(control, make_customer) -> None:
     """YooKassa created the payment but answered 500; the retry with our key gets the same one."""
     control.fail_next("500_after", target="create_payment")
     user_id = make_customer()

@@ -18,14 +18,14 @@ def _payments() -> int:
         return session.exec(select(func.count()).select_from(Payment)).one()
 
 
-def test_smallest_and_largest_top_ups_are_accepted(control, make_customer) -> None:  # noqa: ANN001
+def test_smallest_and_largest_top_ups_are_accepted(control, make_customer) -> None:
     user_id = make_customer()
     for amount in (100, get_settings().max_topup_kopecks):
         assert start_topup(user_id=user_id, amount=amount).confirmation_url
     assert _payments() == 2
 
 
-def test_a_kopeck_outside_the_range_is_refused(control, make_customer) -> None:  # noqa: ANN001
+def test_a_kopeck_outside_the_range_is_refused(control, make_customer) -> None:
     user_id = make_customer()
     for amount in (99, get_settings().max_topup_kopecks + 1):
         with pytest.raises(DomainError) as refused:
@@ -34,7 +34,7 @@ def test_a_kopeck_outside_the_range_is_refused(control, make_customer) -> None: 
     assert _payments() == 0
 
 
-def test_any_payment_of_at_least_a_kopeck_starts(control, make_customer) -> None:  # noqa: ANN001
+def test_any_payment_of_at_least_a_kopeck_starts(control, make_customer) -> None:
     """start_payment also carries purchases, whose discounted price can be 1 kopeck; a payment
     of nothing is refused before anything is recorded."""
     user_id = make_customer()
@@ -46,7 +46,7 @@ def test_any_payment_of_at_least_a_kopeck_starts(control, make_customer) -> None
                          receipt_item="Лицензия").confirmation_url
 
 
-def test_blocked_customer_cannot_start_a_payment(control, make_customer) -> None:  # noqa: ANN001
+def test_blocked_customer_cannot_start_a_payment(control, make_customer) -> None:
     user_id = make_customer()
     with session_scope() as session:
         user = session.get(User, user_id)

@@ -22,7 +22,7 @@ from tests.payments.helpers import (
 )
 
 
-def _paid_topup(control, user_id: int, amount: int = 15_050) -> tuple[int, dict]:  # noqa: ANN001
+def _paid_topup(control, user_id: int, amount: int = 15_050) -> tuple[int, dict]:
     """A top-up paid at the emulator whose own notification is held back."""
     control.webhooks(hold=True)
     started = start_topup(user_id=user_id, amount=amount)
@@ -31,7 +31,7 @@ def _paid_topup(control, user_id: int, amount: int = 15_050) -> tuple[int, dict]
     return started.payment_id, emulator_payment(control, yookassa_id)
 
 
-def test_same_notification_20_times_concurrently_credits_once(control, webhook_url, make_customer) -> None:  # noqa: ANN001
+def test_same_notification_20_times_concurrently_credits_once(control, webhook_url, make_customer) -> None:
     user_id = make_customer()
     payment_id, remote = _paid_topup(control, user_id)
     body = notification("payment.succeeded", remote)
@@ -45,7 +45,7 @@ def test_same_notification_20_times_concurrently_credits_once(control, webhook_u
     assert [e.reference for e in ledger_of(user_id)] == [f"payment:{payment_id}"]
 
 
-def test_emulator_duplicates_and_reordering_credit_once(control, make_customer) -> None:  # noqa: ANN001
+def test_emulator_duplicates_and_reordering_credit_once(control, make_customer) -> None:
     user_id = make_customer()
     control.webhooks(duplicate=5, hold=True)
     first = start_topup(user_id=user_id, amount=10_000)
@@ -60,7 +60,7 @@ def test_emulator_duplicates_and_reordering_credit_once(control, make_customer) 
     assert len(ledger_of(user_id)) == 2
 
 
-def test_unknown_payment_credits_nothing(control, webhook_url, make_customer) -> None:  # noqa: ANN001
+def test_unknown_payment_credits_nothing(control, webhook_url, make_customer) -> None:
     user_id = make_customer()
     _payment_id, remote = _paid_topup(control, user_id)
     forged = {**remote, "id": str(uuid.uuid4())}
@@ -69,7 +69,7 @@ def test_unknown_payment_credits_nothing(control, webhook_url, make_customer) ->
     assert balance_of(user_id) == 0
 
 
-def test_notification_for_payment_not_succeeded_at_api_credits_nothing(control, webhook_url, make_customer) -> None:  # noqa: ANN001
+def test_notification_for_payment_not_succeeded_at_api_credits_nothing(control, webhook_url, make_customer) -> None:
     user_id = make_customer()
     started = start_topup(user_id=user_id, amount=10_000)
     remote = emulator_payment(control, payment_row(started.payment_id).yookassa_id)
@@ -82,7 +82,7 @@ def test_notification_for_payment_not_succeeded_at_api_credits_nothing(control, 
     assert payment_row(started.payment_id).status == "pending"
 
 
-def test_payment_with_changed_amount_credits_nothing(control, webhook_url, make_customer) -> None:  # noqa: ANN001
+def test_payment_with_changed_amount_credits_nothing(control, webhook_url, make_customer) -> None:
     """YooKassa holds a payment naming our order but for another sum: refused."""
     user_id = make_customer()
     started = start_topup(user_id=user_id, amount=10_000)
@@ -100,7 +100,7 @@ def test_payment_with_changed_amount_credits_nothing(control, webhook_url, make_
     assert payment_row(started.payment_id).status == "pending"
 
 
-def test_amount_in_body_is_ignored_api_amount_is_credited(control, webhook_url, make_customer) -> None:  # noqa: ANN001
+def test_amount_in_body_is_ignored_api_amount_is_credited(control, webhook_url, make_customer) -> None:
     user_id = make_customer()
     _payment_id, remote = _paid_topup(control, user_id, amount=10_000)
     inflated = {**remote, "amount": {"value": "99999.00", "currency": "RUB"}}
@@ -109,7 +109,7 @@ def test_amount_in_body_is_ignored_api_amount_is_credited(control, webhook_url, 
     assert balance_of(user_id) == 10_000
 
 
-def test_untrusted_source_credits_nothing(control, webhook_url, make_customer, monkeypatch) -> None:  # noqa: ANN001
+def test_untrusted_source_credits_nothing(control, webhook_url, make_customer, monkeypatch) -> None:
     monkeypatch.setattr(get_settings(), "trusted_proxy_header", "X-Real-IP")
     user_id = make_customer()
     _payment_id, remote = _paid_topup(control, user_id)
@@ -124,12 +124,12 @@ def test_untrusted_source_credits_nothing(control, webhook_url, make_customer, m
     assert balance_of(user_id) == 15_050
 
 
-def test_invalid_body_is_400(control, webhook_url) -> None:  # noqa: ANN001
+def test_invalid_body_is_400(control, webhook_url) -> None:
     assert httpx.post(webhook_url, content=b"{not json").status_code == 400
     assert httpx.post(webhook_url, json={"type": "notification"}).status_code == 400
 
 
-def test_canceled_payment_stores_russian_reason(control, make_customer) -> None:  # noqa: ANN001
+def test_canceled_payment_stores_russian_reason(control, make_customer) -> None:
     user_id = make_customer()
     started = start_topup(user_id=user_id, amount=10_000)
     answer = httpx.post(started.confirmation_url, data={"action": "cancel", "reason": "insufficient_funds"})
@@ -140,14 +140,14 @@ def test_canceled_payment_stores_russian_reason(control, make_customer) -> None:
     assert balance_of(user_id) == 0
 
 
-def test_webhook_retried_by_emulator_until_portal_answers(control, make_customer, monkeypatch) -> None:  # noqa: ANN001
+def test_webhook_retried_by_emulator_until_portal_answers(control, make_customer, monkeypatch) -> None:
     """The first deliveries hit a database hiccup (503); the emulator retries; one credit."""
     from ispgo_portal.api import payments as api
 
     real = api.settle_payment
     calls = {"n": 0}
 
-    def flaky(**kwargs):  # noqa: ANN003, ANN202
+    def flaky(**kwargs):
         calls["n"] += 1
         if calls["n"] <= 2:
             raise gateway.GatewayUnavailable("api_unavailable", "injected")
@@ -168,7 +168,7 @@ def test_webhook_retried_by_emulator_until_portal_answers(control, make_customer
     ("", "10.0.0.1", "185.71.76.5", "10.0.0.1"),  # a client-chosen header is ignored
     ("X-Forwarded-For", "10.0.0.1", "1.2.3.4, 185.71.76.5", "185.71.76.5"),  # our proxy's entry
 ])
-def test_source_address(header: str, peer: str, value: str, expected: str, monkeypatch) -> None:  # noqa: ANN001
+def test_source_address(header: str, peer: str, value: str, expected: str, monkeypatch) -> None:
     from starlette.requests import Request
 
     monkeypatch.setattr(get_settings(), "trusted_proxy_header", header)

@@ -61,7 +61,7 @@ def _emails(template: str) -> list[OutboxEmail]:
 
 # --- credit limit and discount --------------------------------------------------------------
 
-def test_raised_credit_limit_lets_the_next_charge_use_credit(make_admin, make_customer) -> None:  # noqa: ANN001
+def test_raised_credit_limit_lets_the_next_charge_use_credit(make_admin, make_customer) -> None:
     admin, customer = make_admin(), make_customer(balance=20_000)
     with pytest.raises(DomainError):
         _charge(customer, 50_000, "before-limit")
@@ -72,7 +72,7 @@ def test_raised_credit_limit_lets_the_next_charge_use_credit(make_admin, make_cu
     assert _user(customer).balance == -30_000
 
 
-def test_discount_changes_the_next_price(make_admin, make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_discount_changes_the_next_price(make_admin, make_customer, make_tariff) -> None:
     admin, customer, tariff_id = make_admin(), make_customer(), make_tariff(price=100_000)
 
     ac.set_discount(admin_id=admin, customer_id=customer, percent=15)
@@ -82,7 +82,7 @@ def test_discount_changes_the_next_price(make_admin, make_customer, make_tariff)
     assert (quote.final_price, quote.discount_source) == (85_000, "individual")
 
 
-def test_lowered_credit_limit_below_debt_keeps_balance_and_refuses_charges(make_admin, make_customer) -> None:  # noqa: ANN001
+def test_lowered_credit_limit_below_debt_keeps_balance_and_refuses_charges(make_admin, make_customer) -> None:
     admin, customer = make_admin(), make_customer(balance=-80_000, credit_limit=100_000)
     rows_before = len(_ledger(customer))
 
@@ -95,7 +95,7 @@ def test_lowered_credit_limit_below_debt_keeps_balance_and_refuses_charges(make_
     assert len(_ledger(customer)) == rows_before
 
 
-def test_credit_limit_change_is_audited(make_admin, make_customer) -> None:  # noqa: ANN001
+def test_credit_limit_change_is_audited(make_admin, make_customer) -> None:
     admin, customer = make_admin(), make_customer(credit_limit=10_000)
 
     ac.set_credit_limit(admin_id=admin, customer_id=customer, credit_limit=100_000, reason="по договору")
@@ -107,7 +107,7 @@ def test_credit_limit_change_is_audited(make_admin, make_customer) -> None:  # n
 
 
 @pytest.mark.parametrize("limit", [-1, ac.MAX_CREDIT_LIMIT + 1])
-def test_credit_limit_out_of_range_is_refused(make_admin, make_customer, limit: int) -> None:  # noqa: ANN001
+def test_credit_limit_out_of_range_is_refused(make_admin, make_customer, limit: int) -> None:
     admin, customer = make_admin(), make_customer(credit_limit=5_000)
     with pytest.raises(DomainError):
         ac.set_credit_limit(admin_id=admin, customer_id=customer, credit_limit=limit)
@@ -116,7 +116,7 @@ def test_credit_limit_out_of_range_is_refused(make_admin, make_customer, limit: 
 
 
 @pytest.mark.parametrize("percent", [-1, 101])
-def test_discount_out_of_range_is_refused(make_admin, make_customer, percent: int) -> None:  # noqa: ANN001
+def test_discount_out_of_range_is_refused(make_admin, make_customer, percent: int) -> None:
     admin, customer = make_admin(), make_customer(discount=5)
     with pytest.raises(DomainError):
         ac.set_discount(admin_id=admin, customer_id=customer, percent=percent)
@@ -138,7 +138,7 @@ def test_credit_limit_text_garbage_is_refused(text: str) -> None:
 
 @pytest.mark.parametrize(("amount", "balance_after"), [(25_000, 35_000), (-25_000, -15_000)])
 def test_balance_adjustment_books_a_ledger_row_and_an_audit_row(
-    make_admin, make_customer, amount: int, balance_after: int  # noqa: ANN001
+    make_admin, make_customer, amount: int, balance_after: int
 ) -> None:
     admin, customer = make_admin(), make_customer(balance=10_000)
 
@@ -153,7 +153,7 @@ def test_balance_adjustment_books_a_ledger_row_and_an_audit_row(
     assert row.reason == "Компенсация простоя"
 
 
-def test_balance_adjustment_needs_a_reason(make_admin, make_customer) -> None:  # noqa: ANN001
+def test_balance_adjustment_needs_a_reason(make_admin, make_customer) -> None:
     admin, customer = make_admin(), make_customer()
     with pytest.raises(DomainError) as err:
         ac.adjust_balance(admin_id=admin, customer_id=customer, amount=1_000, reason="   ")
@@ -161,7 +161,7 @@ def test_balance_adjustment_needs_a_reason(make_admin, make_customer) -> None:  
     assert _ledger(customer) == []
 
 
-def test_repeated_adjustment_request_books_once(make_admin, make_customer) -> None:  # noqa: ANN001
+def test_repeated_adjustment_request_books_once(make_admin, make_customer) -> None:
     admin, customer = make_admin(), make_customer()
     for _ in range(2):
         ac.adjust_balance(admin_id=admin, customer_id=customer, amount=1_000, reason="бонус",
@@ -172,7 +172,7 @@ def test_repeated_adjustment_request_books_once(make_admin, make_customer) -> No
 
 # --- block / unblock, roles ---------------------------------------------------------------
 
-def test_block_ends_sessions_and_login_is_refused(make_admin, make_customer, session_token) -> None:  # noqa: ANN001
+def test_block_ends_sessions_and_login_is_refused(make_admin, make_customer, session_token) -> None:
     admin = make_admin()
     customer = make_customer(email="blocked@example.ru", password="password123")
     token = session_token(customer)
@@ -187,7 +187,7 @@ def test_block_ends_sessions_and_login_is_refused(make_admin, make_customer, ses
     assert len(_audit("customer.block")) == 1
 
 
-def test_unblock_lets_the_customer_log_in_again(make_admin, make_customer) -> None:  # noqa: ANN001
+def test_unblock_lets_the_customer_log_in_again(make_admin, make_customer) -> None:
     admin = make_admin()
     customer = make_customer(email="back@example.ru", password="password123")
     ac.set_blocked(admin_id=admin, customer_id=customer, blocked=True)
@@ -199,7 +199,7 @@ def test_unblock_lets_the_customer_log_in_again(make_admin, make_customer) -> No
     assert (json.loads(row.before), json.loads(row.after)) == ({"is_blocked": True}, {"is_blocked": False})
 
 
-def test_admin_cannot_block_themselves(make_admin) -> None:  # noqa: ANN001
+def test_admin_cannot_block_themselves(make_admin) -> None:
     admin = make_admin()
     with pytest.raises(DomainError) as err:
         ac.set_blocked(admin_id=admin, customer_id=admin, blocked=True)
@@ -207,7 +207,7 @@ def test_admin_cannot_block_themselves(make_admin) -> None:  # noqa: ANN001
     assert _user(admin).is_blocked is False
 
 
-def test_admin_cannot_demote_themselves(make_admin) -> None:  # noqa: ANN001
+def test_admin_cannot_demote_themselves(make_admin) -> None:
     admin = make_admin()
     with pytest.raises(DomainError) as err:
         ac.set_role(admin_id=admin, customer_id=admin, role="customer")
@@ -215,7 +215,7 @@ def test_admin_cannot_demote_themselves(make_admin) -> None:  # noqa: ANN001
     assert _user(admin).role == "admin"
 
 
-def test_promoted_customer_becomes_admin_with_audit(make_admin, make_customer) -> None:  # noqa: ANN001
+def test_promoted_customer_becomes_admin_with_audit(make_admin, make_customer) -> None:
     admin, customer = make_admin(), make_customer()
     ac.set_role(admin_id=admin, customer_id=customer, role="admin")
     assert _user(customer).role == "admin"
@@ -224,7 +224,7 @@ def test_promoted_customer_becomes_admin_with_audit(make_admin, make_customer) -
 
 # --- email and password -----------------------------------------------------------------------
 
-def test_email_change_mails_old_and_new_address(make_admin, make_customer) -> None:  # noqa: ANN001
+def test_email_change_mails_old_and_new_address(make_admin, make_customer) -> None:
     admin, customer = make_admin(), make_customer(email="old@example.ru")
 
     ac.change_email(admin_id=admin, customer_id=customer, new_email=" New@Example.RU ")
@@ -236,7 +236,7 @@ def test_email_change_mails_old_and_new_address(make_admin, make_customer) -> No
                                                                {"email": "new@example.ru"})
 
 
-def test_email_change_refuses_an_address_taken_in_another_case(make_admin, make_customer) -> None:  # noqa: ANN001
+def test_email_change_refuses_an_address_taken_in_another_case(make_admin, make_customer) -> None:
     admin = make_admin()
     make_customer(email="taken@example.ru")
     customer = make_customer(email="mine@example.ru")
@@ -250,14 +250,14 @@ def test_email_change_refuses_an_address_taken_in_another_case(make_admin, make_
     assert _audit("customer.email") == []
 
 
-def test_email_change_refuses_an_invalid_address(make_admin, make_customer) -> None:  # noqa: ANN001
+def test_email_change_refuses_an_invalid_address(make_admin, make_customer) -> None:
     admin, customer = make_admin(), make_customer(email="mine@example.ru")
     with pytest.raises(DomainError) as err:
         ac.change_email(admin_id=admin, customer_id=customer, new_email="not-an-email")
     assert err.value.field == "email"
 
 
-def test_password_change_mails_and_ends_sessions(make_admin, make_customer, session_token) -> None:  # noqa: ANN001
+def test_password_change_mails_and_ends_sessions(make_admin, make_customer, session_token) -> None:
     admin = make_admin()
     customer = make_customer(email="pw@example.ru", password="old-password")
     session_token(customer)
@@ -274,7 +274,7 @@ def test_password_change_mails_and_ends_sessions(make_admin, make_customer, sess
     assert "new-password" not in row.before + row.after
 
 
-def test_short_password_is_refused(make_admin, make_customer) -> None:  # noqa: ANN001
+def test_short_password_is_refused(make_admin, make_customer) -> None:
     admin, customer = make_admin(), make_customer()
     with pytest.raises(DomainError) as err:
         ac.set_password(admin_id=admin, customer_id=customer, password="short", password_confirm="short")
@@ -305,7 +305,7 @@ def _digest(user_id: int) -> tuple:
 
 
 @pytest.mark.parametrize("action", sorted(ACTIONS))
-def test_non_admin_is_refused_and_nothing_changes(make_customer, action: str) -> None:  # noqa: ANN001
+def test_non_admin_is_refused_and_nothing_changes(make_customer, action: str) -> None:
     actor, customer = make_customer(), make_customer()
     before = _digest(customer), _digest(actor)
     with pytest.raises(AccessDenied):
@@ -315,14 +315,14 @@ def test_non_admin_is_refused_and_nothing_changes(make_customer, action: str) ->
         assert session.exec(select(func.count()).select_from(AuditLog)).one() == 0
 
 
-def test_blocked_admin_is_refused(make_admin, make_customer) -> None:  # noqa: ANN001
+def test_blocked_admin_is_refused(make_admin, make_customer) -> None:
     admin, other_admin, customer = make_admin(), make_admin(), make_customer()
     ac.set_blocked(admin_id=other_admin, customer_id=admin, blocked=True)
     with pytest.raises(AccessDenied):
         ac.set_discount(admin_id=admin, customer_id=customer, percent=10)
 
 
-def test_unknown_customer_is_not_found(make_admin) -> None:  # noqa: ANN001
+def test_unknown_customer_is_not_found(make_admin) -> None:
     admin = make_admin()
     with pytest.raises(DomainError) as err:
         ac.set_discount(admin_id=admin, customer_id=999_999, percent=10)
@@ -339,7 +339,7 @@ def _license(user_id: int, tariff_id: int, key: str, status: str = "active") -> 
                             expires_at=utcnow()))
 
 
-def test_search_finds_by_email_name_and_license_key(make_admin, make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_search_finds_by_email_name_and_license_key(make_admin, make_customer, make_tariff) -> None:
     admin = make_admin()
     anna = make_customer(email="anna@example.ru", name="Анна Смирнова")
     boris = make_customer(email="boris@example.ru", name="Борис")
@@ -354,7 +354,7 @@ def test_search_finds_by_email_name_and_license_key(make_admin, make_customer, m
     assert found("100%_") == []
 
 
-def test_search_lists_money_and_active_licenses(make_admin, make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_search_lists_money_and_active_licenses(make_admin, make_customer, make_tariff) -> None:
     admin = make_admin()
     customer = make_customer(email="rich@example.ru", balance=12_300, credit_limit=50_000, discount=7)
     tariff = make_tariff()
@@ -367,7 +367,7 @@ def test_search_lists_money_and_active_licenses(make_admin, make_customer, make_
     assert (row.balance, row.credit_limit, row.discount_percent, row.active_licenses) == (12_300, 50_000, 7, 2)
 
 
-def test_search_pages_through_results(make_admin, make_customer) -> None:  # noqa: ANN001
+def test_search_pages_through_results(make_admin, make_customer) -> None:
     admin = make_admin()
     ids = {make_customer(email=f"page{i}@example.ru") for i in range(5)}
 
@@ -380,7 +380,7 @@ def test_search_pages_through_results(make_admin, make_customer) -> None:  # noq
     assert seen == ids
 
 
-def test_card_shows_profile_licenses_and_operations(make_admin, make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_card_shows_profile_licenses_and_operations(make_admin, make_customer, make_tariff) -> None:
     admin = make_admin()
     customer = make_customer(balance=5_000, credit_limit=10_000)
     _license(customer, make_tariff(name="Бизнес"), "ISPG-CARD-0001")

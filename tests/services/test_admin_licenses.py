@@ -15,7 +15,7 @@ from ispgo_portal.services.licensing import admin as admin_licenses
 
 
 @pytest.fixture
-def make_license(make_customer, make_tariff):  # noqa: ANN001, ANN201
+def make_license(make_customer, make_tariff):
     def factory(*, user_id: int | None = None, key: str = "ISPG-AAAA-BBBB-CCCC-DDDD", status: str = "active",
                 expires_in_days: float = 10, status_reason: str = "") -> int:
         with session_scope() as session:
@@ -39,7 +39,7 @@ def _audit(action: str) -> list[AuditLog]:
         return list(session.exec(select(AuditLog).where(AuditLog.action == action)).all())
 
 
-def test_search_finds_license_by_part_of_key_in_any_case(make_license) -> None:  # noqa: ANN001
+def test_search_finds_license_by_part_of_key_in_any_case(make_license) -> None:
     wanted = make_license(key="ISPG-AAAA-BBBB-CCCC-DDDD")
     make_license(key="ISPG-EEEE-FFFF-GGGG-HHHH")
     result = admin_licenses.search_licenses(query=" bbbb-cccc ")
@@ -47,7 +47,7 @@ def test_search_finds_license_by_part_of_key_in_any_case(make_license) -> None: 
     assert result.total == 1
 
 
-def test_search_finds_license_by_customer_email(make_customer, make_license) -> None:  # noqa: ANN001
+def test_search_finds_license_by_customer_email(make_customer, make_license) -> None:
     owner = make_customer(email="ivan@example.ru")
     wanted = make_license(user_id=owner, key="ISPG-AAAA-BBBB-CCCC-DDDD")
     make_license(key="ISPG-EEEE-FFFF-GGGG-HHHH")
@@ -55,13 +55,13 @@ def test_search_finds_license_by_customer_email(make_customer, make_license) -> 
     assert [(row.id, row.customer_email) for row in rows] == [(wanted, "ivan@example.ru")]
 
 
-def test_search_filters_expiring_this_week(make_license) -> None:  # noqa: ANN001
+def test_search_filters_expiring_this_week(make_license) -> None:
     soon = make_license(key="ISPG-AAAA-BBBB-CCCC-DDDD", expires_in_days=3)
     make_license(key="ISPG-EEEE-FFFF-GGGG-HHHH", expires_in_days=30)
     assert [row.id for row in admin_licenses.search_licenses(status="expiring").rows] == [soon]
 
 
-def test_suspend_shows_reason_to_customer_and_audits(make_admin, make_license) -> None:  # noqa: ANN001
+def test_suspend_shows_reason_to_customer_and_audits(make_admin, make_license) -> None:
     admin, license_id = make_admin(), make_license()
     admin_licenses.suspend_license(admin_id=admin, license_id=license_id, reason="Жалоба на спам")
     lic = _license(license_id)
@@ -73,7 +73,7 @@ def test_suspend_shows_reason_to_customer_and_audits(make_admin, make_license) -
 
 
 @pytest.mark.parametrize("reason", ["", "  ", "ab", "x" * 251])
-def test_suspend_requires_sensible_reason(make_admin, make_license, reason: str) -> None:  # noqa: ANN001
+def test_suspend_requires_sensible_reason(make_admin, make_license, reason: str) -> None:
     admin, license_id = make_admin(), make_license()
     with pytest.raises(DomainError) as err:
         admin_licenses.suspend_license(admin_id=admin, license_id=license_id, reason=reason)
@@ -82,7 +82,7 @@ def test_suspend_requires_sensible_reason(make_admin, make_license, reason: str)
     assert _audit("license.suspend") == []
 
 
-def test_suspend_by_customer_is_refused(make_customer, make_license) -> None:  # noqa: ANN001
+def test_suspend_by_customer_is_refused(make_customer, make_license) -> None:
     license_id = make_license()
     with pytest.raises(DomainError) as err:
         admin_licenses.suspend_license(admin_id=make_customer(), license_id=license_id, reason="Просто так")
@@ -90,7 +90,7 @@ def test_suspend_by_customer_is_refused(make_customer, make_license) -> None:  #
     assert _license(license_id).status == "active"
 
 
-def test_resume_running_term_makes_license_active(make_admin, make_license) -> None:  # noqa: ANN001
+def test_resume_running_term_makes_license_active(make_admin, make_license) -> None:
     admin, license_id = make_admin(), make_license()
     admin_licenses.suspend_license(admin_id=admin, license_id=license_id, reason="Проверка оплаты")
     assert admin_licenses.resume_license(admin_id=admin, license_id=license_id, reason="Оплата найдена") == "active"
@@ -99,20 +99,20 @@ def test_resume_running_term_makes_license_active(make_admin, make_license) -> N
     assert len(_audit("license.resume")) == 1
 
 
-def test_resume_after_term_ended_leaves_license_expired(make_admin, make_license) -> None:  # noqa: ANN001
+def test_resume_after_term_ended_leaves_license_expired(make_admin, make_license) -> None:
     admin = make_admin()
     license_id = make_license(status="suspended", status_reason="Недостаточно средств", expires_in_days=-2)
     assert admin_licenses.resume_license(admin_id=admin, license_id=license_id, reason="Снята блокировка") == "expired"
 
 
-def test_resume_active_license_is_refused(make_admin, make_license) -> None:  # noqa: ANN001
+def test_resume_active_license_is_refused(make_admin, make_license) -> None:
     with pytest.raises(DomainError) as err:
         admin_licenses.resume_license(admin_id=make_admin(), license_id=make_license(), reason="Без причины")
     assert err.value.code == "not_suspended"
     assert _audit("license.resume") == []
 
 
-def test_extend_adds_days_to_running_term(make_admin, make_license) -> None:  # noqa: ANN001
+def test_extend_adds_days_to_running_term(make_admin, make_license) -> None:
     license_id = make_license(expires_in_days=10)
     old_expiry = as_utc(_license(license_id).expires_at)
     new_expiry = admin_licenses.extend_license(admin_id=make_admin(), license_id=license_id, days="5",
@@ -121,7 +121,7 @@ def test_extend_adds_days_to_running_term(make_admin, make_license) -> None:  # 
     assert as_utc(_license(license_id).expires_at) == new_expiry
 
 
-def test_extend_expired_license_counts_from_now_and_activates(make_admin, make_license) -> None:  # noqa: ANN001
+def test_extend_expired_license_counts_from_now_and_activates(make_admin, make_license) -> None:
     license_id = make_license(status="expired", expires_in_days=-20)
     before = utcnow()
     new_expiry = admin_licenses.extend_license(admin_id=make_admin(), license_id=license_id, days=7,
@@ -132,7 +132,7 @@ def test_extend_expired_license_counts_from_now_and_activates(make_admin, make_l
     assert row.reason == "Подарок"
 
 
-def test_extend_keeps_admin_suspension(make_admin, make_license) -> None:  # noqa: ANN001
+def test_extend_keeps_admin_suspension(make_admin, make_license) -> None:
     admin, license_id = make_admin(), make_license()
     admin_licenses.suspend_license(admin_id=admin, license_id=license_id, reason="Жалоба")
     admin_licenses.extend_license(admin_id=admin, license_id=license_id, days=30, reason="Продление")
@@ -140,7 +140,7 @@ def test_extend_keeps_admin_suspension(make_admin, make_license) -> None:  # noq
 
 
 @pytest.mark.parametrize("days", ["0", "-3", "3651", "x", "1.5", ""])
-def test_extend_rejects_bad_days(make_admin, make_license, days: str) -> None:  # noqa: ANN001
+def test_extend_rejects_bad_days(make_admin, make_license, days: str) -> None:
     license_id = make_license()
     before: datetime = _license(license_id).expires_at
     with pytest.raises(DomainError) as err:
@@ -149,7 +149,7 @@ def test_extend_rejects_bad_days(make_admin, make_license, days: str) -> None:  
     assert _license(license_id).expires_at == before
 
 
-def test_deactivate_server_frees_slot_and_audits(make_admin, make_license) -> None:  # noqa: ANN001
+def test_deactivate_server_frees_slot_and_audits(make_admin, make_license) -> None:
     license_id = make_license()
     with session_scope() as session:
         session.add(LicenseActivation(license_id=license_id, fingerprint="fp-1", hostname="web1.example.ru"))
@@ -162,7 +162,7 @@ def test_deactivate_server_frees_slot_and_audits(make_admin, make_license) -> No
     assert "web1.example.ru" in row.before and row.target_id == license_id
 
 
-def test_deactivate_unknown_server_is_not_found(make_admin) -> None:  # noqa: ANN001
+def test_deactivate_unknown_server_is_not_found(make_admin) -> None:
     with pytest.raises(DomainError) as err:
         admin_licenses.deactivate_server(admin_id=make_admin(), activation_id=12345)
     assert err.value.code == "not_found"

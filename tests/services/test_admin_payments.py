@@ -12,7 +12,7 @@ from ispgo_portal.services.billing import admin as admin_payments
 
 
 @pytest.fixture
-def make_payment():  # noqa: ANN201
+def make_payment():
     def factory(user_id: int, *, amount: int = 100_000, status: str = "succeeded", purpose: str = "topup",
                 refunded: int = 0) -> int:
         with session_scope() as session:
@@ -26,7 +26,7 @@ def make_payment():  # noqa: ANN201
     return factory
 
 
-def test_list_shows_customer_purpose_and_yookassa_id(make_customer, make_payment) -> None:  # noqa: ANN001
+def test_list_shows_customer_purpose_and_yookassa_id(make_customer, make_payment) -> None:
     customer = make_customer(email="payer@example.ru", name="Плательщик")
     payment_id = make_payment(customer, purpose="purchase")
     [row] = admin_payments.list_payments().rows
@@ -35,7 +35,7 @@ def test_list_shows_customer_purpose_and_yookassa_id(make_customer, make_payment
     assert len(row.yookassa_id) == 36 and row.status_label == "Оплачен"
 
 
-def test_list_filters_by_status_purpose_and_refunds(make_customer, make_payment) -> None:  # noqa: ANN001
+def test_list_filters_by_status_purpose_and_refunds(make_customer, make_payment) -> None:
     customer = make_customer()
     paid = make_payment(customer)
     pending = make_payment(customer, status="pending")
@@ -45,7 +45,7 @@ def test_list_filters_by_status_purpose_and_refunds(make_customer, make_payment)
     assert [r.id for r in admin_payments.list_payments(purpose="topup").rows] == [pending, paid]
 
 
-def test_list_finds_by_email_number_and_yookassa_id(make_customer, make_payment) -> None:  # noqa: ANN001
+def test_list_finds_by_email_number_and_yookassa_id(make_customer, make_payment) -> None:
     wanted = make_payment(make_customer(email="needle@example.ru"))
     make_payment(make_customer(email="hay@example.ru"))
     with session_scope() as session:
@@ -54,7 +54,7 @@ def test_list_finds_by_email_number_and_yookassa_id(make_customer, make_payment)
         assert [r.id for r in admin_payments.list_payments(query=query).rows] == [wanted], query
 
 
-def test_refundable_is_paid_less_refunded_and_in_flight(make_customer, make_payment) -> None:  # noqa: ANN001
+def test_refundable_is_paid_less_refunded_and_in_flight(make_customer, make_payment) -> None:
     payment_id = make_payment(make_customer(), amount=100_000, refunded=20_000)
     with session_scope() as session:
         for amount, status in ((30_000, "pending"), (10_000, "canceled"), (5_000, "new")):
@@ -66,7 +66,7 @@ def test_refundable_is_paid_less_refunded_and_in_flight(make_customer, make_paym
         "В обработке", "Отклонён", "Не подтверждён ЮKassa"]
 
 
-def test_unpaid_payment_has_nothing_refundable(make_customer, make_payment) -> None:  # noqa: ANN001
+def test_unpaid_payment_has_nothing_refundable(make_customer, make_payment) -> None:
     payment_id = make_payment(make_customer(), status="canceled")
     row, _balance = admin_payments.get_payment(payment_id=payment_id)
     assert row.refundable == 0
@@ -80,7 +80,7 @@ def test_unknown_payment_is_not_found() -> None:
     assert err.value.code == "not_found"
 
 
-def test_flagged_refunds_are_shown_and_filtered(make_customer, make_payment) -> None:  # noqa: ANN001
+def test_flagged_refunds_are_shown_and_filtered(make_customer, make_payment) -> None:
     customer = make_customer()
     flagged = make_payment(customer)
     make_payment(customer)
@@ -96,7 +96,7 @@ def test_flagged_refunds_are_shown_and_filtered(make_customer, make_payment) -> 
     assert canceled.cancellation == "банк или кошелёк покупателя отклонил возврат"
 
 
-def test_payments_yookassa_disagrees_with_are_shown_and_filtered(make_customer, make_payment) -> None:  # noqa: ANN001
+def test_payments_yookassa_disagrees_with_are_shown_and_filtered(make_customer, make_payment) -> None:
     customer = make_customer()
     flagged = make_payment(customer, status="pending")
     make_payment(customer)

@@ -28,7 +28,7 @@ def _audit(action: str) -> list[AuditLog]:
         return list(session.exec(select(AuditLog).where(AuditLog.action == action)).all())
 
 
-def test_create_tariff_stores_kopecks_and_clean_features(make_admin) -> None:  # noqa: ANN001
+def test_create_tariff_stores_kopecks_and_clean_features(make_admin) -> None:
     admin = make_admin()
     tariff_id = admin_tariffs.create_tariff(admin_id=admin, form=_form())
     with session_scope() as session:
@@ -38,7 +38,7 @@ def test_create_tariff_stores_kopecks_and_clean_features(make_admin) -> None:  #
     assert tariff.is_active and tariff.sort_order == 5
 
 
-def test_create_tariff_leaves_audit_row(make_admin) -> None:  # noqa: ANN001
+def test_create_tariff_leaves_audit_row(make_admin) -> None:
     admin = make_admin()
     tariff_id = admin_tariffs.create_tariff(admin_id=admin, form=_form())
     [row] = _audit("tariff.create")
@@ -52,7 +52,7 @@ def test_create_tariff_leaves_audit_row(make_admin) -> None:  # noqa: ANN001
      ("price", "-5"), ("period_days", "0"), ("period_days", "3651"), ("period_days", "1.5"),
      ("max_servers", "-1"), ("max_sites", "много"), ("description", "x" * 2001), ("sort_order", "x")],
 )
-def test_create_tariff_rejects_bad_field(make_admin, field: str, value: str) -> None:  # noqa: ANN001
+def test_create_tariff_rejects_bad_field(make_admin, field: str, value: str) -> None:
     admin = make_admin()
     with pytest.raises(DomainError) as err:
         admin_tariffs.create_tariff(admin_id=admin, form=_form(**{field: value}))
@@ -62,19 +62,19 @@ def test_create_tariff_rejects_bad_field(make_admin, field: str, value: str) -> 
     assert _audit("tariff.create") == []
 
 
-def test_create_tariff_survives_garbage_form(make_admin) -> None:  # noqa: ANN001
+def test_create_tariff_survives_garbage_form(make_admin) -> None:
     with pytest.raises(DomainError):
         admin_tariffs.create_tariff(admin_id=make_admin(), form={"name": ["x"], "price": {}})
 
 
-def test_create_tariff_refuses_duplicate_name_in_any_case(make_admin, make_tariff) -> None:  # noqa: ANN001
+def test_create_tariff_refuses_duplicate_name_in_any_case(make_admin, make_tariff) -> None:
     make_tariff(name="Бизнес")
     with pytest.raises(DomainError) as err:
         admin_tariffs.create_tariff(admin_id=make_admin(), form=_form(name="БИЗНЕС"))
     assert err.value.code == "tariff_name_taken"
 
 
-def test_update_tariff_audits_only_changed_fields(make_admin, make_tariff) -> None:  # noqa: ANN001
+def test_update_tariff_audits_only_changed_fields(make_admin, make_tariff) -> None:
     admin = make_admin()
     tariff_id = admin_tariffs.create_tariff(admin_id=admin, form=_form())
     admin_tariffs.update_tariff(admin_id=admin, tariff_id=tariff_id, form=_form(price="1200"))
@@ -83,20 +83,20 @@ def test_update_tariff_audits_only_changed_fields(make_admin, make_tariff) -> No
     assert json.loads(row.after) == {"price": 120_000}
 
 
-def test_update_tariff_without_changes_writes_nothing(make_admin) -> None:  # noqa: ANN001
+def test_update_tariff_without_changes_writes_nothing(make_admin) -> None:
     admin = make_admin()
     tariff_id = admin_tariffs.create_tariff(admin_id=admin, form=_form())
     admin_tariffs.update_tariff(admin_id=admin, tariff_id=tariff_id, form=_form())
     assert _audit("tariff.update") == []
 
 
-def test_update_unknown_tariff_is_not_found(make_admin) -> None:  # noqa: ANN001
+def test_update_unknown_tariff_is_not_found(make_admin) -> None:
     with pytest.raises(DomainError) as err:
         admin_tariffs.update_tariff(admin_id=make_admin(), tariff_id=999, form=_form())
     assert err.value.code == "not_found"
 
 
-def test_archive_keeps_tariff_and_its_licenses(make_admin, make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_archive_keeps_tariff_and_its_licenses(make_admin, make_customer, make_tariff) -> None:
     admin = make_admin()
     tariff_id = make_tariff()
     with session_scope() as session:
@@ -112,7 +112,7 @@ def test_archive_keeps_tariff_and_its_licenses(make_admin, make_customer, make_t
     assert len(_audit("tariff.archive")) == 1
 
 
-def test_archive_twice_is_refused(make_admin, make_tariff) -> None:  # noqa: ANN001
+def test_archive_twice_is_refused(make_admin, make_tariff) -> None:
     admin = make_admin()
     tariff_id = make_tariff(is_active=False)
     with pytest.raises(DomainError) as err:
@@ -121,7 +121,7 @@ def test_archive_twice_is_refused(make_admin, make_tariff) -> None:  # noqa: ANN
     assert _audit("tariff.archive") == []
 
 
-def test_unarchive_returns_tariff_to_sale(make_admin, make_tariff) -> None:  # noqa: ANN001
+def test_unarchive_returns_tariff_to_sale(make_admin, make_tariff) -> None:
     admin = make_admin()
     tariff_id = make_tariff(is_active=False)
     admin_tariffs.set_tariff_archived(admin_id=admin, tariff_id=tariff_id, archived=False)
@@ -130,7 +130,7 @@ def test_unarchive_returns_tariff_to_sale(make_admin, make_tariff) -> None:  # n
     assert len(_audit("tariff.unarchive")) == 1
 
 
-def test_list_tariffs_puts_archived_last_then_sort_order(make_admin, make_tariff) -> None:  # noqa: ANN001
+def test_list_tariffs_puts_archived_last_then_sort_order(make_admin, make_tariff) -> None:
     admin = make_admin()
     admin_tariffs.create_tariff(admin_id=admin, form=_form(name="Б", sort_order="2"))
     admin_tariffs.create_tariff(admin_id=admin, form=_form(name="А", sort_order="1"))
@@ -138,7 +138,7 @@ def test_list_tariffs_puts_archived_last_then_sort_order(make_admin, make_tariff
     assert [row.name for row in admin_tariffs.list_tariffs()] == ["А", "Б", "Старый"]
 
 
-def test_archived_tariff_is_not_sold(make_admin, make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_archived_tariff_is_not_sold(make_admin, make_customer, make_tariff) -> None:
     from ispgo_portal.services.licensing import licenses
 
     tariff_id = make_tariff(price=10_000)
@@ -148,7 +148,7 @@ def test_archived_tariff_is_not_sold(make_admin, make_customer, make_tariff) -> 
     assert err.value.code == "tariff_not_found"
 
 
-def test_license_on_archived_tariff_still_auto_renews(make_admin, make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_license_on_archived_tariff_still_auto_renews(make_admin, make_customer, make_tariff) -> None:
     from ispgo_portal.services.licensing import renewals
 
     tariff_id = make_tariff(price=10_000, period_days=30)

@@ -18,11 +18,11 @@ from ispgo_portal.services.audit.log import (
 from ispgo_portal.services.errors import AccessDenied
 
 
-def _actions(admin: int, **filters) -> list[str]:  # noqa: ANN003
+def _actions(admin: int, **filters) -> list[str]:
     return [r.action for r in list_audit(admin_id=admin, filters=AuditFilter(**filters)).rows]
 
 
-def test_filters_by_admin_action_and_customer(make_admin, make_customer) -> None:  # noqa: ANN001
+def test_filters_by_admin_action_and_customer(make_admin, make_customer) -> None:
     first, second = make_admin(), make_admin()
     anna = make_customer(email="anna@example.ru")
     boris = make_customer(email="boris@example.ru")
@@ -36,7 +36,7 @@ def test_filters_by_admin_action_and_customer(make_admin, make_customer) -> None
     assert _actions(first, customer=str(boris)) == ["customer.discount", "customer.credit_limit"]
 
 
-def test_filters_by_moscow_date_range(make_admin, make_customer) -> None:  # noqa: ANN001
+def test_filters_by_moscow_date_range(make_admin, make_customer) -> None:
     admin, customer = make_admin(), make_customer()
     with session_scope() as session:
         for action, at in (("a.old", datetime(2026, 11, 1, 12, 0, tzinfo=UTC)),
@@ -51,7 +51,7 @@ def test_filters_by_moscow_date_range(make_admin, make_customer) -> None:  # noq
     assert _actions(admin, date_from=date(2026, 11, 5)) == ["a.new"]
 
 
-def test_pages_newest_first(make_admin, make_customer) -> None:  # noqa: ANN001
+def test_pages_newest_first(make_admin, make_customer) -> None:
     admin, customer = make_admin(), make_customer()
     for percent in range(1, 6):
         ac.set_discount(admin_id=admin, customer_id=customer, percent=percent)
@@ -64,7 +64,7 @@ def test_pages_newest_first(make_admin, make_customer) -> None:  # noqa: ANN001
     assert last.rows[0].changes == ["скидка: 0% → 1%"]
 
 
-def test_rows_name_admin_and_customer_and_show_money(make_admin, make_customer) -> None:  # noqa: ANN001
+def test_rows_name_admin_and_customer_and_show_money(make_admin, make_customer) -> None:
     admin = make_admin(email="boss@example.ru")
     customer = make_customer(email="client@example.ru")
     ac.set_credit_limit(admin_id=admin, customer_id=customer, credit_limit=100_000, reason="договор")
@@ -81,7 +81,7 @@ def test_describe_changes_survives_odd_json() -> None:
     assert describe_changes("", '{"title": "Новый"}') == ["title: Новый"]
 
 
-def test_filter_options_list_admins_and_actions(make_admin, make_customer) -> None:  # noqa: ANN001
+def test_filter_options_list_admins_and_actions(make_admin, make_customer) -> None:
     admin = make_admin(email="boss@example.ru")
     make_customer()
     admins, actions = filter_options(admin_id=admin)
@@ -89,6 +89,6 @@ def test_filter_options_list_admins_and_actions(make_admin, make_customer) -> No
     assert ("customer.block", "Блокировка") in actions
 
 
-def test_customer_cannot_read_the_audit(make_customer) -> None:  # noqa: ANN001
+def test_customer_cannot_read_the_audit(make_customer) -> None:
     with pytest.raises(AccessDenied):
         list_audit(admin_id=make_customer())

@@ -40,14 +40,14 @@ def _ledger(user_id: int) -> list[LedgerEntry]:
                                  .order_by(LedgerEntry.id)).all())
 
 
-def test_charge_takes_balance_first(make_customer) -> None:  # noqa: ANN001
+def test_charge_takes_balance_first(make_customer) -> None:
     user_id = make_customer(balance=50_000, credit_limit=100_000)
     _charge(user_id, 30_000, "c1")
     funds = _funds(user_id)
     assert (funds.balance, funds.credit_used, funds.available) == (20_000, 0, 120_000)
 
 
-def test_charge_uses_credit_when_balance_is_short(make_customer) -> None:  # noqa: ANN001
+def test_charge_uses_credit_when_balance_is_short(make_customer) -> None:
     user_id = make_customer(balance=20_000, credit_limit=100_000)
     entry = _charge(user_id, 50_000, "c1")
     funds = _funds(user_id)
@@ -55,13 +55,13 @@ def test_charge_uses_credit_when_balance_is_short(make_customer) -> None:  # noq
     assert (funds.balance, funds.credit_used, funds.available) == (-30_000, 30_000, 70_000)
 
 
-def test_charge_of_exactly_the_available_funds_succeeds(make_customer) -> None:  # noqa: ANN001
+def test_charge_of_exactly_the_available_funds_succeeds(make_customer) -> None:
     user_id = make_customer(balance=10_000, credit_limit=5_000)
     _charge(user_id, 15_000, "c1")
     assert _funds(user_id).available == 0
 
 
-def test_charge_refused_when_short_and_nothing_changes(make_customer) -> None:  # noqa: ANN001
+def test_charge_refused_when_short_and_nothing_changes(make_customer) -> None:
     user_id = make_customer(balance=10_000, credit_limit=5_000)
     before = _ledger(user_id)
     with pytest.raises(DomainError) as refused:
@@ -72,7 +72,7 @@ def test_charge_refused_when_short_and_nothing_changes(make_customer) -> None:  
     assert [e.id for e in _ledger(user_id)] == [e.id for e in before]
 
 
-def test_top_up_repays_used_credit_first(make_customer) -> None:  # noqa: ANN001
+def test_top_up_repays_used_credit_first(make_customer) -> None:
     user_id = make_customer(balance=0, credit_limit=100_000)
     _charge(user_id, 30_000, "c1")
     assert _funds(user_id).credit_used == 30_000
@@ -81,14 +81,14 @@ def test_top_up_repays_used_credit_first(make_customer) -> None:  # noqa: ANN001
     assert (funds.balance, funds.credit_used, funds.available) == (20_000, 0, 120_000)
 
 
-def test_partial_top_up_restores_part_of_the_credit(make_customer) -> None:  # noqa: ANN001
+def test_partial_top_up_restores_part_of_the_credit(make_customer) -> None:
     user_id = make_customer(balance=0, credit_limit=100_000)
     _charge(user_id, 80_000, "c1")
     _top_up(user_id, 30_000, "t1")
     assert (_funds(user_id).credit_used, _funds(user_id).available) == (50_000, 50_000)
 
 
-def test_top_up_with_same_reference_books_once(make_customer) -> None:  # noqa: ANN001
+def test_top_up_with_same_reference_books_once(make_customer) -> None:
     user_id = make_customer()
     assert _top_up(user_id, 10_000, "payment:1") is not None
     assert _top_up(user_id, 10_000, "payment:1") is None
@@ -96,7 +96,7 @@ def test_top_up_with_same_reference_books_once(make_customer) -> None:  # noqa: 
     assert len(_ledger(user_id)) == 1
 
 
-def test_charge_with_used_reference_is_refused_by_the_database(make_customer) -> None:  # noqa: ANN001
+def test_charge_with_used_reference_is_refused_by_the_database(make_customer) -> None:
     user_id = make_customer(balance=50_000)
     _charge(user_id, 10_000, "renewal:7")
     with pytest.raises(IntegrityError):
@@ -104,7 +104,7 @@ def test_charge_with_used_reference_is_refused_by_the_database(make_customer) ->
     assert _funds(user_id).balance == 40_000
 
 
-def test_every_change_is_one_ledger_row_with_balance_after(make_customer) -> None:  # noqa: ANN001
+def test_every_change_is_one_ledger_row_with_balance_after(make_customer) -> None:
     user_id = make_customer(credit_limit=10_000)
     _top_up(user_id, 5_000, "t1")
     _charge(user_id, 12_000, "c1")
@@ -113,7 +113,7 @@ def test_every_change_is_one_ledger_row_with_balance_after(make_customer) -> Non
     assert rows == [("topup", 5_000, 5_000), ("purchase", -12_000, -7_000), ("topup", 20_000, 13_000)]
 
 
-def test_unchecked_debit_may_go_below_the_credit_limit(make_customer) -> None:  # noqa: ANN001
+def test_unchecked_debit_may_go_below_the_credit_limit(make_customer) -> None:
     user_id = make_customer(balance=1_000, credit_limit=0)
     with session_scope() as session:
         billing.debit_unchecked(session, user_id=user_id, amount=5_000, kind="refund",
@@ -121,7 +121,7 @@ def test_unchecked_debit_may_go_below_the_credit_limit(make_customer) -> None:  
     assert _funds(user_id).balance == -4_000
 
 
-def test_ledger_mismatch_is_reported_and_check_ledger_fails(make_customer, capsys) -> None:  # noqa: ANN001
+def test_ledger_mismatch_is_reported_and_check_ledger_fails(make_customer, capsys) -> None:
     user_id = make_customer(balance=10_000)
     assert cli(["check-ledger"]) == 0
     with get_engine().begin() as conn:
@@ -134,7 +134,7 @@ def test_ledger_mismatch_is_reported_and_check_ledger_fails(make_customer, capsy
         conn.execute(text("UPDATE users SET balance = balance - 1 WHERE id = :id"), {"id": user_id})
 
 
-def test_50_concurrent_charges_with_funds_for_10(make_customer) -> None:  # noqa: ANN001
+def test_50_concurrent_charges_with_funds_for_10(make_customer) -> None:
     user_id = make_customer(balance=50_000, credit_limit=50_000)
     start = threading.Barrier(50)
 

@@ -21,7 +21,7 @@ def _credit(user_id: int, amount: int, reference: str, description: str = "По�
                        reference=reference)
 
 
-def test_lock_rereads_a_customer_the_session_already_loaded(make_customer) -> None:  # noqa: ANN001
+def test_lock_rereads_a_customer_the_session_already_loaded(make_customer) -> None:
     user_id = make_customer(balance=10_000)
     with session_scope() as session:
         held = session.get(User, user_id)  # kept: the identity map only holds it weakly
@@ -35,7 +35,7 @@ def test_lock_rereads_a_customer_the_session_already_loaded(make_customer) -> No
         assert billing.ledger_mismatches(session) == []
 
 
-def test_long_description_is_cut_to_the_column(make_customer) -> None:  # noqa: ANN001
+def test_long_description_is_cut_to_the_column(make_customer) -> None:
     user_id = make_customer()
     _credit(user_id, 100, "long", description="Пополнение " + "я" * 600)
     with session_scope() as session:
@@ -43,7 +43,7 @@ def test_long_description_is_cut_to_the_column(make_customer) -> None:  # noqa: 
     assert len(entry.description) == 500
 
 
-def test_booking_marks_the_customer_changed(make_customer) -> None:  # noqa: ANN001
+def test_booking_marks_the_customer_changed(make_customer) -> None:
     user_id = make_customer()
     with session_scope() as session:
         user = session.get(User, user_id)
@@ -54,7 +54,7 @@ def test_booking_marks_the_customer_changed(make_customer) -> None:  # noqa: ANN
         assert as_utc(session.get(User, user_id).updated_at) > utcnow() - timedelta(minutes=1)
 
 
-def test_bookings_return_their_row_with_its_id_at_once(make_customer) -> None:  # noqa: ANN001
+def test_bookings_return_their_row_with_its_id_at_once(make_customer) -> None:
     """Callers link other rows to the ledger row (and see a duplicate reference) right away."""
     user_id = make_customer(balance=10_000)
     with session_scope() as session:
@@ -64,7 +64,7 @@ def test_bookings_return_their_row_with_its_id_at_once(make_customer) -> None:  
     assert None not in ids and len(set(ids)) == 3
 
 
-def test_zero_charge_books_a_zero_row(make_customer) -> None:  # noqa: ANN001
+def test_zero_charge_books_a_zero_row(make_customer) -> None:
     """A 100 % discount is still a purchase in the ledger, of 0 ₽."""
     user_id = make_customer(balance=100)
     with session_scope() as session:
@@ -76,7 +76,7 @@ def test_zero_charge_books_a_zero_row(make_customer) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("amount", [-1, -10_000])
-def test_negative_charge_is_refused_as_a_bug(make_customer, amount: int) -> None:  # noqa: ANN001
+def test_negative_charge_is_refused_as_a_bug(make_customer, amount: int) -> None:
     user_id = make_customer(balance=100_000)
     with session_scope() as session, pytest.raises(ValueError):
         billing.charge(session, user_id=user_id, amount=amount, kind="purchase", description="x", reference="n")
@@ -86,13 +86,13 @@ def test_negative_charge_is_refused_as_a_bug(make_customer, amount: int) -> None
 
 
 @pytest.mark.parametrize("amount", [0, -1])
-def test_credit_of_nothing_is_refused_as_a_bug(make_customer, amount: int) -> None:  # noqa: ANN001
+def test_credit_of_nothing_is_refused_as_a_bug(make_customer, amount: int) -> None:
     user_id = make_customer()
     with session_scope() as session, pytest.raises(ValueError):
         billing.credit(session, user_id=user_id, amount=amount, kind="topup", description="x", reference="z")
 
 
-def test_credit_of_one_kopeck_is_booked(make_customer) -> None:  # noqa: ANN001
+def test_credit_of_one_kopeck_is_booked(make_customer) -> None:
     user_id = make_customer()
     _credit(user_id, 1, "kopeck")
     with session_scope() as session:

@@ -8,13 +8,13 @@ from ispgo_portal.services.billing import ledger as billing
 from ispgo_portal.services.licensing.catalog import has_started, list_active_tariffs
 
 
-def test_list_active_tariffs_hides_archived(make_tariff) -> None:  # noqa: ANN001
+def test_list_active_tariffs_hides_archived(make_tariff) -> None:
     make_tariff(name="Старт", price=49_000)
     make_tariff(name="Архивный", price=1_000, is_active=False)
     assert [t["name"] for t in list_active_tariffs()] == ["Старт"]
 
 
-def test_list_active_tariffs_returns_plain_values(make_tariff) -> None:  # noqa: ANN001
+def test_list_active_tariffs_returns_plain_values(make_tariff) -> None:
     make_tariff(name="Безлимит", price=499_000, period_days=30, max_servers=0, max_sites=0)
     (tariff,) = list_active_tariffs()
     assert tariff["price"] == 499_000
@@ -22,15 +22,15 @@ def test_list_active_tariffs_returns_plain_values(make_tariff) -> None:  # noqa:
     assert isinstance(tariff["features"], list)
 
 
-def test_has_started_false_for_new_customer(make_customer) -> None:  # noqa: ANN001
+def test_has_started_false_for_new_customer(make_customer) -> None:
     assert has_started(user_id=make_customer()) is False
 
 
-def test_has_started_after_a_top_up(make_customer) -> None:  # noqa: ANN001
+def test_has_started_after_a_top_up(make_customer) -> None:
     assert has_started(user_id=make_customer(balance=10_000)) is True
 
 
-def test_has_started_with_a_license_only(make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_has_started_with_a_license_only(make_customer, make_tariff) -> None:
     from ispgo_portal.clock import utcnow
 
     user_id = make_customer()
@@ -41,7 +41,7 @@ def test_has_started_with_a_license_only(make_customer, make_tariff) -> None:  #
     assert has_started(user_id=user_id) is True
 
 
-def test_has_started_is_per_customer(make_customer) -> None:  # noqa: ANN001
+def test_has_started_is_per_customer(make_customer) -> None:
     other = make_customer()
     with session_scope() as session:
         billing.credit(session, user_id=other, amount=500, kind="topup", description="Пополнение",

@@ -49,7 +49,7 @@ def _bulk(user_id: int, count: int) -> None:
                      {"uid": user_id, "count": count})
 
 
-def test_first_page_is_newest_20(make_customer) -> None:  # noqa: ANN001
+def test_first_page_is_newest_20(make_customer) -> None:
     user_id = make_customer()
     for i in range(25):
         _book(user_id, 100 + i, f"r{i}")
@@ -59,21 +59,21 @@ def test_first_page_is_newest_20(make_customer) -> None:  # noqa: ANN001
     assert list_ledger_page(user_id=user_id, page=2).rows[-1].description == "Операция r0"
 
 
-def test_page_past_the_end_shows_the_last(make_customer) -> None:  # noqa: ANN001
+def test_page_past_the_end_shows_the_last(make_customer) -> None:
     user_id = make_customer()
     _book(user_id, 100, "r1")
     assert list_ledger_page(user_id=user_id, page=99).page == 1
     assert list_ledger_page(user_id=user_id, page=-3).page == 1
 
 
-def test_other_customers_rows_never_appear(make_customer) -> None:  # noqa: ANN001
+def test_other_customers_rows_never_appear(make_customer) -> None:
     mine, theirs = make_customer(), make_customer()
     _book(theirs, 100, "theirs")
     assert list_ledger_page(user_id=mine).total == 0
     assert recent_ledger_rows(user_id=mine) == []
 
 
-def test_filter_by_kind(make_customer) -> None:  # noqa: ANN001
+def test_filter_by_kind(make_customer) -> None:
     user_id = make_customer(credit_limit=10_000)
     _book(user_id, 500, "t1")
     _book(user_id, -300, "p1", kind="purchase")
@@ -81,7 +81,7 @@ def test_filter_by_kind(make_customer) -> None:  # noqa: ANN001
     assert [(r.kind_label, r.amount) for r in page.rows] == [("Покупка лицензии", -300)]
 
 
-def test_filter_by_moscow_date_range(make_customer) -> None:  # noqa: ANN001
+def test_filter_by_moscow_date_range(make_customer) -> None:
     user_id = make_customer()
     _book(user_id, 100, "a", at=datetime(2026, 3, 1, 20, 59, tzinfo=UTC))  # 1 March 23:59 MSK
     _book(user_id, 200, "b", at=datetime(2026, 3, 1, 21, 0, tzinfo=UTC))  # 2 March 00:00 MSK
@@ -109,7 +109,7 @@ def test_filter_accepts_both_date_formats() -> None:
     assert parsed == HistoryFilter(kind="", date_from=date(2026, 3, 1), date_to=date(2026, 3, 31))
 
 
-def test_recent_rows_are_the_last_five(make_customer) -> None:  # noqa: ANN001
+def test_recent_rows_are_the_last_five(make_customer) -> None:
     user_id = make_customer()
     for i in range(7):
         _book(user_id, 100, f"r{i}")
@@ -117,7 +117,7 @@ def test_recent_rows_are_the_last_five(make_customer) -> None:  # noqa: ANN001
         f"Операция r{i}" for i in (6, 5, 4, 3, 2)]
 
 
-def test_csv_export_has_header_and_filtered_rows(make_customer) -> None:  # noqa: ANN001
+def test_csv_export_has_header_and_filtered_rows(make_customer) -> None:
     user_id = make_customer(credit_limit=100_000)
     _book(user_id, 15_050, "t1", at=datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
     _book(user_id, -100_000, "p1", kind="purchase", at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
@@ -131,7 +131,7 @@ def test_csv_export_has_header_and_filtered_rows(make_customer) -> None:  # noqa
     assert only_topups.count("\r\n") == 2
 
 
-def test_100k_rows_page_reads_20_through_the_index(make_customer) -> None:  # noqa: ANN001
+def test_100k_rows_page_reads_20_through_the_index(make_customer) -> None:
     user_id = make_customer()
     _bulk(user_id, 100_000)
     with get_engine().begin() as conn:
@@ -153,7 +153,7 @@ def test_100k_rows_page_reads_20_through_the_index(make_customer) -> None:  # no
     assert "ix_ledger_user_created" in plan and "Sort" not in plan
 
 
-def test_100k_rows_csv_streams_every_row(make_customer) -> None:  # noqa: ANN001
+def test_100k_rows_csv_streams_every_row(make_customer) -> None:
     user_id = make_customer()
     _bulk(user_id, 100_000)
     chunks = list(iter_ledger_csv(user_id=user_id))

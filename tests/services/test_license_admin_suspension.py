@@ -12,7 +12,7 @@ from ispgo_portal.services.licensing import admin as admin_licenses
 from ispgo_portal.services.licensing import licenses
 
 
-def _suspended_license(make_customer, make_admin, make_tariff) -> tuple[int, int]:  # noqa: ANN001
+def _suspended_license(make_customer, make_admin, make_tariff) -> tuple[int, int]:
     customer = make_customer(balance=1_000_000)
     admin = make_admin()
     tariff = make_tariff(price=10_000)
@@ -21,7 +21,7 @@ def _suspended_license(make_customer, make_admin, make_tariff) -> tuple[int, int
     return customer, license_id
 
 
-def test_manual_renewal_of_admin_suspended_license_is_refused(make_customer, make_admin, make_tariff) -> None:  # noqa: ANN001
+def test_manual_renewal_of_admin_suspended_license_is_refused(make_customer, make_admin, make_tariff) -> None:
     customer, license_id = _suspended_license(make_customer, make_admin, make_tariff)
     with session_scope() as session:
         balance_before = session.get(User, customer).balance
@@ -36,7 +36,7 @@ def test_manual_renewal_of_admin_suspended_license_is_refused(make_customer, mak
         assert session.get(User, customer).balance == balance_before
 
 
-def test_renewal_quote_and_yookassa_renewal_are_refused_too(make_customer, make_admin, make_tariff) -> None:  # noqa: ANN001
+def test_renewal_quote_and_yookassa_renewal_are_refused_too(make_customer, make_admin, make_tariff) -> None:
     customer, license_id = _suspended_license(make_customer, make_admin, make_tariff)
     with pytest.raises(DomainError):
         licenses.quote_renewal(user_id=customer, license_id=license_id)
@@ -44,7 +44,7 @@ def test_renewal_quote_and_yookassa_renewal_are_refused_too(make_customer, make_
         licenses.renew_by_yookassa(user_id=customer, license_id=license_id)
 
 
-def test_paid_renewal_extends_but_keeps_admin_suspension(make_customer, make_admin, make_tariff) -> None:  # noqa: ANN001
+def test_paid_renewal_extends_but_keeps_admin_suspension(make_customer, make_admin, make_tariff) -> None:
     customer, license_id = _suspended_license(make_customer, make_admin, make_tariff)
     with session_scope() as session:
         before = session.get(License, license_id).expires_at
@@ -57,7 +57,7 @@ def test_paid_renewal_extends_but_keeps_admin_suspension(make_customer, make_adm
         assert session.exec(select(LedgerEntry).where(LedgerEntry.reference == "autorenew:test")).one()
 
 
-def test_admin_suspension_is_told_by_suspended_by_not_by_the_wording(make_customer, make_admin, make_tariff) -> None:  # noqa: ANN001
+def test_admin_suspension_is_told_by_suspended_by_not_by_the_wording(make_customer, make_admin, make_tariff) -> None:
     """A billing suspension whose reason happens to read like an admin's is still billing's."""
     customer, license_id = _suspended_license(make_customer, make_admin, make_tariff)
     with session_scope() as session:
@@ -70,7 +70,7 @@ def test_admin_suspension_is_told_by_suspended_by_not_by_the_wording(make_custom
         assert (lic.status, lic.status_reason, lic.suspended_by) == ("active", "", None)
 
 
-def test_resume_clears_suspended_by_and_updated_at_moves(make_customer, make_admin, make_tariff) -> None:  # noqa: ANN001
+def test_resume_clears_suspended_by_and_updated_at_moves(make_customer, make_admin, make_tariff) -> None:
     customer, license_id = _suspended_license(make_customer, make_admin, make_tariff)
     with session_scope() as session:
         suspended_at = session.get(License, license_id).updated_at
@@ -82,7 +82,7 @@ def test_resume_clears_suspended_by_and_updated_at_moves(make_customer, make_adm
         assert lic.updated_at > suspended_at
 
 
-def test_manual_renewal_emails_the_customer(make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_manual_renewal_emails_the_customer(make_customer, make_tariff) -> None:
     from ispgo_portal.models import OutboxEmail
 
     customer = make_customer(balance=1_000_000)

@@ -76,7 +76,7 @@ def _activate(license_id: int, fingerprint: str = "fp-1") -> int:
 
 # --- buying ------------------------------------------------------------------------------
 
-def test_buy_from_balance_creates_an_active_license_and_charges(make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_buy_from_balance_creates_an_active_license_and_charges(make_customer, make_tariff) -> None:
     user, tariff = make_customer(balance=200_000), make_tariff(price=149_000, period_days=30)
     license_id = licenses.buy_from_balance(user_id=user, tariff_id=tariff)
     lic = _license(license_id)
@@ -87,7 +87,7 @@ def test_buy_from_balance_creates_an_active_license_and_charges(make_customer, m
     assert _balance(user) == 51_000
 
 
-def test_buy_from_balance_queues_the_license_email(make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_buy_from_balance_queues_the_license_email(make_customer, make_tariff) -> None:
     user = make_customer(balance=200_000, email="buyer@example.ru")
     license_id = licenses.buy_from_balance(user_id=user, tariff_id=make_tariff(name="Бизнес"))
     with session_scope() as session:
@@ -96,13 +96,13 @@ def test_buy_from_balance_queues_the_license_email(make_customer, make_tariff) -
     assert _license(license_id).key in emails[0].body_text
 
 
-def test_buy_takes_the_balance_then_the_credit(make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_buy_takes_the_balance_then_the_credit(make_customer, make_tariff) -> None:
     user = make_customer(balance=30_000, credit_limit=100_000)
     licenses.buy_from_balance(user_id=user, tariff_id=make_tariff(price=100_000))
     assert _balance(user) == -70_000
 
 
-def test_buy_with_too_little_money_says_what_is_missing_and_changes_nothing(make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_buy_with_too_little_money_says_what_is_missing_and_changes_nothing(make_customer, make_tariff) -> None:
     user = make_customer(balance=30_000, credit_limit=50_000)
     with pytest.raises(DomainError) as err:
         licenses.buy_from_balance(user_id=user, tariff_id=make_tariff(price=100_000))
@@ -112,7 +112,7 @@ def test_buy_with_too_little_money_says_what_is_missing_and_changes_nothing(make
     assert _ledger(user, "purchase") == []
 
 
-def test_archived_tariff_is_not_sold(make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_archived_tariff_is_not_sold(make_customer, make_tariff) -> None:
     user = make_customer(balance=500_000)
     with pytest.raises(DomainError) as err:
         licenses.buy_from_balance(user_id=user, tariff_id=make_tariff(is_active=False))
@@ -120,7 +120,7 @@ def test_archived_tariff_is_not_sold(make_customer, make_tariff) -> None:  # noq
     assert _balance(user) == 500_000
 
 
-def test_second_purchase_creates_a_second_working_license(make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_second_purchase_creates_a_second_working_license(make_customer, make_tariff) -> None:
     user = make_customer(balance=1_000_000)
     first = licenses.buy_from_balance(user_id=user, tariff_id=make_tariff(name="Старт"))
     second = licenses.buy_from_balance(user_id=user, tariff_id=make_tariff(name="Бизнес"))
@@ -131,7 +131,7 @@ def test_second_purchase_creates_a_second_working_license(make_customer, make_ta
 
 
 @pytest.mark.pg
-def test_fifty_concurrent_purchases_with_money_for_ten_make_exactly_ten(make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_fifty_concurrent_purchases_with_money_for_ten_make_exactly_ten(make_customer, make_tariff) -> None:
     user, tariff = make_customer(balance=1_000_000), make_tariff(price=100_000)
     start = threading.Barrier(50)
     outcomes: list[str] = []
@@ -158,7 +158,7 @@ def test_fifty_concurrent_purchases_with_money_for_ten_make_exactly_ten(make_cus
 
 # --- renewal -----------------------------------------------------------------------------
 
-def test_manual_renewal_extends_from_a_future_expiry(make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_manual_renewal_extends_from_a_future_expiry(make_customer, make_tariff) -> None:
     user = make_customer(balance=500_000)
     license_id = licenses.buy_from_balance(user_id=user, tariff_id=make_tariff(price=100_000, period_days=30))
     before = as_utc(_license(license_id).expires_at)
@@ -168,8 +168,8 @@ def test_manual_renewal_extends_from_a_future_expiry(make_customer, make_tariff)
 
 
 @pytest.mark.parametrize("status", ["active", "expired", "suspended"])
-def test_manual_renewal_of_a_lapsed_license_starts_now_and_reactivates(status: str, make_customer,  # noqa: ANN001
-                                                                        make_tariff) -> None:  # noqa: ANN001
+def test_manual_renewal_of_a_lapsed_license_starts_now_and_reactivates(status: str, make_customer,
+                                                                        make_tariff) -> None:
     user = make_customer(balance=500_000)
     license_id = licenses.buy_from_balance(user_id=user, tariff_id=make_tariff(period_days=30))
     _set(license_id, status=status, status_reason="Недостаточно средств", expires_at=utcnow() - timedelta(days=10))
@@ -179,7 +179,7 @@ def test_manual_renewal_of_a_lapsed_license_starts_now_and_reactivates(status: s
     assert (lic.status, lic.status_reason) == ("active", "")
 
 
-def test_manual_renewal_short_of_money_changes_nothing(make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_manual_renewal_short_of_money_changes_nothing(make_customer, make_tariff) -> None:
     user = make_customer(balance=100_000)
     license_id = licenses.buy_from_balance(user_id=user, tariff_id=make_tariff(price=100_000))
     expiry = _license(license_id).expires_at
@@ -189,7 +189,7 @@ def test_manual_renewal_short_of_money_changes_nothing(make_customer, make_tarif
     assert (_license(license_id).expires_at, _balance(user)) == (expiry, 0)
 
 
-def test_renew_license_charges_the_discounted_price_and_extends(make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_renew_license_charges_the_discounted_price_and_extends(make_customer, make_tariff) -> None:
     user = make_customer(balance=300_000, discount=10)
     license_id = licenses.buy_from_balance(user_id=user, tariff_id=make_tariff(price=100_000, period_days=30))
     _set(license_id, status="suspended", status_reason="Недостаточно средств")
@@ -202,7 +202,7 @@ def test_renew_license_charges_the_discounted_price_and_extends(make_customer, m
     assert (as_utc(lic.expires_at), lic.status, lic.status_reason) == (expiry + timedelta(days=30), "active", "")
 
 
-def test_renew_license_uses_the_credit_after_the_balance(make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_renew_license_uses_the_credit_after_the_balance(make_customer, make_tariff) -> None:
     user = make_customer(balance=150_000, credit_limit=100_000)
     license_id = licenses.buy_from_balance(user_id=user, tariff_id=make_tariff(price=100_000))
     with session_scope() as session:
@@ -210,7 +210,7 @@ def test_renew_license_uses_the_credit_after_the_balance(make_customer, make_tar
     assert _balance(user) == -50_000
 
 
-def test_renew_license_short_of_money_raises_and_changes_nothing(make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_renew_license_short_of_money_raises_and_changes_nothing(make_customer, make_tariff) -> None:
     user = make_customer(balance=150_000)
     license_id = licenses.buy_from_balance(user_id=user, tariff_id=make_tariff(price=100_000))
     expiry = _license(license_id).expires_at
@@ -220,7 +220,7 @@ def test_renew_license_short_of_money_raises_and_changes_nothing(make_customer, 
     assert (_license(license_id).expires_at, _balance(user), len(_ledger(user, "renewal"))) == (expiry, 50_000, 0)
 
 
-def test_renew_license_with_a_booked_reference_charges_once(make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_renew_license_with_a_booked_reference_charges_once(make_customer, make_tariff) -> None:
     user = make_customer(balance=500_000)
     license_id = licenses.buy_from_balance(user_id=user, tariff_id=make_tariff(price=100_000, period_days=30))
     for _ in range(2):
@@ -252,7 +252,7 @@ def _settle(payment_id: int) -> int | None:
         return licenses.fulfil_payment(session, payment)
 
 
-def test_fulfil_purchase_creates_the_license_once(make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_fulfil_purchase_creates_the_license_once(make_customer, make_tariff) -> None:
     user, tariff = make_customer(), make_tariff(price=149_000)
     payment_id = _paid_order(user, amount=149_000, purpose="purchase", tariff_id=tariff)
     license_id = _settle(payment_id)
@@ -263,7 +263,7 @@ def test_fulfil_purchase_creates_the_license_once(make_customer, make_tariff) ->
         assert session.get(Payment, payment_id).license_id == license_id
 
 
-def test_fulfil_purchase_counts_the_promo_code(make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_fulfil_purchase_counts_the_promo_code(make_customer, make_tariff) -> None:
     with session_scope() as session:
         promo = PromoCode(code="HALF", percent=50)
         session.add(promo)
@@ -276,7 +276,7 @@ def test_fulfil_purchase_counts_the_promo_code(make_customer, make_tariff) -> No
         assert session.exec(select(PromoRedemption.license_id)).all() == [license_id]
 
 
-def test_fulfil_renewal_extends_the_license(make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_fulfil_renewal_extends_the_license(make_customer, make_tariff) -> None:
     user = make_customer(balance=100_000)
     license_id = licenses.buy_from_balance(user_id=user, tariff_id=make_tariff(price=100_000, period_days=30))
     _set(license_id, status="expired", expires_at=utcnow() - timedelta(days=1))
@@ -289,7 +289,7 @@ def test_fulfil_renewal_extends_the_license(make_customer, make_tariff) -> None:
     assert len(_ledger(user, "renewal")) == 1
 
 
-def test_fulfil_renewal_of_a_deleted_license_leaves_the_money_on_the_balance(make_customer) -> None:  # noqa: ANN001
+def test_fulfil_renewal_of_a_deleted_license_leaves_the_money_on_the_balance(make_customer) -> None:
     user = make_customer()
     payment_id = _paid_order(user, amount=100_000, purpose="renewal", license_id=None)
     assert _settle(payment_id) is None
@@ -298,7 +298,7 @@ def test_fulfil_renewal_of_a_deleted_license_leaves_the_money_on_the_balance(mak
 
 # --- managing ----------------------------------------------------------------------------
 
-def test_auto_renew_switch(make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_auto_renew_switch(make_customer, make_tariff) -> None:
     user = make_customer(balance=200_000)
     license_id = licenses.buy_from_balance(user_id=user, tariff_id=make_tariff())
     licenses.set_auto_renew(user_id=user, license_id=license_id, enabled=True)
@@ -307,7 +307,7 @@ def test_auto_renew_switch(make_customer, make_tariff) -> None:  # noqa: ANN001
     assert _license(license_id).auto_renew is False
 
 
-def test_active_license_cannot_be_deleted(make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_active_license_cannot_be_deleted(make_customer, make_tariff) -> None:
     user = make_customer(balance=200_000)
     license_id = licenses.buy_from_balance(user_id=user, tariff_id=make_tariff())
     with pytest.raises(DomainError) as err:
@@ -317,8 +317,8 @@ def test_active_license_cannot_be_deleted(make_customer, make_tariff) -> None:  
 
 
 @pytest.mark.parametrize("status", ["expired", "suspended"])
-def test_expired_or_suspended_license_is_deleted_with_its_servers(status: str, make_customer,  # noqa: ANN001
-                                                                   make_tariff) -> None:  # noqa: ANN001
+def test_expired_or_suspended_license_is_deleted_with_its_servers(status: str, make_customer,
+                                                                   make_tariff) -> None:
     user = make_customer(balance=200_000)
     license_id = licenses.buy_from_balance(user_id=user, tariff_id=make_tariff())
     _activate(license_id)
@@ -327,7 +327,7 @@ def test_expired_or_suspended_license_is_deleted_with_its_servers(status: str, m
     assert (_license(license_id), _count(LicenseActivation)) == (None, 0)
 
 
-def test_active_license_past_its_term_counts_as_expired(make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_active_license_past_its_term_counts_as_expired(make_customer, make_tariff) -> None:
     user = make_customer(balance=200_000)
     license_id = licenses.buy_from_balance(user_id=user, tariff_id=make_tariff())
     _set(license_id, expires_at=utcnow() - timedelta(minutes=1))
@@ -335,7 +335,7 @@ def test_active_license_past_its_term_counts_as_expired(make_customer, make_tari
         ("expired", True, 0)]
 
 
-def test_deactivate_server_frees_the_slot(make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_deactivate_server_frees_the_slot(make_customer, make_tariff) -> None:
     user = make_customer(balance=200_000)
     license_id = licenses.buy_from_balance(user_id=user, tariff_id=make_tariff(max_servers=2))
     keep, drop = _activate(license_id, "fp-keep"), _activate(license_id, "fp-drop")
@@ -343,7 +343,7 @@ def test_deactivate_server_frees_the_slot(make_customer, make_tariff) -> None:  
     assert [s.id for s in licenses.list_licenses(user_id=user)[0].servers] == [keep]
 
 
-def test_dashboard_summary_counts_active_and_expiring(make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_dashboard_summary_counts_active_and_expiring(make_customer, make_tariff) -> None:
     user = make_customer(balance=1_000_000)
     tariff = make_tariff()
     soon, later, lapsed = (licenses.buy_from_balance(user_id=user, tariff_id=tariff) for _ in range(3))
@@ -357,7 +357,7 @@ def test_dashboard_summary_counts_active_and_expiring(make_customer, make_tariff
 # --- ownership ---------------------------------------------------------------------------
 
 @pytest.fixture
-def victim_license(make_customer, make_tariff) -> tuple[int, int]:  # noqa: ANN001
+def victim_license(make_customer, make_tariff) -> tuple[int, int]:
     owner = make_customer(balance=500_000)
     license_id = licenses.buy_from_balance(user_id=owner, tariff_id=make_tariff(max_servers=2))
     _activate(license_id, "fp-victim")
@@ -378,7 +378,7 @@ def _victim_state(owner: int, license_id: int) -> tuple:
     lambda u, lic, act: licenses.deactivate_server(user_id=u, license_id=lic, activation_id=act),
     lambda u, lic, act: licenses.renew_by_yookassa(user_id=u, license_id=lic),
 ], ids=["renew", "quote", "auto_renew", "delete", "deactivate_server", "renew_by_yookassa"])
-def test_other_customer_cannot_touch_a_license(operation, victim_license, make_customer) -> None:  # noqa: ANN001
+def test_other_customer_cannot_touch_a_license(operation, victim_license, make_customer) -> None:
     owner, license_id = victim_license
     attacker = make_customer(balance=5_000_000)
     with session_scope() as session:
@@ -391,14 +391,14 @@ def test_other_customer_cannot_touch_a_license(operation, victim_license, make_c
     assert _ledger(attacker, "renewal") == []
 
 
-def test_other_customer_sees_none_of_the_licenses(victim_license, make_customer) -> None:  # noqa: ANN001
+def test_other_customer_sees_none_of_the_licenses(victim_license, make_customer) -> None:
     attacker = make_customer()
     assert licenses.list_licenses(user_id=attacker) == []
     assert license_views.license_summary(user_id=attacker).active == 0
 
 
-def test_server_of_another_license_cannot_be_deactivated_through_own_license(victim_license, make_customer,  # noqa: ANN001
-                                                                              make_tariff) -> None:  # noqa: ANN001
+def test_server_of_another_license_cannot_be_deactivated_through_own_license(victim_license, make_customer,
+                                                                              make_tariff) -> None:
     attacker = make_customer(balance=500_000)
     own = licenses.buy_from_balance(user_id=attacker, tariff_id=make_tariff())
     with session_scope() as session:

@@ -160,7 +160,7 @@ class MoneyMachine(RuleBasedStateMachine):
     def _promo(self, code: str | None) -> MPromo | None:
         return next((p for p in self.promos if p.code == code.upper()), None) if code else None
 
-    def _expect(self, expected_error: str | None, call) -> object:  # noqa: ANN001
+    def _expect(self, expected_error: str | None, call) -> object:
         """Run `call`; it must fail with `expected_error` (and change nothing) or succeed."""
         if expected_error is None:
             return call()
@@ -170,7 +170,7 @@ class MoneyMachine(RuleBasedStateMachine):
         return None
 
     def _charge_with_promo(self, c: MCustomer, index: int, tariff_price: int, code: str | None,
-                           call) -> object:  # noqa: ANN001
+                           call) -> object:
         promo = self._promo(code)
         refusal = promo.refusal(index) if promo else None
         price, applied = model_price(tariff_price, c.discount, promo.percent if promo else None)

@@ -38,7 +38,7 @@ def _reset(token: str, password: str = NEW_PASSWORD) -> None:
     password_reset.reset_password(token=token, password=password, password_confirm=password)
 
 
-def test_request_emails_a_link_to_the_account(make_customer) -> None:  # noqa: ANN001
+def test_request_emails_a_link_to_the_account(make_customer) -> None:
     make_customer(email="ivan@example.ru", name="Иван")
     password_reset.request_password_reset(email="  IVAN@example.ru ")
     [email] = _reset_emails()
@@ -46,14 +46,14 @@ def test_request_emails_a_link_to_the_account(make_customer) -> None:  # noqa: A
     assert "http://localhost:3000/password-reset/confirm?token=" in email.body_text
 
 
-def test_request_for_unknown_email_answers_the_same_and_sends_nothing(make_customer) -> None:  # noqa: ANN001
+def test_request_for_unknown_email_answers_the_same_and_sends_nothing(make_customer) -> None:
     make_customer(email="ivan@example.ru")
     assert password_reset.request_password_reset(email="nobody@example.ru") is None
     assert password_reset.request_password_reset(email="ivan@example.ru") is None
     assert [e.recipient for e in _reset_emails()] == ["ivan@example.ru"]
 
 
-def test_request_for_blocked_account_sends_nothing(make_customer) -> None:  # noqa: ANN001
+def test_request_for_blocked_account_sends_nothing(make_customer) -> None:
     user_id = make_customer(email="ivan@example.ru")
     with session_scope() as session:
         session.get(User, user_id).is_blocked = True
@@ -67,14 +67,14 @@ def test_request_rejects_a_malformed_address() -> None:
     assert err.value.field == "email"
 
 
-def test_requests_are_limited_per_hour_silently(make_customer) -> None:  # noqa: ANN001
+def test_requests_are_limited_per_hour_silently(make_customer) -> None:
     make_customer(email="ivan@example.ru")
     for _ in range(password_reset.MAX_REQUESTS_PER_HOUR + 2):
         password_reset.request_password_reset(email="ivan@example.ru")
     assert len(_reset_emails()) == password_reset.MAX_REQUESTS_PER_HOUR
 
 
-def test_token_is_stored_only_as_a_hash(make_customer) -> None:  # noqa: ANN001
+def test_token_is_stored_only_as_a_hash(make_customer) -> None:
     make_customer(email="ivan@example.ru")
     token = _request_link()
     with session_scope() as session:
@@ -83,7 +83,7 @@ def test_token_is_stored_only_as_a_hash(make_customer) -> None:  # noqa: ANN001
     assert token not in row.token_hash
 
 
-def test_reset_sets_the_new_password(make_customer) -> None:  # noqa: ANN001
+def test_reset_sets_the_new_password(make_customer) -> None:
     make_customer(email="ivan@example.ru", password="old-password-1")
     _reset(_request_link())
     assert auth.login(email="ivan@example.ru", password=NEW_PASSWORD).token
@@ -91,7 +91,7 @@ def test_reset_sets_the_new_password(make_customer) -> None:  # noqa: ANN001
         auth.login(email="ivan@example.ru", password="old-password-1")
 
 
-def test_reset_revokes_every_session(make_customer, session_token) -> None:  # noqa: ANN001
+def test_reset_revokes_every_session(make_customer, session_token) -> None:
     user_id = make_customer(email="ivan@example.ru")
     tokens = [session_token(user_id), session_token(user_id)]
     _reset(_request_link())
@@ -100,7 +100,7 @@ def test_reset_revokes_every_session(make_customer, session_token) -> None:  # n
         assert session.exec(select(AuthSession).where(AuthSession.user_id == user_id)).all() == []
 
 
-def test_link_works_only_once(make_customer) -> None:  # noqa: ANN001
+def test_link_works_only_once(make_customer) -> None:
     make_customer(email="ivan@example.ru")
     token = _request_link()
     _reset(token)
@@ -111,7 +111,7 @@ def test_link_works_only_once(make_customer) -> None:  # noqa: ANN001
     auth.login(email="ivan@example.ru", password=NEW_PASSWORD)
 
 
-def test_link_expires_after_an_hour(make_customer) -> None:  # noqa: ANN001
+def test_link_expires_after_an_hour(make_customer) -> None:
     make_customer(email="ivan@example.ru", password="old-password-1")
     token = _request_link()
     with session_scope() as session:
@@ -124,7 +124,7 @@ def test_link_expires_after_an_hour(make_customer) -> None:  # noqa: ANN001
     auth.login(email="ivan@example.ru", password="old-password-1")
 
 
-def test_using_one_link_voids_the_others(make_customer) -> None:  # noqa: ANN001
+def test_using_one_link_voids_the_others(make_customer) -> None:
     make_customer(email="ivan@example.ru")
     first = _request_link()
     second = _request_link()
@@ -132,7 +132,7 @@ def test_using_one_link_voids_the_others(make_customer) -> None:  # noqa: ANN001
     assert not password_reset.reset_link_valid(token=first)
 
 
-def test_bad_new_password_does_not_burn_the_link(make_customer) -> None:  # noqa: ANN001
+def test_bad_new_password_does_not_burn_the_link(make_customer) -> None:
     make_customer(email="ivan@example.ru")
     token = _request_link()
     with pytest.raises(DomainError) as err:
@@ -149,7 +149,7 @@ def test_garbage_token_is_refused(token: str) -> None:
     assert err.value.code == "reset_link_invalid"
 
 
-def test_reset_lifts_the_login_throttle(make_customer) -> None:  # noqa: ANN001
+def test_reset_lifts_the_login_throttle(make_customer) -> None:
     make_customer(email="ivan@example.ru")
     for _ in range(auth.THROTTLE_MAX_FAILURES):
         with pytest.raises(DomainError):
@@ -160,7 +160,7 @@ def test_reset_lifts_the_login_throttle(make_customer) -> None:  # noqa: ANN001
         assert session.exec(select(LoginAttempt).where(LoginAttempt.success.is_(False))).all() == []
 
 
-def test_purge_deletes_dead_links_only(make_customer) -> None:  # noqa: ANN001
+def test_purge_deletes_dead_links_only(make_customer) -> None:
     make_customer(email="ivan@example.ru")
     _request_link()
     live = _request_link()
@@ -180,7 +180,7 @@ def _assert_link_dead(token: str) -> None:
     assert err.value.code == "reset_link_invalid"
 
 
-def test_self_service_password_change_revokes_reset_links(make_customer, session_token) -> None:  # noqa: ANN001
+def test_self_service_password_change_revokes_reset_links(make_customer, session_token) -> None:
     user_id = make_customer(email="ivan@example.ru", password="old-password-1")
     token = _request_link()
     auth.change_password(user_id=user_id, current="old-password-1", new=NEW_PASSWORD, confirm=NEW_PASSWORD,
@@ -189,7 +189,7 @@ def test_self_service_password_change_revokes_reset_links(make_customer, session
     auth.login(email="ivan@example.ru", password=NEW_PASSWORD)
 
 
-def test_admin_setting_a_password_revokes_reset_links(make_customer, make_admin) -> None:  # noqa: ANN001
+def test_admin_setting_a_password_revokes_reset_links(make_customer, make_admin) -> None:
     from ispgo_portal.services.accounts import admin as admin_customers
 
     user_id = make_customer(email="ivan@example.ru")
@@ -200,7 +200,7 @@ def test_admin_setting_a_password_revokes_reset_links(make_customer, make_admin)
     auth.login(email="ivan@example.ru", password=NEW_PASSWORD)
 
 
-def test_email_change_revokes_reset_links_sent_to_the_old_address(make_customer, make_admin) -> None:  # noqa: ANN001
+def test_email_change_revokes_reset_links_sent_to_the_old_address(make_customer, make_admin) -> None:
     from ispgo_portal.services.accounts import admin as admin_customers
 
     user_id = make_customer(email="ivan@example.ru", password="old-password-1")
@@ -210,7 +210,7 @@ def test_email_change_revokes_reset_links_sent_to_the_old_address(make_customer,
     auth.login(email="ivan@new.example.ru", password="old-password-1")
 
 
-def test_create_admin_on_an_existing_account_revokes_reset_links(make_customer) -> None:  # noqa: ANN001
+def test_create_admin_on_an_existing_account_revokes_reset_links(make_customer) -> None:
     make_customer(email="ivan@example.ru")
     token = _request_link()
     auth.create_admin(email="ivan@example.ru", password=NEW_PASSWORD)

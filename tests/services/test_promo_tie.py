@@ -19,13 +19,13 @@ def _uses(promo_id: int) -> tuple[int, int]:
         return session.get(PromoCode, promo_id).uses_count, len(rows)
 
 
-def test_tie_quotes_the_individual_discount_without_the_code(make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_tie_quotes_the_individual_discount_without_the_code(make_customer, make_tariff) -> None:
     make_promo(percent=20)
     result = quote(make_customer(discount=20), make_tariff(price=100_000), "spring")
     assert (result.final_price, result.discount_source, result.promo_code_id) == (80_000, "individual", None)
 
 
-def test_tie_purchase_does_not_consume_the_promo(make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_tie_purchase_does_not_consume_the_promo(make_customer, make_tariff) -> None:
     promo_id = make_promo(percent=20, max_uses=1)
     user_id = make_customer(balance=100_000, discount=20)
     licenses.buy_from_balance(user_id=user_id, tariff_id=make_tariff(price=100_000), promo_code="spring")
@@ -36,7 +36,7 @@ def test_tie_purchase_does_not_consume_the_promo(make_customer, make_tariff) -> 
     assert entry.amount == -80_000
 
 
-def test_tie_renewal_does_not_consume_the_promo(make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_tie_renewal_does_not_consume_the_promo(make_customer, make_tariff) -> None:
     promo_id = make_promo(percent=20, max_uses=1)
     user_id = make_customer(balance=200_000, discount=20)
     license_id = licenses.buy_from_balance(user_id=user_id, tariff_id=make_tariff(price=100_000))
@@ -44,7 +44,7 @@ def test_tie_renewal_does_not_consume_the_promo(make_customer, make_tariff) -> N
     assert _uses(promo_id) == (0, 0)
 
 
-def test_code_still_usable_by_another_customer_after_a_tie(make_customer, make_tariff) -> None:  # noqa: ANN001
+def test_code_still_usable_by_another_customer_after_a_tie(make_customer, make_tariff) -> None:
     promo_id = make_promo(percent=20, max_uses=1)
     tariff_id = make_tariff(price=100_000)
     tied = make_customer(balance=100_000, discount=20)

@@ -22,7 +22,7 @@ from tests.payments.helpers import balance_of, ledger_of, payment_row, wait_unti
 
 
 @pytest.fixture
-def paid_topup(control, make_customer) -> Iterator[Callable[[int], tuple[int, int]]]:  # noqa: ANN001, F811
+def paid_topup(control, make_customer) -> Iterator[Callable[[int], tuple[int, int]]]:  # noqa: F811
     """paid_topup(amount) -> (customer id, payment id): a top-up paid at the emulator and
     booked through the webhook."""
     def factory(amount: int = 100_000) -> tuple[int, int]:
@@ -38,7 +38,7 @@ def paid_topup(control, make_customer) -> Iterator[Callable[[int], tuple[int, in
     wait_until(lambda: _notifications_done(control), what="refund notifications to finish")
 
 
-def _notifications_done(control) -> bool:  # noqa: ANN001, F811
+def _notifications_done(control) -> bool:  # noqa: F811
     final = {d["object_id"] for d in control.deliveries() if d["outcome"] in ("200", "dropped", "held")}
     return all(r["id"] in final for r in control.refunds() if r["status"] == "succeeded")
 
@@ -52,12 +52,12 @@ def _refund_ledger(user_id: int) -> list[LedgerEntry]:
     return [e for e in ledger_of(user_id) if e.kind == "refund"]
 
 
-def _refund_webhooks_answered(control, count: int = 1) -> bool:  # noqa: ANN001, F811
+def _refund_webhooks_answered(control, count: int = 1) -> bool:  # noqa: F811
     delivered = [d for d in control.deliveries() if d.get("event") == "refund.succeeded" and d.get("outcome") == "200"]
     return len(delivered) >= count
 
 
-def test_full_refund_debits_balance_with_ledger_row(paid_topup, make_admin, control) -> None:  # noqa: ANN001, F811
+def test_full_refund_debits_balance_with_ledger_row(paid_topup, make_admin, control) -> None:  # noqa: F811
     customer, payment_id = paid_topup(100_000)
     result = refunds.request_refund(admin_id=make_admin(), payment_id=payment_id, amount=100_000,
                                     reason="Клиент передумал")
@@ -69,7 +69,7 @@ def test_full_refund_debits_balance_with_ledger_row(paid_topup, make_admin, cont
     assert payment_row(payment_id).refunded_amount == 100_000
 
 
-def test_refund_leaves_audit_row_with_reason(paid_topup, make_admin) -> None:  # noqa: ANN001
+def test_refund_leaves_audit_row_with_reason(paid_topup, make_admin) -> None:
     customer, payment_id = paid_topup(50_000)
     admin = make_admin()
     refunds.request_refund(admin_id=admin, payment_id=payment_id, amount=20_000, reason="Ошибка в заказе")
@@ -79,7 +79,7 @@ def test_refund_leaves_audit_row_with_reason(paid_topup, make_admin) -> None:  #
         admin, payment_id, customer, "Ошибка в заказе")
 
 
-def test_refund_stores_our_idempotence_key_and_yookassa_id(paid_topup, make_admin, control) -> None:  # noqa: ANN001, F811
+def test_refund_stores_our_idempotence_key_and_yookassa_id(paid_topup, make_admin, control) -> None:  # noqa: F811
     _customer, payment_id = paid_topup()
     refunds.request_refund(admin_id=make_admin(), payment_id=payment_id, amount=10_000, reason="Частичный")
     [row] = _refund_rows(payment_id)
@@ -88,7 +88,7 @@ def test_refund_stores_our_idempotence_key_and_yookassa_id(paid_topup, make_admi
     assert len(row.idempotence_key) == 32 and row.status == "succeeded"
 
 
-def test_partial_refunds_add_up_to_paid_amount(paid_topup, make_admin) -> None:  # noqa: ANN001
+def test_partial_refunds_add_up_to_paid_amount(paid_topup, make_admin) -> None:
     customer, payment_id = paid_topup(100_000)
     admin = make_admin()
     refunds.request_refund(admin_id=admin, payment_id=payment_id, amount=30_000, reason="Первая часть")
@@ -97,7 +97,7 @@ def test_partial_refunds_add_up_to_paid_amount(paid_topup, make_admin) -> None: 
     assert [e.amount for e in _refund_ledger(customer)] == [-30_000, -70_000]
 
 
-def test_refund_beyond_paid_is_refused_and_nothing_sent(paid_topup, make_admin, control) -> None:  # noqa: ANN001, F811
+def test_refund_beyond_paid_is_refused_and_nothing_sent(paid_topup, make_admin, control) -> None:  # noqa: F811
     customer, payment_id = paid_topup(100_000)
     admin = make_admin()
     refunds.request_refund(admin_id=admin, payment_id=payment_id, amount=60_000, reason="Первая часть")
@@ -110,7 +110,7 @@ def test_refund_beyond_paid_is_refused_and_nothing_sent(paid_topup, make_admin, 
     assert [e.amount for e in _refund_ledger(customer)] == [-60_000]
 
 
-def test_unconfirmed_refund_counts_against_refundable(paid_topup, make_admin, control) -> None:  # noqa: ANN001, F811
+def test_unconfirmed_refund_counts_against_refundable(paid_topup, make_admin, control) -> None:  # noqa: F811
     _customer, payment_id = paid_topup(100_000)
     admin = make_admin()
     control.fail_next("500", target="create_refund", count=3)
@@ -122,7 +122,7 @@ def test_unconfirmed_refund_counts_against_refundable(paid_topup, make_admin, co
     assert err.value.code == "refund_exceeds_paid"
 
 
-def test_lost_answer_is_settled_once_by_the_webhook(paid_topup, make_admin, control) -> None:  # noqa: ANN001, F811
+def test_lost_answer_is_settled_once_by_the_webhook(paid_topup, make_admin, control) -> None:  # noqa: F811
     customer, payment_id = paid_topup(100_000)
     control.webhooks(hold=True)  # the notification comes only after we gave up
     control.fail_next("500_after", target="create_refund", count=3)  # YooKassa refunds, we never hear
@@ -135,7 +135,7 @@ def test_lost_answer_is_settled_once_by_the_webhook(paid_topup, make_admin, cont
     assert len(control._get("payments")["refunds"]) == 1  # the same key never refunds twice
 
 
-def test_retry_after_outage_uses_same_key(paid_topup, make_admin, control) -> None:  # noqa: ANN001, F811
+def test_retry_after_outage_uses_same_key(paid_topup, make_admin, control) -> None:  # noqa: F811
     customer, payment_id = paid_topup(100_000)
     admin = make_admin()
     control.fail_next("500", target="create_refund", count=3)
@@ -147,7 +147,7 @@ def test_retry_after_outage_uses_same_key(paid_topup, make_admin, control) -> No
     assert [e.amount for e in _refund_ledger(customer)] == [-25_000]
 
 
-def test_duplicated_refund_notifications_book_once(paid_topup, make_admin, control) -> None:  # noqa: ANN001, F811
+def test_duplicated_refund_notifications_book_once(paid_topup, make_admin, control) -> None:  # noqa: F811
     customer, payment_id = paid_topup(100_000)
     control.webhooks(duplicate=3)
     refunds.request_refund(admin_id=make_admin(), payment_id=payment_id, amount=100_000,
@@ -158,7 +158,7 @@ def test_duplicated_refund_notifications_book_once(paid_topup, make_admin, contr
     assert payment_row(payment_id).refunded_amount == 100_000
 
 
-def test_refund_may_take_balance_below_zero(paid_topup, make_admin) -> None:  # noqa: ANN001
+def test_refund_may_take_balance_below_zero(paid_topup, make_admin) -> None:
     """The money already left the shop: the debit ignores the credit limit."""
     customer, payment_id = paid_topup(100_000)
     from ispgo_portal.services.billing import ledger as billing
@@ -170,7 +170,7 @@ def test_refund_may_take_balance_below_zero(paid_topup, make_admin) -> None:  # 
     assert balance_of(customer) == -90_000
 
 
-def test_refund_of_unpaid_payment_is_refused(make_customer, make_admin, control) -> None:  # noqa: ANN001, F811
+def test_refund_of_unpaid_payment_is_refused(make_customer, make_admin, control) -> None:  # noqa: F811
     start = payments.start_topup(user_id=make_customer(), amount=10_000)
     with pytest.raises(DomainError) as err:
         refunds.request_refund(admin_id=make_admin(), payment_id=start.payment_id, amount=10_000, reason="Возврат")
@@ -180,7 +180,7 @@ def test_refund_of_unpaid_payment_is_refused(make_customer, make_admin, control)
 
 @pytest.mark.parametrize(("amount", "reason", "field"), [(0, "Причина", "amount"), (-5, "Причина", "amount"),
                                                          (100, "", "reason"), (100, "ok", "reason")])
-def test_refund_rejects_bad_input(paid_topup, make_admin, amount: int, reason: str, field: str) -> None:  # noqa: ANN001
+def test_refund_rejects_bad_input(paid_topup, make_admin, amount: int, reason: str, field: str) -> None:
     _customer, payment_id = paid_topup()
     with pytest.raises(DomainError) as err:
         refunds.request_refund(admin_id=make_admin(), payment_id=payment_id, amount=amount, reason=reason)
@@ -188,7 +188,7 @@ def test_refund_rejects_bad_input(paid_topup, make_admin, amount: int, reason: s
     assert _refund_rows(payment_id) == []
 
 
-def test_refund_by_customer_is_refused(paid_topup, make_customer) -> None:  # noqa: ANN001
+def test_refund_by_customer_is_refused(paid_topup, make_customer) -> None:
     customer, payment_id = paid_topup()
     with pytest.raises(DomainError) as err:
         refunds.request_refund(admin_id=customer, payment_id=payment_id, amount=1_000, reason="Сам себе")
@@ -196,13 +196,13 @@ def test_refund_by_customer_is_refused(paid_topup, make_customer) -> None:  # no
     assert _refund_rows(payment_id) == []
 
 
-def test_settle_unknown_refund_is_not_found(control) -> None:  # noqa: ANN001, F811
+def test_settle_unknown_refund_is_not_found(control) -> None:  # noqa: F811
     with pytest.raises(DomainError) as err:
         refunds.settle_refund(yookassa_refund_id=str(uuid.uuid4()))
     assert err.value.code == "refund_not_found"
 
 
-def test_reconcile_resends_refund_whose_answer_was_lost(paid_topup, make_admin, control) -> None:  # noqa: ANN001, F811
+def test_reconcile_resends_refund_whose_answer_was_lost(paid_topup, make_admin, control) -> None:  # noqa: F811
     customer, payment_id = paid_topup(100_000)
     control.webhooks(drop=100)  # no notification will help
     control.fail_next("500_after", target="create_refund", count=3)
@@ -215,7 +215,7 @@ def test_reconcile_resends_refund_whose_answer_was_lost(paid_topup, make_admin, 
     assert len(control._get("payments")["refunds"]) == 1
 
 
-def test_parallel_full_refunds_only_one_goes_through(paid_topup, make_admin, control) -> None:  # noqa: ANN001, F811
+def test_parallel_full_refunds_only_one_goes_through(paid_topup, make_admin, control) -> None:  # noqa: F811
     from concurrent.futures import ThreadPoolExecutor
 
     customer, payment_id = paid_topup(100_000)
@@ -237,7 +237,7 @@ def test_parallel_full_refunds_only_one_goes_through(paid_topup, make_admin, con
 
 # --- re-sends: the stored body, never a second refund, never a false "canceled" ----------------
 
-def _lose_the_answer(control, admin: int, payment_id: int, amount: int) -> Refund:  # noqa: ANN001, F811
+def _lose_the_answer(control, admin: int, payment_id: int, amount: int) -> Refund:  # noqa: F811
     """YooKassa makes the refund, but neither its answer nor its notification reaches us."""
     control.webhooks(drop=100)
     control.fail_next("500_after", target="create_refund", count=3)
@@ -255,7 +255,7 @@ def _age(refund_id: int, hours: float) -> None:
         session.add(refund)
 
 
-def test_resend_sends_the_stored_body_even_after_the_email_changed(paid_topup, make_admin, control) -> None:  # noqa: ANN001, F811
+def test_resend_sends_the_stored_body_even_after_the_email_changed(paid_topup, make_admin, control) -> None:  # noqa: F811
     customer, payment_id = paid_topup(100_000)
     admin = make_admin()
     row = _lose_the_answer(control, admin, payment_id, 30_000)
@@ -270,7 +270,7 @@ def test_resend_sends_the_stored_body_even_after_the_email_changed(paid_topup, m
     assert [e.amount for e in _refund_ledger(customer)] == [-30_000]
 
 
-def test_partial_refund_past_23_hours_is_found_by_listing_not_paid_twice(paid_topup, make_admin, control) -> None:  # noqa: ANN001, F811
+def test_partial_refund_past_23_hours_is_found_by_listing_not_paid_twice(paid_topup, make_admin, control) -> None:  # noqa: F811
     customer, payment_id = paid_topup(100_000)
     row = _lose_the_answer(control, make_admin(), payment_id, 40_000)
     _age(row.id, 23.5)
@@ -281,7 +281,7 @@ def test_partial_refund_past_23_hours_is_found_by_listing_not_paid_twice(paid_to
     assert payment_row(payment_id).refunded_amount == 40_000
 
 
-def test_full_refund_past_23_hours_is_debited_not_marked_canceled(paid_topup, make_admin, control) -> None:  # noqa: ANN001, F811
+def test_full_refund_past_23_hours_is_debited_not_marked_canceled(paid_topup, make_admin, control) -> None:  # noqa: F811
     customer, payment_id = paid_topup(100_000)
     row = _lose_the_answer(control, make_admin(), payment_id, 100_000)
     _age(row.id, 23.5)
@@ -291,7 +291,7 @@ def test_full_refund_past_23_hours_is_debited_not_marked_canceled(paid_topup, ma
     assert balance_of(customer) == 0 and [e.amount for e in _refund_ledger(customer)] == [-100_000]
 
 
-def test_old_refund_missing_at_yookassa_is_flagged_not_recreated(paid_topup, make_admin, control) -> None:  # noqa: ANN001, F811
+def test_old_refund_missing_at_yookassa_is_flagged_not_recreated(paid_topup, make_admin, control) -> None:  # noqa: F811
     customer, payment_id = paid_topup(100_000)
     admin = make_admin()
     control.fail_next("500", target="create_refund", count=3)  # YooKassa never got it
@@ -308,7 +308,7 @@ def test_old_refund_missing_at_yookassa_is_flagged_not_recreated(paid_topup, mak
     assert _refund_ledger(customer) == []
 
 
-def test_4xx_to_a_resend_flags_for_a_person_never_cancels(paid_topup, make_admin, control) -> None:  # noqa: ANN001, F811
+def test_4xx_to_a_resend_flags_for_a_person_never_cancels(paid_topup, make_admin, control) -> None:  # noqa: F811
     customer, payment_id = paid_topup(100_000)
     admin = make_admin()
     control.fail_next("500", target="create_refund", count=3)
@@ -334,7 +334,7 @@ def test_4xx_to_a_resend_flags_for_a_person_never_cancels(paid_topup, make_admin
     assert admin_payments.get_payment(payment_id=payment_id)[0].attention == 1
 
 
-def test_refund_body_is_stored_before_sending(paid_topup, make_admin, control) -> None:  # noqa: ANN001, F811
+def test_refund_body_is_stored_before_sending(paid_topup, make_admin, control) -> None:  # noqa: F811
     import json
 
     _customer, payment_id = paid_topup(100_000)
@@ -350,7 +350,7 @@ def test_refund_body_is_stored_before_sending(paid_topup, make_admin, control) -
 
 # --- refunds end as YooKassa ends them -----------------------------------------------------------
 
-def test_pending_then_succeeded_is_settled_once(paid_topup, make_admin, control) -> None:  # noqa: ANN001, F811
+def test_pending_then_succeeded_is_settled_once(paid_topup, make_admin, control) -> None:  # noqa: F811
     customer, payment_id = paid_topup(100_000)
     control.webhooks(duplicate=2)
     control.next_refunds("pending")
@@ -364,7 +364,7 @@ def test_pending_then_succeeded_is_settled_once(paid_topup, make_admin, control)
     assert payment_row(payment_id).refunded_amount == 60_000
 
 
-def test_pending_then_canceled_frees_the_amount(paid_topup, make_admin, control) -> None:  # noqa: ANN001, F811
+def test_pending_then_canceled_frees_the_amount(paid_topup, make_admin, control) -> None:  # noqa: F811
     customer, payment_id = paid_topup(100_000)
     admin = make_admin()
     control.next_refunds("pending")
@@ -378,7 +378,7 @@ def test_pending_then_canceled_frees_the_amount(paid_topup, make_admin, control)
     assert again.status == "succeeded" and [e.amount for e in _refund_ledger(customer)] == [-100_000]
 
 
-def test_canceled_refund_keeps_the_reason_and_the_money(paid_topup, make_admin, control) -> None:  # noqa: ANN001, F811
+def test_canceled_refund_keeps_the_reason_and_the_money(paid_topup, make_admin, control) -> None:  # noqa: F811
     customer, payment_id = paid_topup(100_000)
     control.next_refunds("canceled", reason="insufficient_funds")
     result = refunds.request_refund(admin_id=make_admin(), payment_id=payment_id, amount=100_000, reason="Нет денег")
@@ -387,7 +387,7 @@ def test_canceled_refund_keeps_the_reason_and_the_money(paid_topup, make_admin, 
     assert balance_of(customer) == 100_000
 
 
-def test_succeeded_notification_with_a_pending_object_moves_no_money(paid_topup, make_admin, control) -> None:  # noqa: ANN001, F811
+def test_succeeded_notification_with_a_pending_object_moves_no_money(paid_topup, make_admin, control) -> None:  # noqa: F811
     customer, payment_id = paid_topup(100_000)
     control.next_refunds("pending", notify_pending=True)
     refunds.request_refund(admin_id=make_admin(), payment_id=payment_id, amount=20_000, reason="Ждём")
@@ -400,7 +400,7 @@ def test_succeeded_notification_with_a_pending_object_moves_no_money(paid_topup,
 
 # --- receipts and currency ----------------------------------------------------------------------
 
-def test_refund_receipt_of_a_topup_is_an_advance(paid_topup, make_admin, control) -> None:  # noqa: ANN001, F811
+def test_refund_receipt_of_a_topup_is_an_advance(paid_topup, make_admin, control) -> None:  # noqa: F811
     _customer, payment_id = paid_topup(100_000)
     refunds.request_refund(admin_id=make_admin(), payment_id=payment_id, amount=25_000, reason="Частичный")
     [remote] = control.refunds()
@@ -409,7 +409,7 @@ def test_refund_receipt_of_a_topup_is_an_advance(paid_topup, make_admin, control
     assert item["amount"] == {"value": "250.00", "currency": "RUB"}
 
 
-def test_refund_in_another_currency_is_never_applied(paid_topup, make_admin, control) -> None:  # noqa: ANN001, F811
+def test_refund_in_another_currency_is_never_applied(paid_topup, make_admin, control) -> None:  # noqa: F811
     customer, payment_id = paid_topup(100_000)
     control.fail_next("500", target="create_refund", count=3)
     with pytest.raises(DomainError):
@@ -448,7 +448,7 @@ def _race(payment_id: int, admins: list[int], amount: int) -> list[str]:
     return outcomes
 
 
-def test_parallel_refunds_released_by_a_barrier_never_exceed_the_payment(paid_topup, make_admin, control) -> None:  # noqa: ANN001, F811
+def test_parallel_refunds_released_by_a_barrier_never_exceed_the_payment(paid_topup, make_admin, control) -> None:  # noqa: F811
     """Both admins pass the barrier together; the payment row lock makes the second see the
     first's refund, so it is refused here and never reaches YooKassa."""
     for _round in range(3):

@@ -17,7 +17,7 @@ NBSP = "\u00a0"
 
 
 @pytest.fixture
-def make_license(make_tariff):  # noqa: ANN001, ANN201
+def make_license(make_tariff):
     """make_license(user_id, expires_in=timedelta(minutes=-1), auto_renew=True, price=100_000)."""
 
     def factory(user_id: int, *, expires_in: timedelta = timedelta(minutes=-1), auto_renew: bool = True,
@@ -56,7 +56,7 @@ def _emails(template: str) -> list[OutboxEmail]:
 
 # --- the pass ------------------------------------------------------------------------------
 
-def test_pass_renews_from_balance_and_emails(make_customer, make_license) -> None:  # noqa: ANN001
+def test_pass_renews_from_balance_and_emails(make_customer, make_license) -> None:
     user_id = make_customer(balance=150_000, email="ivan@example.ru")
     license_id = make_license(user_id)
     before = _license(license_id).expires_at
@@ -73,21 +73,21 @@ def test_pass_renews_from_balance_and_emails(make_customer, make_license) -> Non
     assert f"1{NBSP}000,00{NBSP}₽" in email.body_text
 
 
-def test_pass_charges_the_customer_discount(make_customer, make_license) -> None:  # noqa: ANN001
+def test_pass_charges_the_customer_discount(make_customer, make_license) -> None:
     user_id = make_customer(balance=150_000, discount=20)
     make_license(user_id)
     assert renewals.run_renewal_pass().charged == 80_000
     assert _balance(user_id) == 70_000
 
 
-def test_pass_takes_credit_after_the_balance(make_customer, make_license) -> None:  # noqa: ANN001
+def test_pass_takes_credit_after_the_balance(make_customer, make_license) -> None:
     user_id = make_customer(balance=30_000, credit_limit=100_000)
     make_license(user_id)
     assert renewals.run_renewal_pass().renewed == 1
     assert _balance(user_id) == -70_000
 
 
-def test_pass_suspends_when_short_and_charges_nothing(make_customer, make_license) -> None:  # noqa: ANN001
+def test_pass_suspends_when_short_and_charges_nothing(make_customer, make_license) -> None:
     user_id = make_customer(balance=10_000, credit_limit=20_000)
     license_id = make_license(user_id)
     result = renewals.run_renewal_pass()
@@ -101,7 +101,7 @@ def test_pass_suspends_when_short_and_charges_nothing(make_customer, make_licens
     assert f"Не хватает: 700,00{NBSP}₽" in email.body_text
 
 
-def test_pass_expires_license_without_auto_renew(make_customer, make_license) -> None:  # noqa: ANN001
+def test_pass_expires_license_without_auto_renew(make_customer, make_license) -> None:
     user_id = make_customer(balance=500_000)
     license_id = make_license(user_id, auto_renew=False)
     assert renewals.run_renewal_pass().expired == 1
@@ -111,14 +111,14 @@ def test_pass_expires_license_without_auto_renew(make_customer, make_license) ->
     assert len(_emails("license_expired")) == 1
 
 
-def test_pass_leaves_licenses_not_yet_due(make_customer, make_license) -> None:  # noqa: ANN001
+def test_pass_leaves_licenses_not_yet_due(make_customer, make_license) -> None:
     user_id = make_customer(balance=500_000)
     license_id = make_license(user_id, expires_in=timedelta(minutes=1))
     assert renewals.run_renewal_pass().processed == 0
     assert _license(license_id).status == "active"
 
 
-def test_pass_leaves_suspended_and_expired_licenses_alone(make_customer, make_license) -> None:  # noqa: ANN001
+def test_pass_leaves_suspended_and_expired_licenses_alone(make_customer, make_license) -> None:
     user_id = make_customer(balance=500_000)
     make_license(user_id, status="suspended")
     make_license(user_id, status="expired")
@@ -126,7 +126,7 @@ def test_pass_leaves_suspended_and_expired_licenses_alone(make_customer, make_li
     assert _balance(user_id) == 500_000
 
 
-def test_pass_run_twice_charges_once(make_customer, make_license) -> None:  # noqa: ANN001
+def test_pass_run_twice_charges_once(make_customer, make_license) -> None:
     user_id = make_customer(balance=500_000)
     make_license(user_id)
     renewals.run_renewal_pass()
@@ -135,7 +135,7 @@ def test_pass_run_twice_charges_once(make_customer, make_license) -> None:  # no
     assert len(_emails("license_renewed")) == 1
 
 
-def test_pass_goes_on_after_one_license_fails(make_customer, make_license, make_tariff) -> None:  # noqa: ANN001
+def test_pass_goes_on_after_one_license_fails(make_customer, make_license, make_tariff) -> None:
     user_id = make_customer(balance=500_000)
     broken = make_license(user_id, tariff_id=make_tariff(price=-100))  # billing refuses a negative charge
     fine = make_license(user_id)
@@ -145,7 +145,7 @@ def test_pass_goes_on_after_one_license_fails(make_customer, make_license, make_
     assert as_utc(_license(fine).expires_at) > utcnow()
 
 
-def test_pass_stops_at_the_limit(make_customer, make_license) -> None:  # noqa: ANN001
+def test_pass_stops_at_the_limit(make_customer, make_license) -> None:
     user_id = make_customer(balance=500_000)
     for _ in range(3):
         make_license(user_id)
@@ -153,7 +153,7 @@ def test_pass_stops_at_the_limit(make_customer, make_license) -> None:  # noqa: 
     assert renewals.run_renewal_pass().renewed == 1
 
 
-def test_summary_names_every_outcome(make_customer, make_license) -> None:  # noqa: ANN001
+def test_summary_names_every_outcome(make_customer, make_license) -> None:
     make_license(make_customer(balance=500_000))
     make_license(make_customer(), auto_renew=True)
     make_license(make_customer(), auto_renew=False)
@@ -169,7 +169,7 @@ def _remind_at(when: datetime) -> int:
     return renewals.send_expiry_reminders(now=when).sent
 
 
-def test_reminder_seven_days_before_is_sent_once(make_customer, make_license) -> None:  # noqa: ANN001
+def test_reminder_seven_days_before_is_sent_once(make_customer, make_license) -> None:
     user_id = make_customer(balance=500_000)
     make_license(user_id, expires_in=timedelta(days=6, hours=20))
     assert _remind_at(utcnow()) == 1
@@ -178,7 +178,7 @@ def test_reminder_seven_days_before_is_sent_once(make_customer, make_license) ->
     assert "осталось дней: 7" in email.body_text
 
 
-def test_reminder_one_day_before_follows_the_seven_day_one(make_customer, make_license) -> None:  # noqa: ANN001
+def test_reminder_one_day_before_follows_the_seven_day_one(make_customer, make_license) -> None:
     user_id = make_customer(balance=500_000)
     make_license(user_id, expires_in=timedelta(days=6, hours=20))
     assert _remind_at(utcnow()) == 1
@@ -187,12 +187,12 @@ def test_reminder_one_day_before_follows_the_seven_day_one(make_customer, make_l
     assert [e.body_text.count("осталось дней: 1") for e in _emails("license_expiring")] == [0, 1]
 
 
-def test_no_reminder_long_before_expiry(make_customer, make_license) -> None:  # noqa: ANN001
+def test_no_reminder_long_before_expiry(make_customer, make_license) -> None:
     make_license(make_customer(), expires_in=timedelta(days=20))
     assert _remind_at(utcnow()) == 0
 
 
-def test_reminder_tells_auto_renewing_customer_how_much_to_top_up(make_customer, make_license) -> None:  # noqa: ANN001
+def test_reminder_tells_auto_renewing_customer_how_much_to_top_up(make_customer, make_license) -> None:
     user_id = make_customer(balance=25_000, credit_limit=5_000)
     make_license(user_id, expires_in=timedelta(hours=20), auto_renew=True)
     _remind_at(utcnow())
@@ -200,7 +200,7 @@ def test_reminder_tells_auto_renewing_customer_how_much_to_top_up(make_customer,
     assert f"Пополните баланс на 700,00{NBSP}₽" in email.body_text
 
 
-def test_reminder_for_funded_auto_renewal_promises_the_renewal(make_customer, make_license) -> None:  # noqa: ANN001
+def test_reminder_for_funded_auto_renewal_promises_the_renewal(make_customer, make_license) -> None:
     user_id = make_customer(balance=500_000)
     make_license(user_id, expires_in=timedelta(hours=20), auto_renew=True)
     _remind_at(utcnow())
@@ -208,14 +208,14 @@ def test_reminder_for_funded_auto_renewal_promises_the_renewal(make_customer, ma
     assert "Автопродление включено: в день окончания срока" in email.body_text
 
 
-def test_reminder_without_auto_renew_asks_to_renew(make_customer, make_license) -> None:  # noqa: ANN001
+def test_reminder_without_auto_renew_asks_to_renew(make_customer, make_license) -> None:
     make_license(make_customer(), expires_in=timedelta(days=3), auto_renew=False)
     _remind_at(utcnow())
     [email] = _emails("license_expiring")
     assert "Автопродление выключено" in email.body_text
 
 
-def test_renewed_term_gets_its_own_reminders(make_customer, make_license) -> None:  # noqa: ANN001
+def test_renewed_term_gets_its_own_reminders(make_customer, make_license) -> None:
     user_id = make_customer(balance=500_000)
     license_id = make_license(user_id, expires_in=timedelta(hours=20))
     assert _remind_at(utcnow()) == 1
@@ -224,7 +224,7 @@ def test_renewed_term_gets_its_own_reminders(make_customer, make_license) -> Non
     assert _remind_at(utcnow()) == 1
 
 
-def test_pass_reports_the_emails_it_wrote(make_customer, make_license) -> None:  # noqa: ANN001
+def test_pass_reports_the_emails_it_wrote(make_customer, make_license) -> None:
     make_license(make_customer(balance=500_000))
     make_license(make_customer(), auto_renew=False)
     result = renewals.run_renewal_pass()
@@ -234,7 +234,7 @@ def test_pass_reports_the_emails_it_wrote(make_customer, make_license) -> None: 
     assert len(written) == 2
 
 
-def test_cli_renew_due_runs_one_pass_and_prints_it(make_customer, make_license, capsys) -> None:  # noqa: ANN001
+def test_cli_renew_due_runs_one_pass_and_prints_it(make_customer, make_license, capsys) -> None:
     from ispgo_portal.cli import main
 
     user_id = make_customer(balance=150_000)
@@ -244,7 +244,7 @@ def test_cli_renew_due_runs_one_pass_and_prints_it(make_customer, make_license, 
     assert _balance(user_id) == 50_000
 
 
-def test_paid_renewal_lifts_a_billing_suspension(make_customer, make_license) -> None:  # noqa: ANN001
+def test_paid_renewal_lifts_a_billing_suspension(make_customer, make_license) -> None:
     user_id = make_customer(balance=10_000)
     license_id = make_license(user_id)
     renewals.run_renewal_pass()

@@ -28,7 +28,7 @@ def _by_key(points: list[reports.RevenuePoint]) -> dict[str, int]:
     return {p.key: p.amount for p in points}
 
 
-def test_revenue_is_succeeded_payments_less_refunds(make_admin, make_customer) -> None:  # noqa: ANN001
+def test_revenue_is_succeeded_payments_less_refunds(make_admin, make_customer) -> None:
     admin, customer = make_admin(), make_customer()
     _payment(customer, 100_000, refunded=30_000)
     _payment(customer, 50_000)
@@ -39,7 +39,7 @@ def test_revenue_is_succeeded_payments_less_refunds(make_admin, make_customer) -
     assert _by_key(result.months)["2026-11"] == 120_000
 
 
-def test_revenue_ignores_pending_canceled_and_failed(make_admin, make_customer) -> None:  # noqa: ANN001
+def test_revenue_ignores_pending_canceled_and_failed(make_admin, make_customer) -> None:
     admin, customer = make_admin(), make_customer()
     for status in ("new", "pending", "waiting_for_capture", "canceled", "failed"):
         _payment(customer, 70_000, status=status)
@@ -50,7 +50,7 @@ def test_revenue_ignores_pending_canceled_and_failed(make_admin, make_customer) 
     assert result.total_12m == 0
 
 
-def test_revenue_has_every_day_and_month_with_gaps_as_zero(make_admin, make_customer) -> None:  # noqa: ANN001
+def test_revenue_has_every_day_and_month_with_gaps_as_zero(make_admin, make_customer) -> None:
     admin, customer = make_admin(), make_customer()
     _payment(customer, 10_000, paid_at=NOW - timedelta(days=29))
 
@@ -67,7 +67,7 @@ def test_revenue_has_every_day_and_month_with_gaps_as_zero(make_admin, make_cust
     assert result.months[-1].label == "ноя 2026"
 
 
-def test_revenue_leaves_out_what_is_older_than_the_window(make_admin, make_customer) -> None:  # noqa: ANN001
+def test_revenue_leaves_out_what_is_older_than_the_window(make_admin, make_customer) -> None:
     admin, customer = make_admin(), make_customer()
     _payment(customer, 10_000, paid_at=NOW - timedelta(days=31))
     _payment(customer, 20_000, paid_at=datetime(2025, 11, 30, 12, 0, tzinfo=UTC))
@@ -78,7 +78,7 @@ def test_revenue_leaves_out_what_is_older_than_the_window(make_admin, make_custo
     assert result.total_12m == 10_000
 
 
-def test_revenue_books_by_moscow_date(make_admin, make_customer) -> None:  # noqa: ANN001
+def test_revenue_books_by_moscow_date(make_admin, make_customer) -> None:
     admin, customer = make_admin(), make_customer()
     # 22:30 UTC on 31 October is 01:30 on 1 November in Moscow.
     _payment(customer, 40_000, paid_at=datetime(2026, 10, 31, 22, 30, tzinfo=UTC))
@@ -92,7 +92,7 @@ def test_revenue_books_by_moscow_date(make_admin, make_customer) -> None:  # noq
 
 
 def test_overview_counts_licenses_tickets_payments_and_new_customers(
-    make_admin, make_customer, make_tariff  # noqa: ANN001
+    make_admin, make_customer, make_tariff
 ) -> None:
     admin, customer = make_admin(), make_customer()
     tariff = make_tariff()
@@ -113,7 +113,7 @@ def test_overview_counts_licenses_tickets_payments_and_new_customers(
     assert (ov.open_tickets, ov.pending_payments) == (1, 1)
 
 
-def test_reports_refuse_a_customer(make_customer) -> None:  # noqa: ANN001
+def test_reports_refuse_a_customer(make_customer) -> None:
     customer = make_customer()
     with pytest.raises(AccessDenied):
         reports.revenue(admin_id=customer)

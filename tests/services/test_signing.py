@@ -41,7 +41,7 @@ def _raw_private(key: Ed25519PrivateKey) -> bytes:
                              serialization.NoEncryption())
 
 
-def test_generated_key_is_stored_privately_and_reused(fresh_key, tmp_path: Path) -> None:  # noqa: ANN001
+def test_generated_key_is_stored_privately_and_reused(fresh_key, tmp_path: Path) -> None:
     signature = signing.sign(b"body")
     path = tmp_path / signing.KEY_FILE_NAME
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
@@ -50,7 +50,7 @@ def test_generated_key_is_stored_privately_and_reused(fresh_key, tmp_path: Path)
     assert signing.sign(b"body") == signature  # Ed25519 is deterministic: the same key
 
 
-def test_base64_key_from_the_environment_is_used(fresh_key, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_base64_key_from_the_environment_is_used(fresh_key, monkeypatch: pytest.MonkeyPatch) -> None:
     key = Ed25519PrivateKey.generate()
     monkeypatch.setenv("LICENSE_SIGNING_KEY", base64.b64encode(_raw_private(key)).decode())
     get_settings.cache_clear()
@@ -58,7 +58,7 @@ def test_base64_key_from_the_environment_is_used(fresh_key, monkeypatch: pytest.
     key.public_key().verify(base64.b64decode(signature), b"payload")
 
 
-def test_pem_key_with_escaped_newlines_is_used(fresh_key, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_pem_key_with_escaped_newlines_is_used(fresh_key, monkeypatch: pytest.MonkeyPatch) -> None:
     key = Ed25519PrivateKey.generate()
     one_line = signing.private_key_pem(key).decode().strip().replace("\n", "\\n")
     monkeypatch.setenv("LICENSE_SIGNING_KEY", one_line)
@@ -74,7 +74,7 @@ def test_unusable_key_is_refused(value: str) -> None:
         signing.parse_private_key(value)
 
 
-def test_tampered_body_does_not_verify(fresh_key) -> None:  # noqa: ANN001
+def test_tampered_body_does_not_verify(fresh_key) -> None:
     signature = signing.sign(b'{"valid":false}')
     assert signing.verify(b'{"valid":false}', signature)
     assert not signing.verify(b'{"valid":true}', signature)

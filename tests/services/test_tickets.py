@@ -61,12 +61,12 @@ def empty_attachment_folder() -> Iterator[None]:
 
 
 @pytest.fixture
-def customer(make_customer) -> int:  # noqa: ANN001
+def customer(make_customer) -> int:
     return make_customer(email="ivan@example.ru", name="Иван")
 
 
 @pytest.fixture
-def admin(make_admin) -> int:  # noqa: ANN001
+def admin(make_admin) -> int:
     return make_admin(email="support-admin@ispgo.local")
 
 
@@ -323,7 +323,7 @@ def test_queue_puts_the_longest_waiting_first_and_answered_last(customer: int, a
     assert rows[0].customer_email == "ivan@example.ru"
 
 
-def test_queue_filters_by_status_category_priority_customer_and_text(make_customer, admin: int) -> None:  # noqa: ANN001
+def test_queue_filters_by_status_category_priority_customer_and_text(make_customer, admin: int) -> None:
     ivan = make_customer(email="ivan@example.ru")
     olga = make_customer(email="olga@example.ru")
     tech = _create(ivan, category="technical", priority="high")
@@ -356,7 +356,7 @@ def test_queue_counts_active_and_waiting(customer: int, admin: int) -> None:
     assert tickets.count_active_tickets(user_id=customer) == 2
 
 
-def test_support_view_shows_customer_balance_and_licenses(make_customer, make_tariff, admin: int) -> None:  # noqa: ANN001
+def test_support_view_shows_customer_balance_and_licenses(make_customer, make_tariff, admin: int) -> None:
     from datetime import timedelta
 
     from ispgo_portal.clock import utcnow

@@ -35,7 +35,7 @@ def _challenge(email: str = "ivan@example.ru", password: str = "password123") ->
     return step.challenge
 
 
-def test_enrolment_shows_a_qr_code_and_the_secret_and_needs_a_first_code(make_customer) -> None:  # noqa: ANN001
+def test_enrolment_shows_a_qr_code_and_the_secret_and_needs_a_first_code(make_customer) -> None:
     user_id = make_customer(email="ivan@example.ru")
     enrolment = two_factor.begin_enrolment(user_id=user_id)
     assert enrolment.qr_data_uri.startswith("data:image/svg+xml;base64,")
@@ -51,7 +51,7 @@ def test_enrolment_shows_a_qr_code_and_the_secret_and_needs_a_first_code(make_cu
     assert _templates("ivan@example.ru")[-1] == "two_factor_enabled"
 
 
-def test_secret_and_recovery_codes_are_not_stored_in_clear(make_customer) -> None:  # noqa: ANN001
+def test_secret_and_recovery_codes_are_not_stored_in_clear(make_customer) -> None:
     user_id = make_customer()
     secret, codes = _enable(user_id)
     with session_scope() as session:
@@ -61,14 +61,14 @@ def test_secret_and_recovery_codes_are_not_stored_in_clear(make_customer) -> Non
     assert not set(codes) & set(hashes) and all(len(h) == 64 for h in hashes)
 
 
-def test_enabling_ends_the_other_sessions(make_customer, session_token) -> None:  # noqa: ANN001
+def test_enabling_ends_the_other_sessions(make_customer, session_token) -> None:
     user_id = make_customer()
     keep, other = session_token(user_id), session_token(user_id)
     _enable(user_id, keep_token=keep)
     assert resolve_caller(keep) is not None and resolve_caller(other) is None
 
 
-def test_login_with_2fa_needs_a_code_then_issues_the_session(make_customer) -> None:  # noqa: ANN001
+def test_login_with_2fa_needs_a_code_then_issues_the_session(make_customer) -> None:
     user_id = make_customer(email="ivan@example.ru")
     secret, _codes = _enable(user_id)
     challenge = _challenge()
@@ -80,7 +80,7 @@ def test_login_with_2fa_needs_a_code_then_issues_the_session(make_customer) -> N
     assert err.value.code == "challenge_expired"
 
 
-def test_a_code_is_accepted_once(make_customer) -> None:  # noqa: ANN001
+def test_a_code_is_accepted_once(make_customer) -> None:
     user_id = make_customer(email="ivan@example.ru")
     enrol_totp(user_id)
     code = totp_code(user_id)
@@ -90,7 +90,7 @@ def test_a_code_is_accepted_once(make_customer) -> None:  # noqa: ANN001
     assert err.value.code == "code_wrong"
 
 
-def test_recovery_code_works_once_and_emails_the_owner(make_customer) -> None:  # noqa: ANN001
+def test_recovery_code_works_once_and_emails_the_owner(make_customer) -> None:
     user_id = make_customer(email="ivan@example.ru")
     _secret, codes = _enable(user_id)
     done = auth.complete_login(challenge=_challenge(), code=codes[3].upper().replace("-", " "))
@@ -102,7 +102,7 @@ def test_recovery_code_works_once_and_emails_the_owner(make_customer) -> None:  
     assert two_factor.status(user_id=user_id).recovery_left == 9
 
 
-def test_wrong_codes_are_throttled_like_passwords(make_customer) -> None:  # noqa: ANN001
+def test_wrong_codes_are_throttled_like_passwords(make_customer) -> None:
     user_id = make_customer(email="ivan@example.ru")
     enrol_totp(user_id)
     challenge = _challenge()
@@ -118,7 +118,7 @@ def test_wrong_codes_are_throttled_like_passwords(make_customer) -> None:  # noq
     assert err.value.code == "login_throttled"
 
 
-def test_customer_turns_2fa_off_with_a_code_and_is_emailed(make_customer) -> None:  # noqa: ANN001
+def test_customer_turns_2fa_off_with_a_code_and_is_emailed(make_customer) -> None:
     user_id = make_customer(email="ivan@example.ru")
     enrol_totp(user_id)
     with pytest.raises(DomainError):
@@ -129,7 +129,7 @@ def test_customer_turns_2fa_off_with_a_code_and_is_emailed(make_customer) -> Non
     assert auth.login(email="ivan@example.ru", password="password123").token
 
 
-def test_admin_without_2fa_is_refused_everywhere_until_enrolled(make_admin, session_token) -> None:  # noqa: ANN001
+def test_admin_without_2fa_is_refused_everywhere_until_enrolled(make_admin, session_token) -> None:
     admin = make_admin(two_factor=False)
     token = session_token(admin)
     with pytest.raises(DomainError) as err:
@@ -142,14 +142,14 @@ def test_admin_without_2fa_is_refused_everywhere_until_enrolled(make_admin, sess
     assert require_admin(token).user_id == admin
 
 
-def test_admin_cannot_turn_own_2fa_off(make_admin) -> None:  # noqa: ANN001
+def test_admin_cannot_turn_own_2fa_off(make_admin) -> None:
     admin = make_admin()
     with pytest.raises(DomainError) as err:
         two_factor.disable(user_id=admin, code=totp_code(admin))
     assert err.value.code == "two_factor_required"
 
 
-def test_admin_resets_a_customers_2fa_audited_and_emailed(make_admin, make_customer, session_token) -> None:  # noqa: ANN001
+def test_admin_resets_a_customers_2fa_audited_and_emailed(make_admin, make_customer, session_token) -> None:
     admin = make_admin()
     customer = make_customer(email="lost.phone@example.ru")
     enrol_totp(customer)
@@ -166,7 +166,7 @@ def test_admin_resets_a_customers_2fa_audited_and_emailed(make_admin, make_custo
     assert err.value.code == "two_factor_disabled"
 
 
-def test_a_customer_cannot_reset_2fa(make_customer) -> None:  # noqa: ANN001
+def test_a_customer_cannot_reset_2fa(make_customer) -> None:
     customer, victim = make_customer(), make_customer()
     enrol_totp(victim)
     with pytest.raises(DomainError) as err:

@@ -10,7 +10,7 @@ from ispgo_portal.state.api_tokens import ApiTokensState
 from tests.state.harness import make_state, run
 
 
-def test_create_list_and_revoke(make_customer, session_token) -> None:  # noqa: ANN001
+def test_create_list_and_revoke(make_customer, session_token) -> None:
     user = make_customer()
     state = make_state(ApiTokensState, session_token(user))
     run(state, "open_form")
@@ -29,7 +29,7 @@ def test_create_list_and_revoke(make_customer, session_token) -> None:  # noqa: 
         api_tokens.authenticate(token)
 
 
-def test_form_errors_are_shown_and_nothing_is_created(make_customer, session_token) -> None:  # noqa: ANN001
+def test_form_errors_are_shown_and_nothing_is_created(make_customer, session_token) -> None:
     user = make_customer()
     state = make_state(ApiTokensState, session_token(user))
     run(state, "create_token", {"name": "Без прав", "expires": ""})

@@ -32,7 +32,7 @@ def _visible(state: Any) -> dict[str, Any]:
     return {k: getattr(state, k) for k in ("reset_requested", "reset_request_error")}
 
 
-def test_request_answers_the_same_for_known_and_unknown_email(make_customer) -> None:  # noqa: ANN001
+def test_request_answers_the_same_for_known_and_unknown_email(make_customer) -> None:
     from ispgo_portal.state.password_reset import PasswordResetState
 
     make_customer(email="ivan@example.ru")
@@ -43,13 +43,13 @@ def test_request_answers_the_same_for_known_and_unknown_email(make_customer) -> 
 
 
 @pytest.mark.parametrize("form", [{}, "x", {"email": 1}, {"email": "x" * 5000}])
-def test_request_survives_garbage(reset_state, form) -> None:  # noqa: ANN001
+def test_request_survives_garbage(reset_state, form) -> None:
     call(reset_state, "request_reset", form)
     assert reset_state.reset_requested is False
     assert reset_state.reset_request_error
 
 
-def test_confirm_with_a_link_sets_the_password(reset_state, make_customer) -> None:  # noqa: ANN001
+def test_confirm_with_a_link_sets_the_password(reset_state, make_customer) -> None:
     make_customer(email="ivan@example.ru")
     from ispgo_portal.services.accounts.password_reset import request_password_reset
 
@@ -64,12 +64,12 @@ def test_confirm_with_a_link_sets_the_password(reset_state, make_customer) -> No
 
 
 @pytest.mark.parametrize("form", [{}, "x", {"password": 5}])
-def test_confirm_with_garbage_asks_for_a_password(reset_state, form) -> None:  # noqa: ANN001
+def test_confirm_with_garbage_asks_for_a_password(reset_state, form) -> None:
     call(reset_state, "confirm_reset", form)
     assert reset_state.reset_err_password
 
 
-def test_confirm_with_a_dead_link_says_so(reset_state) -> None:  # noqa: ANN001
+def test_confirm_with_a_dead_link_says_so(reset_state) -> None:
     reset_state.reset_link_ok = True
     call(reset_state, "confirm_reset", {"token": "1", "password": "long-enough-1",
                                         "password_confirm": "long-enough-1"})
@@ -77,7 +77,7 @@ def test_confirm_with_a_dead_link_says_so(reset_state) -> None:  # noqa: ANN001
     assert "недействительна" in reset_state.reset_error
 
 
-def test_outbox_lists_for_an_admin(outbox_state, make_admin, session_token, make_customer) -> None:  # noqa: ANN001
+def test_outbox_lists_for_an_admin(outbox_state, make_admin, session_token, make_customer) -> None:
     auth.register_user(email="new@example.ru", name="Новый", password="password123",
                        password_confirm="password123")
     log_in(outbox_state, session_token(make_admin()))
@@ -89,7 +89,7 @@ def test_outbox_lists_for_an_admin(outbox_state, make_admin, session_token, make
 
 
 @pytest.mark.parametrize("value", ["", "x", "-1", "9" * 40, "1.5"])
-def test_outbox_handlers_survive_garbage_ids(outbox_state, make_admin, session_token, value) -> None:  # noqa: ANN001
+def test_outbox_handlers_survive_garbage_ids(outbox_state, make_admin, session_token, value) -> None:
     log_in(outbox_state, session_token(make_admin()))
     call(outbox_state, "open_email", value)
     call(outbox_state, "resend_email", value)

@@ -76,7 +76,7 @@ def stalls(monkeypatch: pytest.MonkeyPatch) -> Iterator[StallRecorder]:
         event.remove(Engine, "before_cursor_execute", recorder.on_sql)
 
 
-def test_recorder_catches_a_blocking_call_on_the_loop(stalls: StallRecorder, make_customer) -> None:  # noqa: ANN001
+def test_recorder_catches_a_blocking_call_on_the_loop(stalls: StallRecorder, make_customer) -> None:
     """The detector itself works: a query on the loop is caught, one in a worker thread is not."""
     from ispgo_portal.services.accounts.summary import account_summary
 
@@ -97,7 +97,7 @@ def test_recorder_catches_a_blocking_call_on_the_loop(stalls: StallRecorder, mak
 
 @pytest.mark.parametrize("handler", HANDLERS, ids=[_id(h) for h in HANDLERS])
 def test_handler_does_not_block_the_event_loop(handler: tuple[type, str], stalls: StallRecorder,
-                                               make_admin, session_token) -> None:  # noqa: ANN001
+                                               make_admin, session_token) -> None:
     cls, name = handler
     ids = _seed_victim()
     if _id(handler) in PUBLIC_HANDLERS:

@@ -30,7 +30,7 @@ def test_reflex_sees_the_body_signature_without_the_caller() -> None:
 
 
 def test_body_runs_in_a_worker_thread_with_the_caller_from_the_database(
-        monkeypatch: pytest.MonkeyPatch, make_customer, session_token) -> None:  # noqa: ANN001
+        monkeypatch: pytest.MonkeyPatch, make_customer, session_token) -> None:
     from ispgo_portal.services.accounts.summary import account_summary
     from ispgo_portal.state import dashboard
     from ispgo_portal.state.dashboard import DashboardState
@@ -50,7 +50,7 @@ def test_body_runs_in_a_worker_thread_with_the_caller_from_the_database(
     assert state.email == "who@example.ru" and state.loaded is True
 
 
-def test_a_field_error_goes_under_its_field_and_no_toast(make_customer, session_token) -> None:  # noqa: ANN001
+def test_a_field_error_goes_under_its_field_and_no_toast(make_customer, session_token) -> None:
     from ispgo_portal.state.balance import BalanceState
 
     state = make_state(BalanceState, session_token(make_customer()))
@@ -60,7 +60,7 @@ def test_a_field_error_goes_under_its_field_and_no_toast(make_customer, session_
     assert _events("BalanceState.submit_topup", "domain_error") == before + 1
 
 
-def test_any_other_domain_error_is_a_toast_and_counted(make_customer, session_token) -> None:  # noqa: ANN001
+def test_any_other_domain_error_is_a_toast_and_counted(make_customer, session_token) -> None:
     from ispgo_portal.services.errors import DomainError
     from ispgo_portal.services.licensing import licenses
     from ispgo_portal.state.licenses import LicensesState
@@ -84,7 +84,7 @@ def test_an_anonymous_caller_gets_the_login_message_and_the_body_never_runs(monk
     assert "Войдите в личный кабинет" in str(toast)
 
 
-def test_a_customer_calling_an_admin_handler_is_refused(make_customer, session_token) -> None:  # noqa: ANN001
+def test_a_customer_calling_an_admin_handler_is_refused(make_customer, session_token) -> None:
     from ispgo_portal.state.admin_overview import AdminOverviewState
 
     state = make_state(AdminOverviewState, session_token(make_customer()))
@@ -94,7 +94,7 @@ def test_a_customer_calling_an_admin_handler_is_refused(make_customer, session_t
 
 
 def test_a_bug_propagates_to_the_app_handler_and_is_counted(monkeypatch: pytest.MonkeyPatch, make_customer,
-                                                            session_token) -> None:  # noqa: ANN001
+                                                            session_token) -> None:
     from ispgo_portal.state import dashboard
     from ispgo_portal.state.dashboard import DashboardState
 

@@ -219,7 +219,7 @@ def _args(cls: type, name: str, ids: dict[str, int]) -> list[Any]:
 def _leaks(state: Any) -> list[str]:
     try:
         dumped = repr(state.dict())
-    except Exception:  # noqa: BLE001 - serialisation quirks are not what this test is about
+    except Exception:
         dumped = repr(vars(state))
     return [s for s in VICTIM_SECRETS if s in dumped]
 
@@ -244,7 +244,7 @@ def test_handler_refuses_anonymous(handler: tuple[type, str], token_kind: str) -
 
 
 @pytest.mark.parametrize("handler", HANDLERS, ids=[_id(h) for h in HANDLERS])
-def test_handler_refuses_other_customer(handler: tuple[type, str], make_customer, session_token) -> None:  # noqa: ANN001
+def test_handler_refuses_other_customer(handler: tuple[type, str], make_customer, session_token) -> None:
     cls, name = handler
     if _id(handler) in PUBLIC_HANDLERS:
         pytest.skip("public handler: any visitor may call it")
@@ -266,8 +266,8 @@ ADMIN_HANDLERS = [h for h in HANDLERS if _is_admin_class(h[0])]
 
 
 @pytest.mark.parametrize("handler", ADMIN_HANDLERS, ids=[_id(h) for h in ADMIN_HANDLERS])
-def test_admin_handler_refuses_admin_without_second_factor(handler: tuple[type, str], make_admin,  # noqa: ANN001
-                                                           session_token) -> None:  # noqa: ANN001
+def test_admin_handler_refuses_admin_without_second_factor(handler: tuple[type, str], make_admin,
+                                                           session_token) -> None:
     """A crafted event from an admin who has not enrolled TOTP changes and reveals nothing."""
     cls, name = handler
     ids = _seed_victim()

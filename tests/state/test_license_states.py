@@ -19,7 +19,7 @@ def _licenses(user_id: int) -> list[License]:
         return list(session.exec(select(License).where(License.user_id == user_id)).all())
 
 
-def test_promo_is_checked_as_typed(make_customer, make_tariff, session_token) -> None:  # noqa: ANN001
+def test_promo_is_checked_as_typed(make_customer, make_tariff, session_token) -> None:
     with session_scope() as session:
         session.add(PromoCode(code="SPRING25", percent=25))
     user = make_customer(balance=1_000_000, discount=10)
@@ -33,8 +33,8 @@ def test_promo_is_checked_as_typed(make_customer, make_tariff, session_token) ->
     assert state.price.final == "900,00\u00a0₽"  # priced without the code, with the discount
 
 
-def test_short_balance_names_the_missing_sum_and_buys_nothing(make_customer, make_tariff,  # noqa: ANN001
-                                                              session_token) -> None:  # noqa: ANN001
+def test_short_balance_names_the_missing_sum_and_buys_nothing(make_customer, make_tariff,
+                                                              session_token) -> None:
     user = make_customer(balance=30_000, credit_limit=20_000)
     state = make_state(TariffsState, session_token(user))
     run(state, "open_buy", str(make_tariff(price=100_000)))
@@ -47,7 +47,7 @@ def test_short_balance_names_the_missing_sum_and_buys_nothing(make_customer, mak
     assert state.shortfall.endswith("500,00\u00a0₽")
 
 
-def test_buying_from_balance_goes_to_the_new_license(make_customer, make_tariff, session_token) -> None:  # noqa: ANN001
+def test_buying_from_balance_goes_to_the_new_license(make_customer, make_tariff, session_token) -> None:
     user = make_customer(balance=200_000)
     state = make_state(TariffsState, session_token(user))
     run(state, "open_buy", str(make_tariff(price=100_000)))
@@ -58,13 +58,13 @@ def test_buying_from_balance_goes_to_the_new_license(make_customer, make_tariff,
 
 
 @pytest.mark.parametrize("garbage", ["", "x", "-1", "1.5", "{}", "99999999999999999999"])
-def test_garbage_tariff_id_opens_nothing(garbage: str, make_customer, session_token) -> None:  # noqa: ANN001
+def test_garbage_tariff_id_opens_nothing(garbage: str, make_customer, session_token) -> None:
     state = make_state(TariffsState, session_token(make_customer()))
     run(state, "open_buy", garbage)
     assert state.buy_open is False
 
 
-def test_licenses_page_highlights_the_given_license(make_customer, make_tariff, session_token) -> None:  # noqa: ANN001
+def test_licenses_page_highlights_the_given_license(make_customer, make_tariff, session_token) -> None:
     user = make_customer(balance=500_000)
     tariff = make_tariff()
     first = licenses.buy_from_balance(user_id=user, tariff_id=tariff)
@@ -74,7 +74,7 @@ def test_licenses_page_highlights_the_given_license(make_customer, make_tariff, 
     assert {c.id: c.highlighted for c in state.licenses} == {first: True, second: False}
 
 
-def test_switch_and_garbage_ids(make_customer, make_tariff, session_token) -> None:  # noqa: ANN001
+def test_switch_and_garbage_ids(make_customer, make_tariff, session_token) -> None:
     user = make_customer(balance=500_000)
     license_id = licenses.buy_from_balance(user_id=user, tariff_id=make_tariff())
     state = make_state(LicensesState, session_token(user))
@@ -87,7 +87,7 @@ def test_switch_and_garbage_ids(make_customer, make_tariff, session_token) -> No
     assert [lic.auto_renew for lic in _licenses(user)] == [True]
 
 
-def test_dashboard_block_counts_own_licenses(make_customer, make_tariff, session_token) -> None:  # noqa: ANN001
+def test_dashboard_block_counts_own_licenses(make_customer, make_tariff, session_token) -> None:
     user = make_customer(balance=500_000)
     licenses.buy_from_balance(user_id=user, tariff_id=make_tariff(period_days=5))
     licenses.buy_from_balance(user_id=make_customer(balance=500_000), tariff_id=make_tariff())

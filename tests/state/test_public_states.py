@@ -18,14 +18,14 @@ def faq() -> Any:
     return make_state(FaqState)
 
 
-def test_faq_search_for_credit_shows_credit_limit_and_opens_it(faq) -> None:  # noqa: ANN001
+def test_faq_search_for_credit_shows_credit_limit_and_opens_it(faq) -> None:
     call(faq, "search", "кредит")
     assert "credit-limit" in faq.visible_slugs
     assert "create-ticket" not in faq.visible_slugs
     assert "credit-limit" in faq.open_slugs
 
 
-def test_faq_search_cleared_shows_everything_closed(faq) -> None:  # noqa: ANN001
+def test_faq_search_cleared_shows_everything_closed(faq) -> None:
     call(faq, "search", "кредит")
     call(faq, "clear_search")
     assert faq.visible_slugs == list(ALL_SLUGS)
@@ -33,12 +33,12 @@ def test_faq_search_cleared_shows_everything_closed(faq) -> None:  # noqa: ANN00
 
 
 @pytest.mark.parametrize("garbage", [None, 1, {}, [], "x" * 10_000])
-def test_faq_search_survives_garbage(faq, garbage) -> None:  # noqa: ANN001
+def test_faq_search_survives_garbage(faq, garbage) -> None:
     call(faq, "search", garbage)
     assert len(faq.query) <= 200
 
 
-def test_faq_show_answers_keeps_other_sections(faq) -> None:  # noqa: ANN001
+def test_faq_show_answers_keeps_other_sections(faq) -> None:
     call(faq, "show_answers", "balance", ["topup"])
     call(faq, "show_answers", "tickets", ["close-ticket"])
     call(faq, "show_answers", "balance", [])
@@ -47,13 +47,13 @@ def test_faq_show_answers_keeps_other_sections(faq) -> None:  # noqa: ANN001
 
 @pytest.mark.parametrize("section, opened", [("balance", ["create-ticket"]), ("nope", ["topup"]),
                                              ({}, "topup"), ("balance", {"a": 1}), ("balance", "1")])
-def test_faq_show_answers_ignores_foreign_or_garbage(faq, section, opened) -> None:  # noqa: ANN001
+def test_faq_show_answers_ignores_foreign_or_garbage(faq, section, opened) -> None:
     call(faq, "show_answers", section, opened)
     assert set(faq.open_slugs) <= set(section_slugs("balance"))
     assert "create-ticket" not in faq.open_slugs
 
 
-def test_landing_lists_active_tariffs_with_unlimited_label(make_tariff) -> None:  # noqa: ANN001
+def test_landing_lists_active_tariffs_with_unlimited_label(make_tariff) -> None:
     from ispgo_portal.state.landing import LandingState
 
     make_tariff(name="Безлимит", price=499_000, max_servers=0, max_sites=0)
@@ -66,7 +66,7 @@ def test_landing_lists_active_tariffs_with_unlimited_label(make_tariff) -> None:
     assert state.tariffs[0]["period"] == "за 30 дней"
 
 
-def test_first_step_shown_to_new_customer(make_customer, session_token) -> None:  # noqa: ANN001
+def test_first_step_shown_to_new_customer(make_customer, session_token) -> None:
     from ispgo_portal.state.onboarding import OnboardingState
 
     state = make_state(OnboardingState, session_token(make_customer()))
@@ -74,7 +74,7 @@ def test_first_step_shown_to_new_customer(make_customer, session_token) -> None:
     assert state.show_first_step is True
 
 
-def test_first_step_hidden_after_top_up(make_customer, session_token) -> None:  # noqa: ANN001
+def test_first_step_hidden_after_top_up(make_customer, session_token) -> None:
     from ispgo_portal.state.onboarding import OnboardingState
 
     state = make_state(OnboardingState, session_token(make_customer(balance=15_050)))

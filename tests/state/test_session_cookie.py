@@ -8,7 +8,7 @@ from ispgo_portal.state.session import SessionState
 from tests.state.harness import call, make_state
 
 
-def test_the_session_is_read_from_the_handshake_cookie(make_customer, session_token) -> None:  # noqa: ANN001
+def test_the_session_is_read_from_the_handshake_cookie(make_customer, session_token) -> None:
     state = make_state(SessionState, session_token(make_customer(email="ivan@example.ru")))
     assert call(state, "require_login") is None
     assert state.viewer_email == "ivan@example.ru"

@@ -20,7 +20,7 @@ FORM = {"category": "license", "subject": "Ключ не активируетс�
         "description": "Панель пишет, что ключ недействителен.", "priority": "low"}
 
 
-def _upload(name: str, data: bytes):  # noqa: ANN202 - an rx.UploadFile
+def _upload(name: str, data: bytes):
     import reflex as rx
 
     return rx.UploadFile(file=io.BytesIO(data), path=Path(name), size=len(data))
@@ -32,7 +32,7 @@ def _tickets() -> list[Ticket]:
 
 
 @pytest.fixture
-def customer_token(make_customer, session_token: Callable[[int], str]) -> str:  # noqa: ANN001
+def customer_token(make_customer, session_token: Callable[[int], str]) -> str:
     return session_token(make_customer(email="lena@example.ru"))
 
 
@@ -80,7 +80,7 @@ def test_too_many_uploads_are_refused_without_reading_them_all(customer_token: s
     assert _tickets() == []
 
 
-def test_ticket_list_filters_and_archive_tab(make_customer, session_token: Callable[[int], str]) -> None:  # noqa: ANN001
+def test_ticket_list_filters_and_archive_tab(make_customer, session_token: Callable[[int], str]) -> None:
     from ispgo_portal.state.tickets import TicketsState
 
     user = make_customer()
@@ -99,7 +99,7 @@ def test_ticket_list_filters_and_archive_tab(make_customer, session_token: Calla
     assert [(r.id, r.status_label) for r in state.rows] == [(closed, "Закрыт")]
 
 
-def test_admin_queue_filters_and_reset(make_customer, make_admin, session_token: Callable[[int], str]) -> None:  # noqa: ANN001
+def test_admin_queue_filters_and_reset(make_customer, make_admin, session_token: Callable[[int], str]) -> None:
     from ispgo_portal.state.admin_tickets import AdminTicketsState
 
     user = make_customer(email="queue@example.ru")

@@ -30,7 +30,7 @@ class SmtpSink:
         self._controller_kwargs = controller_kwargs
         self._controller: Controller | None = None
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001, N802 - aiosmtpd API
+    async def handle_DATA(self, server, session, envelope) -> str:
         if self.reject_with:
             return self.reject_with
         message = message_from_bytes(envelope.content, policy=policy.default)

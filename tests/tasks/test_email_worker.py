@@ -27,7 +27,7 @@ def _row(email_id: int) -> OutboxEmail:
         return session.get(OutboxEmail, email_id)
 
 
-def test_email_queued_after_commit_is_delivered_by_the_worker(smtp_sink, start_worker) -> None:  # noqa: ANN001
+def test_email_queued_after_commit_is_delivered_by_the_worker(smtp_sink, start_worker) -> None:
     start_worker(smtp_port=smtp_sink.port)
     email_id = _queue_welcome(name="Мария")
     [message] = smtp_sink.wait_for(1, to="ivan@example.ru")
@@ -35,7 +35,7 @@ def test_email_queued_after_commit_is_delivered_by_the_worker(smtp_sink, start_w
     wait_until(lambda: _row(email_id).status == "sent", what="the row marked sent")
 
 
-def test_email_arrives_once_after_smtp_outage(start_worker) -> None:  # noqa: ANN001
+def test_email_arrives_once_after_smtp_outage(start_worker) -> None:
     port = free_port()  # nobody listens yet: SMTP is down
     start_worker(smtp_port=port)
     email_id = _queue_welcome()
@@ -53,7 +53,7 @@ def test_email_arrives_once_after_smtp_outage(start_worker) -> None:  # noqa: AN
         sink.stop()
 
 
-def test_email_survives_broker_outage_and_flush_sends_it(smtp_sink, start_worker) -> None:  # noqa: ANN001
+def test_email_survives_broker_outage_and_flush_sends_it(smtp_sink, start_worker) -> None:
     start_worker(smtp_port=smtp_sink.port)
     point_celery_at(f"redis://127.0.0.1:{free_port()}/0")  # the broker is down at commit time
     try:
@@ -68,7 +68,7 @@ def test_email_survives_broker_outage_and_flush_sends_it(smtp_sink, start_worker
     assert len(smtp_sink.received()) == 1
 
 
-def test_rolled_back_operation_sends_nothing(smtp_sink, start_worker) -> None:  # noqa: ANN001
+def test_rolled_back_operation_sends_nothing(smtp_sink, start_worker) -> None:
     start_worker(smtp_port=smtp_sink.port)
     try:
         with session_scope() as session:

@@ -40,7 +40,7 @@ def _query(db: Path, sql: str) -> list[tuple]:
         return conn.execute(sql).fetchall()
 
 
-def test_embedded_default_renews_by_itself_and_keeps_the_email(tmp_path: Path, start_worker) -> None:  # noqa: ANN001
+def test_embedded_default_renews_by_itself_and_keeps_the_email(tmp_path: Path, start_worker) -> None:
     embedded = {"DATA_DIR": str(tmp_path), "DATABASE_URL": "", "REDIS_URL": "", "SMTP_HOST": ""}
     env = {**os.environ, **embedded}
     subprocess.run([sys.executable, "-c", SEED], cwd=ROOT, env=env, check=True, timeout=120)

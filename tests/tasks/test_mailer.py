@@ -60,12 +60,12 @@ def server_tls(tmp_path: Path) -> Iterator[ssl.SSLContext]:
         os.environ["SSL_CERT_FILE"] = saved
 
 
-def _authenticator(server, session, envelope, mechanism, auth_data) -> AuthResult:  # noqa: ANN001
+def _authenticator(server, session, envelope, mechanism, auth_data) -> AuthResult:
     ok = auth_data.login == USER.encode() and auth_data.password == PASSWORD.encode()
     return AuthResult(success=ok, handled=False)
 
 
-def _settings(port: int, tls: str, password: str = PASSWORD):  # noqa: ANN202
+def _settings(port: int, tls: str, password: str = PASSWORD):
     from ispgo_portal.settings import Settings
 
     return Settings(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_TLS=tls, SMTP_USER=USER,

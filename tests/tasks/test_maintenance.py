@@ -14,7 +14,7 @@ from ispgo_portal.services.accounts.auth import hash_token
 from ispgo_portal.tasks.maintenance import purge_expired_sessions
 
 
-def test_purge_removes_expired_sessions_and_dead_reset_links(make_customer, session_token) -> None:  # noqa: ANN001
+def test_purge_removes_expired_sessions_and_dead_reset_links(make_customer, session_token) -> None:
     user_id = make_customer()
     live_session = session_token(user_id)
     now = utcnow()

@@ -34,7 +34,7 @@ def _row(email_id: int) -> OutboxEmail:
         return session.get(OutboxEmail, email_id)
 
 
-def test_send_delivers_multipart_text_and_html(smtp_sink, use_smtp) -> None:  # noqa: ANN001
+def test_send_delivers_multipart_text_and_html(smtp_sink, use_smtp) -> None:
     use_smtp(smtp_sink.port)
     email_id = _outbox_row(name="Иван Петров")
     assert outbox.send_outbox_email(email_id=email_id) == outbox.SENT
@@ -55,7 +55,7 @@ def test_send_without_smtp_leaves_email_pending_for_the_admin() -> None:
     assert (row.status, row.attempts) == ("pending", 0)
 
 
-def test_send_keeps_email_pending_and_counts_attempt_when_smtp_is_down(use_smtp) -> None:  # noqa: ANN001
+def test_send_keeps_email_pending_and_counts_attempt_when_smtp_is_down(use_smtp) -> None:
     use_smtp(free_port())  # nothing listens there
     email_id = _outbox_row()
     with pytest.raises(MailError) as err:
@@ -66,7 +66,7 @@ def test_send_keeps_email_pending_and_counts_attempt_when_smtp_is_down(use_smtp)
     assert row.last_error
 
 
-def test_send_marks_failed_when_server_refuses_for_good(smtp_sink, use_smtp) -> None:  # noqa: ANN001
+def test_send_marks_failed_when_server_refuses_for_good(smtp_sink, use_smtp) -> None:
     use_smtp(smtp_sink.port)
     smtp_sink.reject_with = "550 5.1.1 Mailbox does not exist"
     email_id = _outbox_row()
@@ -76,7 +76,7 @@ def test_send_marks_failed_when_server_refuses_for_good(smtp_sink, use_smtp) -> 
     assert "550" in row.last_error
 
 
-def test_sent_email_is_not_sent_again(smtp_sink, use_smtp) -> None:  # noqa: ANN001
+def test_sent_email_is_not_sent_again(smtp_sink, use_smtp) -> None:
     use_smtp(smtp_sink.port)
     email_id = _outbox_row()
     outbox.send_outbox_email(email_id=email_id)
@@ -85,7 +85,7 @@ def test_sent_email_is_not_sent_again(smtp_sink, use_smtp) -> None:  # noqa: ANN
     assert _row(email_id).attempts == 1
 
 
-def test_email_held_by_another_sender_is_skipped(smtp_sink, use_smtp) -> None:  # noqa: ANN001
+def test_email_held_by_another_sender_is_skipped(smtp_sink, use_smtp) -> None:
     use_smtp(smtp_sink.port)
     email_id = _outbox_row()
     with get_engine().connect() as other:
@@ -96,7 +96,7 @@ def test_email_held_by_another_sender_is_skipped(smtp_sink, use_smtp) -> None:  
     assert outbox.send_outbox_email(email_id=email_id) == outbox.SENT
 
 
-def test_flush_sends_pending_emails_older_than_the_grace_period(smtp_sink, use_smtp) -> None:  # noqa: ANN001
+def test_flush_sends_pending_emails_older_than_the_grace_period(smtp_sink, use_smtp) -> None:
     use_smtp(smtp_sink.port)
     old_id = _outbox_row(to="old@example.ru", age=timedelta(minutes=10))
     fresh_id = _outbox_row(to="fresh@example.ru")
@@ -106,7 +106,7 @@ def test_flush_sends_pending_emails_older_than_the_grace_period(smtp_sink, use_s
     assert (_row(old_id).status, _row(fresh_id).status) == ("sent", "pending")
 
 
-def test_flush_with_ids_sends_exactly_those_emails_at_once(smtp_sink, use_smtp) -> None:  # noqa: ANN001
+def test_flush_with_ids_sends_exactly_those_emails_at_once(smtp_sink, use_smtp) -> None:
     use_smtp(smtp_sink.port)
     handed_over = [_outbox_row(to=f"renewed{i}@example.ru") for i in range(3)]
     _outbox_row(to="other@example.ru")
@@ -115,7 +115,7 @@ def test_flush_with_ids_sends_exactly_those_emails_at_once(smtp_sink, use_smtp) 
     assert sorted(m["To"] for m in smtp_sink.received()) == [f"renewed{i}@example.ru" for i in range(3)]
 
 
-def test_flush_stops_at_the_first_transient_failure(use_smtp) -> None:  # noqa: ANN001
+def test_flush_stops_at_the_first_transient_failure(use_smtp) -> None:
     use_smtp(free_port())
     ids = [_outbox_row(to=f"c{i}@example.ru", age=timedelta(minutes=5)) for i in range(3)]
     result = outbox.send_pending()
@@ -123,7 +123,7 @@ def test_flush_stops_at_the_first_transient_failure(use_smtp) -> None:  # noqa: 
     assert [_row(i).attempts for i in ids] == [1, 0, 0]
 
 
-def test_flush_tries_least_attempted_first(smtp_sink, use_smtp) -> None:  # noqa: ANN001
+def test_flush_tries_least_attempted_first(smtp_sink, use_smtp) -> None:
     use_smtp(smtp_sink.port)
     stubborn = _outbox_row(to="stubborn@example.ru", age=timedelta(minutes=5))
     with session_scope() as session:
@@ -133,7 +133,7 @@ def test_flush_tries_least_attempted_first(smtp_sink, use_smtp) -> None:  # noqa
     assert [m["To"] for m in smtp_sink.received()] == ["new@example.ru"]
 
 
-def test_resend_returns_failed_email_to_the_queue_and_audits(make_admin, broker) -> None:  # noqa: ANN001
+def test_resend_returns_failed_email_to_the_queue_and_audits(make_admin, broker) -> None:
     admin_id = make_admin()
     email_id = _outbox_row(status="failed")
     outbox.resend_outbox_email(admin_id=admin_id, email_id=email_id)
@@ -143,21 +143,21 @@ def test_resend_returns_failed_email_to_the_queue_and_audits(make_admin, broker)
     assert (audit.admin_id, audit.target_id) == (admin_id, email_id)
 
 
-def test_resend_refused_to_a_customer(make_customer) -> None:  # noqa: ANN001
+def test_resend_refused_to_a_customer(make_customer) -> None:
     email_id = _outbox_row(status="failed")
     with pytest.raises(DomainError):
         outbox.resend_outbox_email(admin_id=make_customer(), email_id=email_id)
     assert _row(email_id).status == "failed"
 
 
-def test_resend_refuses_an_email_already_sent(make_admin) -> None:  # noqa: ANN001
+def test_resend_refuses_an_email_already_sent(make_admin) -> None:
     email_id = _outbox_row(status="sent")
     with pytest.raises(DomainError) as err:
         outbox.resend_outbox_email(admin_id=make_admin(), email_id=email_id)
     assert err.value.code == "already_sent"
 
 
-def test_list_filters_by_status_and_search(make_admin) -> None:  # noqa: ANN001
+def test_list_filters_by_status_and_search(make_admin) -> None:
     admin_id = make_admin()
     _outbox_row(to="anna@example.ru")
     _outbox_row(to="boris@example.ru", status="failed")
@@ -169,7 +169,7 @@ def test_list_filters_by_status_and_search(make_admin) -> None:  # noqa: ANN001
     assert outbox.list_outbox(admin_id=admin_id, status="bogus").total == 3
 
 
-def test_open_email_shows_its_text(make_admin) -> None:  # noqa: ANN001
+def test_open_email_shows_its_text(make_admin) -> None:
     admin_id = make_admin()
     email_id = _outbox_row(name="Зоя")
     detail = outbox.get_outbox_email(admin_id=admin_id, email_id=email_id)
@@ -178,7 +178,7 @@ def test_open_email_shows_its_text(make_admin) -> None:  # noqa: ANN001
         outbox.get_outbox_email(admin_id=admin_id, email_id=email_id + 1000)
 
 
-def test_outbox_is_for_admins_only(make_customer) -> None:  # noqa: ANN001
+def test_outbox_is_for_admins_only(make_customer) -> None:
     customer_id = make_customer()
     email_id = _outbox_row()
     with pytest.raises(DomainError):

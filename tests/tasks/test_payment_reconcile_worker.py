@@ -18,7 +18,7 @@ def _balance(user_id: int) -> int:
         return session.get(User, user_id).balance
 
 
-def test_worker_settles_payment_with_lost_webhook(control, start_worker, make_customer) -> None:  # noqa: ANN001, F811
+def test_worker_settles_payment_with_lost_webhook(control, start_worker, make_customer) -> None:  # noqa: F811
     control.webhooks(drop=1)
     user_id = make_customer()
     started = start_topup(user_id=user_id, amount=12_345)

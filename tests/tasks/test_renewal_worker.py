@@ -41,12 +41,12 @@ def _state(user_id: int, license_id: int) -> tuple[int, str, int]:
         return (session.get(User, user_id).balance, session.get(License, license_id).status, len(renewals))
 
 
-def _passes_done(*workers) -> list[int]:  # noqa: ANN002
+def _passes_done(*workers) -> list[int]:
     """Licenses renewed by each finished pass."""
     return [int(n) for w in workers for n, _errors in PASS_DONE.findall(w.log())]
 
 
-def _pass_errors(*workers) -> list[int]:  # noqa: ANN002
+def _pass_errors(*workers) -> list[int]:
     """The error count of each finished pass: a license two workers fought over (the unique
     ledger reference refusing the second charge) counts here, not in the renewals."""
     return [int(errors) for w in workers for _n, errors in PASS_DONE.findall(w.log())]
@@ -65,7 +65,7 @@ def _renewal_references() -> dict[int, list[str]]:
 
 
 def test_worker_renews_from_balance_and_email_arrives(make_customer, make_tariff, smtp_sink,
-                                                      start_worker) -> None:  # noqa: ANN001
+                                                      start_worker) -> None:
     user_id = make_customer(balance=150_000, email="ivan@example.ru", name="Иван")
     license_id = _due_license(user_id, make_tariff(name="Бизнес", price=PRICE))
     start_worker(smtp_port=smtp_sink.port)
@@ -76,7 +76,7 @@ def test_worker_renews_from_balance_and_email_arrives(make_customer, make_tariff
 
 
 def test_worker_renews_from_balance_then_credit(make_customer, make_tariff, smtp_sink,
-                                                start_worker) -> None:  # noqa: ANN001
+                                                start_worker) -> None:
     user_id = make_customer(balance=40_000, credit_limit=100_000, discount=10, email="ivan@example.ru")
     license_id = _due_license(user_id, make_tariff(price=PRICE))
     start_worker(smtp_port=smtp_sink.port)
@@ -87,7 +87,7 @@ def test_worker_renews_from_balance_then_credit(make_customer, make_tariff, smtp
 
 
 def test_worker_suspends_when_short_and_charges_nothing(make_customer, make_tariff, smtp_sink,
-                                                       start_worker) -> None:  # noqa: ANN001
+                                                       start_worker) -> None:
     user_id = make_customer(balance=10_000, email="ivan@example.ru")
     license_id = _due_license(user_id, make_tariff(price=PRICE))
     start_worker(smtp_port=smtp_sink.port)
@@ -98,7 +98,7 @@ def test_worker_suspends_when_short_and_charges_nothing(make_customer, make_tari
 
 
 def test_worker_expires_license_without_auto_renew(make_customer, make_tariff, smtp_sink,
-                                                   start_worker) -> None:  # noqa: ANN001
+                                                   start_worker) -> None:
     user_id = make_customer(balance=500_000, email="ivan@example.ru")
     license_id = _due_license(user_id, make_tariff(price=PRICE), auto_renew=False)
     start_worker(smtp_port=smtp_sink.port)
@@ -130,7 +130,7 @@ def _terms_ended(license_ids: list[int]) -> dict[int, datetime]:
     return {lid: expires_at for lid, expires_at in rows}
 
 
-def test_pass_run_twice_renews_once(start_worker) -> None:  # noqa: ANN001
+def test_pass_run_twice_renews_once(start_worker) -> None:
     license_ids = seed_due_licenses(50, price=PRICE, balance=3 * PRICE)
     terms = _terms_ended(license_ids)
     worker = start_worker()
@@ -142,7 +142,7 @@ def test_pass_run_twice_renews_once(start_worker) -> None:  # noqa: ANN001
     _assert_each_renewed_once(license_ids, terms)
 
 
-def test_two_workers_share_one_thousand_due_licenses(start_worker) -> None:  # noqa: ANN001
+def test_two_workers_share_one_thousand_due_licenses(start_worker) -> None:
     license_ids = seed_due_licenses(1000, price=PRICE, balance=3 * PRICE)
     terms = _terms_ended(license_ids)
     first, second = start_worker(name="first"), start_worker(name="second")
@@ -158,7 +158,7 @@ def test_two_workers_share_one_thousand_due_licenses(start_worker) -> None:  # n
     _assert_each_renewed_once(license_ids, terms)
 
 
-def test_worker_killed_mid_pass_then_fresh_pass_renews_each_once(start_worker) -> None:  # noqa: ANN001
+def test_worker_killed_mid_pass_then_fresh_pass_renews_each_once(start_worker) -> None:
     license_ids = seed_due_licenses(1000, price=PRICE, balance=3 * PRICE)
     terms = _terms_ended(license_ids)
     doomed = start_worker(name="doomed")

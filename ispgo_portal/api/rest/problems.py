@@ -124,7 +124,7 @@ async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONRe
     return problem_response(exc.status_code, "error", str(exc.detail))
 
 
-def install(app) -> None:  # noqa: ANN001 - a FastAPI app
+def install(app) -> None:
     app.add_exception_handler(ApiProblem, on_api_problem)
     app.add_exception_handler(DomainError, on_domain_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)

@@ -355,7 +355,7 @@ def customer_card(*, admin_id: int, customer_id: int) -> CustomerCard:
         if user is None:
             raise NotFound("Клиент не найден")
 
-        def latest(model, order):  # noqa: ANN001, ANN202
+        def latest(model, order):
             return list(session.exec(
                 select(model).where(model.user_id == user.id).order_by(order.desc(), model.id.desc())
                 .limit(CARD_LIST_SIZE)

@@ -307,7 +307,7 @@ def create_admin(*, email: str, password: str, name: str = "Администра
         return user
 
 
-def purge_expired(*, now=None) -> int:  # noqa: ANN001
+def purge_expired(*, now=None) -> int:
     """Delete expired sessions and old login attempts; returns sessions removed."""
     now = now or utcnow()
     with session_scope() as session:

@@ -84,7 +84,7 @@ def _row(entry: LedgerEntry) -> LedgerRow:
                      balance_after=entry.balance_after, description=entry.description)
 
 
-def _newest_first():  # noqa: ANN202 - an ORDER BY clause
+def _newest_first():
     return (LedgerEntry.created_at.desc(), LedgerEntry.id.desc())
 
 

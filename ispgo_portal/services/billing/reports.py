@@ -61,7 +61,7 @@ def overview(*, admin_id: int) -> Overview:
     with session_scope() as session:
         acting_admin(session, admin_id)
 
-        def count(query) -> int:  # noqa: ANN001
+        def count(query) -> int:
             return int(session.exec(query).one())
 
         return Overview(

@@ -109,7 +109,7 @@ def _status_after_term(lic: License, now: datetime) -> str:
     return LicenseStatus.ACTIVE if as_utc(lic.expires_at) > now else LicenseStatus.EXPIRED
 
 
-def _rows_query():  # noqa: ANN202 - a SQLAlchemy select
+def _rows_query():
     servers = (
         select(LicenseActivation.license_id, func.count().label("n"))
         .group_by(LicenseActivation.license_id).subquery()

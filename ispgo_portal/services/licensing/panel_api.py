@@ -131,11 +131,11 @@ def _license_columns() -> list:
             T.c.max_sites]
 
 
-def _license_query(key: str):  # noqa: ANN202
+def _license_query(key: str):
     return select(*_license_columns()).select_from(L.join(T, T.c.id == L.c.tariff_id)).where(L.c.key == key)
 
 
-def _build_validate_query():  # noqa: ANN202
+def _build_validate_query():
     """Built once: the license, its tariff, this server's activation and the number of servers.
     Bound parameters keep it one cached compiled statement for every request."""
     counted = A.alias("counted")  # apart from the activation of this server joined outside

@@ -98,7 +98,7 @@ def autorenew_reference(license_id: int, expires_at: datetime) -> str:
     return f"autorenew:{license_id}:{as_utc(expires_at).isoformat()}"
 
 
-def _candidate_ids(*, where: list, after_id: int) -> Iterator[int]:  # noqa: ANN001
+def _candidate_ids(*, where: list, after_id: int) -> Iterator[int]:
     """Ids matching `where`, ascending, read in batches outside the per-license transactions."""
     while True:
         with session_scope() as session:
@@ -110,7 +110,7 @@ def _candidate_ids(*, where: list, after_id: int) -> Iterator[int]:  # noqa: ANN
         after_id = batch[-1]
 
 
-def _lock_query(*where, postgres: bool) -> Select:  # noqa: ANN002
+def _lock_query(*where, postgres: bool) -> Select:
     query = (select(License, User, Tariff)
              .join(User, User.id == License.user_id).join(Tariff, Tariff.id == License.tariff_id)
              .where(*where))
@@ -134,7 +134,7 @@ def _locked(session: Session, query: Select, params: dict | None = None) -> tupl
     return (row[0], row[1], row[2]) if row else None
 
 
-def _lock_if(session: Session, license_id: int, *where) -> tuple[License, User, Tariff] | None:  # noqa: ANN002
+def _lock_if(session: Session, license_id: int, *where) -> tuple[License, User, Tariff] | None:
     """The license and its owner (both locked for this transaction) with the tariff, in one
     query, if the license still matches `where`; None if it no longer does or another worker
     holds it (PostgreSQL: skipped, not waited for). Holding the owner and tariff here also keeps them
@@ -322,7 +322,7 @@ def run_renewal_pass(*, now: datetime | None = None, limit: int | None = None) -
                 break
             try:
                 settled = _settle_with_card(connection, license_id, now, result)
-            except Exception as exc:  # noqa: BLE001 - one license must never stop the rest
+            except Exception as exc:
                 log.exception("renewal pass: license %s failed", license_id)
                 result.failed += 1
                 result.errors.append(f"license {license_id}: {exc}")
@@ -399,7 +399,7 @@ def send_expiry_reminders(*, now: datetime | None = None) -> ReminderResult:
         try:
             with session_scope() as session:
                 result.sent += remind_license(session, license_id=license_id, now=now)
-        except Exception:  # noqa: BLE001 - one license must never stop the rest
+        except Exception:
             log.exception("expiry reminders: license %s failed", license_id)
             result.failed += 1
     return result

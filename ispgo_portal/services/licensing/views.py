@@ -82,7 +82,7 @@ def _views(session: Session, rows: Sequence[tuple[License, Tariff]]) -> list[Lic
     ]
 
 
-def _owned_query(user_id: int):  # noqa: ANN202 - a select of (License, Tariff)
+def _owned_query(user_id: int):
     return select(License, Tariff).join(Tariff, Tariff.id == License.tariff_id).where(License.user_id == user_id)
 
 

@@ -27,5 +27,5 @@ def dispatch_outbox(ids: list[int]) -> None:
         return
     try:
         _sender(list(ids))
-    except Exception as exc:  # noqa: BLE001 - broker trouble must not fail the business operation
+    except Exception as exc:
         log.warning("outbox dispatch deferred (%s emails): %s", len(ids), exc)

@@ -89,7 +89,7 @@ class SupportView:
     customer: CustomerContext
 
 
-def _waiting_since_subquery():  # noqa: ANN202 - a SQLAlchemy subquery
+def _waiting_since_subquery():
     """Per ticket: when the customer's oldest unanswered message was written (the customer
     messages after support's last one). Tickets support answered last have no row."""
     last_staff = (
