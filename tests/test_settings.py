@@ -168,4 +168,5 @@ def test_production_names_each_missing_variable_on_its_own_line() -> None:
     assert _named(result.stderr) == ["SMTP_PORT"]  # the type is checked first
     fixed = _start({"PORTAL_ENV": "production", "DATABASE_URL": "", "REDIS_URL": "", "LICENSE_SIGNING_KEY": ""})
     assert _named(fixed.stderr) == [
-        "DATABASE_URL", "REDIS_URL", "LICENSE_SIGNING_KEY", "YOOKASSA_SHOP_ID", "YOOKASSA_SECRET_KEY"]
+        "DATABASE_URL", "REDIS_URL", "LICENSE_SIGNING_KEY", "SECRETS_KEY", "YOOKASSA_SHOP_ID",
+        "YOOKASSA_SECRET_KEY"]

@@ -17,9 +17,10 @@ from tests.tasks.smtp_sink import SmtpSink, free_port, text_part
 
 def _queue_welcome(to: str = "ivan@example.ru", name: str = "Иван") -> int:
     with session_scope() as session:
-        email = queue_email(session, template="welcome", to=to, context={"name": name},
+        email_id = queue_email(session, template="welcome", to=to, context={"name": name},
                             dedupe_key=f"test-welcome:{to}")
-    return email.id
+    assert email_id is not None
+    return email_id
 
 
 def _row(email_id: int) -> OutboxEmail:

@@ -41,14 +41,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import Insert, Select, bindparam
+from sqlalchemy import Select, bindparam
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
 from ispgo_portal.clock import as_utc, utcnow
 from ispgo_portal.db import get_engine, is_postgres, session_scope
-from ispgo_portal.models import License, OutboxEmail, Tariff, User
-from ispgo_portal.models.enums import LicenseStatus, OutboxStatus, SuspendedBy
+from ispgo_portal.models import License, Tariff, User
+from ispgo_portal.models.enums import LicenseStatus, SuspendedBy
 from ispgo_portal.money import format_rub
 from ispgo_portal.payments import gateway
 from ispgo_portal.services.billing import ledger as billing
@@ -58,7 +58,7 @@ from ispgo_portal.services.errors import DomainError
 from ispgo_portal.services.licensing.licenses import renew_locked_license, renewal_quote
 from ispgo_portal.services.licensing.views import days_left
 from ispgo_portal.services.mail.dispatch import dispatch_outbox
-from ispgo_portal.services.mail.notifications import queue_email, render_email
+from ispgo_portal.services.mail.notifications import queue_email
 
 log = logging.getLogger(__name__)
 
@@ -146,27 +146,10 @@ def _context(user: User, tariff: Tariff, lic: License) -> dict:
     return {"name": user.name, "tariff": tariff.name, "key": lic.key}
 
 
-@lru_cache
-def _outbox_insert(postgres: bool) -> Insert:
-    """INSERT … ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, built once (the values come
-    as parameters). On the table, not the ORM class: a plain INSERT skips the ORM's
-    bulk-insert machinery."""
-    if postgres:
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    table = OutboxEmail.__table__
-    return insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
-
-
 def _record_email(session: Session, *, template: str, to: str, context: dict, dedupe_key: str) -> int | None:
-    """The outbox row of one event, in `session`, in one statement; None if that event's
-    email exists already (the unique dedupe key decides, also between concurrent passes)."""
-    subject, body_text, body_html = render_email(template, context)
-    row = {"recipient": to, "subject": subject, "body_text": body_text, "body_html": body_html,
-           "template": template, "status": OutboxStatus.PENDING, "attempts": 0, "last_error": "",
-           "dedupe_key": dedupe_key, "created_at": utcnow()}
-    return session.execute(_outbox_insert(is_postgres(session)), row).scalar_one_or_none()
+    """The outbox row of one event; the pass hands the ids to the sender in batches itself."""
+    return queue_email(session, template=template, to=to, context=context, dedupe_key=dedupe_key,
+                       dispatch=False)
 
 
 @dataclass

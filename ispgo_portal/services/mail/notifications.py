@@ -9,11 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from sqlalchemy import event
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlalchemy import Insert, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session
 
-from ispgo_portal.models import OutboxEmail
+from ispgo_portal.clock import utcnow
+from ispgo_portal.db import is_postgres
+from ispgo_portal.models import OutboxEmail, OutboxStatus
 from ispgo_portal.services.mail.dispatch import dispatch_outbox
 from ispgo_portal.settings import get_settings
 
@@ -47,30 +50,36 @@ def render_email(template: str, context: dict[str, Any]) -> tuple[str, str, str]
     return subject.removeprefix("Subject:").strip(), body.lstrip("\n"), html
 
 
-def queue_email(
-    session: Session, *, template: str, to: str, context: dict[str, Any], dedupe_key: str | None = None
-) -> OutboxEmail | None:
-    """Record an email in the outbox within `session`; sent after the commit.
-    A repeated dedupe_key (the same business event) records nothing."""
-    if dedupe_key and session.exec(select(OutboxEmail.id).where(OutboxEmail.dedupe_key == dedupe_key)).first():
-        return None
+@lru_cache
+def _outbox_insert(postgres: bool) -> Insert:
+    """INSERT … ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, built once per dialect (the
+    values come as parameters; a plain INSERT skips the ORM's unit of work, which matters when
+    the renewal pass records thousands)."""
+    insert = pg_insert if postgres else sqlite_insert
+    table = OutboxEmail.__table__  # type: ignore[attr-defined]
+    statement: Insert = insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
+    return statement
+
+
+def queue_email(session: Session, *, template: str, to: str, context: dict[str, Any],
+                dedupe_key: str | None = None, dispatch: bool = True) -> int | None:
+    """The one way an email enters the outbox: recorded within `session` (so it exists exactly
+    when the business change does) and handed to the sender after the commit. Returns the new
+    row's id, or None when this dedupe_key's email exists already — also when a concurrent
+    transaction recorded it (the unique key decides). `dispatch=False`: the caller hands the
+    ids over itself, in a batch (the renewal pass)."""
     subject, text, html = render_email(template, context)
-    email = OutboxEmail(
-        recipient=to, subject=subject, body_text=text, body_html=html, template=template,
-        dedupe_key=dedupe_key,
-    )
-    try:
-        with session.begin_nested():
-            session.add(email)
-            session.flush()
-    except IntegrityError:
-        return None  # a concurrent transaction recorded the same event
-    pending = session.info.setdefault("outbox_ids", [])
-    if not pending:
-        event.listen(session, "after_commit", _after_commit, once=True)
-        event.listen(session, "after_rollback", _after_rollback, once=True)
-    pending.append(email.id)
-    return email
+    row = {"recipient": to, "subject": subject, "body_text": text, "body_html": html, "template": template,
+           "status": OutboxStatus.PENDING, "attempts": 0, "last_error": "", "dedupe_key": dedupe_key,
+           "created_at": utcnow()}
+    email_id: int | None = session.execute(_outbox_insert(is_postgres(session)), row).scalar_one_or_none()
+    if email_id is not None and dispatch:
+        pending = session.info.setdefault("outbox_ids", [])
+        if not pending:
+            event.listen(session, "after_commit", _after_commit, once=True)
+            event.listen(session, "after_rollback", _after_rollback, once=True)
+        pending.append(email_id)
+    return email_id
 
 
 def _after_rollback(session: Session) -> None:
