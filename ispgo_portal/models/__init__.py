@@ -12,6 +12,17 @@ from ispgo_portal.models.licenses import (
     Tariff,
 )
 from ispgo_portal.models.outbox import OutboxEmail
+from ispgo_portal.models.payers import (
+    BANK_PAYMENT_STATUSES,
+    INVOICE_STATUSES,
+    PAYER_KINDS,
+    BankPayment,
+    BankStatement,
+    ClosingAct,
+    DocumentCounter,
+    Invoice,
+    PayerProfile,
+)
 from ispgo_portal.models.tickets import (
     TICKET_CATEGORIES,
     TICKET_PRIORITIES,
@@ -30,6 +41,8 @@ from ispgo_portal.models.users import (
 )
 
 __all__ = [
+    "BANK_PAYMENT_STATUSES", "BankPayment", "BankStatement", "ClosingAct", "DocumentCounter",
+    "INVOICE_STATUSES", "Invoice", "PAYER_KINDS", "PayerProfile",
     "API_SCOPES", "ApiIdempotencyKey", "ApiToken", "AuditLog", "AuthSession", "LEDGER_KINDS", "LICENSE_STATUSES", "LedgerEntry", "License",
     "LicenseActivation", "LoginAttempt", "OutboxEmail", "PAYMENT_PURPOSES", "PasswordResetToken",
     "Payment", "PromoCode", "PromoRedemption", "ROLE_ADMIN", "ROLE_CUSTOMER", "Refund",
