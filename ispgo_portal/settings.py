@@ -69,8 +69,8 @@ class Settings(BaseSettings):
 
     # The portal's own details, printed on every invoice, act and reconciliation statement.
     seller_name: str = Field(default="ООО «ИСПГо»", alias="SELLER_NAME")
-    seller_inn: str = Field(default="7707083893", alias="SELLER_INN")
-    seller_kpp: str = Field(default="770701001", alias="SELLER_KPP")
+    seller_inn: str = Field(default="7703475603", alias="SELLER_INN")
+    seller_kpp: str = Field(default="770301001", alias="SELLER_KPP")
     seller_address: str = Field(default="123112, г. Москва, Пресненская наб., д. 12", alias="SELLER_ADDRESS")
     seller_bank: str = Field(default="ПАО Сбербанк, г. Москва", alias="SELLER_BANK")
     seller_bik: str = Field(default="044525225", alias="SELLER_BIK")
