@@ -16,7 +16,11 @@ from ispgo_portal.models import ClosingAct, LedgerEntry, OutboxEmail, User
 from ispgo_portal.services.billing import closing_documents as docs
 from ispgo_portal.services.billing import invoices, payers
 from ispgo_portal.services.billing.documents.layout import money
-from ispgo_portal.services.billing.documents.pdf import render_act, render_invoice, render_reconciliation
+from ispgo_portal.services.billing.documents.pdf import (
+    render_act,
+    render_invoice,
+    render_reconciliation,
+)
 from ispgo_portal.services.billing.documents.words import amount_in_words
 from ispgo_portal.services.errors import DomainError
 from ispgo_portal.services.licensing import licenses

@@ -6,7 +6,16 @@ import pytest
 
 from ispgo_portal.services.billing import requisites
 from ispgo_portal.services.errors import DomainError
-from tests.services.payer_factories import BIK, CORR, IP_INN, IP_OGRNIP, OOO_INN, OOO_KPP, OOO_OGRN, account_for
+from tests.services.payer_factories import (
+    BIK,
+    CORR,
+    IP_INN,
+    IP_OGRNIP,
+    OOO_INN,
+    OOO_KPP,
+    OOO_OGRN,
+    account_for,
+)
 
 
 def test_valid_details_pass_and_are_cleaned() -> None:
