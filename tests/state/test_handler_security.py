@@ -48,7 +48,8 @@ VICTIM_EMAIL = "victim-secret@example.ru"
 VICTIM_KEY = "ISPG-VICT-IMKE-Y777-0001"
 VICTIM_SUBJECT = "Секретная тема жертвы"
 VICTIM_TOKEN_NAME = "Секретный токен жертвы"
-VICTIM_SECRETS = (VICTIM_EMAIL, VICTIM_KEY, VICTIM_SUBJECT, "Жертва Викторовна", VICTIM_TOKEN_NAME)
+VICTIM_COMPANY = "ООО «Секретная студия жертвы»"
+VICTIM_SECRETS = (VICTIM_EMAIL, VICTIM_KEY, VICTIM_SUBJECT, "Жертва Викторовна", VICTIM_TOKEN_NAME, VICTIM_COMPANY)
 
 
 def _state_classes() -> list[type]:
@@ -169,7 +170,22 @@ def _seed_victim() -> dict[str, int]:
                             yookassa_id="2f000000-000f-5000-8000-000000000001"))
         session.add(ApiToken(user_id=victim.id, name=VICTIM_TOKEN_NAME, token_hash="v" * 64, prefix="ispgo_victim",
                              scopes="read,write", password_marker="m"))
+        _seed_victim_company(session, victim.id)
         return {"user": victim.id, "license": lic.id, "ticket": ticket.id, "tariff": tariff.id}
+
+
+def _seed_victim_company(session: Any, user_id: int) -> None:
+    """The victim's ООО with an open invoice (both id 1, like the rest)."""
+    from ispgo_portal.models import Invoice, PayerProfile
+    from ispgo_portal.services.billing.payers import details_json
+
+    payer = PayerProfile(user_id=user_id, kind="company", name=VICTIM_COMPANY, inn="7707083893",
+                         kpp="770701001", ogrn="1027700132195", bik="044525225", account="40702810938000000001",
+                         corr_account="30101810400000000225", email=VICTIM_EMAIL, is_default=True)
+    session.add(payer)
+    session.flush()
+    session.add(Invoice(number="2026-000001", user_id=user_id, payer_id=payer.id, payer_details=details_json(payer),
+                        payer_inn=payer.inn, item="Пополнение", amount=100_000))
 
 
 def _arg_for(name: str, annotation: Any, ids: dict[str, int]) -> Any:
@@ -187,6 +203,7 @@ def _arg_for(name: str, annotation: Any, ids: dict[str, int]) -> Any:
             "category": "general", "priority": "high", "status": "closed", "code": "PROMO", "name": "X",
             "price": "100", "period_days": "30", "max_servers": "1", "max_sites": "1", "query": VICTIM_EMAIL,
             "fingerprint": "fp-victim", "method": "balance", "promo_code": "",
+            "payer_id": str(ids["user"]), "invoice_number": "2026-000001", "kind": "company",
         }
     if "list" in ann or "uploadfile" in ann:
         return []
