@@ -6,6 +6,7 @@ import reflex as rx
 
 from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import app_shell, card, empty_state, field_error, page_title
+from ispgo_portal.components.tables import data_table
 from ispgo_portal.state.admin_bank import STATEMENT_UPLOAD, AdminBankState, BankRow, OpenInvoiceRow
 
 S = AdminBankState
@@ -119,19 +120,11 @@ def admin_bank_page() -> rx.Component:
                 rx.cond(S.bank_loaded, card(empty_state("check-check", "Всё разобрано",
                                                         "Неопознанных и частичных поступлений нет.")))),
         rx.heading("Неоплаченные счета", size="4", as_="h2", margin_top="12px"),
-        card(rx.table.root(
-            rx.table.header(rx.table.row(*(rx.table.column_header_cell(h) for h in
-                                           ("Счёт", "Дата", "Плательщик", "Сумма", "")))),
-            rx.table.body(rx.foreach(S.open_invoices, invoice_row)),
-            width="100%",
-        )),
+        card(data_table(["Счёт", "Дата", "Плательщик", "Сумма", ""], S.open_invoices, invoice_row,
+                        table_id="open-invoices")),
         rx.heading("Последние поступления", size="4", as_="h2", margin_top="12px"),
-        card(rx.table.root(
-            rx.table.header(rx.table.row(*(rx.table.column_header_cell(h) for h in
-                                           ("Платёжное поручение", "Плательщик", "Сумма", "Статус", "Счёт")))),
-            rx.table.body(rx.foreach(S.recent_rows, recent_row)),
-            width="100%",
-        )),
+        card(data_table(["Платёжное поручение", "Плательщик", "Сумма", "Статус", "Счёт"], S.recent_rows,
+                        recent_row, table_id="recent-bank-payments")),
         assign_dialog(),
         mark_dialog(),
     )
