@@ -30,6 +30,8 @@ CONTEXTS = {
     "password_reset": {"name": "Иван", "reset_url": "http://localhost:3000/password-reset/confirm?token=t"},
     "password_changed_by_admin": {"name": "Иван"},
     "email_changed_by_admin": {"name": "Иван", "old_email": "old@example.ru", "new_email": "new@example.ru"},
+    "act_issued": {"name": "Иван", "payer": "ООО «Ромашка»", "number": "А-2026-000001", "period": "октябрь 2026",
+                   "total": 479_820},
 }
 
 
