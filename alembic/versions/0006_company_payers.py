@@ -75,7 +75,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('number'),
-    sa.UniqueConstraint('payer_id', 'period', name='uq_closing_acts_payer_period')
+    sa.UniqueConstraint('user_id', 'period', name='uq_closing_acts_user_period')
     )
     op.create_index(op.f('ix_closing_acts_user_id'), 'closing_acts', ['user_id'], unique=False)
     op.create_table('invoices',

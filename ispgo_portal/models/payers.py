@@ -117,11 +117,11 @@ class BankPayment(SQLModel, table=True):
 
 
 class ClosingAct(SQLModel, table=True):
-    """An акт оказанных услуг for one payer and one month; its lines are the month's
+    """An акт оказанных услуг for one customer and one month, made out to a payer; its lines are the month's
     purchase and renewal rows of the ledger."""
 
     __tablename__ = "closing_acts"
-    __table_args__ = (UniqueConstraint("payer_id", "period", name="uq_closing_acts_payer_period"),)
+    __table_args__ = (UniqueConstraint("user_id", "period", name="uq_closing_acts_user_period"),)
 
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(sa_column=Column(String(16), unique=True, nullable=False))

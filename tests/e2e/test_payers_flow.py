@@ -59,7 +59,7 @@ def test_studio_pays_an_invoice_by_bank_transfer(page, login_as, logout, make_cu
     page.click("#invoice-link")  # a client-side route change: the same websocket goes on
     page.wait_for_url("**/balance/invoice")
     expect(page.locator("#invoice-payer")).to_contain_text(OOO_INN)
-    page.locator("#invoice-mode").get_by_text("Лицензия по тарифу").click()
+    page.get_by_role("radio", name="Лицензия по тарифу").click()
     page.select_option("#invoice-tariff", value=str(tariff))
     page.click("#issue-invoice")
     page.wait_for_url("**/documents")

@@ -80,6 +80,14 @@ def test_second_run_issues_no_second_act(busy_studio: dict) -> None:
                             .where(OutboxEmail.template == "act_issued")).one() == 1
 
 
+def test_changing_the_default_payer_does_not_issue_the_month_again(busy_studio: dict) -> None:
+    period = _period_now()
+    docs.issue_monthly_acts(period=period)
+    other = payers.create_payer(user_id=busy_studio["user"], form=company_form(name="ООО «Вторая»"))
+    payers.set_default_payer(user_id=busy_studio["user"], payer_id=other)
+    assert docs.issue_monthly_acts(period=period).created == 0
+
+
 def test_customer_without_a_company_gets_no_act(make_customer, make_tariff) -> None:  # noqa: ANN001
     user = make_customer(balance=500_000)
     payers.create_payer(user_id=user, form={"kind": "person", "name": "Иван"})

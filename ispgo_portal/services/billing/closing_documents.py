@@ -3,7 +3,8 @@ reconciliation statement (акт сверки) for any period, both read straigh
 
 An act lists the month's purchase and renewal rows of the customer's ledger (all of them are
 paid from the balance) and is made out to the customer's default profile when that is an
-ООО or ИП. One act per payer and month (unique), so a repeated beat run issues nothing new."""
+ООО or ИП. One act per customer and month (unique: the lines are the customer's ledger, whichever
+profile is the default on the day), so a repeated beat run issues nothing new."""
 
 from __future__ import annotations
 
@@ -132,7 +133,7 @@ def _issue_act(*, user_id: int, period: str) -> str | None:
         payer = default_company(session, user_id=user_id)
         if payer is None:
             return None
-        if session.exec(select(ClosingAct.id).where(ClosingAct.payer_id == payer.id,
+        if session.exec(select(ClosingAct.id).where(ClosingAct.user_id == user_id,
                                                     ClosingAct.period == period)).first():
             return None
         lines = act_lines(session, user_id=user_id, period=period)
