@@ -17,7 +17,7 @@ def download(url, element_id, label: str = "PDF") -> rx.Component:  # noqa: ANN0
     """A plain anchor styled as a button: a full browser request to the authenticated PDF route
     (the session cookie goes with it), never a client-side route change."""
     return rx.button(rx.el.a(rx.icon("download", size=14), label, href=url, id=element_id,
-                             custom_attrs={"download": ""}),
+                             custom_attrs={"download": "", "reloadDocument": True}),
                      as_child=True, variant="soft", size="2")
 
 
