@@ -144,6 +144,7 @@ def invoice_form_page() -> rx.Component:
                         rx.segmented_control.item("Пополнение баланса", value="amount"),
                         rx.segmented_control.item("Лицензия по тарифу", value="tariff"),
                         value=F.inv_mode, on_change=F.pick_invoice_mode, id="invoice-mode",
+                        custom_attrs={"aria-label": "Что оплачиваем"},
                     ),
                     rx.cond(
                         F.inv_mode == "tariff",

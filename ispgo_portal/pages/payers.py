@@ -72,6 +72,7 @@ def payer_form() -> rx.Component:
                     rx.segmented_control.item("ИП", value="entrepreneur"),
                     rx.segmented_control.item("Физ. лицо", value="person"),
                     value=S.payer_kind, on_change=S.pick_payer_kind, id="payer-kind",
+                    custom_attrs={"aria-label": "Тип плательщика"},
                 ),
                 rx.form(
                     rx.vstack(
