@@ -40,6 +40,7 @@ bun:
 	@command -v bun >/dev/null 2>&1 || npm install -g bun
 
 run: $(VENV)/.installed-run bun
+	bash scripts/install_fonts.sh
 	$(PY) scripts/run_embedded.py
 
 # nginx in front of two portal processes, two Celery workers and a beat, on PostgreSQL and Redis.

@@ -114,6 +114,23 @@ class Settings(BaseSettings):
     max_open_payments: int = Field(default=10, ge=1, alias="MAX_OPEN_PAYMENTS")
     max_payments_per_hour: int = Field(default=60, ge=1, alias="MAX_PAYMENTS_PER_HOUR")
 
+    # The portal's own details, printed on every invoice, act and reconciliation statement.
+    seller_name: str = Field(default="ООО «ИСПГо»", alias="SELLER_NAME")
+    seller_inn: str = Field(default="7703475603", alias="SELLER_INN")
+    seller_kpp: str = Field(default="770301001", alias="SELLER_KPP")
+    seller_address: str = Field(default="123112, г. Москва, Пресненская наб., д. 12", alias="SELLER_ADDRESS")
+    seller_bank: str = Field(default="ПАО Сбербанк, г. Москва", alias="SELLER_BANK")
+    seller_bik: str = Field(default="044525225", alias="SELLER_BIK")
+    seller_account: str = Field(default="40702810938000000001", alias="SELLER_ACCOUNT")
+    seller_corr_account: str = Field(default="30101810400000000225", alias="SELLER_CORR_ACCOUNT")
+    seller_signer: str = Field(default="Иванов И. И.", alias="SELLER_SIGNER")
+    seller_signer_title: str = Field(default="Генеральный директор", alias="SELLER_SIGNER_TITLE")
+    # VAT on documents: -1 = «Без НДС» (simplified tax system), otherwise the rate in percent,
+    # included in the price.
+    seller_vat_percent: int = Field(default=-1, ge=-1, le=30, alias="SELLER_VAT_PERCENT")
+    # Days an invoice is valid for (printed on it).
+    invoice_valid_days: int = Field(default=5, ge=1, le=90, alias="INVOICE_VALID_DAYS")
+
     @field_validator("yookassa_trusted_networks", "trusted_proxies", mode="before")
     @classmethod
     def _network_list(cls, value: object) -> object:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.routing import BaseRoute
 
-from ispgo_portal.api import attachments, health, licenses, metrics, payments, sessions
+from ispgo_portal.api import attachments, documents, health, licenses, metrics, payments, sessions
 from ispgo_portal.payments import emulator_mount
 
 # Each module exposes `routes`.
-ROUTE_MODULES = [health, payments, licenses, attachments, sessions, metrics, emulator_mount]
+ROUTE_MODULES = [health, payments, licenses, attachments, documents, sessions, metrics, emulator_mount]
 
 
 def collect_routes() -> list[BaseRoute]:

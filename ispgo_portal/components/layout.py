@@ -13,6 +13,8 @@ NAV_ITEMS = [
     ("Баланс", "/balance", "wallet"),
     ("Тарифы", "/tariffs", "tags"),
     ("Мои лицензии", "/licenses", "key-round"),
+    ("Плательщики", "/payers", "building-2"),
+    ("Документы", "/documents", "file-text"),
     ("Тикеты", "/tickets", "life-buoy"),
     ("API-токены", "/api-tokens", "key-square"),
     ("Безопасность", "/security", "shield"),

@@ -25,6 +25,17 @@ from ispgo_portal.models.licenses import (
     Tariff,
 )
 from ispgo_portal.models.outbox import OutboxEmail
+from ispgo_portal.models.payers import (
+    BANK_PAYMENT_STATUSES,
+    INVOICE_STATUSES,
+    PAYER_KINDS,
+    BankPayment,
+    BankStatement,
+    ClosingAct,
+    DocumentCounter,
+    Invoice,
+    PayerProfile,
+)
 from ispgo_portal.models.payment_methods import PaymentMethod
 from ispgo_portal.models.security import LoginChallenge, RecoveryCode, TwoFactor
 from ispgo_portal.models.tickets import (
@@ -45,6 +56,8 @@ from ispgo_portal.models.users import (
 )
 
 __all__ = [
+    "BANK_PAYMENT_STATUSES", "BankPayment", "BankStatement", "ClosingAct", "DocumentCounter",
+    "INVOICE_STATUSES", "Invoice", "PAYER_KINDS", "PayerProfile",
     "API_SCOPES", "ApiIdempotencyKey", "ApiToken", "AuditLog", "AuthSession", "LEDGER_KINDS", "LICENSE_STATUSES", "LedgerEntry", "License",
     "LicenseActivation", "LoginAttempt", "LoginChallenge", "PaymentMethod", "RecoveryCode", "TwoFactor", "OutboxEmail", "PAYMENT_PURPOSES", "PasswordResetToken",
     "Payment", "PromoCode", "PromoRedemption", "ROLE_ADMIN", "ROLE_CUSTOMER", "Refund",

@@ -222,7 +222,10 @@ def refund_confirm_dialog() -> rx.Component:
 
 def admin_payments_page() -> rx.Component:
     return app_shell(
-        page_title("Платежи", "Все платежи ЮKassa, их статусы и возвраты"),
+        rx.hstack(page_title("Платежи", "Все платежи ЮKassa, их статусы и возвраты"), rx.spacer(),
+                  rx.link(rx.button(rx.icon("landmark", size=16), "Банковские поступления", variant="soft"),
+                          href="/admin/payments/bank", id="bank-payments-link"),
+                  width="100%", align="center", wrap="wrap"),
         card(filter_bar()),
         rx.cond(
             S.payments_loaded,

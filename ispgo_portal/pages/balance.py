@@ -179,7 +179,10 @@ def history_card() -> rx.Component:
 
 def balance_page() -> rx.Component:
     return app_shell(
-        page_title("Баланс", "Пополнение через YooKassa и история операций"),
+        rx.hstack(page_title("Баланс", "Пополнение через YooKassa и история операций"), rx.spacer(),
+                  rx.link(rx.button(rx.icon("file-text", size=16), "Счёт на оплату", variant="soft"),
+                          href="/balance/invoice", id="invoice-link"),
+                  width="100%", align="center", wrap="wrap"),
         rx.cond(
             BalanceState.loaded,
             rx.vstack(funds_card(), topup_card(), payment_methods_card(), history_card(), spacing="4",

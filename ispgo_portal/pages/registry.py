@@ -93,6 +93,8 @@ def register_pages(app: rx.App) -> None:
 
     register_api_token_pages(app)
 
+    register_payer_pages(app)
+
 
 def register_license_pages(app: rx.App) -> None:
     """«Тарифы» and «Мои лицензии»."""
@@ -192,3 +194,22 @@ def register_security_pages(app: rx.App) -> None:
 
     app.add_page(security_page, route="/security", title="Безопасность — ISPGo",
                  on_load=[SessionState.require_login, SecurityState.load_security])
+
+
+def register_payer_pages(app: rx.App) -> None:
+    """Company payers: «Плательщики», «Документы», «Счёт на оплату», «Банковские поступления»."""
+    from ispgo_portal.pages.admin_bank import admin_bank_page
+    from ispgo_portal.pages.documents import documents_page, invoice_form_page
+    from ispgo_portal.pages.payers import payers_page
+    from ispgo_portal.state.admin_bank import AdminBankState
+    from ispgo_portal.state.documents import DocumentsState, InvoiceFormState
+    from ispgo_portal.state.payers import PayersState
+
+    app.add_page(payers_page, route="/payers", title="Плательщики — ISPGo",
+                 on_load=[SessionState.require_login, PayersState.load_payers])
+    app.add_page(documents_page, route="/documents", title="Документы — ISPGo",
+                 on_load=[SessionState.require_login, DocumentsState.load_documents])
+    app.add_page(invoice_form_page, route="/balance/invoice", title="Счёт на оплату — ISPGo",
+                 on_load=[SessionState.require_login, InvoiceFormState.load_invoice_form])
+    app.add_page(admin_bank_page, route="/admin/payments/bank", title="Банковские поступления — ISPGo",
+                 on_load=[SessionState.require_admin_page, AdminBankState.load_bank])

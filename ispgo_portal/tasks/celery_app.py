@@ -16,6 +16,7 @@ TASK_MODULES = [
     "ispgo_portal.tasks.payments",
     "ispgo_portal.tasks.maintenance",
     "ispgo_portal.tasks.refunds",
+    "ispgo_portal.tasks.documents",
 ]
 
 

@@ -33,6 +33,10 @@ BEAT_SCHEDULE = {
         "task": "ispgo_portal.tasks.renewals.send_expiry_reminders",
         "schedule": crontab(hour=7, minute=0),  # 10:00 Moscow time
     },
+    "monthly-acts": {
+        "task": "ispgo_portal.tasks.documents.issue_monthly_acts",
+        "schedule": crontab(day_of_month=1, hour=3, minute=0),  # the 1st, 06:00 Moscow time
+    },
     "purge-expired-sessions": {
         "task": "ispgo_portal.tasks.maintenance.purge_expired_sessions",
         "schedule": crontab(hour=0, minute=30),  # 03:30 Moscow time

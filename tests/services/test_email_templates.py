@@ -39,6 +39,8 @@ CONTEXTS = {
     "two_factor_enabled": {"name": "Иван"},
     "two_factor_disabled": {"name": "Иван", "by_admin": True},
     "recovery_code_used": {"name": "Иван", "left": 9},
+    "act_issued": {"name": "Иван", "payer": "ООО «Ромашка»", "number": "А-2026-000001", "period": "октябрь 2026",
+                   "total": 479_820},
 }
 
 

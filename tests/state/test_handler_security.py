@@ -51,7 +51,8 @@ VICTIM_EMAIL = "victim-secret@example.ru"
 VICTIM_KEY = "ISPG-VICT-IMKE-Y777-0001"
 VICTIM_SUBJECT = "Секретная тема жертвы"
 VICTIM_TOKEN_NAME = "Секретный токен жертвы"
-VICTIM_SECRETS = (VICTIM_EMAIL, VICTIM_KEY, VICTIM_SUBJECT, "Жертва Викторовна", VICTIM_TOKEN_NAME)
+VICTIM_COMPANY = "ООО «Секретная студия жертвы»"
+VICTIM_SECRETS = (VICTIM_EMAIL, VICTIM_KEY, VICTIM_SUBJECT, "Жертва Викторовна", VICTIM_TOKEN_NAME, VICTIM_COMPANY)
 
 
 def _state_classes() -> list[type]:
@@ -177,11 +178,26 @@ def _seed_victim() -> dict[str, int]:
         session.add(PaymentMethod(user_id=victim.id, yookassa_method_id="2f000000-000f-5000-8000-0000000000aa",
                                   card_type="MasterCard", last4="4477", expiry_month="12", expiry_year="2030",
                                   is_autopay=True))
+        _seed_victim_company(session, victim.id)
         session.flush()
         victim_id = victim.id
     enrol_totp(victim_id)  # crafted events must not turn the victim's 2FA off
     with session_scope() as session:
         return {"user": victim.id, "license": lic.id, "ticket": ticket.id, "tariff": tariff.id}
+
+
+def _seed_victim_company(session: Any, user_id: int) -> None:
+    """The victim's ООО with an open invoice (both id 1, like the rest)."""
+    from ispgo_portal.models import Invoice, PayerProfile
+    from ispgo_portal.services.billing.payers import details_json
+
+    payer = PayerProfile(user_id=user_id, kind="company", name=VICTIM_COMPANY, inn="7707083893",
+                         kpp="770701001", ogrn="1027700132195", bik="044525225", account="40702810938000000001",
+                         corr_account="30101810400000000225", email=VICTIM_EMAIL, is_default=True)
+    session.add(payer)
+    session.flush()
+    session.add(Invoice(number="2026-000001", user_id=user_id, payer_id=payer.id, payer_details=details_json(payer),
+                        payer_inn=payer.inn, item="Пополнение", amount=100_000))
 
 
 def _arg_for(name: str, annotation: Any, ids: dict[str, int]) -> Any:
@@ -199,6 +215,7 @@ def _arg_for(name: str, annotation: Any, ids: dict[str, int]) -> Any:
             "category": "general", "priority": "high", "status": "closed", "code": "PROMO", "name": "X",
             "price": "100", "period_days": "30", "max_servers": "1", "max_sites": "1", "query": VICTIM_EMAIL,
             "fingerprint": "fp-victim", "method": "balance", "promo_code": "",
+            "payer_id": str(ids["user"]), "invoice_number": "2026-000001", "kind": "company",
         }
     if "list" in ann or "uploadfile" in ann:
         return []

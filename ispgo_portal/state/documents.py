@@ -1,0 +1,192 @@
+"""«Документы» (invoices with their status, monthly acts, the reconciliation statement) and
+«Баланс → Счёт на оплату». Downloads are plain links to the authenticated PDF routes."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import reflex as rx
+
+from ispgo_portal.clock import format_date, to_msk, utcnow
+from ispgo_portal.money import format_rub
+from ispgo_portal.services.billing import closing_documents, invoices, payers
+from ispgo_portal.services.errors import DomainError
+from ispgo_portal.services.forms import parse_day
+from ispgo_portal.services.licensing.catalog import list_active_tariffs
+from ispgo_portal.state.forms import as_id, form_text
+from ispgo_portal.state.session import SessionState, error_toast, ok_toast
+
+STATUS_COLORS = {"issued": "blue", "paid": "green", "cancelled": "gray"}
+
+
+@dataclass
+class InvoiceRow:
+    id: int = 0
+    number: str = ""
+    date: str = ""
+    payer: str = ""
+    item: str = ""
+    amount: str = ""
+    status: str = ""
+    status_label: str = ""
+    status_color: str = "gray"
+    url: str = ""
+
+
+@dataclass
+class ActRow:
+    id: int = 0
+    number: str = ""
+    date: str = ""
+    period: str = ""
+    payer: str = ""
+    total: str = ""
+    url: str = ""
+
+
+@dataclass
+class Option:
+    value: str = ""
+    label: str = ""
+
+
+def invoice_row(view: invoices.InvoiceView) -> InvoiceRow:
+    return InvoiceRow(id=view.id, number=view.number, date=format_date(view.created_at), payer=view.payer.name,
+                      item=view.item, amount=format_rub(view.amount), status=view.status,
+                      status_label=view.status_label, status_color=STATUS_COLORS.get(view.status, "gray"),
+                      url=f"/api/documents/invoices/{view.id}")
+
+
+def act_row(view: closing_documents.ActView) -> ActRow:
+    return ActRow(id=view.id, number=view.number, date=view.act_date.strftime("%d.%m.%Y"),
+                  period=view.period_label, payer=view.payer.name, total=format_rub(view.total),
+                  url=f"/api/documents/acts/{view.id}")
+
+
+class DocumentsState(SessionState):
+    invoice_rows: list[InvoiceRow] = []
+    act_rows: list[ActRow] = []
+    company_options: list[Option] = []
+    docs_loaded: bool = False
+    rec_error: str = ""
+    rec_url: str = ""
+    rec_from: str = ""
+    rec_to: str = ""
+
+    def _read(self, user_id: int) -> tuple[list, list, list]:
+        return (invoices.list_invoices(user_id=user_id), closing_documents.list_acts(user_id=user_id),
+                [p for p in payers.list_payers(user_id=user_id) if p.is_company])
+
+    async def _reload(self, user_id: int) -> None:
+        found, acts, companies = await asyncio.to_thread(self._read, user_id)
+        self.invoice_rows = [invoice_row(v) for v in found]
+        self.act_rows = [act_row(v) for v in acts]
+        self.company_options = [Option(value=str(p.id), label=p.title) for p in companies]
+        self.docs_loaded = True
+
+    @rx.event
+    async def load_documents(self):
+        today = to_msk(utcnow()).date()
+        self.rec_from = self.rec_from or today.replace(day=1).isoformat()
+        self.rec_to = self.rec_to or today.isoformat()
+        self.rec_url, self.rec_error = "", ""
+        try:
+            caller = await asyncio.to_thread(self._caller)
+            await self._reload(caller.user_id)
+        except DomainError as exc:
+            return error_toast(exc)
+        return None
+
+    @rx.event
+    async def cancel_invoice(self, invoice_id: str):
+        try:
+            caller = await asyncio.to_thread(self._caller)
+            await asyncio.to_thread(invoices.cancel_invoice, user_id=caller.user_id, invoice_id=as_id(invoice_id))
+            await self._reload(caller.user_id)
+        except DomainError as exc:
+            return error_toast(exc)
+        return ok_toast("Счёт аннулирован")
+
+    @rx.event
+    async def prepare_reconciliation(self, form: dict):
+        """Checks the period and the payer, then offers the PDF link (the route checks again)."""
+        self.rec_error, self.rec_url = "", ""
+        try:
+            caller = await asyncio.to_thread(self._caller)
+            payer_id = as_id(form_text(form, "payer_id"))
+            day_from = parse_day(form_text(form, "from"), field="from", label="Начало периода")
+            day_to = parse_day(form_text(form, "to"), field="to", label="Конец периода")
+            if day_from is None or day_to is None:
+                raise DomainError("invalid_period", "Укажите начало и конец периода")
+            await asyncio.to_thread(closing_documents.reconciliation, user_id=caller.user_id, payer_id=payer_id,
+                                    date_from=day_from, date_to=day_to)
+        except DomainError as exc:
+            self.rec_error = exc.message
+            return
+        self.rec_from, self.rec_to = day_from.isoformat(), day_to.isoformat()
+        query = urlencode({"payer_id": payer_id, "from": self.rec_from, "to": self.rec_to})
+        self.rec_url = f"/api/documents/reconciliation?{query}"
+
+
+class InvoiceFormState(SessionState):
+    """«Баланс → Счёт на оплату»: a company profile and an amount or a tariff."""
+
+    inv_companies: list[Option] = []
+    inv_tariffs: list[Option] = []
+    inv_mode: str = "amount"
+    inv_error: str = ""
+    inv_error_field: str = ""
+    inv_busy: bool = False
+    inv_loaded: bool = False
+
+    def _read(self, user_id: int) -> tuple[list, list]:
+        companies = [p for p in payers.list_payers(user_id=user_id) if p.is_company]
+        companies.sort(key=lambda p: not p.is_default)
+        return companies, list_active_tariffs()
+
+    @rx.event
+    async def load_invoice_form(self):
+        self.inv_error, self.inv_error_field = "", ""
+        try:
+            caller = await asyncio.to_thread(self._caller)
+            companies, tariffs = await asyncio.to_thread(self._read, caller.user_id)
+        except DomainError as exc:
+            return error_toast(exc)
+        self.inv_companies = [Option(value=str(p.id), label=p.title) for p in companies]
+        self.inv_tariffs = [Option(value=str(t["id"]), label=f"{t['name']} — {format_rub(t['price'])}, "
+                                   f"{t['period_days']} дн.") for t in tariffs]
+        self.inv_loaded = True
+        return None
+
+    @rx.event
+    def pick_invoice_mode(self, mode: str | list[str]):
+        self.inv_mode = "tariff" if mode == "tariff" else "amount"
+        self.inv_error, self.inv_error_field = "", ""
+
+    @rx.event
+    async def issue_invoice(self, form: dict):
+        data = {"payer_id": form_text(form, "payer_id")}
+        if self.inv_mode == "tariff":
+            data["tariff_id"] = form_text(form, "tariff_id") or "0"
+            if not as_id(data["tariff_id"]):
+                self.inv_error, self.inv_error_field = "Выберите тариф", "tariff_id"
+                return
+        else:
+            data["amount"] = form_text(form, "amount")
+        self.inv_busy, self.inv_error, self.inv_error_field = True, "", ""
+        yield
+        try:
+            caller = await asyncio.to_thread(self._caller)
+            invoice_id = await asyncio.to_thread(invoices.issue_invoice, user_id=caller.user_id, form=data)
+            view = await asyncio.to_thread(invoices.invoice_for_viewer, invoice_id=invoice_id,
+                                           viewer_id=caller.user_id)
+        except DomainError as exc:
+            self.inv_error, self.inv_error_field = exc.message, exc.field
+            return
+        finally:
+            self.inv_busy = False
+        yield [rx.redirect("/documents"),
+               ok_toast(f"Счёт № {view.number} на {format_rub(view.amount)} выставлен — скачайте его в «Документах»")]
+
