@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ispgo_portal.components.dialogs import confirm_dialog
 from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import app_shell, card, empty_state, field_error, page_title
-from ispgo_portal.pages.licenses import confirm
 from ispgo_portal.state.documents import ActRow, DocumentsState, InvoiceFormState, InvoiceRow
 
 S = DocumentsState
@@ -37,14 +37,14 @@ def invoice_card(row: InvoiceRow) -> rx.Component:
                 rx.text(row.date, " · ", row.payer, size="2", color_scheme="gray"),
                 rx.spacer(),
                 download(row.url, "invoice-pdf-" + row.id.to_string()),
-                rx.cond(row.status == "issued", confirm(
-                    rx.button("Аннулировать", variant="soft", color_scheme="red", size="2",
-                              id="cancel-invoice-" + row.id.to_string()),
-                    "Аннулировать счёт?",
-                    rx.text("Счёт № ", row.number, " больше нельзя будет оплатить. Если деньги по нему всё же придут, "
-                            "администратор зачислит их на баланс."),
-                    "Аннулировать", S.cancel_invoice(row.id.to_string()),
-                    "cancel-invoice-confirm-" + row.id.to_string())),
+                rx.cond(row.status == "issued", confirm_dialog(
+                    trigger=rx.button("Аннулировать", variant="soft", color_scheme="red", size="2",
+                                      id="cancel-invoice-" + row.id.to_string()),
+                    title="Аннулировать счёт?",
+                    text=rx.text("Счёт № ", row.number, " больше нельзя будет оплатить. Если деньги по нему всё же "
+                                 "придут, администратор зачислит их на баланс."),
+                    action="Аннулировать", on_confirm=S.cancel_invoice(row.id.to_string()),
+                    action_id="cancel-invoice-confirm-" + row.id.to_string())),
                 width="100%", align="center", wrap="wrap",
             ),
             spacing="2", width="100%",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ispgo_portal.components.dialogs import confirm_dialog
 from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import app_shell, card, empty_state, field_error, page_title
-from ispgo_portal.pages.licenses import confirm
 from ispgo_portal.state.payers import PayerRow, PayersState
 
 S = PayersState
@@ -120,13 +120,14 @@ def payer_card(row: PayerRow) -> rx.Component:
                         rx.button("Сделать основным", variant="soft", size="2",
                                   on_click=S.make_default(row.id.to_string()),
                                   id="default-payer-" + row.id.to_string())),
-                confirm(
-                    rx.button(rx.icon("trash-2", size=14), "Удалить", variant="soft", color_scheme="red", size="2",
-                              id="delete-payer-" + row.id.to_string()),
-                    "Удалить плательщика?",
-                    rx.text("Плательщик «", row.name, "» будет удалён. Если на него уже выставлены документы, "
-                            "удалить его нельзя."),
-                    "Удалить", S.delete_payer(row.id.to_string()), "delete-payer-confirm-" + row.id.to_string(),
+                confirm_dialog(
+                    trigger=rx.button(rx.icon("trash-2", size=14), "Удалить", variant="soft", color_scheme="red",
+                                      size="2", id="delete-payer-" + row.id.to_string()),
+                    title="Удалить плательщика?",
+                    text=rx.text("Плательщик «", row.name, "» будет удалён. Если на него уже выставлены документы, "
+                                 "удалить его нельзя."),
+                    action="Удалить", on_confirm=S.delete_payer(row.id.to_string()),
+                    action_id="delete-payer-confirm-" + row.id.to_string(),
                 ),
                 width="100%",
                 align="center",

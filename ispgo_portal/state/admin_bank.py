@@ -3,7 +3,6 @@ did not match an invoice, mark an invoice paid by hand. Every handler re-checks 
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 import reflex as rx
@@ -13,8 +12,10 @@ from ispgo_portal.money import format_rub
 from ispgo_portal.services.billing import bank_statements, invoices
 from ispgo_portal.services.billing.statement_1c import MAX_STATEMENT_BYTES
 from ispgo_portal.services.errors import DomainError
+from ispgo_portal.services.guard import Caller
 from ispgo_portal.state.forms import as_id, form_text
-from ispgo_portal.state.session import SessionState, error_toast, ok_toast
+from ispgo_portal.state.handler import admin_handler, ok_toast, public_handler, unless_denied
+from ispgo_portal.state.session import SessionState
 
 STATEMENT_UPLOAD = "bank-statement-upload"
 STATUS_COLORS = {"matched": "green", "waiting": "orange", "assigned": "blue"}
@@ -69,6 +70,16 @@ def _read_upload(files: object) -> tuple[str, bytes | None]:
     return (name if isinstance(name, str) else ""), (data if isinstance(data, bytes) else None)
 
 
+def _assign_error(state: AdminBankState, exc: DomainError, caller: Caller | None) -> None:
+    del caller
+    state.assign_error = exc.message
+
+
+def _mark_error(state: AdminBankState, exc: DomainError, caller: Caller | None) -> None:
+    del caller
+    state.mark_error = exc.message
+
+
 class AdminBankState(SessionState):
     waiting_rows: list[BankRow] = []
     recent_rows: list[BankRow] = []
@@ -90,8 +101,8 @@ class AdminBankState(SessionState):
                 bank_statements.list_bank_payments(admin_id=admin_id, waiting_only=False, limit=30),
                 invoices.list_open_invoices(admin_id=admin_id))
 
-    async def _reload(self, admin_id: int) -> None:
-        waiting, recent, open_invoices = await asyncio.to_thread(self._read, admin_id)
+    def _reload(self, admin_id: int) -> None:
+        waiting, recent, open_invoices = self._read(admin_id)
         self.waiting_rows = [bank_row(v) for v in waiting]
         self.recent_rows = [bank_row(v) for v in recent]
         self.open_invoices = [OpenInvoiceRow(id=v.id, number=v.number, date=format_date(v.created_at),
@@ -99,95 +110,66 @@ class AdminBankState(SessionState):
                               for v in open_invoices]
         self.bank_loaded = True
 
-    @rx.event
-    async def load_bank(self):
-        try:
-            admin = await asyncio.to_thread(self._admin)
-            await self._reload(admin.user_id)
-        except DomainError as exc:
-            return error_toast(exc)
-        return None
+    @admin_handler(on_error=unless_denied)
+    def load_bank(self, caller: Caller):
+        self._reload(caller.user_id)
 
-    @rx.event
-    async def upload_statement(self, files: list[rx.UploadFile]):
+    @admin_handler
+    def upload_statement(self, caller: Caller, files: list[rx.UploadFile]):
         self.upload_busy, self.upload_summary = True, ""
         yield
         try:
-            admin = await asyncio.to_thread(self._admin)
-            name, content = await asyncio.to_thread(_read_upload, files)
+            name, content = _read_upload(files)
             if content is None:
                 raise DomainError("no_file", "Выберите файл выписки (до 5 МБ)")
-            result = await asyncio.to_thread(bank_statements.upload_statement, admin_id=admin.user_id,
-                                             filename=name, content=content)
+            result = bank_statements.upload_statement(admin_id=caller.user_id, filename=name, content=content)
             self.upload_summary = result.summary()
-            await self._reload(admin.user_id)
-        except DomainError as exc:
-            yield error_toast(exc)
+            self._reload(caller.user_id)
         finally:
             self.upload_busy = False
         yield rx.clear_selected_files(STATEMENT_UPLOAD)
 
-    @rx.event
-    async def open_assign(self, payment_id: int):
-        try:
-            await asyncio.to_thread(self._admin)
-        except DomainError as exc:
-            return error_toast(exc)
+    @admin_handler
+    def open_assign(self, caller: Caller, payment_id: int):
         row = next((r for r in self.waiting_rows if r.id == as_id(payment_id)), None)
         if row is None:
-            return None
+            return
         self.assign_payment_id = row.id
         self.assign_title = f"п/п № {row.number} от {row.date}, {row.amount} — {row.payer}"
         self.assign_error, self.assign_open = "", True
-        return None
 
-    @rx.event
+    @public_handler(inline=True)
     def set_assign_open(self, value: bool):
         self.assign_open = value is True
 
-    @rx.event
-    async def assign_payment(self, form: dict):
+    @admin_handler(on_error=_assign_error)
+    def assign_payment(self, caller: Caller, form: dict):
         self.assign_error = ""
-        try:
-            admin = await asyncio.to_thread(self._admin)
-            data = {k: form_text(form, k) for k in ("invoice_number", "email", "reason")}
-            outcome = await asyncio.to_thread(bank_statements.assign_bank_payment, admin_id=admin.user_id,
-                                              bank_payment_id=self.assign_payment_id, form=data)
-            await self._reload(admin.user_id)
-        except DomainError as exc:
-            self.assign_error = exc.message
-            return None
+        data = {k: form_text(form, k) for k in ("invoice_number", "email", "reason")}
+        outcome = bank_statements.assign_bank_payment(admin_id=caller.user_id,
+                                                      bank_payment_id=self.assign_payment_id, form=data)
+        self._reload(caller.user_id)
         self.assign_open = False
         return ok_toast(outcome)
 
-    @rx.event
-    async def open_mark(self, invoice_id: int):
-        try:
-            await asyncio.to_thread(self._admin)
-        except DomainError as exc:
-            return error_toast(exc)
+    @admin_handler
+    def open_mark(self, caller: Caller, invoice_id: int):
         row = next((r for r in self.open_invoices if r.id == as_id(invoice_id)), None)
         if row is None:
-            return None
+            return
         self.mark_invoice_id = row.id
         self.mark_title = f"Счёт № {row.number} от {row.date}, {row.amount} — {row.payer}"
         self.mark_error, self.mark_open = "", True
-        return None
 
-    @rx.event
+    @public_handler(inline=True)
     def set_mark_open(self, value: bool):
         self.mark_open = value is True
 
-    @rx.event
-    async def mark_paid(self, form: dict):
+    @admin_handler(on_error=_mark_error)
+    def mark_paid(self, caller: Caller, form: dict):
         self.mark_error = ""
-        try:
-            admin = await asyncio.to_thread(self._admin)
-            await asyncio.to_thread(invoices.mark_invoice_paid, admin_id=admin.user_id,
-                                    invoice_id=self.mark_invoice_id, form={"reason": form_text(form, "reason")})
-            await self._reload(admin.user_id)
-        except DomainError as exc:
-            self.mark_error = exc.message
-            return None
+        invoices.mark_invoice_paid(admin_id=caller.user_id, invoice_id=self.mark_invoice_id,
+                                   form={"reason": form_text(form, "reason")})
+        self._reload(caller.user_id)
         self.mark_open = False
         return ok_toast("Счёт отмечен оплаченным, деньги зачислены на баланс клиента")

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -14,9 +13,11 @@ from ispgo_portal.money import format_rub
 from ispgo_portal.services.billing import closing_documents, invoices, payers
 from ispgo_portal.services.errors import DomainError
 from ispgo_portal.services.forms import parse_day
+from ispgo_portal.services.guard import Caller
 from ispgo_portal.services.licensing.catalog import list_active_tariffs
 from ispgo_portal.state.forms import as_id, form_text
-from ispgo_portal.state.session import SessionState, error_toast, ok_toast
+from ispgo_portal.state.handler import customer_handler, ok_toast, public_handler, unless_denied
+from ispgo_portal.state.session import SessionState
 
 STATUS_COLORS = {"issued": "blue", "paid": "green", "cancelled": "gray"}
 
@@ -65,6 +66,17 @@ def act_row(view: closing_documents.ActView) -> ActRow:
                   url=f"/api/documents/acts/{view.id}")
 
 
+def _reconciliation_error(state: DocumentsState, exc: DomainError, caller: Caller | None) -> None:
+    del caller
+    state.rec_error = exc.message
+
+
+def _invoice_error(state: InvoiceFormState, exc: DomainError, caller: Caller | None) -> None:
+    del caller
+    state.inv_busy = False
+    state.inv_error, state.inv_error_field = exc.message, exc.field
+
+
 class DocumentsState(SessionState):
     invoice_rows: list[InvoiceRow] = []
     act_rows: list[ActRow] = []
@@ -75,56 +87,38 @@ class DocumentsState(SessionState):
     rec_from: str = ""
     rec_to: str = ""
 
-    def _read(self, user_id: int) -> tuple[list, list, list]:
-        return (invoices.list_invoices(user_id=user_id), closing_documents.list_acts(user_id=user_id),
-                [p for p in payers.list_payers(user_id=user_id) if p.is_company])
-
-    async def _reload(self, user_id: int) -> None:
-        found, acts, companies = await asyncio.to_thread(self._read, user_id)
-        self.invoice_rows = [invoice_row(v) for v in found]
-        self.act_rows = [act_row(v) for v in acts]
-        self.company_options = [Option(value=str(p.id), label=p.title) for p in companies]
+    def _reload(self, user_id: int) -> None:
+        self.invoice_rows = [invoice_row(v) for v in invoices.list_invoices(user_id=user_id)]
+        self.act_rows = [act_row(v) for v in closing_documents.list_acts(user_id=user_id)]
+        self.company_options = [Option(value=str(p.id), label=p.title)
+                                for p in payers.list_payers(user_id=user_id) if p.is_company]
         self.docs_loaded = True
 
-    @rx.event
-    async def load_documents(self):
+    @customer_handler(on_error=unless_denied)
+    def load_documents(self, caller: Caller):
         today = to_msk(utcnow()).date()
         self.rec_from = self.rec_from or today.replace(day=1).isoformat()
         self.rec_to = self.rec_to or today.isoformat()
         self.rec_url, self.rec_error = "", ""
-        try:
-            caller = await asyncio.to_thread(self._caller)
-            await self._reload(caller.user_id)
-        except DomainError as exc:
-            return error_toast(exc)
-        return None
+        self._reload(caller.user_id)
 
-    @rx.event
-    async def cancel_invoice(self, invoice_id: str):
-        try:
-            caller = await asyncio.to_thread(self._caller)
-            await asyncio.to_thread(invoices.cancel_invoice, user_id=caller.user_id, invoice_id=as_id(invoice_id))
-            await self._reload(caller.user_id)
-        except DomainError as exc:
-            return error_toast(exc)
+    @customer_handler
+    def cancel_invoice(self, caller: Caller, invoice_id: str):
+        invoices.cancel_invoice(user_id=caller.user_id, invoice_id=as_id(invoice_id))
+        self._reload(caller.user_id)
         return ok_toast("Счёт аннулирован")
 
-    @rx.event
-    async def prepare_reconciliation(self, form: dict):
+    @customer_handler(on_error=_reconciliation_error)
+    def prepare_reconciliation(self, caller: Caller, form: dict):
         """Checks the period and the payer, then offers the PDF link (the route checks again)."""
         self.rec_error, self.rec_url = "", ""
-        try:
-            caller = await asyncio.to_thread(self._caller)
-            payer_id = as_id(form_text(form, "payer_id"))
-            day_from = parse_day(form_text(form, "from"), field="from", label="Начало периода")
-            day_to = parse_day(form_text(form, "to"), field="to", label="Конец периода")
-            if day_from is None or day_to is None:
-                raise DomainError("invalid_period", "Укажите начало и конец периода")
-            await asyncio.to_thread(closing_documents.reconciliation, user_id=caller.user_id, payer_id=payer_id,
-                                    date_from=day_from, date_to=day_to)
-        except DomainError as exc:
-            self.rec_error = exc.message
-            return
+        payer_id = as_id(form_text(form, "payer_id"))
+        day_from = parse_day(form_text(form, "from"), field="from", label="Начало периода")
+        day_to = parse_day(form_text(form, "to"), field="to", label="Конец периода")
+        if day_from is None or day_to is None:
+            raise DomainError("invalid_period", "Укажите начало и конец периода")
+        closing_documents.reconciliation(user_id=caller.user_id, payer_id=payer_id,
+                                         date_from=day_from, date_to=day_to)
         self.rec_from, self.rec_to = day_from.isoformat(), day_to.isoformat()
         query = urlencode({"payer_id": payer_id, "from": self.rec_from, "to": self.rec_to})
         self.rec_url = f"/api/documents/reconciliation?{query}"
@@ -141,32 +135,23 @@ class InvoiceFormState(SessionState):
     inv_busy: bool = False
     inv_loaded: bool = False
 
-    def _read(self, user_id: int) -> tuple[list, list]:
-        companies = [p for p in payers.list_payers(user_id=user_id) if p.is_company]
-        companies.sort(key=lambda p: not p.is_default)
-        return companies, list_active_tariffs()
-
-    @rx.event
-    async def load_invoice_form(self):
+    @customer_handler(on_error=unless_denied)
+    def load_invoice_form(self, caller: Caller):
         self.inv_error, self.inv_error_field = "", ""
-        try:
-            caller = await asyncio.to_thread(self._caller)
-            companies, tariffs = await asyncio.to_thread(self._read, caller.user_id)
-        except DomainError as exc:
-            return error_toast(exc)
+        companies = [p for p in payers.list_payers(user_id=caller.user_id) if p.is_company]
+        companies.sort(key=lambda p: not p.is_default)
         self.inv_companies = [Option(value=str(p.id), label=p.title) for p in companies]
         self.inv_tariffs = [Option(value=str(t["id"]), label=f"{t['name']} — {format_rub(t['price'])}, "
-                                   f"{t['period_days']} дн.") for t in tariffs]
+                                   f"{t['period_days']} дн.") for t in list_active_tariffs()]
         self.inv_loaded = True
-        return None
 
-    @rx.event
+    @public_handler(inline=True)
     def pick_invoice_mode(self, mode: str | list[str]):
         self.inv_mode = "tariff" if mode == "tariff" else "amount"
         self.inv_error, self.inv_error_field = "", ""
 
-    @rx.event
-    async def issue_invoice(self, form: dict):
+    @customer_handler(on_error=_invoice_error)
+    def issue_invoice(self, caller: Caller, form: dict):
         data = {"payer_id": form_text(form, "payer_id")}
         if self.inv_mode == "tariff":
             data["tariff_id"] = form_text(form, "tariff_id") or "0"
@@ -177,16 +162,8 @@ class InvoiceFormState(SessionState):
             data["amount"] = form_text(form, "amount")
         self.inv_busy, self.inv_error, self.inv_error_field = True, "", ""
         yield
-        try:
-            caller = await asyncio.to_thread(self._caller)
-            invoice_id = await asyncio.to_thread(invoices.issue_invoice, user_id=caller.user_id, form=data)
-            view = await asyncio.to_thread(invoices.invoice_for_viewer, invoice_id=invoice_id,
-                                           viewer_id=caller.user_id)
-        except DomainError as exc:
-            self.inv_error, self.inv_error_field = exc.message, exc.field
-            return
-        finally:
-            self.inv_busy = False
+        invoice_id = invoices.issue_invoice(user_id=caller.user_id, form=data)
+        view = invoices.invoice_for_viewer(invoice_id=invoice_id, viewer_id=caller.user_id)
+        self.inv_busy = False
         yield [rx.redirect("/documents"),
                ok_toast(f"Счёт № {view.number} на {format_rub(view.amount)} выставлен — скачайте его в «Документах»")]
-

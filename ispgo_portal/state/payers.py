@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
-
-import reflex as rx
 
 from ispgo_portal.services.billing import payers
 from ispgo_portal.services.errors import DomainError
+from ispgo_portal.services.guard import Caller
 from ispgo_portal.state.forms import as_id
-from ispgo_portal.state.session import SessionState, error_toast, ok_toast
+from ispgo_portal.state.handler import customer_handler, ok_toast, public_handler, unless_denied
+from ispgo_portal.state.session import SessionState
 
 FORM_FIELDS = ("kind", "name", "inn", "kpp", "ogrn", "legal_address", "bank_name", "bik", "account",
                "corr_account", "email")
@@ -38,6 +37,13 @@ def row_of(view: payers.PayerView) -> PayerRow:
                     email=view.email, is_default=view.is_default, is_company=view.is_company)
 
 
+def _form_error(state: PayersState, exc: DomainError, caller: Caller | None) -> None:
+    """The profile form shows one message, next to the field it names."""
+    del caller
+    state.payer_busy = False
+    state.payer_error, state.payer_error_field = exc.message, exc.field
+
+
 class PayersState(SessionState):
     payer_rows: list[PayerRow] = []
     payers_loaded: bool = False
@@ -47,66 +53,46 @@ class PayersState(SessionState):
     payer_error_field: str = ""
     payer_busy: bool = False
 
-    async def _reload(self, user_id: int) -> None:
-        views = await asyncio.to_thread(payers.list_payers, user_id=user_id)
-        self.payer_rows = [row_of(v) for v in views]
+    def _reload(self, user_id: int) -> None:
+        self.payer_rows = [row_of(v) for v in payers.list_payers(user_id=user_id)]
         self.payers_loaded = True
 
-    @rx.event
-    async def load_payers(self):
-        try:
-            caller = await asyncio.to_thread(self._caller)
-            await self._reload(caller.user_id)
-        except DomainError as exc:
-            return error_toast(exc)
-        return None
+    @customer_handler(on_error=unless_denied)
+    def load_payers(self, caller: Caller):
+        self._reload(caller.user_id)
 
-    @rx.event
+    @public_handler(inline=True)
     def open_payer_form(self):
         self.payer_form_open, self.payer_error, self.payer_error_field = True, "", ""
 
-    @rx.event
+    @public_handler(inline=True)
     def set_payer_form_open(self, value: bool):
         self.payer_form_open = value is True
 
-    @rx.event
+    @public_handler(inline=True)
     def pick_payer_kind(self, kind: str | list[str]):
         self.payer_kind = kind if kind in ("person", "company", "entrepreneur") else "company"
         self.payer_error, self.payer_error_field = "", ""
 
-    @rx.event
-    async def create_payer(self, form: dict):
+    @customer_handler(on_error=_form_error)
+    def create_payer(self, caller: Caller, form: dict):
         data = {name: form.get(name, "") for name in FORM_FIELDS} if isinstance(form, dict) else {}
         data["kind"] = self.payer_kind
         self.payer_busy, self.payer_error, self.payer_error_field = True, "", ""
         yield
-        try:
-            caller = await asyncio.to_thread(self._caller)
-            await asyncio.to_thread(payers.create_payer, user_id=caller.user_id, form=data)
-            await self._reload(caller.user_id)
-            self.payer_form_open = False
-            yield ok_toast("Плательщик добавлен")
-        except DomainError as exc:
-            self.payer_error, self.payer_error_field = exc.message, exc.field
-        finally:
-            self.payer_busy = False
+        payers.create_payer(user_id=caller.user_id, form=data)
+        self._reload(caller.user_id)
+        self.payer_form_open = self.payer_busy = False
+        yield ok_toast("Плательщик добавлен")
 
-    @rx.event
-    async def make_default(self, payer_id: str):
-        try:
-            caller = await asyncio.to_thread(self._caller)
-            await asyncio.to_thread(payers.set_default_payer, user_id=caller.user_id, payer_id=as_id(payer_id))
-            await self._reload(caller.user_id)
-        except DomainError as exc:
-            return error_toast(exc)
+    @customer_handler
+    def make_default(self, caller: Caller, payer_id: str):
+        payers.set_default_payer(user_id=caller.user_id, payer_id=as_id(payer_id))
+        self._reload(caller.user_id)
         return ok_toast("Плательщик по умолчанию изменён")
 
-    @rx.event
-    async def delete_payer(self, payer_id: str):
-        try:
-            caller = await asyncio.to_thread(self._caller)
-            await asyncio.to_thread(payers.delete_payer, user_id=caller.user_id, payer_id=as_id(payer_id))
-            await self._reload(caller.user_id)
-        except DomainError as exc:
-            return error_toast(exc)
+    @customer_handler
+    def delete_payer(self, caller: Caller, payer_id: str):
+        payers.delete_payer(user_id=caller.user_id, payer_id=as_id(payer_id))
+        self._reload(caller.user_id)
         return ok_toast("Плательщик удалён")
