@@ -12,19 +12,28 @@ from ispgo_portal.state.admin_bank import STATEMENT_UPLOAD, AdminBankState, Bank
 S = AdminBankState
 
 
+def _label_file_input(component: rx.Component, name: str) -> rx.Component:
+    """The upload area's hidden file input gets an accessible name (it has no visible label)."""
+    for child in component.children:
+        if getattr(child, "type", None) is not None and str(child.type) == '"file"':
+            child.custom_attrs["aria-label"] = name
+        _label_file_input(child, name)
+    return component
+
+
 def upload_card() -> rx.Component:
     return card(rx.vstack(
         rx.heading("Загрузить выписку", size="4", as_="h2"),
         rx.text("Файл обмена с 1С (1CClientBankExchange, windows-1251 или UTF-8) из интернет-банка. "
                 "Поступление с номером счёта в назначении, на сумму счёта и с ИНН из счёта зачисляется сразу; "
                 "повторная загрузка ничего не зачисляет второй раз.", size="2", color_scheme="gray"),
-        rx.upload.root(
+        _label_file_input(rx.upload.root(
             rx.hstack(rx.icon("file-up", size=18), rx.text("Выберите файл выписки или перетащите его сюда", size="2"),
                       align="center", spacing="2"),
             id=STATEMENT_UPLOAD, multiple=False, max_files=1, accept={"text/plain": [".txt"]},
             border=f"1px dashed {rx.color('gray', 7)}", border_radius="8px", padding="12px", width="100%",
-            cursor="pointer", custom_attrs={"aria-label": "Файл выписки"},
-        ),
+            cursor="pointer",
+        ), "Файл выписки"),
         rx.foreach(rx.selected_files(STATEMENT_UPLOAD),
                    lambda name: rx.hstack(rx.icon("paperclip", size=14), rx.text(name, size="1"), align="center")),
         rx.button(rx.icon("upload", size=16), "Загрузить", id="upload-statement", loading=S.upload_busy,

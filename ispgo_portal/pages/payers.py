@@ -59,8 +59,6 @@ def company_fields() -> rx.Component:
 
 def payer_form() -> rx.Component:
     return rx.dialog.root(
-        rx.dialog.trigger(rx.button(rx.icon("plus", size=16), "Добавить плательщика", id="add-payer",
-                                    on_click=S.open_payer_form)),
         rx.dialog.content(
             rx.dialog.title("Новый плательщик"),
             rx.dialog.description("Счета и закрывающие документы выставляются на организацию или ИП. "
@@ -146,7 +144,10 @@ def payer_card(row: PayerRow) -> rx.Component:
 def payers_page() -> rx.Component:
     return app_shell(
         rx.hstack(page_title("Плательщики", "На кого выставлять счета, акты и акты сверки"), rx.spacer(),
-                  payer_form(), width="100%", align="center", wrap="wrap"),
+                  rx.button(rx.icon("plus", size=16), "Добавить плательщика", id="add-payer",
+                            on_click=S.open_payer_form),
+                  width="100%", align="center", wrap="wrap"),
+        payer_form(),
         rx.cond(
             S.payer_rows.length() > 0,
             rx.vstack(rx.foreach(S.payer_rows, payer_card), spacing="3", width="100%"),
