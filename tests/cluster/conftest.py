@@ -1,28 +1,26 @@
 """Browser tests on `make cluster`. They sit outside tests/e2e on purpose: the single-process
 portal of those tests holds the project's `.web` lock for the rest of the session once it
 starts, and the cluster may need `.web` to build its pages, so the cluster goes first (pytest
-runs tests/cluster before tests/e2e) and lets go of the lock when its module is done."""
+runs tests/cluster before tests/e2e). The fixture does not hold that lock itself: the cluster
+runner takes it while it builds, and a lock held here would make the runner wait forever."""
 
 from __future__ import annotations
 
-import fcntl
 from collections.abc import Iterator
 
 import pytest
 
 from tests.cluster.cluster import ClusterUnderTest, start_cluster, stop_cluster
-from tests.e2e.portal import LOCK_PATH, launch_chromium
+from tests.e2e.portal import launch_chromium
 
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[ClusterUnderTest]:
-    with open(LOCK_PATH, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        running = start_cluster()
-        try:
-            yield running
-        finally:
-            stop_cluster(running)
+    running = start_cluster()
+    try:
+        yield running
+    finally:
+        stop_cluster(running)
 
 
 @pytest.fixture(scope="module")
