@@ -34,7 +34,8 @@ def tariff_checkbox(option: TariffOption) -> rx.Component:
         rx.hstack(
             rx.checkbox(name="tariff_" + option.id.to_string(),
                         default_checked=S.editor_tariff_ids.contains(option.id),
-                        id="promo-tariff-" + option.id.to_string()),
+                        id="promo-tariff-" + option.id.to_string(),
+                        custom_attrs={"aria-label": option.name}),
             option.name,
             spacing="2",
             align="center",

@@ -92,9 +92,11 @@ def create_form() -> rx.Component:
                      id="token-name", width="100%"),
             rx.text("Права", size="2", weight="medium", id="token-scopes-label"),
             rx.hstack(
-                rx.text(rx.checkbox(name="scope_read", default_checked=True, id="token-scope-read"),
+                rx.text(rx.checkbox(name="scope_read", default_checked=True, id="token-scope-read",
+                                    custom_attrs={"aria-label": "чтение"}),
                         " чтение", as_="label", size="2"),
-                rx.text(rx.checkbox(name="scope_write", default_checked=False, id="token-scope-write"),
+                rx.text(rx.checkbox(name="scope_write", default_checked=False, id="token-scope-write",
+                                    custom_attrs={"aria-label": "изменение"}),
                         " изменение", as_="label", size="2"),
                 spacing="4",
                 role="group",

@@ -64,8 +64,11 @@ def topup_card() -> rx.Component:
                         default_value="yookassa",
                         name="method",
                     ),
-                    rx.text(rx.checkbox(name="save_method", id="topup-save-method", value="on"),
-                            " Запомнить карту для автопродления", as_="label", size="2"),
+                    # Radix renders the checkbox as a button: the surrounding label does not name
+                    # it for assistive technology, so it carries the same words itself.
+                    rx.checkbox("Запомнить карту для автопродления", name="save_method", id="topup-save-method",
+                                value="on", size="2",
+                                custom_attrs={"aria-label": "Запомнить карту для автопродления"}),
                     rx.button(rx.icon("credit-card", size=16), "Пополнить", type="submit", size="3",
                               loading=S.topup_busy, id="topup-submit", margin_top="8px"),
                     rx.text("Средства поступят на баланс сразу после успешной оплаты — обычно за "
