@@ -16,6 +16,7 @@ from ispgo_portal.models.enums import (
     TicketPriority,
     TicketStatus,
 )
+from ispgo_portal.models.ids import pk
 from ispgo_portal.models.licenses import (
     LICENSE_STATUSES,
     License,
@@ -56,6 +57,7 @@ from ispgo_portal.models.users import (
 )
 
 __all__ = [
+    "pk",
     "BANK_PAYMENT_STATUSES", "BankPayment", "BankStatement", "ClosingAct", "DocumentCounter",
     "INVOICE_STATUSES", "Invoice", "PAYER_KINDS", "PayerProfile",
     "API_SCOPES", "ApiIdempotencyKey", "ApiToken", "AuditLog", "AuthSession", "LEDGER_KINDS", "LICENSE_STATUSES", "LedgerEntry", "License",
