@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Make sure everything the test suite talks to is installed and running:
-# Debian's chromium (Playwright drives it), the DejaVu fonts (PDF documents), bun (Reflex builds the frontend), axe-core,
+# Debian's chromium (Playwright drives it) and nginx (the cluster and proxy tests), the DejaVu fonts (PDF documents), bun (Reflex builds the frontend), axe-core,
 # PostgreSQL, Redis.
 set -euo pipefail
 
 if ! command -v chromium >/dev/null 2>&1; then
     echo "• installing chromium"
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null
+fi
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+    echo "• installing nginx"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx) >/dev/null
 fi
 bash "$(dirname "$0")/install_fonts.sh"
 if ! command -v bun >/dev/null 2>&1; then
