@@ -52,6 +52,8 @@ def make_celery() -> Celery:
         timezone="UTC",
         broker_connection_retry_on_startup=True,
         beat_schedule=BEAT_SCHEDULE,
+        # One beat sends the schedule even if several run (a lease in Redis; see beat_leader).
+        beat_scheduler="ispgo_portal.tasks.beat_leader:LeaderScheduler",
         beat_schedule_filename=str(get_settings().data_dir / "celerybeat-schedule"),
     )
     app.set_default()
