@@ -9,7 +9,7 @@ from sqlmodel import Session
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import ROLE_ADMIN, User
 from ispgo_portal.services.accounts import two_factor
-from ispgo_portal.services.accounts.auth import user_for_token
+from ispgo_portal.services.accounts.auth import session_user
 from ispgo_portal.services.errors import AccessDenied
 
 
@@ -35,13 +35,14 @@ SETUP_MESSAGE = ("Администраторам нужна двухфактор
 
 
 def resolve_caller(token: str) -> Caller | None:
-    """The caller behind a session token, re-read from the database on every call."""
+    """The caller behind a session token, re-read from the database on every call (one query)."""
     with session_scope() as session:
-        user = user_for_token(session, token)
-        if user is None:
+        found = session_user(session, token)
+        if found is None:
             return None
+        user, has_second_factor = found
         return Caller(user_id=user.id, email=user.email, name=user.name, role=user.role,
-                      has_second_factor=two_factor.is_enabled(session, user.id))
+                      has_second_factor=has_second_factor)
 
 
 def require_user(token: str) -> Caller:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import delete, func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ispgo_portal.clock import utcnow
 from ispgo_portal.db import session_scope
@@ -21,6 +21,7 @@ from ispgo_portal.models import (
     LoginAttempt,
     LoginChallenge,
     PasswordResetToken,
+    TwoFactor,
     User,
 )
 from ispgo_portal.services.accounts import two_factor
@@ -263,18 +264,25 @@ def revoke_reset_links(session: Session, *, user_id: int) -> None:
     )
 
 
-def user_for_token(session: Session, token: str) -> User | None:
-    """The active user behind a session token, or None (unknown, expired or blocked)."""
+def session_user(session: Session, token: str) -> tuple[User, bool] | None:
+    """The active user behind a session token (unknown, expired or blocked: None) and whether
+    their TOTP is on — in one query, because every protected handler and route asks it."""
     if not isinstance(token, str) or not token or len(token) > 128:
         return None
-    now = utcnow()
-    auth = session.exec(select(AuthSession).where(AuthSession.token_hash == hash_token(token))).first()
-    if auth is None or auth.expires_at <= now:
-        return None
-    user = session.get(User, auth.user_id)
-    if user is None or user.is_blocked:
-        return None
-    return user
+    row = session.exec(
+        select(User, TwoFactor.enabled_at)
+        .join(AuthSession, col(AuthSession.user_id) == col(User.id))
+        .outerjoin(TwoFactor, col(TwoFactor.user_id) == col(User.id))
+        .where(col(AuthSession.token_hash) == hash_token(token), col(AuthSession.expires_at) > utcnow(),
+               col(User.is_blocked).is_(False))
+    ).first()
+    return None if row is None else (row[0], row[1] is not None)
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """The active user behind a session token, or None (unknown, expired or blocked)."""
+    found = session_user(session, token)
+    return None if found is None else found[0]
 
 
 def change_password(*, user_id: int, current: str, new: str, confirm: str, token: str) -> None:
