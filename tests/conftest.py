@@ -78,15 +78,28 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         print(f"could not drop {TEST_DB_NAME}: {exc}")
 
 
+_EMPTY_ALL: list[str] = []
+
+
 def truncate_all() -> None:
+    """Every table emptied and every id sequence back at 1. DELETE in foreign-key order plus
+    `setval` in one round trip: ~15 ms, where TRUNCATE … RESTART IDENTITY (new files for every
+    table and index) takes ~135 ms — paid before each of some 1,700 tests."""
     from sqlalchemy import text
     from sqlmodel import SQLModel
 
     from ispgo_portal.db import get_engine
 
-    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
-    with get_engine().begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine = get_engine()
+    if not _EMPTY_ALL:
+        with engine.connect() as conn:
+            sequences = conn.execute(text("SELECT c.oid::regclass::text FROM pg_class c "
+                                          "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                                          "WHERE c.relkind = 'S' AND n.nspname = 'public'")).scalars().all()
+        deletes = [f'DELETE FROM "{t.name}"' for t in reversed(SQLModel.metadata.sorted_tables)]
+        _EMPTY_ALL.append("; ".join([*deletes, *(f"SELECT setval('{s}', 1, false)" for s in sequences)]))
+    with engine.begin() as conn:
+        conn.exec_driver_sql(_EMPTY_ALL[0])
 
 
 @pytest.fixture(autouse=True)
