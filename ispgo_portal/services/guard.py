@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from ispgo_portal.db import session_scope
-from ispgo_portal.models import ROLE_ADMIN, User
+from ispgo_portal.models import ROLE_ADMIN, User, pk
 from ispgo_portal.services.accounts import two_factor
 from ispgo_portal.services.accounts.auth import user_for_token
 from ispgo_portal.services.errors import AccessDenied
@@ -40,8 +40,8 @@ def resolve_caller(token: str) -> Caller | None:
         user = user_for_token(session, token)
         if user is None:
             return None
-        return Caller(user_id=user.id, email=user.email, name=user.name, role=user.role,
-                      has_second_factor=two_factor.is_enabled(session, user.id))
+        return Caller(user_id=pk(user), email=user.email, name=user.name, role=user.role,
+                      has_second_factor=two_factor.is_enabled(session, pk(user)))
 
 
 def require_user(token: str) -> Caller:
@@ -66,11 +66,11 @@ def acting_admin(session: Session, admin_id: int) -> User:
     admin = session.get(User, admin_id) if isinstance(admin_id, int) else None
     if admin is None or admin.is_blocked or admin.role != ROLE_ADMIN:
         raise AccessDenied("forbidden", "Раздел доступен только администраторам")
-    if not two_factor.is_enabled(session, admin.id):
+    if not two_factor.is_enabled(session, pk(admin)):
         raise AccessDenied("second_factor_required", SETUP_MESSAGE)
     return admin
 
 
 def is_admin_with_second_factor(session: Session, user: User) -> bool:
     """May this user act as an admin right now (an admin who has enrolled TOTP)?"""
-    return user.role == ROLE_ADMIN and not user.is_blocked and two_factor.is_enabled(session, user.id)
+    return user.role == ROLE_ADMIN and not user.is_blocked and two_factor.is_enabled(session, pk(user))
