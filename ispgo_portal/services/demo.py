@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 from sqlmodel import select
 
@@ -14,16 +15,30 @@ from ispgo_portal.services.accounts.passwords import hash_password
 DEMO_ADMIN = ("admin@ispgo.local", "admin12345", "Администратор")
 DEMO_CUSTOMER = ("demo@ispgo.local", "demo12345", "Демо Клиент")
 
+
+class _TariffSpec(TypedDict):
+    """The keyword arguments of a demo `Tariff(...)`, typed so the call is checked."""
+
+    name: str
+    price: int
+    period_days: int
+    max_servers: int
+    max_sites: int
+    sort_order: int
+    description: str
+    features: str
+
+
 DEMO_TARIFFS = [
-    dict(name="Старт", price=49_000, period_days=30, max_servers=1, max_sites=10, sort_order=1,
-         description="Для одного сервера и небольших проектов.",
-         features="1 сервер\n10 сайтов\nПочта, DNS, базы данных\nSSL-сертификаты Let's Encrypt"),
-    dict(name="Бизнес", price=149_000, period_days=30, max_servers=5, max_sites=100, sort_order=2,
-         description="Для растущего хостинга: несколько серверов и сотня сайтов.",
-         features="До 5 серверов\n100 сайтов\nМониторинг серверов\nREST API"),
-    dict(name="Безлимит", price=499_000, period_days=30, max_servers=0, max_sites=0, sort_order=3,
-         description="Без ограничений на серверы и сайты.",
-         features="Серверы без ограничений\nСайты без ограничений\nПриоритетная поддержка\nREST API"),
+    _TariffSpec(name="Старт", price=49_000, period_days=30, max_servers=1, max_sites=10, sort_order=1,
+                description="Для одного сервера и небольших проектов.",
+                features="1 сервер\n10 сайтов\nПочта, DNS, базы данных\nSSL-сертификаты Let's Encrypt"),
+    _TariffSpec(name="Бизнес", price=149_000, period_days=30, max_servers=5, max_sites=100, sort_order=2,
+                description="Для растущего хостинга: несколько серверов и сотня сайтов.",
+                features="До 5 серверов\n100 сайтов\nМониторинг серверов\nREST API"),
+    _TariffSpec(name="Безлимит", price=499_000, period_days=30, max_servers=0, max_sites=0, sort_order=3,
+                description="Без ограничений на серверы и сайты.",
+                features="Серверы без ограничений\nСайты без ограничений\nПриоритетная поддержка\nREST API"),
 ]
 
 

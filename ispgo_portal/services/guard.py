@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from ispgo_portal.db import session_scope
-from ispgo_portal.models import ROLE_ADMIN, User
+from ispgo_portal.models import ROLE_ADMIN, User, pk
 from ispgo_portal.services.accounts import two_factor
 from ispgo_portal.services.accounts.auth import session_user
 from ispgo_portal.services.errors import AccessDenied
@@ -41,7 +41,7 @@ def resolve_caller(token: str) -> Caller | None:
         if found is None:
             return None
         user, has_second_factor = found
-        return Caller(user_id=user.id, email=user.email, name=user.name, role=user.role,
+        return Caller(user_id=pk(user), email=user.email, name=user.name, role=user.role,
                       has_second_factor=has_second_factor)
 
 
@@ -67,11 +67,11 @@ def acting_admin(session: Session, admin_id: int) -> User:
     admin = session.get(User, admin_id) if isinstance(admin_id, int) else None
     if admin is None or admin.is_blocked or admin.role != ROLE_ADMIN:
         raise AccessDenied("forbidden", "Раздел доступен только администраторам")
-    if not two_factor.is_enabled(session, admin.id):
+    if not two_factor.is_enabled(session, pk(admin)):
         raise AccessDenied("second_factor_required", SETUP_MESSAGE)
     return admin
 
 
 def is_admin_with_second_factor(session: Session, user: User) -> bool:
     """May this user act as an admin right now (an admin who has enrolled TOTP)?"""
-    return user.role == ROLE_ADMIN and not user.is_blocked and two_factor.is_enabled(session, user.id)
+    return user.role == ROLE_ADMIN and not user.is_blocked and two_factor.is_enabled(session, pk(user))

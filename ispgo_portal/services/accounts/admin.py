@@ -10,10 +10,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
-from sqlalchemy import func, or_
+from sqlalchemy import ColumnElement, func, or_
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlalchemy.orm import Mapped
+from sqlmodel import Session, col, select
 
 from ispgo_portal.db import session_scope
 from ispgo_portal.limits import ADMIN_REASON_MAX, MAX_CREDIT_LIMIT
@@ -26,6 +28,7 @@ from ispgo_portal.models import (
     Tariff,
     Ticket,
     User,
+    pk,
 )
 from ispgo_portal.models.enums import LedgerKind, LicenseStatus
 from ispgo_portal.money import AmountError, format_rub, parse_rubles
@@ -132,10 +135,10 @@ def search_customers(*, admin_id: int, query: str = "", page: int = 1,
         active = (
             select(License.user_id, func.count().label("n"))
             .where(License.status == LicenseStatus.ACTIVE)
-            .group_by(License.user_id)
+            .group_by(col(License.user_id))
             .subquery()
         )
-        conditions = []
+        conditions: list[ColumnElement[bool]] = []
         if text:
             needle = text.lower()
             with_key = select(License.user_id).where(
@@ -144,7 +147,7 @@ def search_customers(*, admin_id: int, query: str = "", page: int = 1,
             conditions.append(or_(
                 func.lower(User.email).contains(needle, autoescape=True),
                 func.lower(User.name).contains(needle, autoescape=True),
-                User.id.in_(with_key),
+                col(User.id).in_(with_key),
             ))
         total = int(session.exec(select(func.count()).select_from(User).where(*conditions)).one())
         window = page_slice(total=total, page=page, page_size=page_size)
@@ -152,13 +155,13 @@ def search_customers(*, admin_id: int, query: str = "", page: int = 1,
             select(User, func.coalesce(active.c.n, 0))
             .outerjoin(active, active.c.user_id == User.id)
             .where(*conditions)
-            .order_by(User.created_at.desc(), User.id.desc())
+            .order_by(col(User.created_at).desc(), col(User.id).desc())
             .offset(window.offset)
             .limit(window.limit)
         ).all()
         return CustomerPage(
             rows=[
-                CustomerRow(id=u.id, email=u.email, name=u.name, role=u.role, is_blocked=u.is_blocked,
+                CustomerRow(id=pk(u), email=u.email, name=u.name, role=u.role, is_blocked=u.is_blocked,
                             balance=u.balance, credit_limit=u.credit_limit,
                             discount_percent=u.discount_percent, active_licenses=int(n),
                             created_at=u.created_at)
@@ -184,7 +187,7 @@ def set_credit_limit(*, admin_id: int, customer_id: int, credit_limit: int, reas
         before = customer.credit_limit
         customer.credit_limit = credit_limit
         session.add(customer)
-        audit.record(session, admin_id=admin.id, action="customer.credit_limit", target_type="user",
+        audit.record(session, admin_id=pk(admin), action="customer.credit_limit", target_type="user",
                      target_id=customer.id, target_user_id=customer.id,
                      before={"credit_limit": before}, after={"credit_limit": credit_limit}, reason=reason)
         return credit_limit
@@ -199,7 +202,7 @@ def set_discount(*, admin_id: int, customer_id: int, percent: int, reason: str =
         before = customer.discount_percent
         customer.discount_percent = percent
         session.add(customer)
-        audit.record(session, admin_id=admin.id, action="customer.discount", target_type="user",
+        audit.record(session, admin_id=pk(admin), action="customer.discount", target_type="user",
                      target_id=customer.id, target_user_id=customer.id,
                      before={"discount_percent": before}, after={"discount_percent": percent},
                      reason=reason)
@@ -219,11 +222,11 @@ def adjust_balance(*, admin_id: int, customer_id: int, amount: int, reason: str,
         admin, customer = _customer_for_update(session, admin_id, customer_id)
         before = customer.balance
         book = billing.credit if amount > 0 else billing.debit_unchecked
-        entry = book(session, user_id=customer.id, amount=abs(amount), kind=LedgerKind.ADJUSTMENT,
+        entry = book(session, user_id=pk(customer), amount=abs(amount), kind=LedgerKind.ADJUSTMENT,
                      description=f"Корректировка: {reason}", reference=reference)
         if entry is None:  # already booked under this request key
             return customer.balance
-        audit.record(session, admin_id=admin.id, action="customer.balance_adjust", target_type="user",
+        audit.record(session, admin_id=pk(admin), action="customer.balance_adjust", target_type="user",
                      target_id=customer.id, target_user_id=customer.id,
                      before={"balance": before}, after={"balance": customer.balance, "amount": amount},
                      reason=reason)
@@ -246,13 +249,13 @@ def change_email(*, admin_id: int, customer_id: int, new_email: str, reason: str
             raise DomainError("email_taken", "Этот email уже занят другим аккаунтом", field="email")
         customer.email = email
         session.add(customer)
-        auth.revoke_reset_links(session, user_id=customer.id)  # links mailed to the old address
+        auth.revoke_reset_links(session, user_id=pk(customer))  # links mailed to the old address
         try:
             with session.begin_nested():
                 session.flush()
         except IntegrityError as exc:  # a concurrent registration took it
             raise DomainError("email_taken", "Этот email уже занят другим аккаунтом", field="email") from exc
-        row = audit.record(session, admin_id=admin.id, action="customer.email", target_type="user",
+        row = audit.record(session, admin_id=pk(admin), action="customer.email", target_type="user",
                            target_id=customer.id, target_user_id=customer.id,
                            before={"email": old_email}, after={"email": email}, reason=reason)
         context = {"name": customer.name, "old_email": old_email, "new_email": email}
@@ -271,10 +274,10 @@ def set_password(*, admin_id: int, customer_id: int, password: str, password_con
         admin, customer = _customer_for_update(session, admin_id, customer_id)
         customer.password_hash = hash_password(password)
         session.add(customer)
-        auth.revoke_user_sessions(session, user_id=customer.id)
-        auth.revoke_reset_links(session, user_id=customer.id)
+        auth.revoke_user_sessions(session, user_id=pk(customer))
+        auth.revoke_reset_links(session, user_id=pk(customer))
         # The password itself never goes into the audit trail.
-        row = audit.record(session, admin_id=admin.id, action="customer.password", target_type="user",
+        row = audit.record(session, admin_id=pk(admin), action="customer.password", target_type="user",
                            target_id=customer.id, target_user_id=customer.id,
                            after={"password": "изменён", "sessions": "завершены"}, reason=reason)
         notifications.queue_email(session, template="password_changed_by_admin", to=customer.email,
@@ -296,10 +299,10 @@ def set_blocked(*, admin_id: int, customer_id: int, blocked: bool, reason: str =
                               "Аккаунт уже заблокирован" if blocked else "Аккаунт не заблокирован")
         customer.is_blocked = blocked
         session.add(customer)
-        auth.revoke_user_sessions(session, user_id=customer.id)
+        auth.revoke_user_sessions(session, user_id=pk(customer))
         if blocked:
-            api_tokens.revoke_all(session, user_id=customer.id, reason="blocked")
-        audit.record(session, admin_id=admin.id, action="customer.block" if blocked else "customer.unblock",
+            api_tokens.revoke_all(session, user_id=pk(customer), reason="blocked")
+        audit.record(session, admin_id=pk(admin), action="customer.block" if blocked else "customer.unblock",
                      target_type="user", target_id=customer.id, target_user_id=customer.id,
                      before={"is_blocked": not blocked}, after={"is_blocked": blocked}, reason=reason)
         return blocked
@@ -319,7 +322,7 @@ def set_role(*, admin_id: int, customer_id: int, role: str, reason: str = "") ->
         before = customer.role
         customer.role = role
         session.add(customer)
-        audit.record(session, admin_id=admin.id, action="customer.role", target_type="user",
+        audit.record(session, admin_id=pk(admin), action="customer.role", target_type="user",
                      target_id=customer.id, target_user_id=customer.id,
                      before={"role": before}, after={"role": role}, reason=reason)
         return role
@@ -328,6 +331,7 @@ def set_role(*, admin_id: int, customer_id: int, role: str, reason: str = "") ->
 # --- the customer card --------------------------------------------------------------------
 
 CARD_LIST_SIZE = 20
+_CardRow = TypeVar("_CardRow", LedgerEntry, Payment, Ticket)  # the card's "latest rows" lists
 
 
 @dataclass(frozen=True)
@@ -354,25 +358,27 @@ def customer_card(*, admin_id: int, customer_id: int) -> CustomerCard:
         user = session.get(User, customer_id)
         if user is None:
             raise NotFound("Клиент не найден")
+        user_id = pk(user)
 
-        def latest(model, order):
+        def latest(model: type[_CardRow], order: Mapped[datetime]) -> list[_CardRow]:
             return list(session.exec(
-                select(model).where(model.user_id == user.id).order_by(order.desc(), model.id.desc())
+                select(model).where(col(model.user_id) == user_id)
+                .order_by(order.desc(), col(model.id).desc())
                 .limit(CARD_LIST_SIZE)
             ).all())
 
         licenses = list(session.exec(
-            select(License).where(License.user_id == user.id)
-            .order_by(License.status, License.expires_at.desc())
+            select(License).where(License.user_id == user_id)
+            .order_by(col(License.status), col(License.expires_at).desc())
         ).all())
         active = sum(1 for lic in licenses if lic.status == LicenseStatus.ACTIVE)
         tariff_ids = {lic.tariff_id for lic in licenses}
         tariff_names = {
-            t.id: t.name for t in session.exec(select(Tariff).where(Tariff.id.in_(tariff_ids))).all()
+            pk(t): t.name for t in session.exec(select(Tariff).where(col(Tariff.id).in_(tariff_ids))).all()
         } if tariff_ids else {}
         funds = billing.funds_of(user)
         return CustomerCard(
-            profile=CustomerRow(id=user.id, email=user.email, name=user.name, role=user.role,
+            profile=CustomerRow(id=user_id, email=user.email, name=user.name, role=user.role,
                                 is_blocked=user.is_blocked, balance=user.balance,
                                 credit_limit=user.credit_limit, discount_percent=user.discount_percent,
                                 active_licenses=active, created_at=user.created_at),
@@ -380,11 +386,11 @@ def customer_card(*, admin_id: int, customer_id: int) -> CustomerCard:
             available=funds.available,
             updated_at=user.updated_at,
             licenses=licenses,
-            transactions=latest(LedgerEntry, LedgerEntry.created_at),
-            payments=latest(Payment, Payment.created_at),
-            tickets=latest(Ticket, Ticket.last_activity_at),
+            transactions=latest(LedgerEntry, col(LedgerEntry.created_at)),
+            payments=latest(Payment, col(Payment.created_at)),
+            tickets=latest(Ticket, col(Ticket.last_activity_at)),
             tariff_names=tariff_names,
-            two_factor=two_factor.is_enabled(session, user.id),
+            two_factor=two_factor.is_enabled(session, user_id),
         )
 
 
@@ -394,11 +400,11 @@ def reset_two_factor(*, admin_id: int, customer_id: int, reason: str = "") -> No
     reason = clean_reason(reason, required=False)
     with session_scope() as session:
         admin, customer = _customer_for_update(session, admin_id, customer_id)
-        if not two_factor.is_enabled(session, customer.id):
+        if not two_factor.is_enabled(session, pk(customer)):
             raise DomainError("two_factor_disabled", "Двухфакторная защита у клиента не включена")
         two_factor.remove(session, customer)
-        auth.revoke_user_sessions(session, user_id=customer.id)
-        row = audit.record(session, admin_id=admin.id, action="customer.two_factor_reset", target_type="user",
+        auth.revoke_user_sessions(session, user_id=pk(customer))
+        row = audit.record(session, admin_id=pk(admin), action="customer.two_factor_reset", target_type="user",
                            target_id=customer.id, target_user_id=customer.id,
                            before={"two_factor": "включена"}, after={"two_factor": "сброшена"}, reason=reason)
         notifications.queue_email(session, template="two_factor_disabled", to=customer.email,

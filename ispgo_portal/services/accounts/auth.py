@@ -7,9 +7,9 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import ColumnElement, delete, func, update
 from sqlmodel import Session, col, select
 
 from ispgo_portal.clock import utcnow
@@ -23,6 +23,7 @@ from ispgo_portal.models import (
     PasswordResetToken,
     TwoFactor,
     User,
+    pk,
 )
 from ispgo_portal.services.accounts import two_factor
 from ispgo_portal.services.accounts.passwords import (
@@ -131,11 +132,11 @@ def register_user(
     return user
 
 
-def _failures_since(session: Session, *conditions: object) -> int:
+def _failures_since(session: Session, *conditions: ColumnElement[bool]) -> int:
     since = utcnow() - THROTTLE_WINDOW
     return session.exec(
         select(func.count()).select_from(LoginAttempt).where(
-            *conditions, LoginAttempt.success.is_(False), LoginAttempt.created_at >= since
+            *conditions, col(LoginAttempt.success).is_(False), col(LoginAttempt.created_at) >= since
         )
     ).one()
 
@@ -148,10 +149,10 @@ def address_slowdown(*, ip: str) -> float:
     if not ip:
         return 0.0
     with session_scope() as session:
-        extra = _failures_since(session, LoginAttempt.ip == ip) - SLOWDOWN_FREE_FAILURES_PER_IP
+        extra = _failures_since(session, col(LoginAttempt.ip) == ip) - SLOWDOWN_FREE_FAILURES_PER_IP
     if extra < 0:
         return 0.0
-    return min(SLOWDOWN_MAX_SECONDS, SLOWDOWN_FIRST_SECONDS * 2 ** min(extra, 16))
+    return min(SLOWDOWN_MAX_SECONDS, SLOWDOWN_FIRST_SECONDS * 2.0 ** min(extra, 16))
 
 
 THROTTLED_MESSAGE = "Слишком много неудачных попыток входа. Попробуйте через 15 минут."
@@ -164,7 +165,7 @@ def login(*, email: str, password: str, ip: str = "", old_token: str = "") -> Lo
     if not email or not password or not isinstance(password, str):
         raise DomainError("credentials_required", "Введите email и пароль")
     with session_scope() as session:
-        if _failures_since(session, LoginAttempt.email == email) >= THROTTLE_MAX_FAILURES:
+        if _failures_since(session, col(LoginAttempt.email) == email) >= THROTTLE_MAX_FAILURES:
             raise DomainError("login_throttled", THROTTLED_MESSAGE)
         user = session.exec(select(User).where(User.email == email)).first()
         ok = verify_password(user.password_hash if user else None, password)
@@ -179,18 +180,19 @@ def login(*, email: str, password: str, ip: str = "", old_token: str = "") -> Lo
             )
         if needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
-        if two_factor.is_enabled(session, user.id):
-            return LoginResult(user_id=user.id, token="", challenge=_issue_challenge(session, user.id, ip))
+        user_id = pk(user)
+        if two_factor.is_enabled(session, user_id):
+            return LoginResult(user_id=user_id, token="", challenge=_issue_challenge(session, user_id, ip))
         if old_token:
-            session.exec(delete(AuthSession).where(AuthSession.token_hash == hash_token(old_token)))
-        token = _issue_session(session, user_id=user.id, ip=ip)
-        return LoginResult(user_id=user.id, token=token)
+            session.exec(delete(AuthSession).where(col(AuthSession.token_hash) == hash_token(old_token)))
+        token = _issue_session(session, user_id=user_id, ip=ip)
+        return LoginResult(user_id=user_id, token=token)
 
 
 def _issue_challenge(session: Session, user_id: int, ip: str) -> str:
     challenge = secrets.token_urlsafe(32)
     now = utcnow()
-    session.exec(delete(LoginChallenge).where(LoginChallenge.expires_at <= now))
+    session.exec(delete(LoginChallenge).where(col(LoginChallenge.expires_at) <= now))
     session.add(LoginChallenge(user_id=user_id, token_hash=hash_token(challenge), ip=ip[:64],
                                created_at=now, expires_at=now + CHALLENGE_LIFETIME))
     return challenge
@@ -209,7 +211,7 @@ def complete_login(*, challenge: str, code: str, ip: str = "", old_token: str = 
         user = session.get(User, found.user_id) if found is not None else None
         if found is None or found.expires_at <= utcnow() or user is None or user.is_blocked:
             raise DomainError("challenge_expired", "Время на ввод кода истекло. Войдите заново.")
-        if _failures_since(session, LoginAttempt.email == user.email) >= THROTTLE_MAX_FAILURES:
+        if _failures_since(session, col(LoginAttempt.email) == user.email) >= THROTTLE_MAX_FAILURES:
             session.delete(found)
             session.commit()
             raise DomainError("login_throttled", THROTTLED_MESSAGE)
@@ -220,8 +222,8 @@ def complete_login(*, challenge: str, code: str, ip: str = "", old_token: str = 
             raise DomainError("code_wrong", "Неверный код", field="code")
         session.delete(found)
         if old_token:
-            session.exec(delete(AuthSession).where(AuthSession.token_hash == hash_token(old_token)))
-        return LoginResult(user_id=user.id, token=_issue_session(session, user_id=user.id, ip=ip))
+            session.exec(delete(AuthSession).where(col(AuthSession.token_hash) == hash_token(old_token)))
+        return LoginResult(user_id=pk(user), token=_issue_session(session, user_id=pk(user), ip=ip))
 
 
 def _issue_session(session: Session, *, user_id: int, ip: str = "") -> str:
@@ -244,13 +246,13 @@ def logout(*, token: str) -> None:
     if not isinstance(token, str) or not token or len(token) > 128:
         return
     with session_scope() as session:
-        session.exec(delete(AuthSession).where(AuthSession.token_hash == hash_token(token)))
+        session.exec(delete(AuthSession).where(col(AuthSession.token_hash) == hash_token(token)))
 
 
 def revoke_user_sessions(session: Session, *, user_id: int, keep_token: str = "") -> None:
-    query = delete(AuthSession).where(AuthSession.user_id == user_id)
+    query = delete(AuthSession).where(col(AuthSession.user_id) == user_id)
     if keep_token:
-        query = query.where(AuthSession.token_hash != hash_token(keep_token))
+        query = query.where(col(AuthSession.token_hash) != hash_token(keep_token))
     session.exec(query)
 
 
@@ -259,7 +261,7 @@ def revoke_reset_links(session: Session, *, user_id: int) -> None:
     email change must not undo that change (it may sit in a mailbox that is no longer theirs)."""
     session.exec(
         update(PasswordResetToken)
-        .where(PasswordResetToken.user_id == user_id, PasswordResetToken.used_at.is_(None))
+        .where(col(PasswordResetToken.user_id) == user_id, col(PasswordResetToken.used_at).is_(None))
         .values(used_at=utcnow())
     )
 
@@ -310,15 +312,15 @@ def create_admin(*, email: str, password: str, name: str = "Администра
             user.role = ROLE_ADMIN
             user.password_hash = hash_password(password)
             user.is_blocked = False
-            revoke_reset_links(session, user_id=user.id)
+            revoke_reset_links(session, user_id=pk(user))
         session.flush()
         return user
 
 
-def purge_expired(*, now=None) -> int:
+def purge_expired(*, now: datetime | None = None) -> int:
     """Delete expired sessions and old login attempts; returns sessions removed."""
     now = now or utcnow()
     with session_scope() as session:
-        result = session.exec(delete(AuthSession).where(AuthSession.expires_at <= now))
-        session.exec(delete(LoginAttempt).where(LoginAttempt.created_at < now - timedelta(days=7)))
+        result = session.exec(delete(AuthSession).where(col(AuthSession.expires_at) <= now))
+        session.exec(delete(LoginAttempt).where(col(LoginAttempt.created_at) < now - timedelta(days=7)))
         return result.rowcount or 0

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from typing import TypeGuard
 
 from sqlalchemy import delete, func, or_
-from sqlmodel import select
+from sqlmodel import col, select
 
 from ispgo_portal.clock import utcnow
 from ispgo_portal.db import is_postgres, session_scope
-from ispgo_portal.models import LoginAttempt, PasswordResetToken, User
+from ispgo_portal.models import LoginAttempt, PasswordResetToken, User, pk
 from ispgo_portal.services.accounts.auth import (
     hash_token,
     normalize_email,
@@ -69,13 +70,13 @@ def request_password_reset(*, email: str) -> None:
         if recent >= MAX_REQUESTS_PER_HOUR:
             return
         token = secrets.token_urlsafe(32)
-        session.add(PasswordResetToken(user_id=user.id, token_hash=hash_token(token), created_at=now,
+        session.add(PasswordResetToken(user_id=pk(user), token_hash=hash_token(token), created_at=now,
                                        expires_at=now + RESET_TOKEN_TTL))
         queue_email(session, template="password_reset", to=user.email,
                     context={"name": user.name, "reset_url": reset_url_for(token)})
 
 
-def _usable(row: PasswordResetToken | None, now: datetime) -> bool:
+def _usable(row: PasswordResetToken | None, now: datetime) -> TypeGuard[PasswordResetToken]:
     return row is not None and row.used_at is None and row.expires_at > now
 
 
@@ -114,10 +115,10 @@ def reset_password(*, token: str, password: str, password_confirm: str) -> None:
             raise invalid_link_error()
         user.password_hash = hash_password(password)
         session.add(user)
-        revoke_reset_links(session, user_id=user.id)  # this link and any other sent before
-        revoke_user_sessions(session, user_id=user.id)
-        session.exec(delete(LoginAttempt).where(LoginAttempt.email == normalize_email(user.email),
-                                                LoginAttempt.success.is_(False)))
+        revoke_reset_links(session, user_id=pk(user))  # this link and any other sent before
+        revoke_user_sessions(session, user_id=pk(user))
+        session.exec(delete(LoginAttempt).where(col(LoginAttempt.email) == normalize_email(user.email),
+                                                col(LoginAttempt.success).is_(False)))
 
 
 def purge_reset_tokens(*, now: datetime | None = None) -> int:
@@ -125,6 +126,6 @@ def purge_reset_tokens(*, now: datetime | None = None) -> int:
     cutoff = (now or utcnow()) - timedelta(days=1)
     with session_scope() as session:
         result = session.exec(delete(PasswordResetToken).where(
-            or_(PasswordResetToken.expires_at <= cutoff, PasswordResetToken.used_at <= cutoff)
+            or_(col(PasswordResetToken.expires_at) <= cutoff, col(PasswordResetToken.used_at) <= cutoff)
         ))
         return result.rowcount or 0

@@ -23,11 +23,11 @@ import pyotp
 import qrcode
 import qrcode.image.svg
 from sqlalchemy import delete
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from ispgo_portal.clock import utcnow
 from ispgo_portal.db import is_postgres, session_scope
-from ispgo_portal.models import AuthSession, RecoveryCode, TwoFactor, User
+from ispgo_portal.models import AuthSession, RecoveryCode, TwoFactor, User, pk
 from ispgo_portal.services.accounts import secret_box
 from ispgo_portal.services.errors import DomainError, NotFound
 from ispgo_portal.services.mail.notifications import queue_email
@@ -90,8 +90,8 @@ def is_enabled(session: Session, user_id: int) -> bool:
 
 def status(*, user_id: int) -> Status:
     with session_scope() as session:
-        left = session.exec(select(func.count(RecoveryCode.id)).where(
-            RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None))).one()
+        left = session.exec(select(func.count(col(RecoveryCode.id))).where(
+            RecoveryCode.user_id == user_id, col(RecoveryCode.used_at).is_(None))).one()
         return Status(enabled=is_enabled(session, user_id), recovery_left=int(left))
 
 
@@ -119,14 +119,14 @@ def ensure_enrolled(session: Session, *, user: User) -> str:
     """2FA on for `user` without the app step, for accounts made by operators (the demo admin,
     `create-admin --totp`): the secret is returned to be handed over (printed once by the caller).
     An account that has it keeps its secret."""
-    row = _lock(session, user.id)
+    row = _lock(session, pk(user))
     if row is not None and row.enabled_at is not None:
         try:
             return secret_box.decrypt(row.secret)
         except secret_box.SecretsKeyError:
             log.warning("user %s: stored TOTP secret unreadable with SECRETS_KEY, enrolling anew", user.id)
     secret = pyotp.random_base32()
-    row = row or TwoFactor(user_id=user.id, secret="")
+    row = row or TwoFactor(user_id=pk(user), secret="")
     row.secret, row.enabled_at, row.last_step, row.updated_at = secret_box.encrypt(secret), utcnow(), 0, utcnow()
     session.add(row)
     return secret
@@ -175,9 +175,9 @@ def confirm_enrolment(*, user_id: int, code: str, keep_token: str = "") -> list[
         row.enabled_at = row.updated_at = utcnow()
         session.add(row)
         codes = _replace_recovery_codes(session, user_id)
-        sessions = delete(AuthSession).where(AuthSession.user_id == user_id)
+        sessions = delete(AuthSession).where(col(AuthSession.user_id) == user_id)
         if keep_token:
-            sessions = sessions.where(AuthSession.token_hash != hashlib.sha256(keep_token.encode()).hexdigest())
+            sessions = sessions.where(col(AuthSession.token_hash) != hashlib.sha256(keep_token.encode()).hexdigest())
         session.exec(sessions)
         queue_email(session, template="two_factor_enabled", to=user.email, context={"name": user.name},
                     dedupe_key=f"two_factor_enabled:{user_id}:{row.enabled_at.timestamp()}")
@@ -185,7 +185,7 @@ def confirm_enrolment(*, user_id: int, code: str, keep_token: str = "") -> list[
 
 
 def _replace_recovery_codes(session: Session, user_id: int) -> list[str]:
-    session.exec(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
+    session.exec(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user_id))
     codes = [_new_recovery_code() for _ in range(RECOVERY_CODES)]
     for code in codes:
         session.add(RecoveryCode(user_id=user_id, code_hash=_hash_code(_normalise_recovery(code))))
@@ -195,8 +195,8 @@ def _replace_recovery_codes(session: Session, user_id: int) -> list[str]:
 
 def remove(session: Session, user: User) -> None:
     """2FA off for `user` in `session` (the callers check who may do it and email)."""
-    session.exec(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    session.exec(delete(TwoFactor).where(TwoFactor.user_id == user.id))
+    session.exec(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
+    session.exec(delete(TwoFactor).where(col(TwoFactor.user_id) == user.id))
 
 
 def disable(*, user_id: int, code: str) -> None:
@@ -222,7 +222,7 @@ def verify_second_factor(session: Session, *, user: User, code: str) -> str | No
     """"totp" or "recovery" if `code` is right (and spends it), None if not. A used recovery
     code emails the owner: if it was not them, they learn at once."""
     text = code if isinstance(code, str) else ""
-    row = _lock(session, user.id)
+    row = _lock(session, pk(user))
     if row is None or row.enabled_at is None:
         return None
     digits = "".join(ch for ch in text if not ch.isspace())
@@ -236,13 +236,13 @@ def verify_second_factor(session: Session, *, user: User, code: str) -> str | No
         return None
     found = session.exec(select(RecoveryCode).where(
         RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _hash_code(normalised),
-        RecoveryCode.used_at.is_(None)).with_for_update()).first()
+        col(RecoveryCode.used_at).is_(None)).with_for_update()).first()
     if found is None:
         return None
     found.used_at = utcnow()
     session.add(found)
-    left = session.exec(select(func.count(RecoveryCode.id)).where(
-        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None), RecoveryCode.id != found.id)).one()
+    left = session.exec(select(func.count(col(RecoveryCode.id))).where(
+        RecoveryCode.user_id == user.id, col(RecoveryCode.used_at).is_(None), RecoveryCode.id != found.id)).one()
     queue_email(session, template="recovery_code_used", to=user.email,
                 context={"name": user.name, "left": int(left)},
                 dedupe_key=f"recovery_code_used:{found.id}")

@@ -6,13 +6,13 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, or_
+from sqlalchemy import ColumnElement, func, or_
 from sqlalchemy.orm import aliased
-from sqlmodel import select
+from sqlmodel import col, select
 
 from ispgo_portal.clock import MSK
 from ispgo_portal.db import session_scope
-from ispgo_portal.models import ROLE_ADMIN, AuditLog, User
+from ispgo_portal.models import ROLE_ADMIN, AuditLog, User, pk
 from ispgo_portal.money import format_rub
 from ispgo_portal.services.guard import acting_admin
 from ispgo_portal.services.paging import page_slice
@@ -112,7 +112,7 @@ def _show(field: str, value: object) -> str:
 
 def describe_changes(before: str, after: str) -> list[str]:
     """Readable 'field: old → new' lines from the JSON kept in the audit row."""
-    def load(text: str) -> dict:
+    def load(text: str) -> dict[str, object]:
         try:
             data = json.loads(text) if text else {}
         except ValueError:
@@ -140,38 +140,38 @@ def list_audit(*, admin_id: int, filters: AuditFilter | None = None, page: int =
     target = aliased(User)
     with session_scope() as session:
         acting_admin(session, admin_id)
-        conditions = []
+        conditions: list[ColumnElement[bool]] = []
         if filters.admin_id:
-            conditions.append(AuditLog.admin_id == filters.admin_id)
+            conditions.append(col(AuditLog.admin_id) == filters.admin_id)
         if filters.action:
-            conditions.append(AuditLog.action == filters.action)
+            conditions.append(col(AuditLog.action) == filters.action)
         customer = filters.customer.strip().lower()
         if customer:
             by_email = select(User.id).where(func.lower(User.email).contains(customer, autoescape=True))
-            match = AuditLog.target_user_id.in_(by_email)
+            match: ColumnElement[bool] = col(AuditLog.target_user_id).in_(by_email)
             if customer.lstrip("#").isdigit():
-                match = or_(match, AuditLog.target_user_id == int(customer.lstrip("#")))
+                match = or_(match, col(AuditLog.target_user_id) == int(customer.lstrip("#")))
             conditions.append(match)
         if filters.date_from:
-            conditions.append(AuditLog.created_at >= datetime.combine(filters.date_from, time(), tzinfo=MSK))
+            conditions.append(col(AuditLog.created_at) >= datetime.combine(filters.date_from, time(), tzinfo=MSK))
         if filters.date_to:
             end = datetime.combine(filters.date_to + timedelta(days=1), time(), tzinfo=MSK)
-            conditions.append(AuditLog.created_at < end)
+            conditions.append(col(AuditLog.created_at) < end)
         total = int(session.exec(select(func.count()).select_from(AuditLog).where(*conditions)).one())
         window = page_slice(total=total, page=page, page_size=page_size)
         rows = session.exec(
             select(AuditLog, actor.email, target.email)
-            .join(actor, actor.id == AuditLog.admin_id)
-            .outerjoin(target, target.id == AuditLog.target_user_id)
+            .join(actor, col(actor.id) == AuditLog.admin_id)
+            .outerjoin(target, col(target.id) == AuditLog.target_user_id)
             .where(*conditions)
-            .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
+            .order_by(col(AuditLog.created_at).desc(), col(AuditLog.id).desc())
             .offset(window.offset)
             .limit(window.limit)
         ).all()
         return AuditPage(
             rows=[
                 AuditRow(
-                    id=row.id, created_at=row.created_at, admin_email=admin_email, action=row.action,
+                    id=pk(row), created_at=row.created_at, admin_email=admin_email, action=row.action,
                     action_label=ACTION_LABELS.get(row.action, row.action),
                     target_user_id=row.target_user_id, target_email=target_email or "",
                     target=f"{row.target_type} #{row.target_id}" if row.target_id is not None else "",
@@ -192,9 +192,9 @@ def filter_options(*, admin_id: int) -> tuple[list[tuple[int, str]], list[tuple[
         acting_admin(session, admin_id)
         acted = select(AuditLog.admin_id).distinct()
         admins = session.exec(
-            select(User.id, User.email).where(or_(User.role == ROLE_ADMIN, User.id.in_(acted)))
-            .order_by(User.email)
+            select(User).where(or_(col(User.role) == ROLE_ADMIN, col(User.id).in_(acted)))
+            .order_by(col(User.email))
         ).all()
         codes = set(session.exec(select(AuditLog.action).distinct()).all()) | set(ACTION_LABELS)
     actions = sorted(((code, ACTION_LABELS.get(code, code)) for code in codes), key=lambda a: a[1])
-    return [(int(i), str(e)) for i, e in admins], actions
+    return [(pk(admin), admin.email) for admin in admins], actions

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from ispgo_portal.clock import as_utc, format_date, utcnow
 from ispgo_portal.db import session_scope
@@ -26,6 +27,7 @@ from ispgo_portal.models import (
     SuspendedBy,
     Tariff,
     User,
+    pk,
 )
 from ispgo_portal.services.audit import record as audit
 from ispgo_portal.services.errors import DomainError, NotFound
@@ -109,25 +111,26 @@ def _status_after_term(lic: License, now: datetime) -> str:
     return LicenseStatus.ACTIVE if as_utc(lic.expires_at) > now else LicenseStatus.EXPIRED
 
 
-def _rows_query():
+def _rows_query() -> Select[License, User, Tariff, Any]:
+    """Each license with its owner, its tariff and how many servers it has activated."""
     servers = (
         select(LicenseActivation.license_id, func.count().label("n"))
-        .group_by(LicenseActivation.license_id).subquery()
+        .group_by(col(LicenseActivation.license_id)).subquery()
     )
     return (
-        select(License, User.email, User.name, Tariff.name, Tariff.max_servers, func.coalesce(servers.c.n, 0))
-        .join(User, User.id == License.user_id)
-        .join(Tariff, Tariff.id == License.tariff_id)
+        select(License, User, Tariff, func.coalesce(servers.c.n, 0))
+        .join(User, col(User.id) == License.user_id)
+        .join(Tariff, col(Tariff.id) == License.tariff_id)
         .outerjoin(servers, servers.c.license_id == License.id)
     )
 
 
-def _row(found: Any) -> LicenseRow:
-    lic, email, name, tariff, max_servers, count = found
-    return LicenseRow(id=lic.id, key=lic.key, status=lic.status, status_reason=lic.status_reason,
-                      user_id=lic.user_id, customer_email=email, customer_name=name, tariff_name=tariff,
-                      max_servers=max_servers, servers_count=int(count), auto_renew=lic.auto_renew,
-                      expires_at=lic.expires_at, created_at=lic.created_at)
+def _row(found: tuple[License, User, Tariff, Any]) -> LicenseRow:
+    lic, user, tariff, count = found
+    return LicenseRow(id=pk(lic), key=lic.key, status=lic.status, status_reason=lic.status_reason,
+                      user_id=lic.user_id, customer_email=user.email, customer_name=user.name,
+                      tariff_name=tariff.name, max_servers=tariff.max_servers, servers_count=int(count),
+                      auto_renew=lic.auto_renew, expires_at=lic.expires_at, created_at=lic.created_at)
 
 
 def get_license(*, license_id: int) -> LicenseRow:
@@ -158,7 +161,7 @@ def search_licenses(*, query: str = "", status: str = "", page: int = 1) -> Lice
         total = int(session.exec(select(func.count()).select_from(base.subquery())).one())
         window = page_slice(total=total, page=page, page_size=PAGE_SIZE)
         found = session.exec(
-            base.order_by(License.id.desc()).offset(window.offset).limit(window.limit)  # type: ignore[union-attr]
+            base.order_by(col(License.id).desc()).offset(window.offset).limit(window.limit)
         ).all()
         rows = [_row(item) for item in found]
     return LicensePage(rows=rows, total=total, page=window.page, pages=window.pages)
@@ -170,9 +173,9 @@ def list_servers(*, license_id: int) -> list[ServerRow]:
             raise NotFound("Лицензия не найдена")
         found = session.exec(
             select(LicenseActivation).where(LicenseActivation.license_id == license_id)
-            .order_by(LicenseActivation.activated_at, LicenseActivation.id)
+            .order_by(col(LicenseActivation.activated_at), col(LicenseActivation.id))
         ).all()
-        return [ServerRow(id=a.id, hostname=a.hostname, fingerprint=a.fingerprint, activated_at=a.activated_at,
+        return [ServerRow(id=pk(a), hostname=a.hostname, fingerprint=a.fingerprint, activated_at=a.activated_at,
                           last_seen_at=a.last_seen_at) for a in found]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import LedgerEntry, License, Tariff
@@ -15,7 +15,8 @@ def list_active_tariffs() -> list[dict[str, Any]]:
     """Tariffs on sale in page order, as plain dicts (prices in kopecks, 0 limits = unlimited)."""
     with session_scope() as session:
         rows = session.exec(
-            select(Tariff).where(Tariff.is_active.is_(True)).order_by(Tariff.sort_order, Tariff.price, Tariff.id)
+            select(Tariff).where(col(Tariff.is_active).is_(True))
+            .order_by(col(Tariff.sort_order), col(Tariff.price), col(Tariff.id))
         ).all()
         return [
             {

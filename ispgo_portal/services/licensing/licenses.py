@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ispgo_portal.clock import as_utc, utcnow
 from ispgo_portal.db import lock_row, session_scope
@@ -28,6 +28,7 @@ from ispgo_portal.models import (
     PromoRedemption,
     Tariff,
     User,
+    pk,
 )
 from ispgo_portal.models.enums import LedgerKind, LicenseStatus, PaymentPurpose
 from ispgo_portal.services.billing import ledger as billing
@@ -73,6 +74,14 @@ def _tariff_for_sale(session: Session, tariff_id: int) -> Tariff:
     return tariff
 
 
+def _tariff_of(session: Session, lic: License) -> Tariff:
+    """The license's tariff, on sale or archived (a tariff is never deleted, so it is there)."""
+    tariff = session.get(Tariff, lic.tariff_id)
+    if tariff is None:
+        raise NotFound("Тариф не найден")
+    return tariff
+
+
 def _user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
@@ -87,7 +96,7 @@ def _describe(action: str, tariff: Tariff, price: pricing.Quote) -> str:
 
 def _create_license(session: Session, *, user_id: int, tariff: Tariff) -> License:
     now = utcnow()
-    lic = License(user_id=user_id, tariff_id=tariff.id, key=new_unique_license_key(session),
+    lic = License(user_id=user_id, tariff_id=pk(tariff), key=new_unique_license_key(session),
                   status=LicenseStatus.ACTIVE, starts_at=now, expires_at=now + timedelta(days=tariff.period_days),
                   created_at=now)
     session.add(lic)
@@ -156,7 +165,7 @@ def buy_from_balance(*, user_id: int, tariff_id: int, promo_code: str = "") -> i
             pricing.redeem_promo(session, promo_code_id=price.promo_code_id, user_id=user_id,
                                  license_id=lic.id)
         _queue_bought(session, user=user, tariff=tariff, lic=lic)
-        return lic.id
+        return pk(lic)
 
 
 def buy_by_yookassa(*, user_id: int, tariff_id: int, promo_code: str = "") -> str:
@@ -214,8 +223,9 @@ def fulfil_payment(session: Session, payment: Payment) -> int | None:
     if lic is None or tariff is None:
         return None
     if payment.promo_code_id:
-        _redeem_paid_promo(session, payment=payment, license_id=lic.id)
-    return lic.id
+        _redeem_paid_promo(session, payment=payment, promo_code_id=payment.promo_code_id,
+                           license_id=pk(lic))
+    return pk(lic)
 
 
 def _can_pay(user: User, amount: int, payment: Payment) -> bool:
@@ -233,8 +243,8 @@ def _fulfil_purchase(session: Session, *, payment: Payment, user: User,
     tariff = session.get(Tariff, payment.tariff_id) if payment.tariff_id else None
     if tariff is None or not _can_pay(user, payment.amount, payment):
         return None, None
-    lic = _create_license(session, user_id=user.id, tariff=tariff)
-    billing.charge(session, user_id=user.id, amount=payment.amount, kind=LedgerKind.PURCHASE,
+    lic = _create_license(session, user_id=pk(user), tariff=tariff)
+    billing.charge(session, user_id=pk(user), amount=payment.amount, kind=LedgerKind.PURCHASE,
                    description=f"Покупка лицензии «{tariff.name}», {tariff.period_days} дн. (YooKassa)",
                    reference=reference)
     payment.license_id = lic.id  # the return page highlights it
@@ -255,26 +265,27 @@ def _fulfil_renewal(session: Session, *, payment: Payment, user: User,
         session.add(payment)
         log.warning("payment %s: license %s is suspended by an admin, renewal held", payment.id, lic.id)
         return None, None
-    tariff = session.get(Tariff, lic.tariff_id)
-    billing.charge(session, user_id=user.id, amount=payment.amount, kind=LedgerKind.RENEWAL,
+    tariff = _tariff_of(session, lic)
+    billing.charge(session, user_id=pk(user), amount=payment.amount, kind=LedgerKind.RENEWAL,
                    description=f"Продление лицензии «{tariff.name}», {tariff.period_days} дн. (YooKassa)",
                    reference=reference)
     _extend(session, lic, tariff)
     return lic, tariff
 
 
-def _redeem_paid_promo(session: Session, *, payment: Payment, license_id: int) -> None:
+def _redeem_paid_promo(session: Session, *, payment: Payment, promo_code_id: int,
+                       license_id: int) -> None:
     """The order held its use since it was created; that use is now redeemed. An order
     closed as unpaid gave its use back, and if it is paid after all the price is honoured:
     the use is counted again if the code still allows it."""
-    if pricing.confirm_reservation(session, payment_id=payment.id, license_id=license_id):
+    if pricing.confirm_reservation(session, payment_id=pk(payment), license_id=license_id):
         return
     try:
         with session.begin_nested():
-            pricing.redeem_promo(session, promo_code_id=payment.promo_code_id, user_id=payment.user_id,
+            pricing.redeem_promo(session, promo_code_id=promo_code_id, user_id=payment.user_id,
                                  license_id=license_id)
     except (DomainError, IntegrityError) as exc:
-        log.info("promo %s not counted for user %s: %s", payment.promo_code_id, payment.user_id, exc)
+        log.info("promo %s not counted for user %s: %s", promo_code_id, payment.user_id, exc)
 
 
 # --- renewing ----------------------------------------------------------------------------
@@ -284,7 +295,7 @@ def renewal_quote(session: Session, *, license_id: int) -> pricing.Quote:
     lic = session.get(License, license_id)
     if lic is None:
         raise NotFound()
-    return pricing.quote(session, user=_user(session, lic.user_id), tariff=session.get(Tariff, lic.tariff_id))
+    return pricing.quote(session, user=_user(session, lic.user_id), tariff=_tariff_of(session, lic))
 
 
 def renew_license(session: Session, *, license_id: int, reference: str) -> LedgerEntry:
@@ -299,7 +310,7 @@ def renew_license(session: Session, *, license_id: int, reference: str) -> Ledge
     existing = session.exec(select(LedgerEntry).where(LedgerEntry.reference == reference)).first()
     if existing is not None:
         return existing
-    entry = _charge_renewal(session, lic=lic, user=user, tariff=session.get(Tariff, lic.tariff_id),
+    entry = _charge_renewal(session, lic=lic, user=user, tariff=_tariff_of(session, lic),
                             reference=reference)
     session.flush()
     return entry
@@ -339,7 +350,7 @@ def quote_renewal(*, user_id: int, license_id: int, promo_code: str = "") -> pri
     with session_scope() as session:
         lic = _renewable_license(session, user_id=user_id, license_id=license_id)
         return pricing.quote(session, user=_user(session, user_id),
-                             tariff=session.get(Tariff, lic.tariff_id), promo_code=promo_code)
+                             tariff=_tariff_of(session, lic), promo_code=promo_code)
 
 
 def renew_from_balance(*, user_id: int, license_id: int, promo_code: str = "") -> datetime:
@@ -347,7 +358,7 @@ def renew_from_balance(*, user_id: int, license_id: int, promo_code: str = "") -
     with session_scope() as session:
         lic = _renewable_license(session, user_id=user_id, license_id=license_id, lock=True)
         user = billing.lock_user(session, user_id)
-        tariff = session.get(Tariff, lic.tariff_id)
+        tariff = _tariff_of(session, lic)
         price = pricing.quote(session, user=user, tariff=tariff, promo_code=promo_code)
         reference = f"renewal:manual:{lic.id}:{uuid.uuid4().hex}"
         billing.charge(session, user_id=user_id, amount=price.final_price, kind=LedgerKind.RENEWAL,
@@ -375,14 +386,14 @@ def order_renewal(*, user_id: int, license_id: int, promo_code: str = "",
     license id when the renewal is free and was completed at once."""
     with session_scope() as session:
         lic = _renewable_license(session, user_id=user_id, license_id=license_id)
-        tariff = session.get(Tariff, lic.tariff_id)
+        tariff = _tariff_of(session, lic)
         price = pricing.quote(session, user=_user(session, user_id), tariff=tariff, promo_code=promo_code)
         description = f"Продление лицензии ISPGo «{tariff.name}», {tariff.period_days} дн."
     if price.final_price == 0:
         renew_from_balance(user_id=user_id, license_id=license_id, promo_code=promo_code)
         return license_id
     return _start_payment(user_id=user_id, amount=price.final_price, purpose=PaymentPurpose.RENEWAL,
-                          description=description, tariff_id=tariff.id, license_id=license_id,
+                          description=description, tariff_id=pk(tariff), license_id=license_id,
                           promo_code_id=price.promo_code_id, return_url=return_url)
 
 
@@ -403,10 +414,10 @@ def delete_license(*, user_id: int, license_id: int) -> None:
         if effective_status(lic.status, lic.expires_at) not in DELETABLE_STATUSES:
             raise DomainError("license_active",
                               "Удалить можно только истёкшую или приостановленную лицензию")
-        session.exec(delete(LicenseActivation).where(LicenseActivation.license_id == lic.id))
-        session.exec(update(PromoRedemption).where(PromoRedemption.license_id == lic.id)
+        session.exec(delete(LicenseActivation).where(col(LicenseActivation.license_id) == lic.id))
+        session.exec(update(PromoRedemption).where(col(PromoRedemption.license_id) == lic.id)
                      .values(license_id=None))
-        session.exec(update(Payment).where(Payment.license_id == lic.id).values(license_id=None))
+        session.exec(update(Payment).where(col(Payment.license_id) == lic.id).values(license_id=None))
         session.delete(lic)
 
 

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.engine import Connection, Engine, Row
 
 from ispgo_portal.clock import as_utc, utcnow
@@ -47,15 +47,16 @@ FIELD_LIMITS = {"key": 64, "fingerprint": 128, "hostname": 253, "nonce": 128}
 # A panel validating every minute should not turn every check into a write.
 LAST_SEEN_RESOLUTION = timedelta(minutes=5)
 
-L = License.__table__
-T = Tariff.__table__
-A = LicenseActivation.__table__
+# The Core tables: `Model.__table__`, which SQLModel does not declare to type checkers.
+L = License.metadata.tables[License.__tablename__]
+T = Tariff.metadata.tables[Tariff.__tablename__]
+A = LicenseActivation.metadata.tables[LicenseActivation.__tablename__]
 
 
 @dataclass(frozen=True)
 class LicenseAnswer:
     code: str
-    license: Row | None = None
+    license: Row[*tuple[Any, ...]] | None = None
     servers_used: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -126,16 +127,16 @@ def _autocommit_engine() -> Engine:
     return get_engine().execution_options(isolation_level="AUTOCOMMIT")
 
 
-def _license_columns() -> list:
+def _license_columns() -> list[ColumnElement[Any]]:
     return [L.c.id, L.c.status, L.c.expires_at, T.c.name.label("tariff_name"), T.c.max_servers,
             T.c.max_sites]
 
 
-def _license_query(key: str):
+def _license_query(key: str) -> Select[*tuple[Any, ...]]:
     return select(*_license_columns()).select_from(L.join(T, T.c.id == L.c.tariff_id)).where(L.c.key == key)
 
 
-def _build_validate_query():
+def _build_validate_query() -> Select[*tuple[Any, ...]]:
     """Built once: the license, its tariff, this server's activation and the number of servers.
     Bound parameters keep it one cached compiled statement for every request."""
     counted = A.alias("counted")  # apart from the activation of this server joined outside
@@ -171,7 +172,7 @@ def validate_license(*, key: str, fingerprint: str) -> LicenseAnswer:
         return LicenseAnswer("valid", row, row.servers_used)
 
 
-def _lock_license_row(conn: Connection, key: str) -> Row | None:
+def _lock_license_row(conn: Connection, key: str) -> Row[*tuple[Any, ...]] | None:
     query = _license_query(key)
     if conn.dialect.name == "postgresql":
         query = query.with_for_update(of=L)

@@ -40,14 +40,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Select, bindparam
+from sqlalchemy import ColumnElement, bindparam
 from sqlalchemy.engine import Connection
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from ispgo_portal.clock import as_utc, utcnow
 from ispgo_portal.db import get_engine, is_postgres, session_scope
-from ispgo_portal.models import License, Tariff, User
+from ispgo_portal.models import License, Tariff, User, pk
 from ispgo_portal.models.enums import LicenseStatus, SuspendedBy
 from ispgo_portal.money import format_rub
 from ispgo_portal.payments import gateway
@@ -98,21 +100,27 @@ def autorenew_reference(license_id: int, expires_at: datetime) -> str:
     return f"autorenew:{license_id}:{as_utc(expires_at).isoformat()}"
 
 
-def _candidate_ids(*, where: list, after_id: int) -> Iterator[int]:
+def _candidate_ids(*, where: list[ColumnElement[bool]], after_id: int) -> Iterator[int]:
     """Ids matching `where`, ascending, read in batches outside the per-license transactions."""
     while True:
         with session_scope() as session:
-            batch = list(session.exec(select(License.id).where(*where, License.id > after_id)
-                                      .order_by(License.id).limit(ID_BATCH)).all())
+            ids = session.exec(select(License.id).where(*where, col(License.id) > after_id)
+                               .order_by(col(License.id)).limit(ID_BATCH)).all()
+        # A primary key is never NULL: the filter drops nothing, it only types the ids as ints.
+        batch = [license_id for license_id in ids if license_id is not None]
         if not batch:
             return
         yield from batch
         after_id = batch[-1]
 
 
-def _lock_query(*where, postgres: bool) -> Select:
+_LockQuery = Select[License, User, Tariff]
+
+
+def _lock_query(*where: ColumnElement[bool], postgres: bool) -> _LockQuery:
     query = (select(License, User, Tariff)
-             .join(User, User.id == License.user_id).join(Tariff, Tariff.id == License.tariff_id)
+             .join(User, col(User.id) == License.user_id)
+             .join(Tariff, col(Tariff.id) == License.tariff_id)
              .where(*where))
     if postgres:
         # Two locking clauses in one statement: a license another worker holds is skipped,
@@ -123,30 +131,34 @@ def _lock_query(*where, postgres: bool) -> Select:
 
 
 @lru_cache
-def _due_lock_query(postgres: bool) -> Select:
+def _due_lock_query(postgres: bool) -> _LockQuery:
     """`_lock_if` for the pass, built once: the same statement runs for every license."""
-    return _lock_query(License.id == bindparam("license_id"), License.status == LicenseStatus.ACTIVE,
-                       License.expires_at <= bindparam("now"), postgres=postgres)
+    return _lock_query(col(License.id) == bindparam("license_id"),
+                       col(License.status) == LicenseStatus.ACTIVE,
+                       col(License.expires_at) <= bindparam("now"), postgres=postgres)
 
 
-def _locked(session: Session, query: Select, params: dict | None = None) -> tuple[License, User, Tariff] | None:
+def _locked(session: Session, query: _LockQuery,
+            params: dict[str, object] | None = None) -> tuple[License, User, Tariff] | None:
     row = session.execute(query, params).first()
     return (row[0], row[1], row[2]) if row else None
 
 
-def _lock_if(session: Session, license_id: int, *where) -> tuple[License, User, Tariff] | None:
+def _lock_if(session: Session, license_id: int,
+             *where: ColumnElement[bool]) -> tuple[License, User, Tariff] | None:
     """The license and its owner (both locked for this transaction) with the tariff, in one
     query, if the license still matches `where`; None if it no longer does or another worker
     holds it (PostgreSQL: skipped, not waited for). Holding the owner and tariff here also keeps them
     in the session for the services called next, so they do not load them again."""
-    return _locked(session, _lock_query(License.id == license_id, *where, postgres=is_postgres(session)))
+    return _locked(session, _lock_query(col(License.id) == license_id, *where, postgres=is_postgres(session)))
 
 
-def _context(user: User, tariff: Tariff, lic: License) -> dict:
+def _context(user: User, tariff: Tariff, lic: License) -> dict[str, Any]:
     return {"name": user.name, "tariff": tariff.name, "key": lic.key}
 
 
-def _record_email(session: Session, *, template: str, to: str, context: dict, dedupe_key: str) -> int | None:
+def _record_email(session: Session, *, template: str, to: str, context: dict[str, Any],
+                  dedupe_key: str) -> int | None:
     """The outbox row of one event; the pass hands the ids to the sender in batches itself."""
     return queue_email(session, template=template, to=to, context=context, dedupe_key=dedupe_key,
                        dispatch=False)
@@ -163,17 +175,17 @@ class Settled:
 def _renew(session: Session, lic: License, user: User, tariff: Tariff, now: datetime,
            card: CardOutcome | None = None) -> Settled:
     term_end = as_utc(lic.expires_at)
-    reference = autorenew_reference(lic.id, term_end)
+    reference = autorenew_reference(pk(lic), term_end)
     try:
         entry = renew_locked_license(session, lic=lic, tariff=tariff, reference=reference, owner=user)
     except DomainError as exc:
         if exc.code != "insufficient_funds":
             raise
-        method = payment_methods.autopay_card(session, user_id=user.id, now=now) if card is None else None
+        method = payment_methods.autopay_card(session, user_id=pk(user), now=now) if card is None else None
         if method is not None:
             missing = _renewal_shortfall(session, lic, user)[1]
             return Settled(NEEDS_CARD, charge=CardCharge(
-                license_id=lic.id, term_end=term_end, user_id=user.id, method_id=method.id,
+                license_id=pk(lic), term_end=term_end, user_id=pk(user), method_id=pk(method),
                 amount=max(missing, payment_methods.MIN_CHARGE)))
         return _suspend(session, lic, user, tariff, term_end, card)
     paid_by = card.card if card is not None and card.paid else ""
@@ -187,7 +199,7 @@ def _renew(session: Session, lic: License, user: User, tariff: Tariff, now: date
 
 def _renewal_shortfall(session: Session, lic: License, user: User) -> tuple[int, int]:
     """(renewal price, how much is missing for it) with the customer's discount."""
-    price = renewal_quote(session, license_id=lic.id).final_price
+    price = renewal_quote(session, license_id=pk(lic)).final_price
     return price, max(0, price - billing.funds_of(user).available)
 
 
@@ -277,7 +289,7 @@ def _settle_with_card(connection: _HeldConnection, license_id: int, now: datetim
     (the license is free for that HTTP call), then settle again knowing how it went."""
     with connection.transaction() as session:
         settled = settle_due_license(session, license_id=license_id, now=now)
-    if settled is None or settled.outcome != NEEDS_CARD:
+    if settled is None or settled.charge is None:  # only a NEEDS_CARD outcome carries a charge
         return settled
     try:
         card = payment_methods.charge_for_renewal(settled.charge)
@@ -297,7 +309,7 @@ def run_renewal_pass(*, now: datetime | None = None, limit: int | None = None) -
     """One pass over the licenses whose term ended by `now` (at most `limit` of them)."""
     now = now or utcnow()
     result = PassResult()
-    due = [License.status == LicenseStatus.ACTIVE, License.expires_at <= now]
+    due = [col(License.status) == LicenseStatus.ACTIVE, col(License.expires_at) <= now]
     handed_over = 0
     with _HeldConnection() as connection:
         for index, license_id in enumerate(_candidate_ids(where=due, after_id=0), start=1):
@@ -345,9 +357,9 @@ def _already_reminded(mark: str, stage: int, term_end: datetime) -> bool:
     return int(sent_stage) <= stage  # the 1-day reminder also covers a missed 7-day one
 
 
-def _reminder_window(now: datetime) -> list:
-    return [License.status == LicenseStatus.ACTIVE, License.expires_at > now,
-            License.expires_at <= now + timedelta(days=max(REMINDER_STAGES))]
+def _reminder_window(now: datetime) -> list[ColumnElement[bool]]:
+    return [col(License.status) == LicenseStatus.ACTIVE, col(License.expires_at) > now,
+            col(License.expires_at) <= now + timedelta(days=max(REMINDER_STAGES))]
 
 
 def remind_license(session: Session, *, license_id: int, now: datetime) -> bool:
@@ -362,7 +374,7 @@ def remind_license(session: Session, *, license_id: int, now: datetime) -> bool:
         return False
     missing = _renewal_shortfall(session, lic, user)[1] if lic.auto_renew else 0
     # Which way the renewal will be paid: the balance (and credit), else the autopay card.
-    method = payment_methods.autopay_card(session, user_id=user.id, now=now) if missing else None
+    method = payment_methods.autopay_card(session, user_id=pk(user), now=now) if missing else None
     queue_email(session, template="license_expiring", to=user.email,
                 context={**_context(user, tariff, lic), "expires_at": term_end,
                          "days_left": days_left(term_end, now), "auto_renew": lic.auto_renew,

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ispgo_portal.db import session_scope
 from ispgo_portal.limits import (
@@ -20,7 +20,7 @@ from ispgo_portal.limits import (
     TARIFF_FEATURES_MAX,
     TARIFF_NAME_MAX,
 )
-from ispgo_portal.models import License, Tariff
+from ispgo_portal.models import License, Tariff, pk
 from ispgo_portal.models.enums import LicenseStatus
 from ispgo_portal.services.audit import record as audit
 from ispgo_portal.services.errors import DomainError, NotFound
@@ -108,20 +108,20 @@ def list_tariffs() -> list[TariffRow]:
     """Every tariff, on sale first, in the order customers see them, with license counts."""
     with session_scope() as session:
         counts = dict(
-            session.exec(select(License.tariff_id, func.count()).group_by(License.tariff_id)).all()
+            session.exec(select(License.tariff_id, func.count()).group_by(col(License.tariff_id))).all()
         )
         active = dict(
             session.exec(
                 select(License.tariff_id, func.count()).where(License.status == LicenseStatus.ACTIVE)
-                .group_by(License.tariff_id)
+                .group_by(col(License.tariff_id))
             ).all()
         )
         tariffs = session.exec(
-            select(Tariff).order_by(Tariff.is_active.desc(), Tariff.sort_order, Tariff.id)  # type: ignore[attr-defined]
+            select(Tariff).order_by(col(Tariff.is_active).desc(), col(Tariff.sort_order), col(Tariff.id))
         ).all()
         return [
-            TariffRow(id=t.id, licenses_total=int(counts.get(t.id, 0)),
-                      licenses_active=int(active.get(t.id, 0)),
+            TariffRow(id=pk(t), licenses_total=int(counts.get(pk(t), 0)),
+                      licenses_active=int(active.get(pk(t), 0)),
                       **_snapshot(t))
             for t in tariffs
         ]
@@ -137,7 +137,7 @@ def create_tariff(*, admin_id: int, form: Mapping[str, Any]) -> int:
         session.flush()
         audit.record(session, admin_id=admin_id, action="tariff.create", target_type="tariff",
                      target_id=tariff.id, after=_snapshot(tariff))
-        return tariff.id
+        return pk(tariff)
 
 
 def update_tariff(*, admin_id: int, tariff_id: int, form: Mapping[str, Any]) -> None:

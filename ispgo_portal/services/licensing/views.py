@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from ispgo_portal.clock import as_utc, utcnow
 from ispgo_portal.db import session_scope
-from ispgo_portal.models import License, LicenseActivation, Tariff
+from ispgo_portal.models import License, LicenseActivation, Tariff, pk
 from ispgo_portal.models.enums import LicenseStatus
 from ispgo_portal.services import paging as cursors
 from ispgo_portal.services.errors import NotFound
@@ -64,32 +65,34 @@ def days_left(expires_at: datetime, now: datetime | None = None) -> int:
 def _views(session: Session, rows: Sequence[tuple[License, Tariff]]) -> list[LicenseView]:
     """Views of the given (license, tariff) rows with their servers, in one more query."""
     now = utcnow()
-    ids = [lic.id for lic, _ in rows]
+    ids = [pk(lic) for lic, _ in rows]
     servers: dict[int, list[ServerView]] = {i: [] for i in ids}
     if ids:
-        for act in session.exec(select(LicenseActivation).where(LicenseActivation.license_id.in_(ids))
-                                .order_by(LicenseActivation.activated_at)):
-            servers[act.license_id].append(ServerView(act.id, act.hostname, act.fingerprint,
+        for act in session.exec(select(LicenseActivation).where(col(LicenseActivation.license_id).in_(ids))
+                                .order_by(col(LicenseActivation.activated_at))):
+            servers[act.license_id].append(ServerView(pk(act), act.hostname, act.fingerprint,
                                                       as_utc(act.activated_at), as_utc(act.last_seen_at)))
     return [
-        LicenseView(id=lic.id, tariff_id=tariff.id, tariff_name=tariff.name, key=lic.key,
+        LicenseView(id=pk(lic), tariff_id=pk(tariff), tariff_name=tariff.name, key=lic.key,
                     status=effective_status(lic.status, lic.expires_at, now),
                     status_reason=lic.status_reason, auto_renew=lic.auto_renew,
                     starts_at=as_utc(lic.starts_at), expires_at=as_utc(lic.expires_at),
                     days_left=days_left(lic.expires_at, now), max_servers=tariff.max_servers,
-                    max_sites=tariff.max_sites, servers=tuple(servers[lic.id]))
+                    max_sites=tariff.max_sites, servers=tuple(servers[pk(lic)]))
         for lic, tariff in rows
     ]
 
 
-def _owned_query(user_id: int):
-    return select(License, Tariff).join(Tariff, Tariff.id == License.tariff_id).where(License.user_id == user_id)
+def _owned_query(user_id: int) -> Select[License, Tariff]:
+    return (select(License, Tariff).join(Tariff, col(Tariff.id) == License.tariff_id)
+            .where(License.user_id == user_id))
 
 
 def list_licenses(*, user_id: int) -> list[LicenseView]:
     """The customer's own licenses, newest first, with their activated servers."""
     with session_scope() as session:
-        rows = session.exec(_owned_query(user_id).order_by(License.created_at.desc(), License.id.desc())).all()
+        rows = session.exec(_owned_query(user_id)
+                            .order_by(col(License.created_at).desc(), col(License.id).desc())).all()
         return _views(session, rows)
 
 
@@ -106,10 +109,11 @@ def licenses_after(*, user_id: int, limit: int = cursors.DEFAULT_LIMIT, cursor: 
     after = cursors.after_cursor(License.created_at, License.id, cursors.decode_cursor(cursor))
     with session_scope() as session:
         rows = session.exec(_owned_query(user_id).where(*after)
-                            .order_by(License.created_at.desc(), License.id.desc()).limit(limit + 1)).all()
+                            .order_by(col(License.created_at).desc(), col(License.id).desc())
+                            .limit(limit + 1)).all()
         views = _views(session, rows[:limit])
         last = rows[limit - 1][0] if len(rows) > limit else None
-        return LicenseSlice(views, cursors.encode_cursor(last.created_at, last.id) if last else None)
+        return LicenseSlice(views, cursors.encode_cursor(last.created_at, pk(last)) if last else None)
 
 
 def license_view(*, user_id: int, license_id: int) -> LicenseView:
@@ -133,9 +137,10 @@ def license_summary(*, user_id: int, within_days: int = 7) -> LicenseSummary:
     horizon = now + timedelta(days=within_days)
     with session_scope() as session:
         rows = session.exec(
-            select(License.id, Tariff.name, License.expires_at).join(Tariff, Tariff.id == License.tariff_id)
+            select(License, Tariff.name).join(Tariff, col(Tariff.id) == License.tariff_id)
             .where(License.user_id == user_id, License.status == LicenseStatus.ACTIVE, License.expires_at > now)
-            .order_by(License.expires_at)
+            .order_by(col(License.expires_at))
         ).all()
-    expiring = tuple((lid, name, as_utc(exp)) for lid, name, exp in rows if as_utc(exp) <= horizon)
+    expiring = tuple((pk(lic), name, as_utc(lic.expires_at)) for lic, name in rows
+                     if as_utc(lic.expires_at) <= horizon)
     return LicenseSummary(active=len(rows), expiring=expiring)

@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ispgo_portal.clock import format_datetime, utcnow
 from ispgo_portal.db import is_postgres, session_scope
-from ispgo_portal.models import OutboxEmail
+from ispgo_portal.models import OutboxEmail, pk
 from ispgo_portal.models.enums import OutboxStatus
 from ispgo_portal.services.audit import record as audit
 from ispgo_portal.services.errors import DomainError, NotFound
@@ -75,7 +75,7 @@ def send_outbox_email(*, email_id: int, connection: SmtpConnection | None = None
         if email is None or email.status != OutboxStatus.PENDING:
             return SKIPPED
         email.attempts += 1
-        outgoing = OutgoingEmail(outbox_id=email.id, recipient=email.recipient, subject=email.subject,
+        outgoing = OutgoingEmail(outbox_id=pk(email), recipient=email.recipient, subject=email.subject,
                                  body_text=email.body_text, body_html=email.body_html)
         try:
             if connection is None:
@@ -115,13 +115,15 @@ class FlushResult:
 
 def _pending_ids(*, older_than: timedelta, limit: int, now: datetime) -> list[int]:
     with session_scope() as session:
-        return list(session.exec(
+        ids = session.exec(
             select(OutboxEmail.id)
             .where(OutboxEmail.status == OutboxStatus.PENDING, OutboxEmail.created_at <= now - older_than)
             # Fewest attempts first: one email a server keeps refusing cannot block the rest.
-            .order_by(OutboxEmail.attempts, OutboxEmail.id)
+            .order_by(col(OutboxEmail.attempts), col(OutboxEmail.id))
             .limit(limit)
-        ).all())
+        ).all()
+        # A primary key is never NULL: the filter drops nothing, it only types the ids as ints.
+        return [email_id for email_id in ids if email_id is not None]
 
 
 def send_pending(*, older_than: timedelta = FLUSH_GRACE, limit: int = FLUSH_BATCH,
@@ -202,7 +204,7 @@ def list_outbox(*, admin_id: int, status: str = "", search: str = "", page: int 
         total = session.exec(select(func.count()).select_from(query.subquery())).one()
         window = page_slice(total=total, page=page, page_size=max(1, min(page_size, 200)))
         emails = session.exec(
-            query.order_by(OutboxEmail.id.desc()).offset(window.offset).limit(window.limit)
+            query.order_by(col(OutboxEmail.id).desc()).offset(window.offset).limit(window.limit)
         ).all()
         counts = dict(session.exec(
             select(OutboxEmail.status, func.count()).group_by(OutboxEmail.status)

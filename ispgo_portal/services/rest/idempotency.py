@@ -20,11 +20,11 @@ from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from ispgo_portal.clock import as_utc, utcnow
 from ispgo_portal.db import session_scope
-from ispgo_portal.models import ApiIdempotencyKey
+from ispgo_portal.models import ApiIdempotencyKey, pk
 from ispgo_portal.services.errors import DomainError
 
 KEY_MAX = 255
@@ -69,20 +69,20 @@ def claim(*, user_id: int, key: str, fingerprint: str) -> tuple[int | None, Stor
                 row = ApiIdempotencyKey(user_id=user_id, key=key, request_hash=fingerprint)
                 session.add(row)
                 session.flush()
-                return row.id, None
+                return pk(row), None
         except IntegrityError:
             pass  # someone holds the key: read what they did with it
         with session_scope() as session:
-            row = session.exec(select(ApiIdempotencyKey).where(
+            held = session.exec(select(ApiIdempotencyKey).where(
                 ApiIdempotencyKey.user_id == user_id, ApiIdempotencyKey.key == key)).first()
-            if row is not None and as_utc(row.created_at) <= utcnow() - KEEP_FOR:
-                session.delete(row)  # expired: the key is free again
+            if held is not None and as_utc(held.created_at) <= utcnow() - KEEP_FOR:
+                session.delete(held)  # expired: the key is free again
                 continue
-            if row is not None:
-                if row.request_hash != fingerprint:
+            if held is not None:
+                if held.request_hash != fingerprint:
                     raise _reused()
-                if row.status == "done":
-                    return None, StoredAnswer(row.response_status, json.loads(row.response_body or "null"))
+                if held.status == "done":
+                    return None, StoredAnswer(held.response_status, json.loads(held.response_body or "null"))
         # Released (the first request failed) or still running: look again shortly.
         if time.monotonic() > deadline:
             raise DomainError("idempotency_in_progress",
@@ -93,6 +93,8 @@ def claim(*, user_id: int, key: str, fingerprint: str) -> tuple[int | None, Stor
 def finish(row_id: int, *, status: int, body: Any) -> None:
     with session_scope() as session:
         row = session.get(ApiIdempotencyKey, row_id)
+        if row is None:
+            return  # the key expired (24 hours) while the work ran: there is no answer to keep
         row.status, row.response_status = "done", status
         row.response_body = json.dumps(body, ensure_ascii=False)
         session.add(row)
@@ -100,12 +102,12 @@ def finish(row_id: int, *, status: int, body: Any) -> None:
 
 def release(row_id: int) -> None:
     with session_scope() as session:
-        session.exec(delete(ApiIdempotencyKey).where(ApiIdempotencyKey.id == row_id))
+        session.exec(delete(ApiIdempotencyKey).where(col(ApiIdempotencyKey.id) == row_id))
 
 
 
 def purge_expired_keys() -> int:
     """Keys older than 24 hours answer nothing any more (the daily clean-up drops them)."""
     with session_scope() as session:
-        gone = session.exec(delete(ApiIdempotencyKey).where(ApiIdempotencyKey.created_at < utcnow() - KEEP_FOR))
+        gone = session.exec(delete(ApiIdempotencyKey).where(col(ApiIdempotencyKey.created_at) < utcnow() - KEEP_FOR))
         return gone.rowcount or 0

@@ -19,14 +19,15 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ispgo_portal.clock import MSK, as_utc, utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.limits import TOKEN_NAME_MAX
-from ispgo_portal.models import API_SCOPES, ApiToken, User
+from ispgo_portal.models import API_SCOPES, ApiToken, User, pk
 from ispgo_portal.services.audit import record as audit
 from ispgo_portal.services.errors import AccessDenied, DomainError, NotFound
 
@@ -148,7 +149,7 @@ def create_token(*, user_id: int, name: str, scopes: str | Iterable[str],
         if user is None or user.is_blocked:
             raise NotFound("Клиент не найден")
         active = session.exec(select(ApiToken.id).where(
-            ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))).all()
+            ApiToken.user_id == user_id, col(ApiToken.revoked_at).is_(None))).all()
         if len(active) >= MAX_TOKENS_PER_USER:
             raise DomainError("too_many_tokens",
                               f"Не больше {MAX_TOKENS_PER_USER} токенов: отзовите ненужные", field="name")
@@ -158,7 +159,7 @@ def create_token(*, user_id: int, name: str, scopes: str | Iterable[str],
                        password_marker=password_marker(user.password_hash), expires_at=expires_at)
         session.add(row)
         session.flush()
-        return CreatedToken(id=row.id, token=token, prefix=row.prefix)
+        return CreatedToken(id=pk(row), token=token, prefix=row.prefix)
 
 
 def create_token_for_email(*, email: str, name: str, scopes: str) -> CreatedToken:
@@ -195,13 +196,13 @@ def list_tokens(*, user_id: int) -> list[TokenView]:
         if user is None:
             raise NotFound("Клиент не найден")
         rows = session.exec(select(ApiToken).where(ApiToken.user_id == user_id)
-                            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())).all()
+                            .order_by(col(ApiToken.created_at).desc(), col(ApiToken.id).desc())).all()
         _revoke_stale(session, user, rows)
         views = []
         for row in rows:
             status, label = _status(row, now)
             views.append(TokenView(
-                id=row.id, name=row.name, prefix=row.prefix, scopes=tuple(row.scopes.split(",")),
+                id=pk(row), name=row.name, prefix=row.prefix, scopes=tuple(row.scopes.split(",")),
                 created_at=as_utc(row.created_at),
                 expires_at=as_utc(row.expires_at) if row.expires_at else None,
                 last_used_at=as_utc(row.last_used_at) if row.last_used_at else None,
@@ -224,7 +225,8 @@ def revoke_token(*, user_id: int, token_id: int) -> bool:
 
 def revoke_all(session: Session, *, user_id: int, reason: str) -> int:
     """Inside the caller's transaction (blocking an account); returns how many were revoked."""
-    result = session.exec(update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+    result = session.exec(update(ApiToken)
+                          .where(col(ApiToken.user_id) == user_id, col(ApiToken.revoked_at).is_(None))
                           .values(revoked_at=utcnow(), revoked_reason=reason))
     return result.rowcount or 0
 
@@ -258,12 +260,12 @@ def authenticate(token: str, *, address: str = "") -> TokenCaller:
         if seen is None or now - as_utc(seen) >= LAST_USED_PRECISION or row.last_used_ip != address[:64]:
             row.last_used_at, row.last_used_ip = now, address[:64]
             session.add(row)
-        return TokenCaller(token_id=row.id, user_id=row.user_id, name=row.name, prefix=row.prefix,
+        return TokenCaller(token_id=pk(row), user_id=row.user_id, name=row.name, prefix=row.prefix,
                            scopes=frozenset(row.scopes.split(",")))
 
 
 def record_api_action(*, caller: TokenCaller, action: str, target_type: str = "",
-                      target_id: int | None = None, after: dict | None = None) -> None:
+                      target_id: int | None = None, after: dict[str, Any] | None = None) -> None:
     """A money-moving API call in the audit trail, attributed to the token that made it."""
     with session_scope() as session:
         audit.record(session, admin_id=caller.user_id, action=action, target_type=target_type,

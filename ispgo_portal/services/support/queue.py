@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, exists, func, or_
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, Subquery, case, exists, func, or_
+from sqlmodel import Session, col, select
 
 from ispgo_portal.clock import utcnow
 from ispgo_portal.db import session_scope
@@ -23,6 +23,7 @@ from ispgo_portal.models import (
     Ticket,
     TicketMessage,
     User,
+    pk,
 )
 from ispgo_portal.models.enums import TicketStatus
 from ispgo_portal.services.audit import record as audit
@@ -89,13 +90,13 @@ class SupportView:
     customer: CustomerContext
 
 
-def _waiting_since_subquery():
+def _waiting_since_subquery() -> Subquery:
     """Per ticket: when the customer's oldest unanswered message was written (the customer
     messages after support's last one). Tickets support answered last have no row."""
     last_staff = (
         select(TicketMessage.ticket_id, func.max(TicketMessage.created_at).label("at"))
         .where(TicketMessage.is_staff == True)  # noqa: E712
-        .group_by(TicketMessage.ticket_id)
+        .group_by(col(TicketMessage.ticket_id))
         .subquery()
     )
     return (
@@ -103,7 +104,7 @@ def _waiting_since_subquery():
         .outerjoin(last_staff, last_staff.c.ticket_id == TicketMessage.ticket_id)
         .where(TicketMessage.is_staff == False,  # noqa: E712
                or_(last_staff.c.at.is_(None), TicketMessage.created_at > last_staff.c.at))
-        .group_by(TicketMessage.ticket_id)
+        .group_by(col(TicketMessage.ticket_id))
         .subquery()
     )
 
@@ -116,12 +117,12 @@ def list_queue(*, admin_id: int, filters: QueueFilters = QueueFilters()) -> list
         waiting = _waiting_since_subquery()
         query = (
             select(Ticket, User.email, waiting.c.since)
-            .join(User, User.id == Ticket.user_id)
+            .join(User, col(User.id) == Ticket.user_id)
             .outerjoin(waiting, waiting.c.ticket_id == Ticket.id)
         )
         status = filters.status if filters.status in QUEUE_STATUS_FILTERS else "active"
         if status == "active":
-            query = query.where(Ticket.status.in_(ACTIVE_STATUSES))
+            query = query.where(col(Ticket.status).in_(ACTIVE_STATUSES))
         elif status != "all":
             query = query.where(Ticket.status == status)
         if filters.category in TICKET_CATEGORIES:
@@ -130,18 +131,21 @@ def list_queue(*, admin_id: int, filters: QueueFilters = QueueFilters()) -> list
             query = query.where(Ticket.priority == filters.priority)
         customer = clean_text(filters.customer, single_line=True)[:254]
         if customer:
-            query = query.where(or_(User.email.icontains(customer, autoescape=True),
-                                    User.name.icontains(customer, autoescape=True)))
+            query = query.where(or_(col(User.email).icontains(customer, autoescape=True),
+                                    col(User.name).icontains(customer, autoescape=True)))
         search = clean_text(filters.search, single_line=True)[:200]
         if search:
-            in_messages = exists().where(TicketMessage.ticket_id == Ticket.id,
-                                         TicketMessage.body.icontains(search, autoescape=True))
-            conditions = [Ticket.subject.icontains(search, autoescape=True), in_messages]
+            in_messages = exists().where(col(TicketMessage.ticket_id) == Ticket.id,
+                                         col(TicketMessage.body).icontains(search, autoescape=True))
+            conditions: list[ColumnElement[bool]] = [
+                col(Ticket.subject).icontains(search, autoescape=True), in_messages]
             if search.lstrip("#").isdigit() and len(search) < 12:
-                conditions.append(Ticket.id == int(search.lstrip("#")))
+                conditions.append(col(Ticket.id) == int(search.lstrip("#")))
             query = query.where(or_(*conditions))
-        rank = case((Ticket.status == TicketStatus.CLOSED, 2), (waiting.c.since.is_(None), 1), else_=0)
-        query = query.order_by(rank, waiting.c.since, Ticket.last_activity_at, Ticket.id).limit(QUEUE_LIMIT)
+        rank = case((col(Ticket.status) == TicketStatus.CLOSED, 2), (waiting.c.since.is_(None), 1),
+                    else_=0)
+        query = query.order_by(rank, waiting.c.since, col(Ticket.last_activity_at), col(Ticket.id))
+        query = query.limit(QUEUE_LIMIT)
         return [
             summary_of(ticket, customer_email=email, waiting_since=since if ticket.status != TicketStatus.CLOSED else None)
             for ticket, email, since in session.exec(query).all()
@@ -153,25 +157,26 @@ def queue_counts(*, admin_id: int) -> QueueCounts:
         acting_admin(session, admin_id)
         waiting = _waiting_since_subquery()
         active = session.exec(
-            select(func.count()).select_from(Ticket).where(Ticket.status.in_(ACTIVE_STATUSES))).one()
+            select(func.count()).select_from(Ticket)
+            .where(col(Ticket.status).in_(ACTIVE_STATUSES))).one()
         waiting_count = session.exec(
             select(func.count()).select_from(Ticket)
             .join(waiting, waiting.c.ticket_id == Ticket.id)
-            .where(Ticket.status.in_(ACTIVE_STATUSES))).one()
+            .where(col(Ticket.status).in_(ACTIVE_STATUSES))).one()
         return QueueCounts(active=int(active), waiting=int(waiting_count))
 
 
 def _customer_context(session: Session, customer: User) -> CustomerContext:
     rows = session.exec(
-        select(License, Tariff.name).join(Tariff, Tariff.id == License.tariff_id)
-        .where(License.user_id == customer.id).order_by(License.expires_at.desc())
+        select(License, Tariff.name).join(Tariff, col(Tariff.id) == License.tariff_id)
+        .where(License.user_id == customer.id).order_by(col(License.expires_at).desc())
     ).all()
     licenses = tuple(
         LicenseBrief(lic.key, tariff, LICENSE_STATUSES.get(lic.status, lic.status), lic.expires_at)
         for lic, tariff in rows
     )
     return CustomerContext(
-        user_id=customer.id, email=customer.email, name=customer.name, balance=customer.balance,
+        user_id=pk(customer), email=customer.email, name=customer.name, balance=customer.balance,
         credit_limit=customer.credit_limit, discount_percent=customer.discount_percent,
         is_blocked=customer.is_blocked, licenses=licenses,
     )
@@ -184,6 +189,8 @@ def support_view(*, ticket_id: object, admin_id: int) -> SupportView:
         if ticket is None:
             raise NotFound("Тикет не найден")
         customer = session.get(User, ticket.user_id)
+        if customer is None:
+            raise NotFound("Клиент не найден")
         return SupportView(thread_of(session, ticket, customer_email=customer.email),
                            _customer_context(session, customer))
 
@@ -206,19 +213,21 @@ def reply_as_support(*, ticket_id: object, admin_id: int, text: object,
             raise DomainError("ticket_closed", "Тикет закрыт. Чтобы ответить, сначала верните его в работу.")
         before = ticket.status
         ticket.status = TicketStatus.IN_PROGRESS
-        message = post_message(session, ticket, author_id=admin.id, is_staff=True, body=body,
+        message = post_message(session, ticket, author_id=pk(admin), is_staff=True, body=body,
                                images=images, written=written)
         customer = session.get(User, ticket.user_id)
+        if customer is None:
+            raise NotFound("Клиент не найден")
         queue_email(
             session, template="ticket_reply", to=customer.email,
             context={"name": customer.name, "ticket_id": ticket.id, "subject": ticket.subject,
                      "reply_text": body},
             dedupe_key=f"ticket_reply:{message.id}",
         )
-        audit.record(session, admin_id=admin.id, action="ticket.reply", target_type="ticket",
+        audit.record(session, admin_id=pk(admin), action="ticket.reply", target_type="ticket",
                      target_id=ticket.id, target_user_id=ticket.user_id,
                      before={"status": before}, after={"status": ticket.status, "message_id": message.id})
-        return message.id
+        return pk(message)
 
 
 def set_ticket_status(*, ticket_id: object, admin_id: int, status: object) -> bool:
@@ -237,7 +246,7 @@ def set_ticket_status(*, ticket_id: object, admin_id: int, status: object) -> bo
         ticket.closed_at = now if status == TicketStatus.CLOSED else None
         ticket.last_activity_at = now
         session.add(ticket)
-        audit.record(session, admin_id=admin.id, action="ticket.status", target_type="ticket",
+        audit.record(session, admin_id=pk(admin), action="ticket.status", target_type="ticket",
                      target_id=ticket.id, target_user_id=ticket.user_id,
                      before={"status": before}, after={"status": status})
         return True
@@ -254,7 +263,7 @@ def set_ticket_priority(*, ticket_id: object, admin_id: int, priority: object) -
         before = ticket.priority
         ticket.priority = priority
         session.add(ticket)
-        audit.record(session, admin_id=admin.id, action="ticket.priority", target_type="ticket",
+        audit.record(session, admin_id=pk(admin), action="ticket.priority", target_type="ticket",
                      target_id=ticket.id, target_user_id=ticket.user_id,
                      before={"priority": before}, after={"priority": priority})
         return True

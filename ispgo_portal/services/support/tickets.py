@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ispgo_portal.clock import utcnow
 from ispgo_portal.db import session_scope
@@ -37,6 +37,7 @@ from ispgo_portal.models import (
     TicketAttachment,
     TicketMessage,
     User,
+    pk,
 )
 from ispgo_portal.models.enums import TicketCategory, TicketStatus
 from ispgo_portal.services import paging as cursors
@@ -207,10 +208,11 @@ def locked_ticket(session: Session, ticket_id: object) -> Ticket | None:
 
 def post_message(session: Session, ticket: Ticket, *, author_id: int, is_staff: bool, body: str,
                  images: Sequence[CheckedImage], written: list[Path], first: bool = False) -> TicketMessage:
-    message = TicketMessage(ticket_id=ticket.id, author_id=author_id, is_staff=is_staff, body=body)
+    message = TicketMessage(ticket_id=pk(ticket), author_id=author_id, is_staff=is_staff, body=body)
     session.add(message)
     session.flush()
-    save_images(session, ticket_id=ticket.id, message_id=message.id, images=images, written=written)
+    save_images(session, ticket_id=pk(ticket), message_id=pk(message), images=images,
+                written=written)
     now = utcnow()
     if not first:
         ticket.replies_count += 1
@@ -221,7 +223,7 @@ def post_message(session: Session, ticket: Ticket, *, author_id: int, is_staff: 
 
 def summary_of(ticket: Ticket, *, customer_email: str = "", waiting_since: datetime | None = None) -> TicketSummary:
     return TicketSummary(
-        id=ticket.id, subject=ticket.subject, category=ticket.category, priority=ticket.priority,
+        id=pk(ticket), subject=ticket.subject, category=ticket.category, priority=ticket.priority,
         status=ticket.status, replies_count=ticket.replies_count, created_at=ticket.created_at,
         updated_at=ticket.updated_at, last_activity_at=ticket.last_activity_at,
         customer_email=customer_email, waiting_since=waiting_since,
@@ -231,19 +233,20 @@ def summary_of(ticket: Ticket, *, customer_email: str = "", waiting_since: datet
 def thread_of(session: Session, ticket: Ticket, *, customer_email: str = "") -> TicketThread:
     rows = session.exec(
         select(TicketMessage, User.name)
-        .join(User, User.id == TicketMessage.author_id)
+        .join(User, col(User.id) == TicketMessage.author_id)
         .where(TicketMessage.ticket_id == ticket.id)
-        .order_by(TicketMessage.created_at, TicketMessage.id)
+        .order_by(col(TicketMessage.created_at), col(TicketMessage.id))
     ).all()
     by_message: dict[int, list[AttachmentInfo]] = {}
     for att in session.exec(
-        select(TicketAttachment).where(TicketAttachment.ticket_id == ticket.id).order_by(TicketAttachment.id)
+        select(TicketAttachment).where(TicketAttachment.ticket_id == ticket.id)
+        .order_by(col(TicketAttachment.id))
     ).all():
         by_message.setdefault(att.message_id, []).append(
-            AttachmentInfo(att.id, att.filename, att.content_type, att.size))
+            AttachmentInfo(pk(att), att.filename, att.content_type, att.size))
     messages = tuple(
-        MessageInfo(id=msg.id, author_name=name, is_staff=msg.is_staff, body=msg.body,
-                    created_at=msg.created_at, attachments=tuple(by_message.get(msg.id, ())))
+        MessageInfo(id=pk(msg), author_name=name, is_staff=msg.is_staff, body=msg.body,
+                    created_at=msg.created_at, attachments=tuple(by_message.get(pk(msg), ())))
         for msg, name in rows
     )
     return TicketThread(summary_of(ticket, customer_email=customer_email), messages)
@@ -256,7 +259,7 @@ def support_recipients(session: Session) -> list[str]:
         return configured
     return list(session.exec(
         select(User.email).where(User.role == ROLE_ADMIN, User.is_blocked == False)  # noqa: E712
-        .order_by(User.id)
+        .order_by(col(User.id))
     ).all())
 
 
@@ -304,8 +307,9 @@ def create_ticket(*, user_id: int, category: object, subject: object, descriptio
         session.flush()
         message = post_message(session, ticket, author_id=user_id, is_staff=False, body=body,
                                images=images, written=written, first=True)
-        notify_support(session, ticket, customer=customer, text=body, is_reply=False, message_id=message.id)
-        return ticket.id
+        notify_support(session, ticket, customer=customer, text=body, is_reply=False,
+                       message_id=pk(message))
+        return pk(ticket)
 
 
 def list_tickets(*, user_id: int, status: str = "") -> list[TicketSummary]:
@@ -314,11 +318,12 @@ def list_tickets(*, user_id: int, status: str = "") -> list[TicketSummary]:
     with session_scope() as session:
         query = select(Ticket).where(Ticket.user_id == user_id)
         if status == TicketStatus.CLOSED:
-            query = query.where(Ticket.status == TicketStatus.CLOSED).order_by(Ticket.closed_at.desc(), Ticket.id.desc())
+            query = query.where(Ticket.status == TicketStatus.CLOSED).order_by(
+                col(Ticket.closed_at).desc(), col(Ticket.id).desc())
         else:
             wanted = (status,) if status in ACTIVE_STATUSES else ACTIVE_STATUSES
-            query = query.where(Ticket.status.in_(wanted)).order_by(
-                Ticket.last_activity_at.desc(), Ticket.id.desc())
+            query = query.where(col(Ticket.status).in_(wanted)).order_by(
+                col(Ticket.last_activity_at).desc(), col(Ticket.id).desc())
         return [summary_of(ticket) for ticket in session.exec(query).all()]
 
 
@@ -326,7 +331,7 @@ def count_active_tickets(*, user_id: int) -> int:
     with session_scope() as session:
         return int(session.exec(
             select(func.count()).select_from(Ticket)
-            .where(Ticket.user_id == user_id, Ticket.status.in_(ACTIVE_STATUSES))
+            .where(Ticket.user_id == user_id, col(Ticket.status).in_(ACTIVE_STATUSES))
         ).one())
 
 
@@ -346,10 +351,13 @@ def reply_to_ticket(*, ticket_id: object, user_id: int, text: object,
             raise DomainError("ticket_closed",
                               "Тикет закрыт и перемещён в архив. Создайте новый тикет, если вопрос остался.")
         customer = session.get(User, user_id)
+        if customer is None:
+            raise NotFound("Клиент не найден")
         message = post_message(session, ticket, author_id=user_id, is_staff=False, body=body,
                                images=images, written=written)
-        notify_support(session, ticket, customer=customer, text=body, is_reply=True, message_id=message.id)
-        return message.id
+        notify_support(session, ticket, customer=customer, text=body, is_reply=True,
+                       message_id=pk(message))
+        return pk(message)
 
 
 def archive_ticket(*, ticket_id: object, user_id: int) -> bool:
@@ -377,8 +385,8 @@ def tickets_after(*, user_id: int, status: str = "", archived: bool = False,
     after = cursors.after_cursor(Ticket.last_activity_at, Ticket.id, cursors.decode_cursor(cursor))
     with session_scope() as session:
         rows = session.exec(
-            select(Ticket).where(Ticket.user_id == user_id, Ticket.status.in_(wanted), *after)
-            .order_by(Ticket.last_activity_at.desc(), Ticket.id.desc()).limit(limit + 1)
+            select(Ticket).where(Ticket.user_id == user_id, col(Ticket.status).in_(wanted), *after)
+            .order_by(col(Ticket.last_activity_at).desc(), col(Ticket.id).desc()).limit(limit + 1)
         ).all()
     page = [summary_of(ticket) for ticket in rows[:limit]]
     more = len(rows) > limit
