@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, func, or_
+from sqlmodel import Session, col, select
 
 from ispgo_portal.db import session_scope
-from ispgo_portal.models import PAYMENT_PURPOSES, Payment, Refund, User
+from ispgo_portal.models import PAYMENT_PURPOSES, Payment, Refund, User, pk
 from ispgo_portal.models.enums import PaymentStatus, RefundStatus
 from ispgo_portal.payments.gateway_models import describe_refund_cancellation
 from ispgo_portal.services.billing.refunds import OPEN_REFUND_STATUSES
@@ -85,8 +85,8 @@ def _in_flight_by_payment(session: Session, payment_ids: list[int]) -> dict[int,
         return {}
     found = session.exec(
         select(Refund.payment_id, func.sum(Refund.amount))
-        .where(Refund.payment_id.in_(payment_ids), Refund.status.in_(OPEN_REFUND_STATUSES))  # type: ignore[attr-defined]
-        .group_by(Refund.payment_id)
+        .where(col(Refund.payment_id).in_(payment_ids), col(Refund.status).in_(OPEN_REFUND_STATUSES))
+        .group_by(col(Refund.payment_id))
     ).all()
     return {pid: int(total) for pid, total in found}
 
@@ -96,8 +96,8 @@ def _attention_by_payment(session: Session, payment_ids: list[int]) -> dict[int,
         return {}
     found = session.exec(
         select(Refund.payment_id, func.count())
-        .where(Refund.payment_id.in_(payment_ids), Refund.attention != "")  # type: ignore[attr-defined]
-        .group_by(Refund.payment_id)
+        .where(col(Refund.payment_id).in_(payment_ids), col(Refund.attention) != "")
+        .group_by(col(Refund.payment_id))
     ).all()
     return {pid: int(count) for pid, count in found}
 
@@ -106,7 +106,7 @@ def _row(payment: Payment, email: str, name: str, in_flight: int, attention: int
     refundable = (max(0, payment.amount - payment.refunded_amount - in_flight)
                   if payment.status == PaymentStatus.SUCCEEDED and payment.yookassa_id else 0)
     return PaymentRow(
-        id=payment.id, created_at=payment.created_at, user_id=payment.user_id, customer_email=email,
+        id=pk(payment), created_at=payment.created_at, user_id=payment.user_id, customer_email=email,
         customer_name=name, purpose=PAYMENT_PURPOSES.get(payment.purpose, payment.purpose),
         description=payment.description, amount=payment.amount, status=payment.status,
         status_label=PAYMENT_STATUSES.get(payment.status, payment.status),
@@ -118,21 +118,22 @@ def _row(payment: Payment, email: str, name: str, in_flight: int, attention: int
 
 def list_payments(*, query: str = "", status: str = "", purpose: str = "", page: int = 1) -> PaymentPage:
     """Newest first. `query`: customer email or name (any part), a YooKassa id, or «№12» / «12»."""
-    base = select(Payment, User.email, User.name).join(User, User.id == Payment.user_id)
+    base = select(Payment, User.email, User.name).join(User, col(User.id) == Payment.user_id)
     text = query.strip() if isinstance(query, str) else ""
     if text:
         like = f"%{text.lower()}%"
-        conditions = [func.lower(User.email).like(like), func.lower(User.name).like(like),
-                      Payment.yookassa_id == text]
+        conditions: list[ColumnElement[bool]] = [
+            func.lower(User.email).like(like), func.lower(User.name).like(like),
+            col(Payment.yookassa_id) == text]
         number = text.lstrip("№#").strip()
         if number.isdigit() and len(number) < 12:
-            conditions.append(Payment.id == int(number))
+            conditions.append(col(Payment.id) == int(number))
         base = base.where(or_(*conditions))
     if status == REFUNDED:
         base = base.where(Payment.refunded_amount > 0)
     elif status == ATTENTION:
-        base = base.where(or_(Payment.review_reason != "",
-                              Payment.id.in_(select(Refund.payment_id).where(Refund.attention != ""))))  # type: ignore[union-attr]
+        flagged_refunds = select(Refund.payment_id).where(col(Refund.attention) != "")
+        base = base.where(or_(col(Payment.review_reason) != "", col(Payment.id).in_(flagged_refunds)))
     elif status in PAYMENT_STATUSES:
         base = base.where(Payment.status == status)
     if purpose in PAYMENT_PURPOSES:
@@ -141,13 +142,13 @@ def list_payments(*, query: str = "", status: str = "", purpose: str = "", page:
         total = int(session.exec(select(func.count()).select_from(base.subquery())).one())
         window = page_slice(total=total, page=page, page_size=PAGE_SIZE)
         found = session.exec(
-            base.order_by(Payment.created_at.desc(), Payment.id.desc())  # type: ignore[attr-defined]
+            base.order_by(col(Payment.created_at).desc(), col(Payment.id).desc())
             .offset(window.offset).limit(window.limit)
         ).all()
-        ids = [p.id for p, _e, _n in found]
+        ids = [pk(p) for p, _e, _n in found]
         in_flight = _in_flight_by_payment(session, ids)
         attention = _attention_by_payment(session, ids)
-        return PaymentPage(rows=[_row(p, email, name, in_flight.get(p.id, 0), attention.get(p.id, 0))
+        return PaymentPage(rows=[_row(p, email, name, in_flight.get(pk(p), 0), attention.get(pk(p), 0))
                                  for p, email, name in found], total=total, page=window.page, pages=window.pages)
 
 
@@ -160,19 +161,21 @@ def get_payment(*, payment_id: int) -> tuple[PaymentRow, int]:
         if payment is None:
             raise NotFound("Платёж не найден")
         user = session.get(User, payment.user_id)
-        in_flight = _in_flight_by_payment(session, [payment.id]).get(payment.id, 0)
-        attention = _attention_by_payment(session, [payment.id]).get(payment.id, 0)
+        if user is None:  # the payment's customer (a foreign key): never missing
+            raise NotFound("Клиент не найден")
+        in_flight = _in_flight_by_payment(session, [payment_id]).get(payment_id, 0)
+        attention = _attention_by_payment(session, [payment_id]).get(payment_id, 0)
         return _row(payment, user.email, user.name, in_flight, attention), user.balance
 
 
 def list_refunds(*, payment_id: int) -> list[RefundRow]:
     with session_scope() as session:
         found = session.exec(
-            select(Refund, User.email).outerjoin(User, User.id == Refund.admin_id)
-            .where(Refund.payment_id == payment_id).order_by(Refund.id)
+            select(Refund, User.email).outerjoin(User, col(User.id) == Refund.admin_id)
+            .where(Refund.payment_id == payment_id).order_by(col(Refund.id))
         ).all()
         return [
-            RefundRow(id=r.id, created_at=r.created_at, amount=r.amount, status=r.status,
+            RefundRow(id=pk(r), created_at=r.created_at, amount=r.amount, status=r.status,
                       status_label=REFUND_STATUSES.get(r.status, r.status), reason=r.reason,
                       admin_email=email or "", yookassa_id=r.yookassa_id or "", attention=r.attention,
                       cancellation=describe_refund_cancellation(r.cancellation_reason)

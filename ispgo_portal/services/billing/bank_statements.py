@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import Integer, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ispgo_portal.clock import utcnow
 from ispgo_portal.db import is_postgres, lock_row, session_scope
-from ispgo_portal.models import BANK_PAYMENT_STATUSES, BankPayment, BankStatement, Invoice, User
+from ispgo_portal.models import BANK_PAYMENT_STATUSES, BankPayment, BankStatement, Invoice, User, pk
 from ispgo_portal.money import format_rub
 from ispgo_portal.services.audit.record import record as audit
 from ispgo_portal.services.billing import ledger
@@ -91,13 +92,14 @@ def upload_statement(*, admin_id: int, filename: str, content: bytes) -> UploadR
                                 documents=len(statement.documents), uploaded_by=admin_id)
             session.add(row)
             session.flush()  # a concurrent upload of the same file waits here, then fails
-            result = UploadResult(statement_id=row.id, documents=len(statement.documents))
+            statement_id = pk(row)
+            result = UploadResult(statement_id=statement_id, documents=len(statement.documents))
             for doc in statement.documents:
                 if _is_incoming(doc, statement.account):
                     result.incoming += 1
-                    _take_payment(session, statement_id=row.id, doc=doc, result=result)
+                    _take_payment(session, statement_id=statement_id, doc=doc, result=result)
             audit(session, admin_id=admin_id, action="bank_statement.upload", target_type="bank_statement",
-                  target_id=row.id, after={"file": filename, "new": result.new, "matched": result.matched,
+                  target_id=statement_id, after={"file": filename, "new": result.new, "matched": result.matched,
                                            "waiting": result.waiting, "credited": result.credited})
             return result
     except IntegrityError as exc:
@@ -118,6 +120,8 @@ def _take_payment(session: Session, *, statement_id: int, doc: StatementDocument
         return  # seen in an earlier statement: decided then
     result.new += 1
     payment = lock_row(session, BankPayment, inserted[0])
+    if payment is None:  # inserted a moment ago in this transaction
+        raise NotFound("Поступление не найдено")
     invoice, why = _match(session, payment)
     if invoice is None:
         payment.reason = why
@@ -144,7 +148,9 @@ def _match(session: Session, payment: BankPayment) -> tuple[Invoice | None, str]
         return None, f"Счёт № {numbers[0]} не найден"
     if len(found) > 1:
         return None, "В назначении несколько счетов — распределите вручную"
-    invoice = lock_row(session, Invoice, found[0].id)
+    invoice = lock_row(session, Invoice, pk(found[0]))
+    if invoice is None:
+        return None, f"Счёт № {found[0].number} не найден"
     if invoice.status != "issued":
         state = "уже оплачен" if invoice.status == "paid" else "аннулирован"
         return None, f"Счёт № {invoice.number} {state}"
@@ -183,15 +189,15 @@ def assign_bank_payment(*, admin_id: int, bank_payment_id: int, form: Mapping[st
         invoice = None
         if number:
             found = find_by_number(session, number)
-            if found is None:
+            invoice = lock_row(session, Invoice, pk(found)) if found is not None else None
+            if invoice is None:
                 raise DomainError("invoice_not_found", f"Счёт № {number} не найден", field="invoice_number")
-            invoice = lock_row(session, Invoice, found.id)
             user_id = invoice.user_id
         else:
             user = session.exec(select(User).where(User.email == email)).first()
             if user is None:
                 raise DomainError("customer_not_found", "Клиент с таким email не найден", field="email")
-            user_id = user.id
+            user_id = pk(user)
         outcome = _credit_by_hand(session, payment=payment, invoice=invoice, user_id=user_id, reason=reason)
         payment.status, payment.user_id, payment.assigned_by = "assigned", user_id, admin_id
         payment.invoice_id = invoice.id if invoice is not None else None
@@ -218,7 +224,7 @@ def _credit_by_hand(session: Session, *, payment: BankPayment, invoice: Invoice 
 
 
 def _view(payment: BankPayment, numbers: dict[int, str]) -> BankPaymentView:
-    return BankPaymentView(id=payment.id, doc_number=payment.doc_number, doc_date=payment.doc_date,
+    return BankPaymentView(id=pk(payment), doc_number=payment.doc_number, doc_date=payment.doc_date,
                            amount=payment.amount, payer_name=payment.payer_name, payer_inn=payment.payer_inn,
                            purpose=payment.purpose, status=payment.status,
                            status_label=BANK_PAYMENT_STATUSES.get(payment.status, payment.status),
@@ -229,10 +235,14 @@ def _view(payment: BankPayment, numbers: dict[int, str]) -> BankPaymentView:
 def list_bank_payments(*, admin_id: int, waiting_only: bool, limit: int = 100) -> list[BankPaymentView]:
     with session_scope() as session:
         acting_admin(session, admin_id)
-        query = select(BankPayment).order_by(BankPayment.id.desc()).limit(limit)
+        query = select(BankPayment).order_by(col(BankPayment.id).desc()).limit(limit)
         if waiting_only:
             query = query.where(BankPayment.status == "waiting")
         rows = session.exec(query).all()
         ids = {p.invoice_id for p in rows if p.invoice_id}
-        numbers = dict(session.exec(select(Invoice.id, Invoice.number).where(Invoice.id.in_(ids))).all()) if ids else {}
+        numbers: dict[int, str] = {}
+        if ids:
+            # A primary key is never NULL: read back as an int, not as the model's `int | None`.
+            numbers = dict(session.exec(select(type_coerce(Invoice.id, Integer), Invoice.number)
+                                        .where(col(Invoice.id).in_(ids))).all())
         return [_view(p, numbers) for p in rows]

@@ -14,11 +14,11 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ispgo_portal.clock import MSK, as_utc, to_msk, utcnow
 from ispgo_portal.db import session_scope
-from ispgo_portal.models import ClosingAct, LedgerEntry, User
+from ispgo_portal.models import ClosingAct, LedgerEntry, User, pk
 from ispgo_portal.services.billing.numbering import next_number
 from ispgo_portal.services.billing.payers import (
     PayerView,
@@ -99,9 +99,9 @@ def _utc(day: date) -> datetime:
 def act_lines(session: Session, *, user_id: int, period: str) -> list[Line]:
     start, end = month_bounds(period)
     rows = session.exec(select(LedgerEntry).where(
-        LedgerEntry.user_id == user_id, LedgerEntry.kind.in_(ACT_KINDS),
+        LedgerEntry.user_id == user_id, col(LedgerEntry.kind).in_(ACT_KINDS),
         LedgerEntry.created_at >= _utc(start), LedgerEntry.created_at < _utc(end),
-    ).order_by(LedgerEntry.id)).all()
+    ).order_by(col(LedgerEntry.id))).all()
     return [Line(day=to_msk(r.created_at).date(), description=r.description, amount=-r.amount)
             for r in rows if r.amount < 0]
 
@@ -112,7 +112,7 @@ def issue_monthly_acts(*, period: str | None = None) -> ActsResult:
     start, end = month_bounds(period)
     with session_scope() as session:
         user_ids = session.exec(select(LedgerEntry.user_id).where(
-            LedgerEntry.kind.in_(ACT_KINDS), LedgerEntry.created_at >= _utc(start),
+            col(LedgerEntry.kind).in_(ACT_KINDS), LedgerEntry.created_at >= _utc(start),
             LedgerEntry.created_at < _utc(end)).distinct()).all()
     result = ActsResult()
     for user_id in sorted(user_ids):
@@ -142,11 +142,13 @@ def _issue_act(*, user_id: int, period: str) -> str | None:
             return None
         start, _ = month_bounds(period)
         act = ClosingAct(number=next_number(session, kind="act", year=start.year, prefix="А-"),
-                         user_id=user_id, payer_id=payer.id, payer_details=details_json(payer),
+                         user_id=user_id, payer_id=pk(payer), payer_details=details_json(payer),
                          period=period, total=total, lines=len(lines))
         session.add(act)
         session.flush()
         user = session.get(User, user_id)
+        if user is None:  # the owner of the payer profile (a foreign key): never missing
+            raise NotFound("Клиент не найден")
         queue_email(session, template="act_issued", to=payer.email or user.email,
                     context={"name": user.name, "payer": payer.name, "number": act.number,
                              "period": period_label(period), "total": total},
@@ -155,7 +157,7 @@ def _issue_act(*, user_id: int, period: str) -> str | None:
 
 
 def _act_view(session: Session, act: ClosingAct) -> ActView:
-    return ActView(id=act.id, number=act.number, user_id=act.user_id, payer=details_from_json(act.payer_details),
+    return ActView(id=pk(act), number=act.number, user_id=act.user_id, payer=details_from_json(act.payer_details),
                    period=act.period, period_label=period_label(act.period), total=act.total,
                    lines=act_lines(session, user_id=act.user_id, period=act.period), created_at=act.created_at)
 
@@ -163,7 +165,7 @@ def _act_view(session: Session, act: ClosingAct) -> ActView:
 def list_acts(*, user_id: int) -> list[ActView]:
     with session_scope() as session:
         rows = session.exec(select(ClosingAct).where(ClosingAct.user_id == user_id)
-                            .order_by(ClosingAct.id.desc()).limit(120)).all()
+                            .order_by(col(ClosingAct.id).desc()).limit(120)).all()
         return [_act_view(session, a) for a in rows]
 
 
@@ -210,7 +212,7 @@ def reconciliation(*, user_id: int, payer_id: int, date_from: date, date_to: dat
             LedgerEntry.user_id == user_id, LedgerEntry.created_at < start)).one()
         rows = session.exec(select(LedgerEntry).where(
             LedgerEntry.user_id == user_id, LedgerEntry.created_at >= start, LedgerEntry.created_at < end,
-        ).order_by(LedgerEntry.created_at, LedgerEntry.id)).all()
+        ).order_by(col(LedgerEntry.created_at), col(LedgerEntry.id))).all()
         lines = [Line(day=to_msk(r.created_at).date(), description=r.description, amount=r.amount) for r in rows]
         return Reconciliation(payer=view_of(payer), date_from=date_from, date_to=date_to,
                               opening=int(opening), lines=lines, closing=int(opening) + sum(r.amount for r in rows))

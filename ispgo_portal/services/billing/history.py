@@ -13,12 +13,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func
-from sqlmodel import select
+from sqlalchemy import ColumnElement, UnaryExpression, func
+from sqlmodel import col, select
 
 from ispgo_portal.clock import MSK, format_datetime
 from ispgo_portal.db import session_scope
-from ispgo_portal.models import LEDGER_KINDS, LedgerEntry
+from ispgo_portal.models import LEDGER_KINDS, LedgerEntry, pk
 from ispgo_portal.services import paging as cursors
 from ispgo_portal.services.errors import DomainError
 from ispgo_portal.services.forms import parse_date_range
@@ -64,28 +64,28 @@ def parse_history_filter(*, kind: str = "", date_from: str = "", date_to: str = 
     return HistoryFilter(kind=kind, date_from=days.start, date_to=days.end)
 
 
-def _conditions(user_id: int, filters: HistoryFilter) -> list:
-    conditions = [LedgerEntry.user_id == user_id]
+def _conditions(user_id: int, filters: HistoryFilter) -> list[ColumnElement[bool]]:
+    conditions = [col(LedgerEntry.user_id) == user_id]
     if filters.kind:
-        conditions.append(LedgerEntry.kind == filters.kind)
+        conditions.append(col(LedgerEntry.kind) == filters.kind)
     # Days are Moscow days; bounds are bound as UTC, like every stored timestamp.
     if filters.date_from:
         start = datetime.combine(filters.date_from, time(), MSK).astimezone(UTC)
-        conditions.append(LedgerEntry.created_at >= start)
+        conditions.append(col(LedgerEntry.created_at) >= start)
     if filters.date_to:
         end = datetime.combine(filters.date_to + timedelta(days=1), time(), MSK).astimezone(UTC)
-        conditions.append(LedgerEntry.created_at < end)
+        conditions.append(col(LedgerEntry.created_at) < end)
     return conditions
 
 
 def _row(entry: LedgerEntry) -> LedgerRow:
-    return LedgerRow(id=entry.id, created_at=entry.created_at, kind=entry.kind,
+    return LedgerRow(id=pk(entry), created_at=entry.created_at, kind=entry.kind,
                      kind_label=LEDGER_KINDS.get(entry.kind, entry.kind), amount=entry.amount,
                      balance_after=entry.balance_after, description=entry.description)
 
 
-def _newest_first():
-    return (LedgerEntry.created_at.desc(), LedgerEntry.id.desc())
+def _newest_first() -> tuple[UnaryExpression[datetime], UnaryExpression[int | None]]:
+    return (col(LedgerEntry.created_at).desc(), col(LedgerEntry.id).desc())
 
 
 def list_ledger_page(*, user_id: int, page: int = 1, filters: HistoryFilter | None = None) -> LedgerPage:
@@ -134,7 +134,8 @@ def iter_ledger_csv(*, user_id: int, filters: HistoryFilter | None = None) -> It
                LedgerEntry.description)
     with session_scope() as session:
         result = session.exec(
-            select(*columns).where(*conditions).order_by(*_newest_first())
+            # sqlmodel's select() is typed for at most four columns: these five rows are untyped.
+            select(*columns).where(*conditions).order_by(*_newest_first())  # type: ignore[call-overload]
             .execution_options(yield_per=EXPORT_BATCH)
         )
         for batch in result.partitions():

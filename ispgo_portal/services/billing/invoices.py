@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ispgo_portal.clock import to_msk, utcnow
 from ispgo_portal.db import lock_row, session_scope
-from ispgo_portal.models import INVOICE_STATUSES, Invoice, Tariff, User
+from ispgo_portal.models import INVOICE_STATUSES, Invoice, Tariff, User, pk
 from ispgo_portal.services.audit.record import record as audit
 from ispgo_portal.services.billing import ledger, pricing
 from ispgo_portal.services.billing.numbering import next_number
@@ -63,7 +63,7 @@ class InvoiceView:
 
 
 def view_of(invoice: Invoice) -> InvoiceView:
-    return InvoiceView(id=invoice.id, number=invoice.number, user_id=invoice.user_id,
+    return InvoiceView(id=pk(invoice), number=invoice.number, user_id=invoice.user_id,
                        payer=details_from_json(invoice.payer_details), item=invoice.item,
                        amount=invoice.amount, status=invoice.status,
                        status_label=INVOICE_STATUSES.get(invoice.status, invoice.status),
@@ -100,7 +100,7 @@ def issue_invoice(*, user_id: int, form: Mapping[str, Any]) -> int:
         )
         session.add(invoice)
         session.flush()
-        return invoice.id
+        return pk(invoice)
 
 
 def _int(value: object) -> int:
@@ -114,7 +114,7 @@ def _int(value: object) -> int:
 def list_invoices(*, user_id: int) -> list[InvoiceView]:
     with session_scope() as session:
         rows = session.exec(select(Invoice).where(Invoice.user_id == user_id)
-                            .order_by(Invoice.id.desc()).limit(200)).all()
+                            .order_by(col(Invoice.id).desc()).limit(200)).all()
         return [view_of(i) for i in rows]
 
 
@@ -172,7 +172,7 @@ def list_open_invoices(*, admin_id: int, limit: int = 100) -> list[InvoiceView]:
     with session_scope() as session:
         acting_admin(session, admin_id)
         rows = session.exec(select(Invoice).where(Invoice.status == "issued")
-                            .order_by(Invoice.id.desc()).limit(limit)).all()
+                            .order_by(col(Invoice.id).desc()).limit(limit)).all()
         return [view_of(i) for i in rows]
 
 

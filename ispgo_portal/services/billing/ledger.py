@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlalchemy import Integer, func, type_coerce
+from sqlmodel import Session, col, select
 
 from ispgo_portal.db import is_postgres
-from ispgo_portal.models import LedgerEntry, User
+from ispgo_portal.models import LedgerEntry, User, pk
 from ispgo_portal.money import format_rub
 from ispgo_portal.services.errors import DomainError
 
@@ -56,7 +56,7 @@ def _book(session: Session, user: User, *, kind: str, amount: int, description: 
     next flush (the public functions flush at once, `charge_locked` leaves it to the caller)."""
     user.balance += amount
     entry = LedgerEntry(
-        user_id=user.id,
+        user_id=pk(user),
         kind=kind,
         amount=amount,
         balance_after=user.balance,
@@ -141,11 +141,12 @@ def ledger_mismatches(session: Session) -> list[tuple[int, str, int, int]]:
     """(user id, email, balance, ledger sum) for every customer whose balance != sum of ledger."""
     sums = (
         select(LedgerEntry.user_id, func.coalesce(func.sum(LedgerEntry.amount), 0).label("total"))
-        .group_by(LedgerEntry.user_id)
+        .group_by(col(LedgerEntry.user_id))
         .subquery()
     )
     rows = session.exec(
-        select(User.id, User.email, User.balance, func.coalesce(sums.c.total, 0))
+        # A primary key is never NULL: read back as an int, not as the model's `int | None`.
+        select(type_coerce(User.id, Integer), User.email, User.balance, func.coalesce(sums.c.total, 0))
         .outerjoin(sums, sums.c.user_id == User.id)
     ).all()
     return [(uid, email, bal, int(total)) for uid, email, bal, total in rows if bal != int(total)]

@@ -10,10 +10,10 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import exists, func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ispgo_portal.db import session_scope
-from ispgo_portal.models import PAYER_KINDS, ClosingAct, Invoice, PayerProfile
+from ispgo_portal.models import PAYER_KINDS, ClosingAct, Invoice, PayerProfile, pk
 from ispgo_portal.services.billing import requisites
 from ispgo_portal.services.billing.ledger import lock_user
 from ispgo_portal.services.errors import DomainError, NotFound
@@ -51,7 +51,7 @@ class PayerView:
 
 
 def view_of(profile: PayerProfile) -> PayerView:
-    return PayerView(id=profile.id, kind=profile.kind, kind_label=PAYER_KINDS.get(profile.kind, profile.kind),
+    return PayerView(id=pk(profile), kind=profile.kind, kind_label=PAYER_KINDS.get(profile.kind, profile.kind),
                      name=profile.name, inn=profile.inn, kpp=profile.kpp, ogrn=profile.ogrn,
                      legal_address=profile.legal_address, bank_name=profile.bank_name, bik=profile.bik,
                      account=profile.account, corr_account=profile.corr_account, email=profile.email,
@@ -77,14 +77,14 @@ def _email(form: Mapping[str, Any], *, required: bool) -> str:
     return email
 
 
-def _profile_from_form(form: Mapping[str, Any]) -> PayerProfile:
+def _profile_from_form(form: Mapping[str, Any], *, user_id: int) -> PayerProfile:
     """Every field checked; the first bad one raises with its own Russian message."""
     kind = text_field(form, "kind")
     if kind not in PAYER_KINDS:
         raise DomainError("invalid_kind", "Выберите тип плательщика", field="kind")
     if kind == "person":
         name = bounded_text(form, "name", label="ФИО", max_len=300, min_len=1)
-        return PayerProfile(kind=kind, name=name, email=_email(form, required=False))
+        return PayerProfile(user_id=user_id, kind=kind, name=name, email=_email(form, required=False))
     entrepreneur = kind == "entrepreneur"
     label = "ФИО предпринимателя" if entrepreneur else "Название организации"
     name = bounded_text(form, "name", label=label, max_len=300, min_len=1)
@@ -97,31 +97,30 @@ def _profile_from_form(form: Mapping[str, Any]) -> PayerProfile:
     bik = requisites.check_bik(text_field(form, "bik"))
     account = requisites.check_account(text_field(form, "account"), bik=bik)
     corr = requisites.check_corr_account(text_field(form, "corr_account"), bik=bik)
-    return PayerProfile(kind=kind, name=name, inn=inn, kpp=kpp, ogrn=ogrn, legal_address=address,
+    return PayerProfile(user_id=user_id, kind=kind, name=name, inn=inn, kpp=kpp, ogrn=ogrn, legal_address=address,
                         bank_name=bank_name, bik=bik, account=account, corr_account=corr,
                         email=_email(form, required=True))
 
 
 def create_payer(*, user_id: int, form: Mapping[str, Any]) -> int:
     """Add a profile; the customer's first one becomes the default. Returns its id."""
-    profile = _profile_from_form(form)
+    profile = _profile_from_form(form, user_id=user_id)
     with session_scope() as session:
         lock_user(session, user_id)  # serialises "first profile is the default" and the cap
         count = session.exec(select(func.count()).select_from(PayerProfile)
                              .where(PayerProfile.user_id == user_id)).one()
         if count >= MAX_PROFILES:
             raise DomainError("too_many_payers", f"Не больше {MAX_PROFILES} плательщиков на кабинет")
-        profile.user_id = user_id
         profile.is_default = count == 0
         session.add(profile)
         session.flush()
-        return profile.id
+        return pk(profile)
 
 
 def list_payers(*, user_id: int) -> list[PayerView]:
     with session_scope() as session:
         rows = session.exec(select(PayerProfile).where(PayerProfile.user_id == user_id)
-                            .order_by(PayerProfile.id)).all()
+                            .order_by(col(PayerProfile.id))).all()
         return [view_of(p) for p in rows]
 
 
@@ -136,8 +135,8 @@ def set_default_payer(*, user_id: int, payer_id: int) -> None:
     with session_scope() as session:
         lock_user(session, user_id)
         owned_payer(session, user_id=user_id, payer_id=payer_id)
-        session.exec(update(PayerProfile).where(PayerProfile.user_id == user_id)
-                     .values(is_default=PayerProfile.id == payer_id))
+        session.exec(update(PayerProfile).where(col(PayerProfile.user_id) == user_id)
+                     .values(is_default=col(PayerProfile.id) == payer_id))
 
 
 def delete_payer(*, user_id: int, payer_id: int) -> None:
@@ -146,7 +145,8 @@ def delete_payer(*, user_id: int, payer_id: int) -> None:
         lock_user(session, user_id)
         profile = owned_payer(session, user_id=user_id, payer_id=payer_id)
         used = session.exec(select(
-            exists().where(Invoice.payer_id == payer_id) | exists().where(ClosingAct.payer_id == payer_id)
+            exists().where(col(Invoice.payer_id) == payer_id)
+            | exists().where(col(ClosingAct.payer_id) == payer_id)
         )).one()
         if used:
             raise DomainError("payer_in_use", "На этого плательщика выставлены документы — удалить его нельзя")
@@ -155,7 +155,7 @@ def delete_payer(*, user_id: int, payer_id: int) -> None:
         session.flush()
         if was_default:
             first = session.exec(select(PayerProfile).where(PayerProfile.user_id == user_id)
-                                 .order_by(PayerProfile.id)).first()
+                                 .order_by(col(PayerProfile.id))).first()
             if first is not None:
                 first.is_default = True
                 session.add(first)

@@ -19,11 +19,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ispgo_portal.clock import as_utc, utcnow
 from ispgo_portal.db import session_scope
-from ispgo_portal.models import Payment, PaymentMethod, User
+from ispgo_portal.models import Payment, PaymentMethod, User, pk
 from ispgo_portal.payments import gateway
 from ispgo_portal.services.errors import NotFound
 
@@ -62,7 +62,7 @@ def remember_method(session: Session, *, user_id: int, method: gateway.SavedMeth
             PaymentMethod.yookassa_method_id == method.method_id)).first() is not None:
         return None
     has_autopay = session.exec(select(PaymentMethod.id).where(
-        PaymentMethod.user_id == user_id, PaymentMethod.is_autopay.is_(True))).first() is not None
+        PaymentMethod.user_id == user_id, col(PaymentMethod.is_autopay).is_(True))).first() is not None
     row = PaymentMethod(user_id=user_id, yookassa_method_id=method.method_id[:64],
                         method_type=method.type[:32] or "bank_card", card_type=method.card_type[:32],
                         last4=method.last4[-4:], expiry_month=method.expiry_month[:2],
@@ -80,8 +80,8 @@ def remember_method(session: Session, *, user_id: int, method: gateway.SavedMeth
 def list_methods(*, user_id: int) -> list[MethodView]:
     with session_scope() as session:
         rows = session.exec(select(PaymentMethod).where(PaymentMethod.user_id == user_id)
-                            .order_by(PaymentMethod.created_at, PaymentMethod.id)).all()
-        return [MethodView(id=r.id, type_label=CARD_TYPES_RU.get(r.method_type, r.method_type),
+                            .order_by(col(PaymentMethod.created_at), col(PaymentMethod.id))).all()
+        return [MethodView(id=pk(r), type_label=CARD_TYPES_RU.get(r.method_type, r.method_type),
                            card_type=r.card_type, last4=r.last4,
                            expiry=f"{r.expiry_month}/{r.expiry_year}" if r.expiry_year else "",
                            is_autopay=r.is_autopay, declined_at=r.declined_at,
@@ -101,7 +101,7 @@ def choose_autopay(*, user_id: int, method_id: int) -> None:
     """This card pays auto-renewals when the balance and credit are not enough."""
     with session_scope() as session:
         row = _own(session, user_id, method_id)
-        session.exec(update(PaymentMethod).where(PaymentMethod.user_id == user_id)
+        session.exec(update(PaymentMethod).where(col(PaymentMethod.user_id) == user_id)
                      .values(is_autopay=False))
         row.is_autopay = True
         session.add(row)
@@ -110,7 +110,7 @@ def choose_autopay(*, user_id: int, method_id: int) -> None:
 def stop_autopay(*, user_id: int) -> None:
     """No card pays auto-renewals (the cards stay saved)."""
     with session_scope() as session:
-        session.exec(update(PaymentMethod).where(PaymentMethod.user_id == user_id)
+        session.exec(update(PaymentMethod).where(col(PaymentMethod.user_id) == user_id)
                      .values(is_autopay=False))
 
 
@@ -123,7 +123,7 @@ def delete_method(*, user_id: int, method_id: int) -> None:
 def autopay_card(session: Session, *, user_id: int, now: datetime) -> PaymentMethod | None:
     """The card auto-renewal may charge now: the chosen one, unless declined within a day."""
     row = session.exec(select(PaymentMethod).where(
-        PaymentMethod.user_id == user_id, PaymentMethod.is_autopay.is_(True))).first()
+        PaymentMethod.user_id == user_id, col(PaymentMethod.is_autopay).is_(True))).first()
     if row is None or (row.declined_at is not None and as_utc(row.declined_at) > now - DECLINE_PAUSE):
         return None
     return row
@@ -197,7 +197,7 @@ def charge_for_renewal(charge: CardCharge) -> CardOutcome | None:
     if payment.settled_at is None:
         try:
             created = gateway.charge_saved_method(
-                payment_id=payment.id, user_id=payment.user_id, purpose="autopay",
+                payment_id=pk(payment), user_id=payment.user_id, purpose="autopay",
                 idempotence_key=payment.idempotence_key, amount=payment.amount,
                 description=AUTOPAY_DESCRIPTION, customer_email=email, receipt_item="Пополнение баланса",
                 payment_method_id=method.yookassa_method_id)
@@ -205,10 +205,10 @@ def charge_for_renewal(charge: CardCharge) -> CardOutcome | None:
             # YooKassa refused the request itself (4xx): this term's charge is over. A method
             # it does not know any more is forgotten.
             gone = exc.parameter == "payment_method_id"
-            _close_refused(payment.id)
+            _close_refused(pk(payment))
             reason = "permission_revoked" if gone else "payment_method_restricted"
-            return CardOutcome(paid=False, card=card, reason=reason, removed=_record_decline(method.id, reason))
-        result = settle_answer(payment_id=payment.id, remote=created)
+            return CardOutcome(paid=False, card=card, reason=reason, removed=_record_decline(pk(method), reason))
+        result = settle_answer(payment_id=pk(payment), remote=created)
         status, reason = result.status, ""
         if status == "canceled":
             reason = created.cancellation_reason
@@ -222,12 +222,14 @@ def charge_for_renewal(charge: CardCharge) -> CardOutcome | None:
     if status != "canceled":
         raise gateway.GatewayUnavailable("autopay_pending", f"payment {payment.id} is {status}")
     return CardOutcome(paid=False, card=card, reason=reason or "general_decline",
-                       removed=_record_decline(method.id, reason or "general_decline"))
+                       removed=_record_decline(pk(method), reason or "general_decline"))
 
 
 def _close_refused(payment_id: int) -> None:
     with session_scope() as session:
         row = session.get(Payment, payment_id)
+        if row is None:  # claimed a moment ago, and payments are never deleted
+            raise NotFound("Платёж не найден")
         if row.settled_at is None:
             row.status, row.settled_at, row.updated_at = "failed", utcnow(), utcnow()
             session.add(row)

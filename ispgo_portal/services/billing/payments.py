@@ -15,12 +15,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, update
 from sqlalchemy.exc import NoResultFound
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ispgo_portal.clock import as_utc, utcnow
 from ispgo_portal.db import lock_row, session_scope
 from ispgo_portal.limits import MIN_PAYMENT
-from ispgo_portal.models import PAYMENT_PURPOSES, Payment, User
+from ispgo_portal.models import PAYMENT_PURPOSES, Payment, User, pk
 from ispgo_portal.models.enums import LedgerKind, PaymentPurpose, PaymentStatus
 from ispgo_portal.payments import gateway
 from ispgo_portal.services.billing import ledger as billing
@@ -75,7 +75,7 @@ class _Snapshot:
 
     @classmethod
     def of(cls, p: Payment) -> _Snapshot:
-        return cls(id=p.id, user_id=p.user_id, yookassa_id=p.yookassa_id, idempotence_key=p.idempotence_key,
+        return cls(id=pk(p), user_id=p.user_id, yookassa_id=p.yookassa_id, idempotence_key=p.idempotence_key,
                    amount=p.amount, currency=p.currency, status=p.status, purpose=p.purpose,
                    license_id=p.license_id, cancellation_reason=p.cancellation_reason,
                    settled=p.settled_at is not None)
@@ -132,11 +132,12 @@ def start_payment(
                           tariff_id=tariff_id, license_id=license_id, promo_code_id=promo_code_id)
         session.add(payment)
         session.flush()
+        payment_id = pk(payment)
         if promo_code_id is not None:
             # The code is held from now on: parallel unpaid orders cannot all get the price.
             pricing.reserve_promo(session, promo_code_id=promo_code_id, user_id=user_id,
-                                  payment_id=payment.id)
-        payment_id, key, email = payment.id, payment.idempotence_key, user.email
+                                  payment_id=payment_id)
+        key, email = payment.idempotence_key, user.email
     try:
         created = gateway.create_payment(
             payment_id=payment_id, user_id=user_id, purpose=purpose, idempotence_key=key,
@@ -146,11 +147,13 @@ def start_payment(
         _mark_failed(payment_id, exc)
         raise gateway_failure(exc) from exc
     with session_scope() as session:
-        payment = session.get(Payment, payment_id)
-        payment.yookassa_id = created.id
-        payment.status = created.status
-        payment.confirmation_url = created.confirmation_url[:2000]
-        session.add(payment)
+        stored = session.get(Payment, payment_id)
+        if stored is None:  # recorded above, and payments are never deleted
+            raise NotFound("Платёж не найден")
+        stored.yookassa_id = created.id
+        stored.status = created.status
+        stored.confirmation_url = created.confirmation_url[:2000]
+        session.add(stored)
     return PaymentStart(payment_id=payment_id, confirmation_url=created.confirmation_url)
 
 
@@ -159,8 +162,8 @@ def _check_payment_limits(session: Session, user_id: int) -> None:
     a few; a script opening hundreds only loads YooKassa and our reconciliation."""
     settings = get_settings()
     now = utcnow()
-    recent = select(func.count(Payment.id)).where(Payment.user_id == user_id)
-    open_now = session.exec(recent.where(Payment.status.in_((PaymentStatus.NEW, *OPEN_STATUSES)),
+    recent = select(func.count(col(Payment.id))).where(Payment.user_id == user_id)
+    open_now = session.exec(recent.where(col(Payment.status).in_((PaymentStatus.NEW, *OPEN_STATUSES)),
                                          Payment.created_at >= now - OPEN_PAYMENT_WINDOW)).one()
     if open_now >= settings.max_open_payments:
         raise DomainError("too_many_open_payments",
@@ -249,9 +252,10 @@ def settle_payment(*, payment_id: int | None = None, yookassa_id: str | None = N
     if local.settled:
         return local.result()
     if remote is None:
-        if not (local.yookassa_id or yookassa_id):
+        known_id = local.yookassa_id or yookassa_id
+        if not known_id:
             return local.result()  # never reached YooKassa: nothing to ask about
-        remote = _fetch(local.yookassa_id or yookassa_id)
+        remote = _fetch(known_id)
     _check_matches(local, remote)
     if remote.status == PaymentStatus.WAITING_FOR_CAPTURE:
         remote = gateway.capture_payment(remote.id, amount=local.amount,
@@ -297,7 +301,7 @@ def _apply(payment_id: int, remote: gateway.GatewayPayment) -> SettleResult:
             payment.status = PaymentStatus.CANCELED
             payment.cancellation_reason = gateway.describe_cancellation(remote.cancellation_reason)[:64]
             payment.settled_at = utcnow()
-            pricing.release_reservation(session, payment_id=payment.id)
+            pricing.release_reservation(session, payment_id=pk(payment))
         elif remote.status in OPEN_STATUSES and payment.status not in (PaymentStatus.CANCELED, PaymentStatus.FAILED):
             # A payment we closed stays closed until YooKassa says it is paid or canceled.
             payment.status = remote.status
@@ -319,8 +323,10 @@ def _book_success(session: Session, payment: Payment) -> bool:
         return False
     delivered = _fulfil(session, payment)
     if not delivered and payment.purpose != "autopay":  # an autopayment's renewal email says it
-        pricing.release_reservation(session, payment_id=payment.id)  # no discounted delivery
+        pricing.release_reservation(session, payment_id=pk(payment))  # no discounted delivery
         user = session.get(User, payment.user_id)
+        if user is None:  # the payment's customer (a foreign key), locked by the credit above
+            raise NotFound("Клиент не найден")
         queue_email(session, template="topup_received", to=user.email,
                     context={"name": user.name, "amount": payment.amount, "balance": user.balance,
                              "note": payment.customer_note},
@@ -374,8 +380,9 @@ def _claim_check(payment_id: int) -> bool:
     with session_scope() as session:
         claimed = session.exec(
             update(Payment)
-            .where(Payment.id == payment_id,
-                   or_(Payment.last_checked_at.is_(None), Payment.last_checked_at <= now - CHECK_INTERVAL))
+            .where(col(Payment.id) == payment_id,
+                   or_(col(Payment.last_checked_at).is_(None),
+                       col(Payment.last_checked_at) <= now - CHECK_INTERVAL))
             .values(last_checked_at=now)
         )
         return claimed.rowcount == 1
@@ -395,7 +402,9 @@ def check_payment(*, user_id: int, payment_id: int) -> PaymentOutcome:
     with session_scope() as session:
         payment = session.get(Payment, payment_id)
         user = session.get(User, user_id)
-        return PaymentOutcome(payment_id=payment.id, status=payment.status, purpose=payment.purpose,
+        if payment is None or user is None:  # read above; payments and customers are never deleted
+            raise NotFound("Платёж не найден")
+        return PaymentOutcome(payment_id=pk(payment), status=payment.status, purpose=payment.purpose,
                               amount=payment.amount, balance=user.balance,
                               license_id=_delivered_license_id(payment),
                               cancellation_reason=payment.cancellation_reason, note=payment.customer_note)
@@ -421,6 +430,6 @@ def payment_info(*, user_id: int, payment_id: int, refresh: bool = False) -> Pay
         p = session.get(Payment, payment_id)
         if p is None or p.user_id != user_id:
             raise NotFound("Платёж не найден")
-        return PaymentInfo(id=p.id, status=p.status, amount=p.amount, purpose=p.purpose,
+        return PaymentInfo(id=pk(p), status=p.status, amount=p.amount, purpose=p.purpose,
                            created_at=as_utc(p.created_at), confirmation_url=p.confirmation_url,
                            license_id=_delivered_license_id(p))

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, func
 from sqlalchemy.exc import NoResultFound
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ispgo_portal.clock import as_utc, utcnow
 from ispgo_portal.db import lock_row
-from ispgo_portal.models import PromoCode, PromoRedemption, Tariff, User
+from ispgo_portal.models import PromoCode, PromoRedemption, Tariff, User, pk
 from ispgo_portal.money import apply_percent_off
 from ispgo_portal.services.errors import DomainError
 
@@ -68,7 +68,7 @@ def find_valid_promo(session: Session, *, code: str, user_id: int, tariff_id: in
     allowed = {int(x) for x in promo.tariff_ids.split(",") if x.strip()}
     if allowed and tariff_id not in allowed:
         raise DomainError("promo_wrong_tariff", "Промокод не действует для этого тарифа", field="promo")
-    _check_not_used(_use_of(session, promo_code_id=promo.id, user_id=user_id))
+    _check_not_used(_use_of(session, promo_code_id=pk(promo), user_id=user_id))
     return promo
 
 
@@ -93,7 +93,7 @@ def _check_not_used(use: PromoRedemption | None) -> None:
 def quote(session: Session, *, user: User, tariff: Tariff, promo_code: str = "") -> Quote:
     """Price for this customer; an invalid promo code raises DomainError (field='promo')."""
     promo = (
-        find_valid_promo(session, code=promo_code, user_id=user.id, tariff_id=tariff.id)
+        find_valid_promo(session, code=promo_code, user_id=pk(user), tariff_id=pk(tariff))
         if normalize_code(promo_code)
         else None
     )
@@ -189,8 +189,8 @@ def release_reservation(session: Session, *, payment_id: int) -> bool:
     promo = _lock_promo(session, use.promo_code_id)
     # Whoever releases the same order in parallel waited on the promo's lock: only the
     # one whose DELETE finds the row gives the use back.
-    gone = session.exec(delete(PromoRedemption).where(PromoRedemption.id == use.id,
-                                                      PromoRedemption.status == RESERVED))
+    gone = session.exec(delete(PromoRedemption).where(col(PromoRedemption.id) == use.id,
+                                                      col(PromoRedemption.status) == RESERVED))
     session.expunge(use)
     if not gone.rowcount:
         return False

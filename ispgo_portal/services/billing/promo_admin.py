@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from ispgo_portal.clock import as_utc, utcnow
 from ispgo_portal.db import session_scope
 from ispgo_portal.limits import PROMO_CODE_MAX, PROMO_CODE_MIN
-from ispgo_portal.models import PromoCode, Tariff
+from ispgo_portal.models import PromoCode, Tariff, pk
 from ispgo_portal.services.audit import record as audit
 from ispgo_portal.services.billing.pricing import normalize_code
 from ispgo_portal.services.errors import DomainError, NotFound
@@ -154,11 +154,11 @@ def list_promos() -> list[PromoRow]:
     now = utcnow()
     with session_scope() as session:
         names = dict(session.exec(select(Tariff.id, Tariff.name)).all())
-        promos = session.exec(select(PromoCode).order_by(PromoCode.created_at.desc(),  # type: ignore[attr-defined]
-                                                         PromoCode.id.desc())).all()  # type: ignore[union-attr]
+        promos = session.exec(select(PromoCode).order_by(col(PromoCode.created_at).desc(),
+                                                         col(PromoCode.id).desc())).all()
         return [
             PromoRow(
-                id=p.id, code=p.code, percent=p.percent, valid_from=p.valid_from, valid_until=p.valid_until,
+                id=pk(p), code=p.code, percent=p.percent, valid_from=p.valid_from, valid_until=p.valid_until,
                 max_uses=p.max_uses, uses_count=p.uses_count, is_active=p.is_active,
                 tariff_ids=_ids_of(p), tariff_names=[names.get(i, f"#{i}") for i in _ids_of(p)],
                 status=promo_status(p, now=now),
@@ -176,9 +176,10 @@ def create_promo(*, admin_id: int, form: Mapping[str, Any]) -> int:
         _apply(promo, draft)
         session.add(promo)
         session.flush()
+        promo_id = pk(promo)
         audit.record(session, admin_id=admin_id, action="promo.create", target_type="promo_code",
-                     target_id=promo.id, after=_snapshot(promo))
-        return promo.id
+                     target_id=promo_id, after=_snapshot(promo))
+        return promo_id
 
 
 def update_promo(*, admin_id: int, promo_id: int, form: Mapping[str, Any]) -> None:

@@ -17,12 +17,12 @@ import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, or_, update
-from sqlmodel import select
+from sqlalchemy import ColumnElement, Integer, and_, or_, type_coerce, update
+from sqlmodel import col, select
 
 from ispgo_portal.clock import as_utc, utcnow
 from ispgo_portal.db import session_scope
-from ispgo_portal.models import Payment
+from ispgo_portal.models import Payment, pk
 from ispgo_portal.models.enums import PaymentStatus
 from ispgo_portal.payments import gateway
 from ispgo_portal.services.billing import pricing
@@ -65,9 +65,10 @@ def reconcile_payments(*, recheck_after: timedelta = RECHECK_AFTER,
     report = ReconcileReport()
     with session_scope() as session:
         rows = session.exec(
-            select(Payment.id, Payment.created_at, Payment.status)
+            # A primary key is never NULL: read back as an int, not as the model's `int | None`.
+            select(type_coerce(Payment.id, Integer), Payment.created_at, Payment.status)
             .where(_due_for_recheck(now, recheck_after))
-            .order_by(Payment.last_checked_at.asc().nulls_first(), Payment.created_at)
+            .order_by(col(Payment.last_checked_at).asc().nulls_first(), col(Payment.created_at))
             .limit(BATCH)
         ).all()
     for payment_id, created_at, status in rows:
@@ -84,21 +85,23 @@ def reconcile_payments(*, recheck_after: timedelta = RECHECK_AFTER,
 
 
 def _due_for_recheck(now: datetime, recheck_after: timedelta) -> ColumnElement[bool]:
-    open_late = and_(Payment.status.in_(OPEN_STATUSES), Payment.created_at <= now - recheck_after)
+    open_late = and_(col(Payment.status).in_(OPEN_STATUSES),
+                     col(Payment.created_at) <= now - recheck_after)
     closed_here = and_(
-        Payment.status.in_((PaymentStatus.CANCELED, PaymentStatus.FAILED)),
-        Payment.settled_at.is_(None),  # YooKassa's own cancellations are settled: final
-        Payment.yookassa_id.is_not(None),
-        Payment.created_at >= now - RECHECK_CLOSED_FOR,
-        or_(Payment.last_checked_at.is_(None), Payment.last_checked_at <= now - RECHECK_CLOSED_EVERY),
+        col(Payment.status).in_((PaymentStatus.CANCELED, PaymentStatus.FAILED)),
+        col(Payment.settled_at).is_(None),  # YooKassa's own cancellations are settled: final
+        col(Payment.yookassa_id).is_not(None),
+        col(Payment.created_at) >= now - RECHECK_CLOSED_FOR,
+        or_(col(Payment.last_checked_at).is_(None),
+            col(Payment.last_checked_at) <= now - RECHECK_CLOSED_EVERY),
     )
-    return and_(Payment.review_reason == "", or_(open_late, closed_here))
+    return and_(col(Payment.review_reason) == "", or_(open_late, closed_here))
 
 
 def _mark_checked(payment_id: int, now: datetime) -> None:
     """Before asking: a payment whose check fails still moves to the back of the queue."""
     with session_scope() as session:
-        session.exec(update(Payment).where(Payment.id == payment_id).values(last_checked_at=now))
+        session.exec(update(Payment).where(col(Payment.id) == payment_id).values(last_checked_at=now))
 
 
 def _recheck_closed(payment_id: int, *, report: ReconcileReport) -> None:
@@ -161,5 +164,5 @@ def _fail_stale_new(before: datetime) -> int:
         for payment in stale:
             payment.status = PaymentStatus.FAILED
             session.add(payment)
-            pricing.release_reservation(session, payment_id=payment.id)
+            pricing.release_reservation(session, payment_id=pk(payment))
         return len(stale)

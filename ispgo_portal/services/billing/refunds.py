@@ -22,15 +22,15 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlalchemy import Integer, func, type_coerce
+from sqlmodel import Session, col, select
 
 from ispgo_portal.clock import utcnow
 from ispgo_portal.db import lock_row, session_scope
 from ispgo_portal.limits import REFUND_REASON_MAX
-from ispgo_portal.models import Payment, Refund, User
+from ispgo_portal.models import Payment, Refund, User, pk
 from ispgo_portal.models.enums import LedgerKind, PaymentStatus, RefundStatus
 from ispgo_portal.money import format_rub
 from ispgo_portal.payments import gateway
@@ -51,6 +51,8 @@ RESEND_AFTER = timedelta(minutes=2)
 RESEND_WINDOW = timedelta(hours=23)
 PAYMENT_CURRENCY = "RUB"  # every payment of the portal is in rubles
 
+_Row = TypeVar("_Row")
+
 
 @dataclass(frozen=True)
 class RefundResult:
@@ -64,7 +66,7 @@ def refundable_amount(session: Session, payment: Payment) -> int:
     """Paid, less what is refunded and what is on its way back."""
     in_flight = session.exec(
         select(func.coalesce(func.sum(Refund.amount), 0))
-        .where(Refund.payment_id == payment.id, Refund.status.in_(OPEN_REFUND_STATUSES))  # type: ignore[attr-defined]
+        .where(col(Refund.payment_id) == payment.id, col(Refund.status).in_(OPEN_REFUND_STATUSES))
     ).one()
     return max(0, payment.amount - payment.refunded_amount - int(in_flight))
 
@@ -78,8 +80,10 @@ def _check_reason(reason: object) -> str:
     return text
 
 
-def _check_amount(session: Session, payment: Payment, amount: int) -> None:
-    if payment.status != PaymentStatus.SUCCEEDED or not payment.yookassa_id:
+def _check_amount(session: Session, payment: Payment, amount: int) -> str:
+    """Returns the payment's YooKassa id, which the refund names."""
+    yookassa_id = payment.yookassa_id
+    if payment.status != PaymentStatus.SUCCEEDED or not yookassa_id:
         raise DomainError("payment_not_refundable", "Вернуть можно только успешный платёж ЮKassa")
     if not isinstance(amount, int) or amount <= 0:
         raise DomainError("invalid_amount", "Сумма возврата должна быть больше нуля", field="amount")
@@ -92,6 +96,7 @@ def _check_amount(session: Session, payment: Payment, amount: int) -> None:
             f"доступно к возврату {format_rub(available)}",
             field="amount",
         )
+    return yookassa_id
 
 
 def check_refund(*, payment_id: int, amount: int, reason: str) -> str:
@@ -104,6 +109,14 @@ def check_refund(*, payment_id: int, amount: int, reason: str) -> str:
             raise NotFound("Платёж не найден")
         _check_amount(session, payment, amount)
     return reason
+
+
+def _stored(row: _Row | None, missing: str) -> _Row:
+    """A row read back by the id this module stored or a foreign key names: refunds,
+    payments and customers are never deleted, so None here means broken data."""
+    if row is None:
+        raise NotFound(missing)
+    return row
 
 
 def request_description(refund_id: int, payment_id: int) -> str:
@@ -120,24 +133,25 @@ def _record_request(*, admin_id: int, payment_id: int, amount: int, reason: str)
         payment = lock_row(session, Payment, payment_id) if isinstance(payment_id, int) else None
         if payment is None:
             raise NotFound("Платёж не найден")
-        _check_amount(session, payment, amount)
-        refund = Refund(payment_id=payment.id, amount=amount, status=RefundStatus.NEW, reason=reason,
+        yookassa_id = _check_amount(session, payment, amount)
+        refund = Refund(payment_id=pk(payment), amount=amount, status=RefundStatus.NEW, reason=reason,
                         idempotence_key=uuid.uuid4().hex, admin_id=admin_id)
         session.add(refund)
         session.flush()
+        refund_id = pk(refund)
         body = gateway.build_refund_request(
-            payment_yookassa_id=payment.yookassa_id, amount=amount, purpose=payment.purpose,
-            description=request_description(refund.id, payment.id),
-            customer_email=session.get(User, payment.user_id).email,
+            payment_yookassa_id=yookassa_id, amount=amount, purpose=payment.purpose,
+            description=request_description(refund_id, pk(payment)),
+            customer_email=_stored(session.get(User, payment.user_id), "Клиент не найден").email,
             receipt_item=payment.description or "Возврат оплаты")
         refund.request_body = json.dumps(body, ensure_ascii=False)
         session.add(refund)
         audit.record(session, admin_id=admin_id, action="payment.refund", target_type="payment",
                      target_id=payment.id, target_user_id=payment.user_id,
                      before={"refunded_amount": payment.refunded_amount},
-                     after={"refund_id": refund.id, "amount": amount, "full": amount == payment.amount},
+                     after={"refund_id": refund_id, "amount": amount, "full": amount == payment.amount},
                      reason=reason)
-        return refund.id
+        return refund_id
 
 
 @dataclass(frozen=True)
@@ -155,8 +169,8 @@ class _Sent:
 
 def _sent(refund_id: int) -> _Sent:
     with session_scope() as session:
-        refund = session.get(Refund, refund_id)
-        payment = session.get(Payment, refund.payment_id)
+        refund = _stored(session.get(Refund, refund_id), "Возврат не найден")
+        payment = _stored(session.get(Payment, refund.payment_id), "Платёж не найден")
         body = json.loads(refund.request_body) if refund.request_body else None
         legacy = f"Возврат по платежу №{payment.id}"  # how rows without a body were described
         return _Sent(body=body, idempotence_key=refund.idempotence_key,
@@ -242,23 +256,24 @@ def _check_matches(refund: Refund, payment: Payment, remote: gateway.GatewayRefu
 def _apply(refund_id: int, remote: gateway.GatewayRefund) -> RefundResult:
     """Bring our row in line with YooKassa's refund; on success move the money, once."""
     with session_scope() as session:
-        refund = session.get(Refund, refund_id)
+        refund = _stored(session.get(Refund, refund_id), "Возврат не найден")
         payment_id = refund.payment_id
-        mismatch = _check_matches(refund, session.get(Payment, payment_id), remote)
+        payment = _stored(session.get(Payment, payment_id), "Платёж не найден")
+        mismatch = _check_matches(refund, payment, remote)
     if mismatch:
         log.error("refund %s does not match YooKassa's %s", refund_id, remote)
         _flag(refund_id, f"Возврат {remote.id} в ЮKassa не совпадает с нашим: {mismatch}")
         raise DomainError("refund_mismatch", "Данные возврата не совпадают с ЮKassa")
     with session_scope() as session:
-        payment = lock_row(session, Payment, payment_id)
+        payment = _stored(lock_row(session, Payment, payment_id), "Платёж не найден")
         user = billing.lock_user(session, payment.user_id)
-        refund = lock_row(session, Refund, refund_id)
+        refund = _stored(lock_row(session, Refund, refund_id), "Возврат не найден")
         refund.yookassa_id = refund.yookassa_id or remote.id
         applied = False
         if refund.status in OPEN_REFUND_STATUSES:
             if remote.status == RefundStatus.SUCCEEDED:
                 entry = billing.debit_unchecked(
-                    session, user_id=user.id, amount=refund.amount, kind=LedgerKind.REFUND,
+                    session, user_id=pk(user), amount=refund.amount, kind=LedgerKind.REFUND,
                     description=f"Возврат по платежу №{payment.id} через ЮKassa",
                     reference=f"refund:{refund.id}")
                 if entry is not None:
@@ -277,7 +292,7 @@ def _apply(refund_id: int, remote: gateway.GatewayRefund) -> RefundResult:
                 refund.attention = ""  # settled: nothing left for a person
         session.add(refund)
         session.flush()
-        return RefundResult(refund_id=refund.id, status=refund.status, amount=refund.amount, applied=applied)
+        return RefundResult(refund_id=pk(refund), status=refund.status, amount=refund.amount, applied=applied)
 
 
 def request_refund(*, admin_id: int, payment_id: int, amount: int, reason: str) -> RefundResult:
@@ -286,6 +301,7 @@ def request_refund(*, admin_id: int, payment_id: int, amount: int, reason: str) 
     if not isinstance(amount, int) or amount <= 0:
         raise DomainError("invalid_amount", "Сумма возврата должна быть больше нуля", field="amount")
     refund_id = _record_request(admin_id=admin_id, payment_id=payment_id, amount=amount, reason=reason)
+    remote: gateway.GatewayRefund | None
     try:
         try:
             remote = _send(refund_id)
@@ -318,7 +334,7 @@ def retry_refund(*, admin_id: int, refund_id: int) -> RefundResult:
             raise NotFound("Возврат не найден")
         if refund.status != RefundStatus.NEW:
             raise DomainError("refund_not_unconfirmed", "Этот возврат уже обработан ЮKassa")
-        payment = session.get(Payment, refund.payment_id)
+        payment = _stored(session.get(Payment, refund.payment_id), "Платёж не найден")
         audit.record(session, admin_id=admin_id, action="payment.refund_retry", target_type="payment",
                      target_id=payment.id, target_user_id=payment.user_id,
                      after={"refund_id": refund.id, "amount": refund.amount})
@@ -328,7 +344,7 @@ def retry_refund(*, admin_id: int, refund_id: int) -> RefundResult:
         raise DomainError("refund_unconfirmed", exc.message) from exc
     if remote is None:
         with session_scope() as session:
-            why = session.get(Refund, refund_id).attention
+            why = _stored(session.get(Refund, refund_id), "Возврат не найден").attention
         raise DomainError("refund_needs_attention", why or "Возврат не найден в ЮKassa")
     return _apply(refund_id, remote)
 
@@ -338,10 +354,11 @@ def _match_unlinked(remote: gateway.GatewayRefund) -> int | None:
     our number in YooKassa's description. Nothing is re-sent to find it."""
     with session_scope() as session:
         candidates = session.exec(
-            select(Refund.id).join(Payment, Payment.id == Refund.payment_id)
+            # A primary key is never NULL: read back as an int, not as the model's `int | None`.
+            select(type_coerce(Refund.id, Integer)).join(Payment, col(Payment.id) == Refund.payment_id)
             .where(Payment.yookassa_id == remote.payment_id, Refund.amount == remote.amount,
-                   Refund.yookassa_id.is_(None), Refund.status.in_(OPEN_REFUND_STATUSES))  # type: ignore[union-attr, attr-defined]
-            .order_by(Refund.id)
+                   col(Refund.yookassa_id).is_(None), col(Refund.status).in_(OPEN_REFUND_STATUSES))
+            .order_by(col(Refund.id))
         ).all()
     for refund_id in candidates:
         if _sent(refund_id).description == remote.description:
@@ -372,9 +389,10 @@ def reconcile_refunds(*, resend_after: timedelta = RESEND_AFTER) -> int:
     cutoff = utcnow() - resend_after
     with session_scope() as session:
         rows = session.exec(
-            select(Refund.id, Refund.status, Refund.yookassa_id)
-            .where(Refund.status.in_(OPEN_REFUND_STATUSES), Refund.created_at <= cutoff)  # type: ignore[attr-defined]
-            .order_by(Refund.id).limit(500)
+            # A primary key is never NULL: read back as an int, not as the model's `int | None`.
+            select(type_coerce(Refund.id, Integer), Refund.status, Refund.yookassa_id)
+            .where(col(Refund.status).in_(OPEN_REFUND_STATUSES), col(Refund.created_at) <= cutoff)
+            .order_by(col(Refund.id)).limit(500)
         ).all()
     settled = 0
     for refund_id, status, yookassa_id in rows:

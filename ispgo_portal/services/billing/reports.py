@@ -11,7 +11,8 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from ispgo_portal.clock import MSK, to_msk, utcnow
 from ispgo_portal.db import is_postgres, session_scope
@@ -61,7 +62,7 @@ def overview(*, admin_id: int) -> Overview:
     with session_scope() as session:
         acting_admin(session, admin_id)
 
-        def count(query) -> int:
+        def count(query: SelectOfScalar[int]) -> int:
             return int(session.exec(query).one())
 
         return Overview(
@@ -80,18 +81,18 @@ def overview(*, admin_id: int) -> Overview:
             open_tickets=count(select(func.count()).select_from(Ticket).where(Ticket.status != TicketStatus.CLOSED)),
             pending_payments=count(
                 select(func.count()).select_from(Payment).where(
-                    Payment.status.in_(PENDING_PAYMENT_STATUSES)
+                    col(Payment.status).in_(PENDING_PAYMENT_STATUSES)
                 )
             ),
         )
 
 
-def _paid_at() -> ColumnElement:
+def _paid_at() -> ColumnElement[datetime]:
     # settled_at is set when the payment succeeded; older rows may only have created_at.
     return func.coalesce(Payment.settled_at, Payment.created_at)
 
 
-def _msk_text(session: Session, pattern_pg: str, pattern_sqlite: str) -> ColumnElement:
+def _msk_text(session: Session, pattern_pg: str, pattern_sqlite: str) -> ColumnElement[str]:
     """The payment moment as Moscow-time text ('2026-11-26' or '2026-11'), grouped in SQL."""
     if is_postgres(session):
         return func.to_char(func.timezone("Europe/Moscow", _paid_at()), pattern_pg)
@@ -99,7 +100,7 @@ def _msk_text(session: Session, pattern_pg: str, pattern_sqlite: str) -> ColumnE
     return func.strftime(pattern_sqlite, _paid_at(), "+3 hours")
 
 
-def _revenue_by(session: Session, bucket: ColumnElement, since: datetime) -> dict[str, int]:
+def _revenue_by(session: Session, bucket: ColumnElement[str], since: datetime) -> dict[str, int]:
     net = func.sum(Payment.amount - Payment.refunded_amount)
     rows = session.exec(
         select(bucket, net)
