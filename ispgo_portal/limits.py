@@ -10,6 +10,7 @@ from __future__ import annotations
 MIN_PAYMENT = 100  # 1 ₽: the smallest top-up, refund or tariff price
 MAX_TARIFF_PRICE = 100_000_000  # 1 000 000 ₽ per period: anything above is a typo
 MAX_CREDIT_LIMIT = 100_000_000  # 1 000 000 ₽: anything above is a typo, not a decision
+MAX_BANK_PAYMENT = 100_000_000_000  # 1 000 000 000 ₽ in one payment order: above is a broken file
 AMOUNT_INPUT_LENGTH = 20  # characters in a money field («1 000 000,00»)
 
 # --- promo codes ---

@@ -148,3 +148,15 @@ def test_not_a_statement_is_refused(content: bytes, make_admin) -> None:
     with pytest.raises(DomainError) as err:
         bank_statements.upload_statement(admin_id=make_admin(), filename="bad.txt", content=content)
     assert err.value.code == "bad_statement"
+
+
+@pytest.mark.parametrize("amount", ["Infinity", "NaN", "-5.00", "0", "10.001", "1e400"])
+def test_an_amount_that_is_no_sum_of_money_is_refused_by_name(amount: str, make_customer, make_admin) -> None:
+    user = make_customer()
+    payer = payers.create_payer(user_id=user, form=company_form())
+    _, number = _invoice(user, payer, "100")
+    content = statement([Doc("1", amount, f"Оплата по счёту № {number}")])
+    with pytest.raises(DomainError) as err:
+        bank_statements.upload_statement(admin_id=make_admin(), filename="s.txt", content=content)
+    assert err.value.code == "bad_statement" and "сумма" in err.value.message
+    assert _balance(user) == 0

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from ispgo_portal.limits import MAX_BANK_PAYMENT
 from ispgo_portal.services.errors import DomainError
 
 MAX_STATEMENT_BYTES = 5 * 1024 * 1024
@@ -65,7 +66,9 @@ def _kopecks(value: str, number: str) -> int:
         amount = Decimal(value.strip().replace(",", ".").replace(" ", ""))
     except InvalidOperation as exc:
         raise DomainError("bad_statement", f"Платёжное поручение № {number}: сумма «{value}» — не число") from exc
-    if amount.as_tuple().exponent < -2 or amount <= 0:  # type: ignore[operator]
+    # "Infinity" and "NaN" parse as Decimals too; their exponent is a letter, not a number.
+    exponent = amount.as_tuple().exponent
+    if not isinstance(exponent, int) or exponent < -2 or not 0 < amount * 100 <= MAX_BANK_PAYMENT:
         raise DomainError("bad_statement", f"Платёжное поручение № {number}: сумма «{value}» не годится")
     return int(amount * 100)
 

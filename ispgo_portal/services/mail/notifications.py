@@ -56,7 +56,7 @@ def _outbox_insert(postgres: bool) -> Insert:
     values come as parameters; a plain INSERT skips the ORM's unit of work, which matters when
     the renewal pass records thousands)."""
     insert = pg_insert if postgres else sqlite_insert
-    table = OutboxEmail.__table__  # type: ignore[attr-defined]
+    table = OutboxEmail.metadata.tables[OutboxEmail.__tablename__]
     statement: Insert = insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
     return statement
 
