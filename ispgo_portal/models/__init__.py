@@ -16,7 +16,7 @@ from ispgo_portal.models.enums import (
     TicketPriority,
     TicketStatus,
 )
-from ispgo_portal.models.ids import pk
+from ispgo_portal.models.ids import id_col, pk
 from ispgo_portal.models.licenses import (
     LICENSE_STATUSES,
     License,
@@ -57,7 +57,7 @@ from ispgo_portal.models.users import (
 )
 
 __all__ = [
-    "pk",
+    "id_col", "pk",
     "BANK_PAYMENT_STATUSES", "BankPayment", "BankStatement", "ClosingAct", "DocumentCounter",
     "INVOICE_STATUSES", "Invoice", "PAYER_KINDS", "PayerProfile",
     "API_SCOPES", "ApiIdempotencyKey", "ApiToken", "AuditLog", "AuthSession", "LEDGER_KINDS", "LICENSE_STATUSES", "LedgerEntry", "License",

@@ -15,14 +15,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Integer, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ispgo_portal.clock import utcnow
 from ispgo_portal.db import is_postgres, lock_row, session_scope
-from ispgo_portal.models import BANK_PAYMENT_STATUSES, BankPayment, BankStatement, Invoice, User, pk
+from ispgo_portal.models import (
+    BANK_PAYMENT_STATUSES,
+    BankPayment,
+    BankStatement,
+    Invoice,
+    User,
+    id_col,
+    pk,
+)
 from ispgo_portal.money import format_rub
 from ispgo_portal.services.audit.record import record as audit
 from ispgo_portal.services.billing import ledger
@@ -242,7 +249,6 @@ def list_bank_payments(*, admin_id: int, waiting_only: bool, limit: int = 100) -
         ids = {p.invoice_id for p in rows if p.invoice_id}
         numbers: dict[int, str] = {}
         if ids:
-            # A primary key is never NULL: read back as an int, not as the model's `int | None`.
-            numbers = dict(session.exec(select(type_coerce(Invoice.id, Integer), Invoice.number)
+            numbers = dict(session.exec(select(id_col(Invoice), Invoice.number)
                                         .where(col(Invoice.id).in_(ids))).all())
         return [_view(p, numbers) for p in rows]

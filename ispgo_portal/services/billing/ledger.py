@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, func, type_coerce
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from ispgo_portal.db import is_postgres
-from ispgo_portal.models import LedgerEntry, User, pk
+from ispgo_portal.models import LedgerEntry, User, id_col, pk
 from ispgo_portal.money import format_rub
 from ispgo_portal.services.errors import DomainError
 
@@ -145,8 +145,7 @@ def ledger_mismatches(session: Session) -> list[tuple[int, str, int, int]]:
         .subquery()
     )
     rows = session.exec(
-        # A primary key is never NULL: read back as an int, not as the model's `int | None`.
-        select(type_coerce(User.id, Integer), User.email, User.balance, func.coalesce(sums.c.total, 0))
+        select(id_col(User), User.email, User.balance, func.coalesce(sums.c.total, 0))
         .outerjoin(sums, sums.c.user_id == User.id)
     ).all()
     return [(uid, email, bal, int(total)) for uid, email, bal, total in rows if bal != int(total)]

@@ -17,12 +17,12 @@ import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Integer, and_, or_, type_coerce, update
+from sqlalchemy import ColumnElement, and_, or_, update
 from sqlmodel import col, select
 
 from ispgo_portal.clock import as_utc, utcnow
 from ispgo_portal.db import session_scope
-from ispgo_portal.models import Payment, pk
+from ispgo_portal.models import Payment, id_col, pk
 from ispgo_portal.models.enums import PaymentStatus
 from ispgo_portal.payments import gateway
 from ispgo_portal.services.billing import pricing
@@ -65,8 +65,7 @@ def reconcile_payments(*, recheck_after: timedelta = RECHECK_AFTER,
     report = ReconcileReport()
     with session_scope() as session:
         rows = session.exec(
-            # A primary key is never NULL: read back as an int, not as the model's `int | None`.
-            select(type_coerce(Payment.id, Integer), Payment.created_at, Payment.status)
+            select(id_col(Payment), Payment.created_at, Payment.status)
             .where(_due_for_recheck(now, recheck_after))
             .order_by(col(Payment.last_checked_at).asc().nulls_first(), col(Payment.created_at))
             .limit(BATCH)

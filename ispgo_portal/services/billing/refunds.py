@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Integer, func, type_coerce
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from ispgo_portal.clock import utcnow
 from ispgo_portal.db import lock_row, session_scope
 from ispgo_portal.limits import REFUND_REASON_MAX
-from ispgo_portal.models import Payment, Refund, User, pk
+from ispgo_portal.models import Payment, Refund, User, id_col, pk
 from ispgo_portal.models.enums import LedgerKind, PaymentStatus, RefundStatus
 from ispgo_portal.money import format_rub
 from ispgo_portal.payments import gateway
@@ -354,8 +354,7 @@ def _match_unlinked(remote: gateway.GatewayRefund) -> int | None:
     our number in YooKassa's description. Nothing is re-sent to find it."""
     with session_scope() as session:
         candidates = session.exec(
-            # A primary key is never NULL: read back as an int, not as the model's `int | None`.
-            select(type_coerce(Refund.id, Integer)).join(Payment, col(Payment.id) == Refund.payment_id)
+            select(id_col(Refund)).join(Payment, col(Payment.id) == Refund.payment_id)
             .where(Payment.yookassa_id == remote.payment_id, Refund.amount == remote.amount,
                    col(Refund.yookassa_id).is_(None), col(Refund.status).in_(OPEN_REFUND_STATUSES))
             .order_by(col(Refund.id))
@@ -389,8 +388,7 @@ def reconcile_refunds(*, resend_after: timedelta = RESEND_AFTER) -> int:
     cutoff = utcnow() - resend_after
     with session_scope() as session:
         rows = session.exec(
-            # A primary key is never NULL: read back as an int, not as the model's `int | None`.
-            select(type_coerce(Refund.id, Integer), Refund.status, Refund.yookassa_id)
+            select(id_col(Refund), Refund.status, Refund.yookassa_id)
             .where(col(Refund.status).in_(OPEN_REFUND_STATUSES), col(Refund.created_at) <= cutoff)
             .order_by(col(Refund.id)).limit(500)
         ).all()

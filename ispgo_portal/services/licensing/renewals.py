@@ -49,7 +49,7 @@ from sqlmodel.sql.expression import Select
 
 from ispgo_portal.clock import as_utc, utcnow
 from ispgo_portal.db import get_engine, is_postgres, session_scope
-from ispgo_portal.models import License, Tariff, User, pk
+from ispgo_portal.models import License, Tariff, User, id_col, pk
 from ispgo_portal.models.enums import LicenseStatus, SuspendedBy
 from ispgo_portal.money import format_rub
 from ispgo_portal.payments import gateway
@@ -104,10 +104,8 @@ def _candidate_ids(*, where: list[ColumnElement[bool]], after_id: int) -> Iterat
     """Ids matching `where`, ascending, read in batches outside the per-license transactions."""
     while True:
         with session_scope() as session:
-            ids = session.exec(select(License.id).where(*where, col(License.id) > after_id)
-                               .order_by(col(License.id)).limit(ID_BATCH)).all()
-        # A primary key is never NULL: the filter drops nothing, it only types the ids as ints.
-        batch = [license_id for license_id in ids if license_id is not None]
+            batch = session.exec(select(id_col(License)).where(*where, col(License.id) > after_id)
+                                 .order_by(col(License.id)).limit(ID_BATCH)).all()
         if not batch:
             return
         yield from batch

@@ -30,7 +30,7 @@ from sqlmodel import Session, col, select
 
 from ispgo_portal.clock import format_datetime, utcnow
 from ispgo_portal.db import is_postgres, session_scope
-from ispgo_portal.models import OutboxEmail, pk
+from ispgo_portal.models import OutboxEmail, id_col, pk
 from ispgo_portal.models.enums import OutboxStatus
 from ispgo_portal.services.audit import record as audit
 from ispgo_portal.services.errors import DomainError, NotFound
@@ -116,14 +116,13 @@ class FlushResult:
 def _pending_ids(*, older_than: timedelta, limit: int, now: datetime) -> list[int]:
     with session_scope() as session:
         ids = session.exec(
-            select(OutboxEmail.id)
+            select(id_col(OutboxEmail))
             .where(OutboxEmail.status == OutboxStatus.PENDING, OutboxEmail.created_at <= now - older_than)
             # Fewest attempts first: one email a server keeps refusing cannot block the rest.
             .order_by(col(OutboxEmail.attempts), col(OutboxEmail.id))
             .limit(limit)
         ).all()
-        # A primary key is never NULL: the filter drops nothing, it only types the ids as ints.
-        return [email_id for email_id in ids if email_id is not None]
+        return list(ids)
 
 
 def send_pending(*, older_than: timedelta = FLUSH_GRACE, limit: int = FLUSH_BATCH,
