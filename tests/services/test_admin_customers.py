@@ -33,7 +33,7 @@ def _user(user_id: int) -> User:
 
 def _audit(action: str) -> list[AuditLog]:
     with session_scope() as session:
-        return list(session.exec(select(AuditLog).where(AuditLog.action == action)).all())
+        return list(session.exec(select(AuditLog).where(AuditLog.action == action).order_by(AuditLog.id)).all())
 
 
 def _charge(user_id: int, amount: int, reference: str) -> None:
@@ -56,7 +56,7 @@ def _sessions(user_id: int) -> int:
 
 def _emails(template: str) -> list[OutboxEmail]:
     with session_scope() as session:
-        return list(session.exec(select(OutboxEmail).where(OutboxEmail.template == template)).all())
+        return list(session.exec(select(OutboxEmail).where(OutboxEmail.template == template).order_by(OutboxEmail.id)).all())
 
 
 # --- credit limit and discount --------------------------------------------------------------

@@ -36,7 +36,7 @@ def _license(license_id: int) -> License:
 
 def _audit(action: str) -> list[AuditLog]:
     with session_scope() as session:
-        return list(session.exec(select(AuditLog).where(AuditLog.action == action)).all())
+        return list(session.exec(select(AuditLog).where(AuditLog.action == action).order_by(AuditLog.id)).all())
 
 
 def test_search_finds_license_by_part_of_key_in_any_case(make_license) -> None:

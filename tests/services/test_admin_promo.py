@@ -25,7 +25,7 @@ def _form(**overrides: object) -> dict[str, object]:
 
 def _audit(action: str) -> list[AuditLog]:
     with session_scope() as session:
-        return list(session.exec(select(AuditLog).where(AuditLog.action == action)).all())
+        return list(session.exec(select(AuditLog).where(AuditLog.action == action).order_by(AuditLog.id)).all())
 
 
 def _promo(promo_id: int) -> PromoCode:

@@ -25,7 +25,7 @@ def _form(**overrides: str) -> dict[str, str]:
 
 def _audit(action: str) -> list[AuditLog]:
     with session_scope() as session:
-        return list(session.exec(select(AuditLog).where(AuditLog.action == action)).all())
+        return list(session.exec(select(AuditLog).where(AuditLog.action == action).order_by(AuditLog.id)).all())
 
 
 def test_create_tariff_stores_kopecks_and_clean_features(make_admin) -> None:

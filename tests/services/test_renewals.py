@@ -51,7 +51,7 @@ def _renewal_entries(user_id: int) -> list[LedgerEntry]:
 
 def _emails(template: str) -> list[OutboxEmail]:
     with session_scope() as session:
-        return list(session.exec(select(OutboxEmail).where(OutboxEmail.template == template)).all())
+        return list(session.exec(select(OutboxEmail).where(OutboxEmail.template == template).order_by(OutboxEmail.id)).all())
 
 
 # --- the pass ------------------------------------------------------------------------------
