@@ -117,7 +117,6 @@ def _handler(role: Role, *, fields: Mapping[str, str] | None = None, on_error: E
     field_vars = dict(fields or {})
 
     def decorate(body: Callable[..., Any]) -> Any:
-        name = body.__qualname__
         params = list(inspect.signature(body).parameters.values())
         skip = 1 if role == "public" else 2  # self, then caller
         exposed = inspect.Signature([params[0], *params[skip:]])
@@ -135,6 +134,10 @@ def _handler(role: Role, *, fields: Mapping[str, str] | None = None, on_error: E
 
         async def in_worker(fn: Callable[..., Any], *args: Any) -> Any:
             return fn(*args) if inline else await asyncio.to_thread(fn, *args)
+
+        def label(state: Any) -> str:
+            # The concrete class, not the body's: a mixin's handler serves several pages.
+            return f"{type(state).__name__}.{body.__name__}"
 
         def guarded(state: Any, box: list[Caller | None], fn: Callable[..., Any], *args: Any) -> tuple[str, Any]:
             try:
@@ -165,7 +168,7 @@ def _handler(role: Role, *, fields: Mapping[str, str] | None = None, on_error: E
                     outcome = "error"
                     raise
                 finally:
-                    EVENT_SECONDS.labels(name, outcome).observe(time.perf_counter() - started)
+                    EVENT_SECONDS.labels(label(self), outcome).observe(time.perf_counter() - started)
         else:
             async def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[misc]
                 started, outcome = time.perf_counter(), "error"
@@ -175,7 +178,7 @@ def _handler(role: Role, *, fields: Mapping[str, str] | None = None, on_error: E
                     outcome, result = await in_worker(guarded, self, box, begin, self, token, box, args, kwargs)
                     return result
                 finally:
-                    EVENT_SECONDS.labels(name, outcome).observe(time.perf_counter() - started)
+                    EVENT_SECONDS.labels(label(self), outcome).observe(time.perf_counter() - started)
 
         functools.update_wrapper(wrapper, body)
         wrapper.__signature__ = exposed  # type: ignore[attr-defined]  # Reflex reads the event args from it
