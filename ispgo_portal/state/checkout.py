@@ -24,6 +24,8 @@ from ispgo_portal.services.guard import Caller
 from ispgo_portal.state.handler import customer_handler, error_toast, public_handler
 
 METHODS = ("balance", "yookassa")
+# A checkout error's field -> the var that shows it under that field.
+CHECKOUT_FIELDS = {"promo": "checkout_promo_error"}
 
 
 def go_to(url: str) -> rx.event.EventSpec:
@@ -68,15 +70,12 @@ def checkout_refused(state: Any, exc: DomainError, caller: Caller | None) -> rx.
 
 
 def _checkout_failed(state: Any, exc: DomainError, caller: Caller | None) -> rx.event.EventSpec | None:
-    """Paying failed: a short balance updates the funds and names the missing sum, a promo code
-    that stopped working shows under the field, anything else is a toast."""
+    """Paying failed: stop the spinner; a short balance updates the funds and names the missing
+    sum, anything else is a toast (a promo code that stopped working goes under its field)."""
     state.checkout_busy = False
     if exc.code == "insufficient_funds" and caller is not None:
         state._refresh_funds(caller.user_id)
         state.checkout_shortfall = exc.message
-        return None
-    if exc.field == "promo":
-        state.checkout_promo_error = exc.message
         return None
     return error_toast(exc)
 
@@ -159,7 +158,7 @@ class CheckoutState(rx.State, mixin=True):
         if self._checkout_id:
             self._requote(caller.user_id)
 
-    @customer_handler(on_error=_checkout_failed)
+    @customer_handler(on_error=_checkout_failed, fields=CHECKOUT_FIELDS)
     def confirm_checkout(self, caller: Caller):
         if self.checkout_busy or not self._checkout_id:
             return

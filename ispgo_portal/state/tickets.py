@@ -15,7 +15,7 @@ from ispgo_portal.services.guard import Caller
 from ispgo_portal.services.support import tickets
 from ispgo_portal.services.support.attachments import MAX_FILE_BYTES, MAX_FILES, IncomingFile
 from ispgo_portal.services.support.tickets import MessageInfo, TicketSummary
-from ispgo_portal.state.forms import form_text
+from ispgo_portal.state.forms import clear_field_errors, form_text
 from ispgo_portal.state.handler import customer_handler, error_toast, ok_toast, public_handler
 from ispgo_portal.state.session import SessionState
 
@@ -150,8 +150,7 @@ class NewTicketState(SessionState):
 
     @public_handler(inline=True)
     def open_dialog(self):
-        self.err_category = self.err_subject = self.err_description = ""
-        self.err_priority = self.err_files = ""
+        clear_field_errors(self, NEW_TICKET_FIELDS)
         self.form_open = True
 
     @public_handler(inline=True)
