@@ -4,6 +4,7 @@ request; anyone else (anonymous, another customer, a guessed id) gets the same 4
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from urllib.parse import quote
 
@@ -46,30 +47,35 @@ def _render_for_caller(token: str, render: Callable[[int], tuple[bytes, str]]) -
         return None
 
 
-async def get_invoice_pdf(request: Request) -> Response:
-    invoice_id = request.path_params["invoice_id"]
-
-    def render(viewer_id: int) -> tuple[bytes, str]:
-        view = invoices.invoice_for_viewer(invoice_id=invoice_id, viewer_id=viewer_id)
-        return pdf.render_invoice(view), f"Счёт {view.number}.pdf"
-
-    if not 0 < invoice_id <= MAX_ID:
-        return _not_found()
+async def _pdf_for_caller(request: Request, render: Callable[[int], tuple[bytes, str]]) -> Response:
+    """`render(viewer id)` for the session's caller, in a worker thread (the database and the
+    PDF renderer block): the PDF, or 404 for no session or a document the service refuses."""
     found = await anyio.to_thread.run_sync(_render_for_caller, request.cookies.get(SESSION_COOKIE, ""), render)
     return _not_found() if found is None else _pdf(*found)
 
 
-async def get_act_pdf(request: Request) -> Response:
-    act_id = request.path_params["act_id"]
+def _invoice_pdf(invoice_id: int, viewer_id: int) -> tuple[bytes, str]:
+    view = invoices.invoice_for_viewer(invoice_id=invoice_id, viewer_id=viewer_id)
+    return pdf.render_invoice(view), f"Счёт {view.number}.pdf"
 
-    def render(viewer_id: int) -> tuple[bytes, str]:
-        act = closing_documents.act_for_viewer(act_id=act_id, viewer_id=viewer_id)
-        return pdf.render_act(act), f"Акт {act.number}.pdf"
 
-    if not 0 < act_id <= MAX_ID:
-        return _not_found()
-    found = await anyio.to_thread.run_sync(_render_for_caller, request.cookies.get(SESSION_COOKIE, ""), render)
-    return _not_found() if found is None else _pdf(*found)
+def _act_pdf(act_id: int, viewer_id: int) -> tuple[bytes, str]:
+    act = closing_documents.act_for_viewer(act_id=act_id, viewer_id=viewer_id)
+    return pdf.render_act(act), f"Акт {act.number}.pdf"
+
+
+def _pdf_by_id(prefix: str, param: str, render: Callable[[int, int], tuple[bytes, str]]) -> Route:
+    """GET <prefix>/{<param>:int}: `render(id, viewer id)` as a PDF download. An id no table can
+    hold, no session, or a document the service refuses to this viewer: the same 404."""
+
+    async def download(request: Request) -> Response:
+        document_id = request.path_params[param]
+        if not 0 < document_id <= MAX_ID:
+            return _not_found()
+        return await _pdf_for_caller(request, functools.partial(render, document_id))
+
+    # Named get_invoice_pdf / get_act_pdf, as these routes always were.
+    return Route(f"{prefix}/{{{param}:int}}", download, methods=["GET"], name=f"get{render.__name__}")
 
 
 async def get_reconciliation_pdf(request: Request) -> Response:
@@ -88,12 +94,11 @@ async def get_reconciliation_pdf(request: Request) -> Response:
                                                date_from=date_from, date_to=date_to)
         return pdf.render_reconciliation(rec), f"Акт сверки {date_from:%d.%m.%Y}-{date_to:%d.%m.%Y}.pdf"
 
-    found = await anyio.to_thread.run_sync(_render_for_caller, request.cookies.get(SESSION_COOKIE, ""), render)
-    return _not_found() if found is None else _pdf(*found)
+    return await _pdf_for_caller(request, render)
 
 
 routes = [
-    Route("/api/documents/invoices/{invoice_id:int}", get_invoice_pdf, methods=["GET"]),
-    Route("/api/documents/acts/{act_id:int}", get_act_pdf, methods=["GET"]),
+    _pdf_by_id("/api/documents/invoices", "invoice_id", _invoice_pdf),
+    _pdf_by_id("/api/documents/acts", "act_id", _act_pdf),
     Route("/api/documents/reconciliation", get_reconciliation_pdf, methods=["GET"]),
 ]

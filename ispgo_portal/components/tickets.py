@@ -12,7 +12,7 @@ from ispgo_portal.components.forms import control_id, field_label
 from ispgo_portal.components.layout import field_error
 from ispgo_portal.limits import megabytes
 from ispgo_portal.services.support.attachments import MAX_FILE_BYTES, MAX_FILES
-from ispgo_portal.state.tickets import AttachmentView, MessageView
+from ispgo_portal.state.ticket_thread import AttachmentView, MessageView
 
 IMAGE_ACCEPT = {"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"], "image/webp": [".webp"],
                 "image/gif": [".gif"]}

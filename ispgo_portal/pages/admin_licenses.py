@@ -85,11 +85,11 @@ def _fact(label: str, value) -> rx.Component:
                      spacing="0")
 
 
-def _labeled(label: str, control: rx.Component, field: str) -> rx.Component:
+def _labeled(label: str, control: rx.Component, error) -> rx.Component:
     return rx.vstack(
         field_label(label, control.id, size="2"),
         control,
-        field_error(rx.cond(S.err_field == field, S.err_message, "")),
+        field_error(error),
         spacing="1",
         width="100%",
     )
@@ -123,7 +123,7 @@ def status_section() -> rx.Component:
             rx.vstack(
                 rx.text("Снять приостановку", weight="bold", size="2"),
                 _labeled("Причина", rx.input(id="license-resume-reason", name="reason",
-                                             placeholder="Например: оплата подтверждена", width="100%"), "reason"),
+                                             placeholder="Например: оплата подтверждена", width="100%"), S.err_reason),
                 rx.button(rx.icon("play", size=16), "Возобновить", type="submit", color_scheme="green",
                           id="license-resume"),
                 spacing="2",
@@ -137,7 +137,7 @@ def status_section() -> rx.Component:
                 rx.text("Приостановить", weight="bold", size="2"),
                 _labeled("Причина (клиент увидит её в карточке лицензии)",
                          rx.input(id="license-suspend-reason", name="reason",
-                                  placeholder="Например: жалоба на рассылку спама", width="100%"), "reason"),
+                                  placeholder="Например: жалоба на рассылку спама", width="100%"), S.err_reason),
                 rx.button(rx.icon("pause", size=16), "Приостановить…", type="submit", color_scheme="red",
                           variant="soft", id="license-suspend"),
                 spacing="2",
@@ -155,9 +155,10 @@ def extend_section() -> rx.Component:
             rx.text("Продлить бесплатно", weight="bold", size="2"),
             rx.grid(
                 _labeled("Дней", rx.input(id="license-extend-days", name="days", input_mode="numeric",
-                                          placeholder="30", width="100%"), "days"),
+                                          placeholder="30", width="100%"), S.err_days),
                 _labeled("Причина", rx.input(id="license-extend-reason", name="reason",
-                                             placeholder="Например: компенсация простоя", width="100%"), "extend_reason"),
+                                             placeholder="Например: компенсация простоя", width="100%"),
+                         S.err_extend_reason),
                 columns="1fr 2fr",
                 spacing="2",
                 width="100%",

@@ -9,7 +9,7 @@ from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import app_shell, card, empty_state, field_error, page_title
 from ispgo_portal.components.tables import data_table
 from ispgo_portal.limits import PROMO_CODE_MAX
-from ispgo_portal.state.admin_promo import AdminPromoState, PromoView, TariffOption
+from ispgo_portal.state.admin_promo import PROMO_FIELDS, AdminPromoState, PromoView, TariffOption
 
 S = AdminPromoState
 
@@ -19,7 +19,7 @@ def form_field(label: str, name: str, control: rx.Component, hint: str = "") -> 
         field_label(label, f"promo-{name}", size="2", weight="medium"),
         control,
         rx.cond(hint != "", rx.text(hint, size="1", color_scheme="gray")),
-        field_error(rx.cond(S.err_field == name, S.err_message, "")),
+        field_error(getattr(S, PROMO_FIELDS[name])),
         spacing="1",
         width="100%",
     )
@@ -72,7 +72,7 @@ def editor_dialog() -> rx.Component:
                         rx.text("Ни один не отмечен — код действует для всех тарифов.", size="1",
                                 color_scheme="gray"),
                         rx.foreach(S.tariff_options, tariff_checkbox),
-                        field_error(rx.cond(S.err_field == "tariff_ids", S.err_message, "")),
+                        field_error(S.err_tariff_ids),
                         spacing="2",
                         width="100%",
                     ),

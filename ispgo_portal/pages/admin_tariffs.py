@@ -8,7 +8,7 @@ from ispgo_portal.components.dialogs import confirm_dialog
 from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import app_shell, card, empty_state, field_error, page_title
 from ispgo_portal.limits import TARIFF_DESCRIPTION_MAX, TARIFF_NAME_MAX
-from ispgo_portal.state.admin_tariffs import AdminTariffsState, TariffView
+from ispgo_portal.state.admin_tariffs import TARIFF_FIELDS, AdminTariffsState, TariffView
 
 S = AdminTariffsState
 
@@ -19,7 +19,7 @@ def form_field(label: str, name: str, control: rx.Component, hint: str = "") -> 
         field_label(label, f"tariff-{name}", size="2", weight="medium"),
         control,
         rx.cond(hint != "", rx.text(hint, size="1", color_scheme="gray")),
-        field_error(rx.cond(S.err_field == name, S.err_message, "")),
+        field_error(getattr(S, TARIFF_FIELDS[name])),
         spacing="1",
         width="100%",
     )

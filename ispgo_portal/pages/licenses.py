@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ispgo_portal.components.checkout import checkout_dialog
 from ispgo_portal.components.dialogs import confirm_dialog
 from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import (
@@ -14,7 +15,6 @@ from ispgo_portal.components.layout import (
     empty_state,
     page_title,
 )
-from ispgo_portal.pages.tariffs import checkout_controls
 from ispgo_portal.state.licenses import LicenseCard, LicenseDashboardState, LicensesState, ServerRow
 
 S = LicensesState
@@ -153,21 +153,13 @@ def license_card(lic: LicenseCard) -> rx.Component:
 
 
 def renew_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title("Продление лицензии"),
-            rx.dialog.description(S.renew_title, ". Срок продлевается от даты окончания, а для истёкшей "
-                                  "лицензии — от сегодняшнего дня.", size="2", color_scheme="gray"),
-            checkout_controls(
-                "renew", method=S.renew_method, set_method=S.set_renew_method, promo=S.renew_promo,
-                set_promo=S.set_renew_promo, promo_error=S.renew_promo_error, price=S.renew_price,
-                funds=S.renew_funds, shortfall=S.renew_shortfall, busy=S.renew_busy, on_confirm=S.confirm_renew,
-                balance_label="Продлить с баланса",
-            ),
-            max_width="520px",
-        ),
-        open=S.renew_open,
-        on_open_change=S.set_renew_open,
+    return checkout_dialog(
+        S, "renew",
+        title=rx.dialog.title("Продление лицензии"),
+        description=rx.dialog.description(
+            S.renew_title, ". Срок продлевается от даты окончания, а для истёкшей лицензии — от "
+            "сегодняшнего дня.", size="2", color_scheme="gray"),
+        balance_label="Продлить с баланса",
     )
 
 

@@ -23,7 +23,7 @@ from ispgo_portal.money import format_rub
 from ispgo_portal.services.accounts import admin as ac
 from ispgo_portal.services.errors import AccessDenied, DomainError
 from ispgo_portal.services.guard import Caller
-from ispgo_portal.state.forms import form_value, rubles_input, step_page
+from ispgo_portal.state.forms import clear_field_errors, form_value, rubles_input, step_page
 from ispgo_portal.state.handler import admin_handler, error_toast, ok_toast, unless_denied
 from ispgo_portal.state.session import SessionState
 
@@ -141,10 +141,6 @@ class AdminCustomerCardState(SessionState):
         tail = str(self.router.url.path or "").rstrip("/").rsplit("/", 1)[-1]
         return int(tail) if tail.isdigit() and len(tail) < 12 else 0
 
-    def _clear_errors(self) -> None:
-        for var in CARD_FIELDS.values():
-            setattr(self, var, "")
-
     def _reload(self, admin_id: int) -> None:
         card = ac.customer_card(admin_id=admin_id, customer_id=self._customer_id)
         p = card.profile
@@ -189,7 +185,7 @@ class AdminCustomerCardState(SessionState):
         self.card_loaded, self.card_missing = True, False
 
     def _done(self, admin_id: int, message: str) -> rx.event.EventSpec:
-        self._clear_errors()
+        clear_field_errors(self, CARD_FIELDS)
         self.form_version += 1
         self._reload(admin_id)
         return ok_toast(message)

@@ -13,15 +13,18 @@ import reflex as rx
 
 from ispgo_portal.clock import format_date, format_datetime
 from ispgo_portal.models import LICENSE_STATUSES
-from ispgo_portal.services.errors import DomainError
 from ispgo_portal.services.guard import Caller
 from ispgo_portal.services.licensing import admin as admin_licenses
-from ispgo_portal.state.forms import as_id, form_text, show_form_error, step_page
+from ispgo_portal.state.forms import as_id, clear_field_errors, form_text, step_page
 from ispgo_portal.state.handler import admin_handler, ok_toast
 from ispgo_portal.state.session import SessionState
 
 STATUS_COLORS = {"active": "green", "expired": "gray", "suspended": "red"}
 STATUS_OPTIONS = [[key, label] for key, label in admin_licenses.STATUS_FILTERS.items() if key]
+# A form error's field -> the var that shows it under that field. Suspend and resume share the
+# reason var (the card shows one of the two forms); the extend form has a reason of its own.
+STATUS_FIELDS = {"reason": "err_reason"}
+EXTEND_FIELDS = {"days": "err_days", "reason": "err_extend_reason"}
 
 
 @dataclass
@@ -78,8 +81,9 @@ class AdminLicensesState(SessionState):
     card_open: bool = False
     selected: LicenseView = LicenseView()
     servers: list[ServerView] = []
-    err_field: str = ""
-    err_message: str = ""
+    err_reason: str = ""
+    err_days: str = ""
+    err_extend_reason: str = ""
 
     confirm_open: bool = False
     confirm_title: str = ""
@@ -131,16 +135,15 @@ class AdminLicensesState(SessionState):
     def open_license(self, caller: Caller, license_id: int):
         self.selected = _view(admin_licenses.get_license(license_id=as_id(license_id)))
         self.servers = [_server_view(s) for s in admin_licenses.list_servers(license_id=self.selected.id)]
-        self.err_field = self.err_message = ""
+        clear_field_errors(self, STATUS_FIELDS, EXTEND_FIELDS)
         self.card_open = True
 
     @admin_handler
     def set_card_open(self, caller: Caller, is_open: bool):
         self.card_open = bool(is_open) and self.card_open
 
-    @admin_handler(on_error=show_form_error)
+    @admin_handler(fields=STATUS_FIELDS)
     def ask_suspend(self, caller: Caller, form: dict):
-        self.err_field = self.err_message = ""
         reason = admin_licenses.validate_reason(form_text(form, "reason"))
         self._ask("Приостановить лицензию?",
                   f"Панель с ключом {self.selected.key} перестанет работать. Клиент увидит причину: «{reason}».",
@@ -181,9 +184,8 @@ class AdminLicensesState(SessionState):
         self._reload()
         return [ok_toast(message), rx.call_script("document.getElementById('license-suspend-form')?.reset()")]
 
-    @admin_handler(on_error=show_form_error)
+    @admin_handler(fields=STATUS_FIELDS)
     def resume(self, caller: Caller, form: dict):
-        self.err_field = self.err_message = ""
         status = admin_licenses.resume_license(admin_id=caller.user_id, license_id=self.selected.id,
                                                reason=form_text(form, "reason"))
         self._refresh_card()
@@ -191,14 +193,8 @@ class AdminLicensesState(SessionState):
         return ok_toast("Лицензия снова работает" if status == "active"
                         else "Приостановка снята; срок лицензии истёк — её нужно продлить")
 
-    def _extend_failed(self, exc: DomainError, caller: Caller | None) -> rx.event.EventSpec | None:
-        if exc.field == "reason":  # the extend form has its own reason field on the card
-            exc.field = "extend_reason"
-        return show_form_error(self, exc)
-
-    @admin_handler(on_error=_extend_failed)
+    @admin_handler(fields=EXTEND_FIELDS)
     def extend(self, caller: Caller, form: dict):
-        self.err_field = self.err_message = ""
         expires = admin_licenses.extend_license(admin_id=caller.user_id, license_id=self.selected.id,
                                                 days=form_text(form, "days"), reason=form_text(form, "reason"))
         self._refresh_card()

@@ -16,9 +16,9 @@ from ispgo_portal.services.forms import rubles_field
 from ispgo_portal.services.guard import Caller
 from ispgo_portal.state.forms import (
     as_id,
+    clear_field_errors,
     form_text,
     rubles_input,
-    show_form_error,
     step_page,
 )
 from ispgo_portal.state.handler import admin_handler, ok_toast
@@ -30,6 +30,8 @@ REFUND_COLORS = {"succeeded": "green", "pending": "blue", "new": "orange", "canc
 STATUS_OPTIONS = [[k, v] for k, v in admin_payments.PAYMENT_STATUSES.items()] + [
     [admin_payments.REFUNDED, "С возвратами"], [admin_payments.ATTENTION, "Требуют проверки"]]
 PURPOSE_OPTIONS = [[k, v] for k, v in PAYMENT_PURPOSES.items()]
+# A refund form error's field -> the var that shows it under that field.
+REFUND_FIELDS = {"amount": "err_amount", "reason": "err_reason"}
 
 
 @dataclass
@@ -104,8 +106,8 @@ class AdminPaymentsState(SessionState):
     selected: PaymentView = PaymentView()
     customer_balance: str = ""
     refund_history: list[RefundView] = []
-    err_field: str = ""
-    err_message: str = ""
+    err_amount: str = ""
+    err_reason: str = ""
 
     confirm_open: bool = False
     confirm_text: str = ""
@@ -152,17 +154,16 @@ class AdminPaymentsState(SessionState):
     @admin_handler
     def open_refund(self, caller: Caller, payment_id: int):
         self._load_selected(as_id(payment_id))
-        self.err_field = self.err_message = ""
+        clear_field_errors(self, REFUND_FIELDS)
         self.refund_open = True
 
     @admin_handler
     def set_refund_open(self, caller: Caller, is_open: bool):
         self.refund_open = bool(is_open) and self.refund_open
 
-    @admin_handler(on_error=show_form_error)
+    @admin_handler(fields=REFUND_FIELDS)
     def ask_refund(self, caller: Caller, form: dict):
         """Check the amount and reason, then ask for confirmation."""
-        self.err_field = self.err_message = ""
         self._load_selected(self.selected.id)
         amount = rubles_field(form if isinstance(form, dict) else {}, "amount", label="Сумма возврата",
                               max_kopecks=10**12, min_kopecks=1)

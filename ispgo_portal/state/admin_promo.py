@@ -12,11 +12,13 @@ from ispgo_portal.services.billing import promo_admin as admin_promo
 from ispgo_portal.services.forms import date_input_value
 from ispgo_portal.services.guard import Caller
 from ispgo_portal.services.licensing import tariffs_admin as admin_tariffs
-from ispgo_portal.state.forms import as_id, show_form_error
+from ispgo_portal.state.forms import as_id, clear_field_errors
 from ispgo_portal.state.handler import admin_handler, ok_toast
 from ispgo_portal.state.session import SessionState
 
 EMPTY_FORM = {"code": "", "percent": "10", "valid_from": "", "valid_until": "", "max_uses": "0"}
+# A form error's field -> the var that shows it under that field.
+PROMO_FIELDS = {name: f"err_{name}" for name in (*EMPTY_FORM, "tariff_ids")}
 STATUS_COLORS = {"Действует": "green", "Отключён": "gray", "Истёк": "orange", "Исчерпан": "orange",
                  "Ещё не действует": "blue"}
 
@@ -73,8 +75,12 @@ class AdminPromoState(SessionState):
     editor_promo_id: int = 0  # 0 = a new code
     editor_values: dict[str, str] = dict(EMPTY_FORM)
     editor_tariff_ids: list[int] = []
-    err_field: str = ""
-    err_message: str = ""
+    err_code: str = ""
+    err_percent: str = ""
+    err_valid_from: str = ""
+    err_valid_until: str = ""
+    err_max_uses: str = ""
+    err_tariff_ids: str = ""
 
     def _reload(self) -> None:
         self.promos = [_view(row) for row in admin_promo.list_promos()]
@@ -83,7 +89,7 @@ class AdminPromoState(SessionState):
         self.promos_loaded = True
 
     def _open_editor(self, promo_id: int, values: dict[str, str], tariff_ids: list[int]) -> None:
-        self.err_field = self.err_message = ""
+        clear_field_errors(self, PROMO_FIELDS)
         self.editor_promo_id = promo_id
         self.editor_values = values
         self.editor_tariff_ids = tariff_ids
@@ -114,9 +120,8 @@ class AdminPromoState(SessionState):
     def set_editor_open(self, caller: Caller, is_open: bool):
         self.editor_open = bool(is_open) and self.editor_open
 
-    @admin_handler(on_error=show_form_error)
+    @admin_handler(fields=PROMO_FIELDS)
     def save_promo(self, caller: Caller, form: dict):
-        self.err_field = self.err_message = ""
         data = dict(form) if isinstance(form, dict) else {}
         data["tariff_ids"] = _chosen_tariffs(data)
         if self.editor_promo_id:

@@ -10,13 +10,15 @@ import reflex as rx
 from ispgo_portal.money import format_rub
 from ispgo_portal.services.guard import Caller
 from ispgo_portal.services.licensing import tariffs_admin as admin_tariffs
-from ispgo_portal.state.forms import as_id, rubles_input, show_form_error
+from ispgo_portal.state.forms import as_id, clear_field_errors, rubles_input
 from ispgo_portal.state.handler import admin_handler, ok_toast
 from ispgo_portal.state.session import SessionState
 
 UNLIMITED = "без ограничений"
 EMPTY_FORM = {"name": "", "price": "", "period_days": "30", "max_servers": "1", "max_sites": "0",
               "description": "", "features": "", "sort_order": "0"}
+# A form error's field -> the var that shows it under that field.
+TARIFF_FIELDS = {name: f"err_{name}" for name in EMPTY_FORM}
 
 
 @dataclass
@@ -59,15 +61,18 @@ class AdminTariffsState(SessionState):
     editor_open: bool = False
     editor_tariff_id: int = 0  # 0 = a new tariff
     editor_values: dict[str, str] = dict(EMPTY_FORM)
-    err_field: str = ""
-    err_message: str = ""
+    err_name: str = ""
+    err_price: str = ""
+    err_period_days: str = ""
+    err_max_servers: str = ""
+    err_max_sites: str = ""
+    err_description: str = ""
+    err_features: str = ""
+    err_sort_order: str = ""
 
     def _reload(self) -> None:
         self.tariffs = [_view(row) for row in admin_tariffs.list_tariffs()]
         self.tariffs_loaded = True
-
-    def _clear_errors(self) -> None:
-        self.err_field = self.err_message = ""
 
     @admin_handler
     def load_tariffs(self, caller: Caller):
@@ -76,7 +81,7 @@ class AdminTariffsState(SessionState):
 
     @admin_handler
     def open_new_tariff(self, caller: Caller):
-        self._clear_errors()
+        clear_field_errors(self, TARIFF_FIELDS)
         self.editor_tariff_id = 0
         self.editor_values = dict(EMPTY_FORM)
         self.editor_open = True
@@ -87,7 +92,7 @@ class AdminTariffsState(SessionState):
         row = next((r for r in admin_tariffs.list_tariffs() if r.id == wanted), None)
         if row is None:
             return rx.toast.error("Тариф не найден")
-        self._clear_errors()
+        clear_field_errors(self, TARIFF_FIELDS)
         self.editor_tariff_id = row.id
         self.editor_values = _form_values(row)
         self.editor_open = True
@@ -97,9 +102,8 @@ class AdminTariffsState(SessionState):
     def set_editor_open(self, caller: Caller, is_open: bool):
         self.editor_open = bool(is_open) and self.editor_open
 
-    @admin_handler(on_error=show_form_error)
+    @admin_handler(fields=TARIFF_FIELDS)
     def save_tariff(self, caller: Caller, form: dict):
-        self._clear_errors()
         data = form if isinstance(form, dict) else {}
         if self.editor_tariff_id:
             admin_tariffs.update_tariff(admin_id=caller.user_id, tariff_id=self.editor_tariff_id, form=data)

@@ -7,7 +7,7 @@ import dataclasses
 
 import reflex as rx
 
-from ispgo_portal.clock import format_date, format_datetime
+from ispgo_portal.clock import format_date
 from ispgo_portal.models import TICKET_CATEGORIES, TICKET_PRIORITIES
 from ispgo_portal.money import format_rub
 from ispgo_portal.services.errors import DomainError
@@ -17,15 +17,8 @@ from ispgo_portal.services.support.queue import QUEUE_STATUS_FILTERS, QueueFilte
 from ispgo_portal.state.forms import form_text
 from ispgo_portal.state.handler import admin_handler, error_toast, ok_toast
 from ispgo_portal.state.session import SessionState
-from ispgo_portal.state.tickets import (
-    REPLY_FIELDS,
-    MessageView,
-    TicketRow,
-    incoming_files,
-    message_view,
-    route_ticket_id,
-    ticket_row,
-)
+from ispgo_portal.state.ticket_thread import REPLY_FIELDS, TicketThreadState
+from ispgo_portal.state.tickets import TicketRow, incoming_files, ticket_row
 
 ADMIN_REPLY_UPLOAD = "admin-reply-files"
 
@@ -92,22 +85,9 @@ class AdminTicketsState(SessionState):
         return rx.call_script("document.getElementById('queue-filters')?.reset()")
 
 
-class AdminTicketViewState(SessionState):
+class AdminTicketViewState(TicketThreadState, SessionState):
     """/admin/tickets/[ticket_id]: conversation, customer context, reply, status, priority."""
 
-    loaded: bool = False
-    found: bool = False
-    number: int = 0
-    subject: str = ""
-    status: str = ""
-    status_label: str = ""
-    category_label: str = ""
-    priority: str = ""
-    priority_label: str = ""
-    created: str = ""
-    updated: str = ""
-    replies: int = 0
-    messages: list[MessageView] = []
     customer_email: str = ""
     customer_name: str = ""
     customer_href: str = ""
@@ -116,20 +96,11 @@ class AdminTicketViewState(SessionState):
     customer_discount: str = ""
     customer_blocked: bool = False
     licenses: list[LicenseLine] = []
-    err_reply_text: str = ""
-    err_reply_files: str = ""
-    _ticket_id: int = 0
 
     def _show(self, admin_id: int) -> None:
         view = ticket_queue.support_view(ticket_id=self._ticket_id, admin_id=admin_id)
-        t, c = view.thread.ticket, view.customer
-        self.number, self.subject = t.id, t.subject
-        self.status, self.status_label = t.status, t.status_label
-        self.category_label = t.category_label
-        self.priority, self.priority_label = t.priority, t.priority_label
-        self.created, self.updated = format_datetime(t.created_at), format_datetime(t.updated_at)
-        self.replies = t.replies_count
-        self.messages = [message_view(m) for m in view.thread.messages]
+        self._show_thread(view.thread)
+        c = view.customer
         self.customer_email, self.customer_name = c.email, c.name
         self.customer_href = f"/admin/customers/{c.user_id}"
         self.customer_balance = format_rub(c.balance)
@@ -137,20 +108,17 @@ class AdminTicketViewState(SessionState):
         self.customer_discount = f"{c.discount_percent}%"
         self.customer_blocked = c.is_blocked
         self.licenses = [LicenseLine(lic.key, lic.tariff, lic.status_label, format_date(lic.expires_at))
-                            for lic in c.licenses]
-        self.found = True
+                         for lic in c.licenses]
 
     def _not_shown(self, exc: DomainError, caller: Caller | None) -> rx.event.EventSpec | None:
-        self.found = False
-        self.messages = []
+        self._forget()
         self.licenses = []
         self.loaded = exc.code == "not_found"
         return None if exc.code == "not_found" else error_toast(exc)
 
     @admin_handler(on_error=_not_shown, fields=REPLY_FIELDS)
     def load_admin_ticket(self, caller: Caller):
-        self.loaded = False
-        self._ticket_id = route_ticket_id(self.router.url.path)
+        self._begin_loading()
         self._show(caller.user_id)
         self.loaded = True
 

@@ -6,13 +6,11 @@ garbage into an empty or "not found" value instead of raising.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
-
-import reflex as rx
 
 from ispgo_portal.money import AmountError, parse_rubles
 from ispgo_portal.services.errors import DomainError
-from ispgo_portal.state.handler import error_toast
 
 
 def as_id(value: object) -> int:
@@ -48,14 +46,12 @@ def step_page(page: int, delta: object) -> int:
     return max(1, page + (1 if as_id(delta) else -1))
 
 
-def show_form_error(state: Any, exc: DomainError, caller: object = None) -> rx.event.EventSpec | None:
-    """`on_error` for a form whose page shows one error at a time: an error about a field goes
-    under that field (the state's err_field / err_message); any other error becomes a toast."""
-    del caller
-    if exc.field:
-        state.err_field, state.err_message = exc.field, exc.message
-        return None
-    return error_toast(exc)
+def clear_field_errors(state: Any, *fields: Mapping[str, str]) -> None:
+    """Empty the vars of `fields=` mappings (error field -> var), as a dialog opens afresh; the
+    handler boundary empties a handler's own ones at the start of each call."""
+    for mapping in fields:
+        for var in mapping.values():
+            setattr(state, var, "")
 
 
 def amount_field(text: str, *, max_kopecks: int, field: str = "amount") -> int:

@@ -9,7 +9,8 @@ body and wrapped by one of the decorators here, which
     `admin_handler`: an admin; `public_handler`: anyone) and passes it as `caller`;
   * runs that check and the body in ONE worker thread (`asyncio.to_thread`), never on the loop;
   * turns a `DomainError` into the field error next to its input (`fields`: exc.field →
-    the state var that shows it) or into a toast, or hands it to the handler's `on_error`;
+    the state var that shows it; the one way to show a field error) or into a toast, or into
+    what the handler's `on_error` hook says (for anything else it must do on an error);
   * times the handler into `ispgo_event_seconds{handler, outcome}`.
 
 Anything unexpected propagates to the app's `backend_exception_handler`, which logs the
@@ -85,17 +86,18 @@ def _resolve(role: Role, token: str) -> Caller | None:
 
 def _report(state: Any, exc: DomainError, caller: Caller | None, fields: Mapping[str, str],
             on_error: ErrorHook | None) -> Any:
-    """What a domain error becomes: the handler's own hook `(self, exc, caller)` (caller None
-    when the session check itself refused), a field error, or a toast."""
-    if on_error is not None:
-        return on_error(state, exc, caller)
+    """What a domain error becomes: a field error under its input when `fields` names it,
+    otherwise what the handler's own hook `(self, exc, caller)` returns (caller None when the
+    session check itself refused), or a toast. The hook runs for every domain error, for what
+    the handler must also do then (stop a spinner); under a field its answer is not sent."""
     # A form error may name several fields at once (`errors`: field -> message).
     named = getattr(exc, "errors", None)
     per_field = named if isinstance(named, dict) else {exc.field: exc.message}
     shown = [field for field in per_field if field in fields]
     for field in shown:
         setattr(state, fields[field], per_field[field])
-    return None if shown else error_toast(exc)
+    answer = on_error(state, exc, caller) if on_error is not None else error_toast(exc)
+    return None if shown else answer
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,6 @@ def _handler(role: Role, *, fields: Mapping[str, str] | None = None, on_error: E
     field_vars = dict(fields or {})
 
     def decorate(body: Callable[..., Any]) -> Any:
-        name = body.__qualname__
         params = list(inspect.signature(body).parameters.values())
         skip = 1 if role == "public" else 2  # self, then caller
         exposed = inspect.Signature([params[0], *params[skip:]])
@@ -135,6 +136,10 @@ def _handler(role: Role, *, fields: Mapping[str, str] | None = None, on_error: E
 
         async def in_worker(fn: Callable[..., Any], *args: Any) -> Any:
             return fn(*args) if inline else await asyncio.to_thread(fn, *args)
+
+        def label(state: Any) -> str:
+            # The concrete class, not the body's: a mixin's handler serves several pages.
+            return f"{type(state).__name__}.{body.__name__}"
 
         def guarded(state: Any, box: list[Caller | None], fn: Callable[..., Any], *args: Any) -> tuple[str, Any]:
             try:
@@ -165,7 +170,7 @@ def _handler(role: Role, *, fields: Mapping[str, str] | None = None, on_error: E
                     outcome = "error"
                     raise
                 finally:
-                    EVENT_SECONDS.labels(name, outcome).observe(time.perf_counter() - started)
+                    EVENT_SECONDS.labels(label(self), outcome).observe(time.perf_counter() - started)
         else:
             async def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[misc]
                 started, outcome = time.perf_counter(), "error"
@@ -175,7 +180,7 @@ def _handler(role: Role, *, fields: Mapping[str, str] | None = None, on_error: E
                     outcome, result = await in_worker(guarded, self, box, begin, self, token, box, args, kwargs)
                     return result
                 finally:
-                    EVENT_SECONDS.labels(name, outcome).observe(time.perf_counter() - started)
+                    EVENT_SECONDS.labels(label(self), outcome).observe(time.perf_counter() - started)
 
         functools.update_wrapper(wrapper, body)
         wrapper.__signature__ = exposed  # type: ignore[attr-defined]  # Reflex reads the event args from it

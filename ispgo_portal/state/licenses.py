@@ -9,30 +9,15 @@ import reflex as rx
 
 from ispgo_portal.clock import format_date, format_datetime
 from ispgo_portal.models import LICENSE_STATUSES
-from ispgo_portal.money import format_rub
-from ispgo_portal.services.accounts.summary import account_summary
-from ispgo_portal.services.errors import DomainError
+from ispgo_portal.services.billing import pricing
 from ispgo_portal.services.guard import Caller
 from ispgo_portal.services.licensing import licenses
 from ispgo_portal.services.licensing import views as license_views
+from ispgo_portal.state.checkout import CheckoutState, checkout_refused
 from ispgo_portal.state.forms import as_id
-from ispgo_portal.state.handler import (
-    customer_handler,
-    error_toast,
-    ok_toast,
-    public_handler,
-    quietly,
-)
+from ispgo_portal.state.handler import customer_handler, ok_toast, quietly
 from ispgo_portal.state.landing import days_label, limit_label
 from ispgo_portal.state.session import SessionState
-from ispgo_portal.state.tariffs import (
-    MAX_PROMO_LENGTH,
-    METHODS,
-    Breakdown,
-    breakdown_of,
-    go_to,
-    shortfall_message,
-)
 
 STATUS_COLORS = {"active": "green", "expired": "orange", "suspended": "red"}
 SOON_DAYS = 7
@@ -88,23 +73,13 @@ def card_of(view: license_views.LicenseView, highlight_id: int) -> LicenseCard:
     )
 
 
-class LicensesState(SessionState):
+class LicensesState(CheckoutState, SessionState):
+    """The list and the renewal dialog (the checkout in state/checkout.py)."""
+
     licenses: list[LicenseCard] = []
     licenses_loaded: bool = False
 
-    renew_open: bool = False
     renew_title: str = ""
-    renew_method: str = "balance"
-    renew_promo: str = ""
-    renew_busy: bool = False
-    renew_promo_error: str = ""
-    renew_price: Breakdown = Breakdown()
-    renew_funds: str = ""
-    renew_shortfall: str = ""
-
-    _renew_license_id: int = 0
-    _renew_final: int = 0
-    _renew_available: int = 0
 
     def _reload(self, user_id: int, highlight_id: int = 0) -> None:
         self.licenses = [card_of(view, highlight_id) for view in licenses.list_licenses(user_id=user_id)]
@@ -140,91 +115,26 @@ class LicensesState(SessionState):
         self._reload(caller.user_id)
         return ok_toast("Сервер отключён: место освободилось")
 
-    # --- the renewal dialog ---
-
-    def _renew_quote(self, user_id: int) -> None:
-        self.renew_promo_error = ""
-        try:
-            quote = licenses.quote_renewal(user_id=user_id, license_id=self._renew_license_id,
-                                           promo_code=self.renew_promo)
-        except DomainError as exc:
-            if exc.field != "promo":
-                raise
-            self.renew_promo_error = exc.message
-            quote = licenses.quote_renewal(user_id=user_id, license_id=self._renew_license_id)
-        self.renew_price = breakdown_of(quote)
-        self._renew_final = quote.final_price
-        self._renew_update_shortfall()
-
-    def _renew_update_shortfall(self) -> None:
-        self.renew_shortfall = (shortfall_message(self._renew_final, self._renew_available)
-                                if self.renew_method == "balance" and self.renew_price.ready else "")
-
-    def _renew_refused(self, exc: DomainError, caller: Caller | None):
-        self._renew_license_id = 0
-        self.renew_open = False
-        return error_toast(exc)
-
-    @customer_handler(on_error=_renew_refused)
+    @customer_handler(on_error=checkout_refused)
     def open_renew(self, caller: Caller, license_id: str):
-        self._renew_license_id = as_id(license_id)
-        self.renew_method, self.renew_promo, self.renew_busy = "balance", "", False
-        self.renew_price = Breakdown()
-        self._renew_available = account_summary(user_id=caller.user_id).available
-        self.renew_funds = format_rub(self._renew_available)
-        self._renew_quote(caller.user_id)
-        card = next((c for c in self.licenses if c.id == self._renew_license_id), None)
+        card = next((c for c in self.licenses if c.id == as_id(license_id)), None)
         self.renew_title = f"«{card.tariff}», {card.key}" if card else ""
-        self.renew_open = True
-        return None
+        self._start_checkout(caller.user_id, as_id(license_id))
 
-    @public_handler(inline=True)
-    def set_renew_open(self, is_open: bool):
-        self.renew_open = is_open is True and self._renew_license_id > 0
+    # --- the checkout's renew side ---
+    def _quote(self, user_id: int, promo_code: str) -> pricing.Quote:
+        return licenses.quote_renewal(user_id=user_id, license_id=self._checkout_id, promo_code=promo_code)
 
-    @public_handler(inline=True)
-    def set_renew_method(self, method: str):
-        self.renew_method = method if method in METHODS else "balance"
-        self._renew_update_shortfall()
+    def _pay_by_card(self, user_id: int) -> str:
+        return licenses.renew_by_yookassa(user_id=user_id, license_id=self._checkout_id,
+                                          promo_code=self.checkout_promo)
 
-    @customer_handler
-    def set_renew_promo(self, caller: Caller, value: str):
-        self.renew_promo = str(value or "")[:MAX_PROMO_LENGTH]
-        if self._renew_license_id:
-            self._renew_quote(caller.user_id)
-
-    def _renew_failed(self, exc: DomainError, caller: Caller | None):
-        self.renew_busy = False
-        if exc.code == "insufficient_funds" and caller is not None:
-            self._renew_available = account_summary(user_id=caller.user_id).available
-            self.renew_funds = format_rub(self._renew_available)
-            self.renew_shortfall = exc.message
-            return None
-        if exc.field == "promo":
-            self.renew_promo_error = exc.message
-            return None
-        return error_toast(exc)
-
-    @customer_handler(on_error=_renew_failed)
-    def confirm_renew(self, caller: Caller):
-        if self.renew_busy or not self._renew_license_id:
-            return
-        self.renew_busy = True
-        yield
-        license_id = self._renew_license_id
-        if self.renew_method == "yookassa":
-            url = licenses.renew_by_yookassa(user_id=caller.user_id, license_id=license_id,
-                                             promo_code=self.renew_promo)
-            self.renew_busy = False
-            yield go_to(url)
-            return
-        expires = licenses.renew_from_balance(user_id=caller.user_id, license_id=license_id,
-                                              promo_code=self.renew_promo)
-        self.renew_busy = False
-        self.renew_open = False
-        self._renew_license_id = 0
-        self._reload(caller.user_id, license_id)
-        yield ok_toast(f"Лицензия продлена до {format_date(expires)}")
+    def _pay_from_balance(self, user_id: int) -> rx.event.EventSpec:
+        license_id = self._checkout_id
+        expires = licenses.renew_from_balance(user_id=user_id, license_id=license_id,
+                                              promo_code=self.checkout_promo)
+        self._reload(user_id, license_id)
+        return ok_toast(f"Лицензия продлена до {format_date(expires)}")
 
 
 @dataclass

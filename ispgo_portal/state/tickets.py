@@ -5,7 +5,6 @@ ownership; the ticket a page shows is remembered in a backend-only var."""
 from __future__ import annotations
 
 import dataclasses
-import re
 
 import reflex as rx
 
@@ -14,17 +13,17 @@ from ispgo_portal.services.errors import DomainError
 from ispgo_portal.services.guard import Caller
 from ispgo_portal.services.support import tickets
 from ispgo_portal.services.support.attachments import MAX_FILE_BYTES, MAX_FILES, IncomingFile
-from ispgo_portal.services.support.tickets import MessageInfo, TicketSummary
-from ispgo_portal.state.forms import form_text
+from ispgo_portal.services.support.tickets import TicketSummary
+from ispgo_portal.state.forms import clear_field_errors, form_text
 from ispgo_portal.state.handler import customer_handler, error_toast, ok_toast, public_handler
 from ispgo_portal.state.session import SessionState
+from ispgo_portal.state.ticket_thread import REPLY_FIELDS, TicketThreadState
 
 NEW_TICKET_UPLOAD = "new-ticket-files"
 REPLY_UPLOAD = "reply-files"
 STATUS_FILTERS = ("all", "open", "in_progress")
 # A form error's field -> the var that shows it under that field.
 NEW_TICKET_FIELDS = {name: f"err_{name}" for name in ("category", "subject", "description", "priority", "files")}
-REPLY_FIELDS = {"text": "err_reply_text", "files": "err_reply_files"}
 
 
 @dataclasses.dataclass
@@ -44,22 +43,6 @@ class TicketRow:
     waiting_since: str = ""
 
 
-@dataclasses.dataclass
-class AttachmentView:
-    url: str = ""
-    name: str = ""
-
-
-@dataclasses.dataclass
-class MessageView:
-    id: int = 0
-    author: str = ""
-    is_staff: bool = False
-    time: str = ""
-    body: str = ""
-    attachments: list[AttachmentView] = dataclasses.field(default_factory=list)
-
-
 def ticket_row(summary: TicketSummary, *, href_prefix: str = "/tickets") -> TicketRow:
     return TicketRow(
         id=summary.id, href=f"{href_prefix}/{summary.id}", subject=summary.subject,
@@ -69,15 +52,6 @@ def ticket_row(summary: TicketSummary, *, href_prefix: str = "/tickets") -> Tick
         updated=format_date(summary.updated_at), replies=summary.replies_count,
         customer_email=summary.customer_email,
         waiting_since=format_datetime(summary.waiting_since) if summary.waiting_since else "",
-    )
-
-
-def message_view(message: MessageInfo) -> MessageView:
-    return MessageView(
-        id=message.id, author=message.author_name, is_staff=message.is_staff,
-        time=format_datetime(message.created_at), body=message.body,
-        attachments=[AttachmentView(url=f"/api/attachments/{a.id}", name=a.filename)
-                     for a in message.attachments],
     )
 
 
@@ -101,12 +75,6 @@ def incoming_files(files: object) -> list[IncomingFile]:
         name = getattr(item, "filename", "")
         result.append(IncomingFile(name if isinstance(name, str) else "", data))
     return result
-
-
-def route_ticket_id(path: object) -> int:
-    """The id in /tickets/<id> or /admin/tickets/<id>; 0 for anything else."""
-    match = re.search(r"/tickets/(\d{1,11})/?$", path if isinstance(path, str) else "")
-    return int(match.group(1)) if match else 0
 
 
 class TicketsState(SessionState):
@@ -150,8 +118,7 @@ class NewTicketState(SessionState):
 
     @public_handler(inline=True)
     def open_dialog(self):
-        self.err_category = self.err_subject = self.err_description = ""
-        self.err_priority = self.err_files = ""
+        clear_field_errors(self, NEW_TICKET_FIELDS)
         self.form_open = True
 
     @public_handler(inline=True)
@@ -176,43 +143,11 @@ class NewTicketState(SessionState):
         ]
 
 
-class TicketViewState(SessionState):
+class TicketViewState(TicketThreadState, SessionState):
     """A customer's ticket page: the conversation, a reply box, "В архив"."""
 
-    loaded: bool = False
-    found: bool = False
-    number: int = 0
-    subject: str = ""
-    status: str = ""
-    status_label: str = ""
-    category_label: str = ""
-    priority: str = ""
-    priority_label: str = ""
-    created: str = ""
-    updated: str = ""
-    replies: int = 0
-    messages: list[MessageView] = []
-    err_reply_text: str = ""
-    err_reply_files: str = ""
-    _ticket_id: int = 0
-
     def _show(self, user_id: int) -> None:
-        thread = tickets.ticket_thread(ticket_id=self._ticket_id, user_id=user_id)
-        t = thread.ticket
-        self.number, self.subject = t.id, t.subject
-        self.status, self.status_label = t.status, t.status_label
-        self.category_label = t.category_label
-        self.priority, self.priority_label = t.priority, t.priority_label
-        self.created, self.updated = format_datetime(t.created_at), format_datetime(t.updated_at)
-        self.replies = t.replies_count
-        self.messages = [message_view(m) for m in thread.messages]
-        self.found = True
-
-    def _forget(self) -> None:
-        self.found = False
-        self.number = 0
-        self.subject = ""
-        self.messages = []
+        self._show_thread(tickets.ticket_thread(ticket_id=self._ticket_id, user_id=user_id))
 
     def _not_shown(self, exc: DomainError, caller: Caller | None):
         self._forget()
@@ -221,8 +156,7 @@ class TicketViewState(SessionState):
 
     @customer_handler(on_error=_not_shown, fields=REPLY_FIELDS)
     def load_ticket(self, caller: Caller):
-        self.loaded = False
-        self._ticket_id = route_ticket_id(self.router.url.path)
+        self._begin_loading()
         self._show(caller.user_id)
         self.loaded = True
 

@@ -60,6 +60,20 @@ def test_a_field_error_goes_under_its_field_and_no_toast(make_customer, session_
     assert _events("BalanceState.submit_topup", "domain_error") == before + 1
 
 
+def test_a_handler_with_its_own_hook_still_shows_a_field_error_under_the_field(
+        make_customer, make_tariff, session_token) -> None:
+    from ispgo_portal.state.tariffs import TariffsState
+
+    state = make_state(TariffsState, session_token(make_customer(balance=500_000)))
+    run(state, "open_buy", str(make_tariff()))
+    run(state, "set_checkout_promo", "NOSUCH")
+    state.checkout_promo_error = ""
+    events = run(state, "confirm_checkout")  # paying with the code the service refuses
+    assert state.checkout_promo_error == "Промокод не найден или отключён"
+    assert state.checkout_busy is False  # the hook ran: the spinner stopped
+    assert all(event is None for event in events)  # and its toast was not sent
+
+
 def test_any_other_domain_error_is_a_toast_and_counted(make_customer, session_token) -> None:
     from ispgo_portal.services.errors import DomainError
     from ispgo_portal.services.licensing import licenses

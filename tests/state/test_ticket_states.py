@@ -124,3 +124,31 @@ def test_customer_gets_nothing_from_admin_queue(customer_token: str) -> None:
     call(state, "reset_filters")
     assert (state.rows, state.loaded) == ([], False)
     assert _tickets() == tickets_before
+
+
+def test_customer_and_support_pages_show_a_ticket_alike(make_customer, make_admin,
+                                                        session_token: Callable[[int], str]) -> None:
+    from ispgo_portal.services.support import queue
+    from ispgo_portal.state.admin_tickets import AdminTicketViewState
+    from ispgo_portal.state.ticket_thread import TicketThreadState
+    from ispgo_portal.state.tickets import TicketViewState
+
+    user, admin = make_customer(email="thread@example.ru"), make_admin()
+    ticket_id = tickets.create_ticket(user_id=user, files=[], **FORM)
+    queue.reply_as_support(ticket_id=ticket_id, admin_id=admin, text="Проверьте ключ ещё раз", files=[])
+    mine = make_state(TicketViewState, session_token(user), url=f"/tickets/{ticket_id}")
+    support = make_state(AdminTicketViewState, session_token(admin), url=f"/admin/tickets/{ticket_id}")
+    call(mine, "load_ticket")
+    call(support, "load_admin_ticket")
+    shared = [name for name in TicketThreadState.__own_fields__ if not name.startswith("_")]
+    assert {n: getattr(mine, n) for n in shared} == {n: getattr(support, n) for n in shared}
+    assert (mine.found, mine.number, mine.subject) == (True, ticket_id, FORM["subject"])
+    assert [m.body for m in mine.messages] == [FORM["description"], "Проверьте ключ ещё раз"]
+    assert support.customer_email == "thread@example.ru"
+
+    for state, handler, path in ((mine, "load_ticket", "/tickets/999999"),
+                                 (support, "load_admin_ticket", "/admin/tickets/999999")):
+        state.router_data = {**state.router_data, "pathname": path, "asPath": path}
+        state.router = type(state.router).from_router_data(state.router_data)
+        assert call(state, handler) is None  # a missing ticket: said on the page, no toast
+        assert (state.loaded, state.found, state.number, state.messages) == (True, False, 0, [])
