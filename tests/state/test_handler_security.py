@@ -75,10 +75,9 @@ def _handlers() -> list[tuple[type, str]]:
     items = []
     for cls in _state_classes():
         for name in cls.event_handlers:
-            if name.startswith("set_") and name.removeprefix("set_") in getattr(cls, "base_vars", {}):
-                continue  # auto setters are off; any left would be Reflex's own
-            if name == "setvar":
-                continue
+            fn = cls.event_handlers[name].fn
+            if not getattr(fn, "__module__", "").startswith("ispgo_portal."):
+                continue  # Reflex's own (`setvar`; auto setters are off)
             owner = next(c for c in cls.__mro__ if name in c.__dict__)
             if owner is not cls:
                 continue  # inherited: tested on the class that defines it
