@@ -5,18 +5,18 @@ from __future__ import annotations
 import reflex as rx
 
 from ispgo_portal.components.layout import ACCENT
-from ispgo_portal.state.onboarding import OnboardingState
+from ispgo_portal.state.dashboard import DashboardState
 
 
 def first_step_block() -> rx.Component:
     # display: contents — the empty slot adds no gap; data-checked tells tests the check ran.
     return rx.box(first_step_card(), id="first-step-slot", display="contents",
-                  custom_attrs={"data-checked": OnboardingState.first_step_checked.to_string()})
+                  custom_attrs={"data-checked": DashboardState.first_step_checked.to_string()})
 
 
 def first_step_card() -> rx.Component:
     return rx.cond(
-        OnboardingState.show_first_step,
+        DashboardState.show_first_step,
         rx.card(
             rx.flex(
                 rx.center(rx.icon("rocket", size=26, color=ACCENT), min_width="52px", width="52px",

@@ -11,7 +11,7 @@ from ispgo_portal.components.tables import data_table, pager
 from ispgo_portal.limits import AMOUNT_INPUT_LENGTH, MIN_PAYMENT
 from ispgo_portal.money import format_rub
 from ispgo_portal.pages.payment_methods import payment_methods_card
-from ispgo_portal.state.balance import KIND_OPTIONS, BalanceState, LedgerLine, RecentOperationsState
+from ispgo_portal.state.balance import KIND_OPTIONS, BalanceState, LedgerLine
 
 METHOD_LABEL = "YooKassa (карта, ЮMoney, СБП…)"
 
@@ -212,33 +212,4 @@ def recent_row(line: LedgerLine) -> rx.Component:
         align="center",
         padding_y="6px",
         border_bottom=f"1px solid {rx.color('gray', 4)}",
-    )
-
-
-def recent_operations_block() -> rx.Component:
-    S = RecentOperationsState
-    return card(
-        rx.vstack(
-            rx.hstack(
-                rx.heading("Последние операции", size="4", as_="h2"),
-                rx.spacer(),
-                rx.link("Вся история", href="/balance", size="2"),
-                width="100%",
-                align="center",
-            ),
-            rx.cond(
-                S.recent_loaded,
-                rx.cond(
-                    S.recent_rows.length() > 0,
-                    rx.vstack(rx.foreach(S.recent_rows, recent_row), spacing="0", width="100%"),
-                    empty_state("wallet", "Операций пока нет",
-                                "Пополните баланс, чтобы оплачивать лицензии в один клик.",
-                                rx.link(rx.button("Пополнить баланс", variant="soft"), href="/balance")),
-                ),
-                rx.skeleton(height="120px", width="100%"),
-            ),
-            spacing="3",
-            width="100%",
-        ),
-        id="recent-operations",
     )

@@ -15,7 +15,7 @@ from ispgo_portal.components.layout import (
     empty_state,
     page_title,
 )
-from ispgo_portal.state.licenses import LicenseCard, LicenseDashboardState, LicensesState, ServerRow
+from ispgo_portal.state.licenses import LicenseCard, LicensesState, ServerRow
 
 S = LicensesState
 
@@ -186,48 +186,4 @@ def licenses_page() -> rx.Component:
                       spacing="4", width="100%"),
         ),
         renew_dialog(),
-    )
-
-
-def licenses_dashboard_block() -> rx.Component:
-    D = LicenseDashboardState
-    return card(
-        rx.vstack(
-            rx.hstack(
-                rx.heading("Лицензии", size="4", as_="h2"),
-                rx.spacer(),
-                rx.link("Мои лицензии", href="/licenses", size="2"),
-                width="100%",
-                align="center",
-            ),
-            rx.cond(
-                D.loaded,
-                rx.vstack(
-                    rx.text("Активных лицензий: ", rx.text.strong(D.active), size="2", id="dashboard-active-licenses"),
-                    rx.cond(
-                        D.expiring.length() > 0,
-                        rx.vstack(
-                            rx.text("Истекают в ближайшие 7 дней:", size="2", color_scheme="orange"),
-                            rx.foreach(D.expiring, lambda row: rx.hstack(
-                                rx.text("«", row.tariff, "» — до ", row.expires, " (", row.days_left, ")", size="2"),
-                                rx.link("Продлить", href="/licenses?highlight=" + row.id.to_string(), size="2",
-                                        weight="medium"),
-                                spacing="2",
-                                align="center",
-                                wrap="wrap",
-                            )),
-                            spacing="1",
-                            id="dashboard-expiring-licenses",
-                        ),
-                        rx.text("В ближайшие 7 дней ничего не истекает.", size="2", color_scheme="gray"),
-                    ),
-                    spacing="2",
-                    width="100%",
-                ),
-                rx.skeleton(height="48px", width="100%"),
-            ),
-            spacing="3",
-            width="100%",
-        ),
-        id="dashboard-licenses",
     )

@@ -8,12 +8,8 @@ from ispgo_portal.pages.admin import admin_overview_page
 from ispgo_portal.pages.auth import login_page, register_page
 from ispgo_portal.pages.dashboard import dashboard_page
 from ispgo_portal.state.auth import LoginState
-from ispgo_portal.state.balance import RecentOperationsState
 from ispgo_portal.state.dashboard import DashboardState
-from ispgo_portal.state.licenses import LicenseDashboardState
-from ispgo_portal.state.onboarding import OnboardingState
 from ispgo_portal.state.session import SessionState
-from ispgo_portal.state.tickets import TicketsDashboardState
 
 
 def register_public_pages(app: rx.App) -> None:
@@ -46,10 +42,7 @@ def register_pages(app: rx.App) -> None:
     app.add_page(register_page, route="/register", title="Регистрация — ISPGo",
                  on_load=SessionState.redirect_if_logged_in)
     app.add_page(dashboard_page, route="/dashboard", title="Дашборд — ISPGo",
-                 on_load=[SessionState.require_login, DashboardState.load_dashboard,
-                          OnboardingState.load_first_step, TicketsDashboardState.load_ticket_block,
-                          LicenseDashboardState.load_license_block,
-                          RecentOperationsState.load_recent_operations])
+                 on_load=[SessionState.require_login, DashboardState.load_dashboard])
     from ispgo_portal.state.admin_overview import AdminOverviewState
 
     app.add_page(admin_overview_page, route="/admin", title="Обзор — ISPGo",

@@ -24,7 +24,6 @@ from ispgo_portal.state.tickets import (
     REPLY_UPLOAD,
     NewTicketState,
     TicketRow,
-    TicketsDashboardState,
     TicketsState,
     TicketViewState,
 )
@@ -295,49 +294,4 @@ def ticket_page() -> rx.Component:
             loading_block(),
         ),
         new_ticket_dialog(),
-    )
-
-
-# --- dashboard block ---------------------------------------------------------------------
-
-def tickets_dashboard_block() -> rx.Component:
-    S = TicketsDashboardState
-    return card(
-        rx.vstack(
-            rx.hstack(
-                rx.heading("Обращения в поддержку", size="4", as_="h2"),
-                rx.spacer(),
-                rx.link("Все тикеты", href="/tickets", size="2"),
-                width="100%",
-                align="center",
-            ),
-            rx.cond(
-                S.loaded,
-                rx.vstack(
-                    rx.text("Открытых тикетов: ", rx.text.strong(S.active), size="2", id="dashboard-open-tickets"),
-                    rx.foreach(S.recent, lambda row: rx.link(
-                        rx.hstack(rx.text("№", row.id, " ", row.subject, size="2", trim="both"),
-                                  status_badge(row.status, row.status_label), align="center", spacing="2",
-                                  wrap="wrap"),
-                        href=row.href, underline="hover", color="inherit")),
-                    rx.cond(
-                        S.show_queue,
-                        rx.link(
-                            rx.hstack(rx.icon("messages-square", size=16),
-                                      rx.text("Очередь поддержки: ", rx.text.strong(S.queue_active),
-                                              " активных, ждут ответа: ", rx.text.strong(S.queue_waiting),
-                                              size="2"),
-                                      align="center", spacing="2"),
-                            href="/admin/tickets", underline="hover", id="dashboard-ticket-queue",
-                        ),
-                    ),
-                    spacing="2",
-                    width="100%",
-                ),
-                rx.skeleton(height="48px", width="100%"),
-            ),
-            spacing="3",
-            width="100%",
-        ),
-        id="dashboard-tickets",
     )

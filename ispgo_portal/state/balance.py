@@ -23,14 +23,13 @@ from ispgo_portal.services.billing.history import (
     LedgerRow,
     list_ledger_page,
     parse_history_filter,
-    recent_ledger_rows,
 )
 from ispgo_portal.services.billing.payments import start_topup
 from ispgo_portal.services.errors import DomainError
 from ispgo_portal.services.guard import Caller
 from ispgo_portal.settings import get_settings
 from ispgo_portal.state.forms import amount_field, form_text, step_page
-from ispgo_portal.state.handler import customer_handler, quietly
+from ispgo_portal.state.handler import customer_handler
 from ispgo_portal.state.session import SessionState
 
 ALL_KINDS = "all"
@@ -167,16 +166,3 @@ class BalanceState(SessionState):
             "to": filters.date_to.isoformat() if filters.date_to else "",
         })
         return rx.download(url=f"/api/ledger/export.csv?{query}", filename="ispgo-history.csv")
-
-
-class RecentOperationsState(SessionState):
-    """«Последние операции» on the dashboard."""
-
-    recent_rows: list[LedgerLine] = []
-    recent_loaded: bool = False
-
-    @customer_handler(on_error=quietly)
-    def load_recent_operations(self, caller: Caller):
-        self.recent_loaded = False
-        self.recent_rows = [line_of(r) for r in recent_ledger_rows(user_id=caller.user_id, limit=5)]
-        self.recent_loaded = True

@@ -15,7 +15,7 @@ from ispgo_portal.services.licensing import licenses
 from ispgo_portal.services.licensing import views as license_views
 from ispgo_portal.state.checkout import CheckoutState, checkout_refused
 from ispgo_portal.state.forms import as_id
-from ispgo_portal.state.handler import customer_handler, ok_toast, quietly
+from ispgo_portal.state.handler import customer_handler, ok_toast
 from ispgo_portal.state.landing import days_label, limit_label
 from ispgo_portal.state.session import SessionState
 
@@ -143,21 +143,3 @@ class ExpiringRow:
     tariff: str = ""
     expires: str = ""
     days_left: str = ""
-
-
-class LicenseDashboardState(SessionState):
-    loaded: bool = False
-    active: int = 0
-    expiring: list[ExpiringRow] = []
-
-    @customer_handler(on_error=quietly)
-    def load_license_block(self, caller: Caller):
-        self.loaded = False
-        summary = license_views.license_summary(user_id=caller.user_id, within_days=SOON_DAYS)
-        self.active = summary.active
-        self.expiring = [
-            ExpiringRow(id=lid, tariff=name, expires=format_date(expires),
-                        days_left=days_label(license_views.days_left(expires)))
-            for lid, name, expires in summary.expiring
-        ]
-        self.loaded = True

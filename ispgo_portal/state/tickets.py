@@ -176,27 +176,3 @@ class TicketViewState(TicketThreadState, SessionState):
         tickets.archive_ticket(ticket_id=self._ticket_id, user_id=caller.user_id)
         self._show(caller.user_id)
         return ok_toast("Тикет закрыт и перемещён в архив")
-
-
-class TicketsDashboardState(SessionState):
-    """Dashboard block: a customer's own open tickets; for admins, the support queue."""
-
-    loaded: bool = False
-    active: int = 0
-    recent: list[TicketRow] = []
-    queue_active: int = 0
-    queue_waiting: int = 0
-    show_queue: bool = False  # display only; the figures come from an admin-checked service
-
-    @customer_handler
-    def load_ticket_block(self, caller: Caller):
-        from ispgo_portal.services.support.queue import queue_counts
-
-        self.loaded = False
-        self.active = tickets.count_active_tickets(user_id=caller.user_id)
-        self.recent = [ticket_row(s) for s in tickets.list_tickets(user_id=caller.user_id)[:3]]
-        self.show_queue = caller.is_admin
-        if caller.is_admin:
-            counts = queue_counts(admin_id=caller.user_id)
-            self.queue_active, self.queue_waiting = counts.active, counts.waiting
-        self.loaded = True

@@ -10,7 +10,8 @@ from sqlmodel import select
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import Payment
 from ispgo_portal.services.billing import ledger as billing
-from ispgo_portal.state.balance import BalanceState, RecentOperationsState
+from ispgo_portal.state.balance import BalanceState
+from ispgo_portal.state.dashboard import DashboardState
 from tests.state.harness import make_state, run
 
 
@@ -110,6 +111,6 @@ def test_recent_operations_are_own_last_five(make_customer, session_token) -> No
                            reference=f"t{i}")
         billing.credit(session, user_id=other, amount=999, kind="topup", description="чужое",
                        reference="other")
-    state = make_state(RecentOperationsState, session_token(user_id))
-    run(state, "load_recent_operations")
+    state = make_state(DashboardState, session_token(user_id))
+    run(state, "load_dashboard")
     assert [r.description for r in state.recent_rows] == ["t5", "t4", "t3", "t2", "t1"]

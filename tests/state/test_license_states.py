@@ -11,7 +11,8 @@ from ispgo_portal.db import session_scope
 from ispgo_portal.models import LedgerEntry, License, PromoCode
 from ispgo_portal.money import format_rub
 from ispgo_portal.services.licensing import licenses
-from ispgo_portal.state.licenses import LicenseDashboardState, LicensesState
+from ispgo_portal.state.dashboard import DashboardState
+from ispgo_portal.state.licenses import LicensesState
 from ispgo_portal.state.tariffs import TariffsState
 from tests.state.harness import make_state, run
 
@@ -127,6 +128,6 @@ def test_dashboard_block_counts_own_licenses(make_customer, make_tariff, session
     user = make_customer(balance=500_000)
     licenses.buy_from_balance(user_id=user, tariff_id=make_tariff(period_days=5))
     licenses.buy_from_balance(user_id=make_customer(balance=500_000), tariff_id=make_tariff())
-    state = make_state(LicenseDashboardState, session_token(user))
-    run(state, "load_license_block")
-    assert (state.active, len(state.expiring), state.expiring[0].days_left) == (1, 1, "5 дней")
+    state = make_state(DashboardState, session_token(user))
+    run(state, "load_dashboard")
+    assert (state.licenses_active, len(state.expiring), state.expiring[0].days_left) == (1, 1, "5 дней")

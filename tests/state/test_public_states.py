@@ -67,24 +67,24 @@ def test_landing_lists_active_tariffs_with_unlimited_label(make_tariff) -> None:
 
 
 def test_first_step_shown_to_new_customer(make_customer, session_token) -> None:
-    from ispgo_portal.state.onboarding import OnboardingState
+    from ispgo_portal.state.dashboard import DashboardState
 
-    state = make_state(OnboardingState, session_token(make_customer()))
-    call(state, "load_first_step")
+    state = make_state(DashboardState, session_token(make_customer()))
+    call(state, "load_dashboard")
     assert state.show_first_step is True
 
 
 def test_first_step_hidden_after_top_up(make_customer, session_token) -> None:
-    from ispgo_portal.state.onboarding import OnboardingState
+    from ispgo_portal.state.dashboard import DashboardState
 
-    state = make_state(OnboardingState, session_token(make_customer(balance=15_050)))
-    call(state, "load_first_step")
+    state = make_state(DashboardState, session_token(make_customer(balance=15_050)))
+    call(state, "load_dashboard")
     assert state.show_first_step is False
 
 
 def test_first_step_hidden_for_anonymous() -> None:
-    from ispgo_portal.state.onboarding import OnboardingState
+    from ispgo_portal.state.dashboard import DashboardState
 
-    state = make_state(OnboardingState, "forged-token")
-    call(state, "load_first_step")
+    state = make_state(DashboardState, "forged-token")
+    call(state, "load_dashboard")
     assert state.show_first_step is False

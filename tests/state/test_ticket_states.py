@@ -152,3 +152,26 @@ def test_customer_and_support_pages_show_a_ticket_alike(make_customer, make_admi
         state.router = type(state.router).from_router_data(state.router_data)
         assert call(state, handler) is None  # a missing ticket: said on the page, no toast
         assert (state.loaded, state.found, state.number, state.messages) == (True, False, 0, [])
+
+
+def test_dashboard_shows_own_open_tickets_and_the_queue_only_to_admins(make_customer, make_admin,
+                                                                        session_token) -> None:
+    from ispgo_portal.state.dashboard import DashboardState
+
+    owner, other, admin = make_customer(), make_customer(), make_admin()
+    for n in range(4):
+        tickets.create_ticket(user_id=owner, category="billing", subject=f"Вопрос {n}",
+                              description="Подробное описание вопроса", priority="medium")
+    tickets.create_ticket(user_id=other, category="billing", subject="Чужой вопрос",
+                          description="Подробное описание вопроса", priority="medium")
+
+    mine = make_state(DashboardState, session_token(owner))
+    call(mine, "load_dashboard")
+    assert mine.tickets_active == 4 and len(mine.recent_tickets) == 3
+    assert "Чужой вопрос" not in {row.subject for row in mine.recent_tickets}
+    assert (mine.show_queue, mine.queue_active) == (False, 0)
+
+    console = make_state(DashboardState, session_token(admin))
+    call(console, "load_dashboard")
+    assert (console.show_queue, console.queue_active, console.queue_waiting) == (True, 5, 5)
+    assert console.show_first_step is False
