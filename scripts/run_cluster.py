@@ -27,8 +27,10 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import grp
 import hashlib
 import os
+import pwd
 import shutil
 import signal
 import subprocess
@@ -54,7 +56,7 @@ BACKEND_PATHS = r"^/(_event|_upload|api/|ping|_health|metrics)"
 PORTAL_RESTART_DELAY = 1.0
 
 NGINX_CONF = """\
-worker_processes 1;
+{user}worker_processes 1;
 pid {pid};
 error_log {logs}/nginx-error.log warn;
 events {{ worker_connections 2048; }}
@@ -167,13 +169,21 @@ def _ensure_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def _nginx_user() -> str:
+    """Started as root, nginx runs its workers as `nobody`, who may not enter the data folder
+    (0700: it holds secrets) to read the pages or buffer uploads: run them as us instead."""
+    if os.geteuid() != 0:
+        return ""
+    return f"user {pwd.getpwuid(os.geteuid()).pw_name} {grp.getgrgid(os.getegid()).gr_name};\n"
+
+
 def _write_nginx_conf(port: int, portal_ports: list[int], static: Path, emulator_port: int | None) -> Path:
     tmp = CLUSTER_DIR / "nginx-tmp"
     tmp.mkdir(parents=True, exist_ok=True)
     servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in portal_ports)
     conf = CLUSTER_DIR / "nginx.conf"
     emulator = EMULATOR_LOCATION.format(port=emulator_port) if emulator_port else ""
-    conf.write_text(NGINX_CONF.format(pid=CLUSTER_DIR / "nginx.pid", logs=LOGS, tmp=tmp, servers=servers,
+    conf.write_text(NGINX_CONF.format(user=_nginx_user(), pid=CLUSTER_DIR / "nginx.pid", logs=LOGS, tmp=tmp, servers=servers,
                                       port=port, static=static, backend_paths=BACKEND_PATHS,
                                       emulator=emulator))
     return conf
