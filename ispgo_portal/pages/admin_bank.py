@@ -84,11 +84,14 @@ def assign_dialog() -> rx.Component:
         rx.form(rx.vstack(
             field_label("Номер счёта", "assign-invoice", size="2"),
             rx.input(name="invoice_number", id="assign-invoice", placeholder="2026-000123", max_length=16),
+            field_error(S.err_invoice_number),
             rx.text("или", size="1", color_scheme="gray"),
             field_label("Email клиента", "assign-email", size="2"),
             rx.input(name="email", id="assign-email", placeholder="client@example.ru", max_length=254),
+            field_error(S.err_email),
             field_label("Причина (попадёт в аудит)", "assign-reason", size="2"),
             rx.text_area(name="reason", id="assign-reason", max_length=300),
+            field_error(S.err_reason),
             rx.text("Если сумма покрывает счёт, он станет оплаченным; иначе деньги просто поступят на баланс клиента.",
                     size="1", color_scheme="gray"),
             field_error(S.assign_error),
@@ -107,6 +110,7 @@ def mark_dialog() -> rx.Component:
         rx.form(rx.vstack(
             field_label("Причина (попадёт в аудит)", "mark-reason", size="2"),
             rx.text_area(name="reason", id="mark-reason", max_length=300),
+            field_error(S.err_mark_reason),
             rx.text("Сумма счёта будет зачислена на баланс клиента; счёт на тариф сразу купит лицензию.",
                     size="1", color_scheme="gray"),
             field_error(S.mark_error),

@@ -7,7 +7,7 @@ import reflex as rx
 from ispgo_portal.components.dialogs import confirm_dialog
 from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import app_shell, card, empty_state, field_error, page_title
-from ispgo_portal.state.payers import PayerRow, PayersState
+from ispgo_portal.state.payers import PAYER_FIELDS, PayerRow, PayersState
 
 S = PayersState
 
@@ -19,7 +19,7 @@ def text_field(label: str, name: str, *, placeholder: str = "", max_length: int 
         field_label(label, element_id, size="2", weight="medium"),
         rx.input(id=element_id, name=name, placeholder=placeholder, max_length=max_length,
                  input_mode=input_mode, auto_complete="off", width="100%"),
-        rx.cond(S.payer_error_field == name, field_error(S.payer_error)),
+        field_error(getattr(S, PAYER_FIELDS[name])),
         spacing="1",
         width="100%",
     )
@@ -72,6 +72,7 @@ def payer_form() -> rx.Component:
                     value=S.payer_kind, on_change=S.pick_payer_kind, id="payer-kind",
                     custom_attrs={"aria-label": "Тип плательщика"},
                 ),
+                field_error(S.err_kind),
                 rx.form(
                     rx.vstack(
                         rx.cond(S.payer_kind == "person",
@@ -80,7 +81,7 @@ def payer_form() -> rx.Component:
                                                      input_mode="email", max_length=254),
                                           spacing="3", width="100%"),
                                 company_fields()),
-                        rx.cond((S.payer_error != "") & (S.payer_error_field == ""), field_error(S.payer_error)),
+                        field_error(S.err_form),
                         rx.hstack(
                             rx.dialog.close(rx.button("Отмена", type="button", variant="soft", color_scheme="gray")),
                             rx.button("Сохранить", type="submit", loading=S.payer_busy, id="save-payer"),

@@ -28,7 +28,7 @@ def _enrolment() -> rx.Component:
             rx.vstack(
                 field_label("2. Код из приложения", "enrol-code", size="2", weight="medium"),
                 _code_input("enrol-code"),
-                field_error(S.code_error),
+                field_error(S.err_code),
                 rx.hstack(
                     rx.button("Включить", type="submit", loading=S.busy, id="enrol-confirm"),
                     rx.button("Отмена", type="button", variant="soft", color_scheme="gray",
@@ -73,7 +73,7 @@ def _enabled() -> rx.Component:
                     field_label("Отключить: код из приложения или код восстановления", "disable-code",
                                 size="2", weight="medium"),
                     _code_input("disable-code"),
-                    field_error(S.disable_error),
+                    field_error(S.err_disable_code),
                     rx.button("Отключить", type="submit", color_scheme="red", variant="soft", id="disable-submit"),
                     spacing="2", width="100%", max_width="320px", align="start",
                 ),

@@ -13,12 +13,15 @@ from ispgo_portal.services.billing import bank_statements, invoices
 from ispgo_portal.services.billing.statement_1c import MAX_STATEMENT_BYTES
 from ispgo_portal.services.errors import DomainError
 from ispgo_portal.services.guard import Caller
-from ispgo_portal.state.forms import as_id, form_text
+from ispgo_portal.state.forms import as_id, clear_field_errors, form_text
 from ispgo_portal.state.handler import admin_handler, ok_toast, public_handler, unless_denied
 from ispgo_portal.state.session import SessionState
 
 STATEMENT_UPLOAD = "bank-statement-upload"
 STATUS_COLORS = {"matched": "green", "waiting": "orange", "assigned": "blue"}
+# A dialog's form error field -> the var that shows it under that field.
+ASSIGN_FIELDS = {"invoice_number": "err_invoice_number", "email": "err_email", "reason": "err_reason"}
+MARK_FIELDS = {"reason": "err_mark_reason"}
 
 
 @dataclass
@@ -70,14 +73,18 @@ def _read_upload(files: object) -> tuple[str, bytes | None]:
     return (name if isinstance(name, str) else ""), (data if isinstance(data, bytes) else None)
 
 
-def _assign_error(state: AdminBankState, exc: DomainError, caller: Caller | None) -> None:
+# An error of no field (the payment already credited, the invoice already paid) is said in
+# the dialog, never in a toast.
+def _assign_failed(state: AdminBankState, exc: DomainError, caller: Caller | None) -> None:
     del caller
-    state.assign_error = exc.message
+    if exc.field not in ASSIGN_FIELDS:
+        state.assign_error = exc.message
 
 
-def _mark_error(state: AdminBankState, exc: DomainError, caller: Caller | None) -> None:
+def _mark_failed(state: AdminBankState, exc: DomainError, caller: Caller | None) -> None:
     del caller
-    state.mark_error = exc.message
+    if exc.field not in MARK_FIELDS:
+        state.mark_error = exc.message
 
 
 class AdminBankState(SessionState):
@@ -90,11 +97,15 @@ class AdminBankState(SessionState):
     assign_open: bool = False
     assign_payment_id: int = 0
     assign_title: str = ""
-    assign_error: str = ""
+    assign_error: str = ""  # an error that names no field
+    err_invoice_number: str = ""
+    err_email: str = ""
+    err_reason: str = ""
     mark_open: bool = False
     mark_invoice_id: int = 0
     mark_title: str = ""
-    mark_error: str = ""
+    mark_error: str = ""  # an error that names no field
+    err_mark_reason: str = ""
 
     def _read(self, admin_id: int) -> tuple[list, list, list]:
         return (bank_statements.list_bank_payments(admin_id=admin_id, waiting_only=True),
@@ -137,12 +148,13 @@ class AdminBankState(SessionState):
         self.assign_payment_id = row.id
         self.assign_title = f"п/п № {row.number} от {row.date}, {row.amount} — {row.payer}"
         self.assign_error, self.assign_open = "", True
+        clear_field_errors(self, ASSIGN_FIELDS)
 
     @public_handler(inline=True)
     def set_assign_open(self, value: bool):
         self.assign_open = value is True
 
-    @admin_handler(on_error=_assign_error)
+    @admin_handler(on_error=_assign_failed, fields=ASSIGN_FIELDS)
     def assign_payment(self, caller: Caller, form: dict):
         self.assign_error = ""
         data = {k: form_text(form, k) for k in ("invoice_number", "email", "reason")}
@@ -160,12 +172,13 @@ class AdminBankState(SessionState):
         self.mark_invoice_id = row.id
         self.mark_title = f"Счёт № {row.number} от {row.date}, {row.amount} — {row.payer}"
         self.mark_error, self.mark_open = "", True
+        clear_field_errors(self, MARK_FIELDS)
 
     @public_handler(inline=True)
     def set_mark_open(self, value: bool):
         self.mark_open = value is True
 
-    @admin_handler(on_error=_mark_error)
+    @admin_handler(on_error=_mark_failed, fields=MARK_FIELDS)
     def mark_paid(self, caller: Caller, form: dict):
         self.mark_error = ""
         invoices.mark_invoice_paid(admin_id=caller.user_id, invoice_id=self.mark_invoice_id,

@@ -15,11 +15,14 @@ from ispgo_portal.services.errors import DomainError
 from ispgo_portal.services.forms import parse_day
 from ispgo_portal.services.guard import Caller
 from ispgo_portal.services.licensing.catalog import list_active_tariffs
-from ispgo_portal.state.forms import as_id, form_text
+from ispgo_portal.state.forms import as_id, clear_field_errors, form_text
 from ispgo_portal.state.handler import customer_handler, ok_toast, public_handler, unless_denied
 from ispgo_portal.state.session import SessionState
 
 STATUS_COLORS = {"issued": "blue", "paid": "green", "cancelled": "gray"}
+# A form error's field -> the var that shows it under that field.
+RECONCILIATION_FIELDS = {"date_from": "err_date_from", "date_to": "err_date_to"}
+INVOICE_FIELDS = {"payer_id": "err_payer_id", "tariff_id": "err_tariff_id", "amount": "err_amount"}
 
 
 @dataclass
@@ -66,15 +69,20 @@ def act_row(view: closing_documents.ActView) -> ActRow:
                   url=f"/api/documents/acts/{view.id}")
 
 
-def _reconciliation_error(state: DocumentsState, exc: DomainError, caller: Caller | None) -> None:
+def _reconciliation_failed(state: DocumentsState, exc: DomainError, caller: Caller | None) -> None:
+    """An error of no field (the payer not found) is said under the form, never in a toast."""
     del caller
-    state.rec_error = exc.message
+    if exc.field not in RECONCILIATION_FIELDS:
+        state.err_form = exc.message
 
 
-def _invoice_error(state: InvoiceFormState, exc: DomainError, caller: Caller | None) -> None:
+def _invoice_failed(state: InvoiceFormState, exc: DomainError, caller: Caller | None) -> None:
+    """Stop the spinner; an error of no field (a tariff free for this customer) is said at the
+    form's foot, never in a toast."""
     del caller
     state.inv_busy = False
-    state.inv_error, state.inv_error_field = exc.message, exc.field
+    if exc.field not in INVOICE_FIELDS:
+        state.err_form = exc.message
 
 
 class DocumentsState(SessionState):
@@ -82,7 +90,9 @@ class DocumentsState(SessionState):
     act_rows: list[ActRow] = []
     company_options: list[Option] = []
     docs_loaded: bool = False
-    rec_error: str = ""
+    err_date_from: str = ""
+    err_date_to: str = ""
+    err_form: str = ""  # an error that names no field
     rec_url: str = ""
     rec_from: str = ""
     rec_to: str = ""
@@ -99,7 +109,8 @@ class DocumentsState(SessionState):
         today = to_msk(utcnow()).date()
         self.rec_from = self.rec_from or today.replace(day=1).isoformat()
         self.rec_to = self.rec_to or today.isoformat()
-        self.rec_url, self.rec_error = "", ""
+        self.rec_url, self.err_form = "", ""
+        clear_field_errors(self, RECONCILIATION_FIELDS)
         self._reload(caller.user_id)
 
     @customer_handler
@@ -108,15 +119,17 @@ class DocumentsState(SessionState):
         self._reload(caller.user_id)
         return ok_toast("Счёт аннулирован")
 
-    @customer_handler(on_error=_reconciliation_error)
+    @customer_handler(on_error=_reconciliation_failed, fields=RECONCILIATION_FIELDS)
     def prepare_reconciliation(self, caller: Caller, form: dict):
         """Checks the period and the payer, then offers the PDF link (the route checks again)."""
-        self.rec_error, self.rec_url = "", ""
+        self.err_form, self.rec_url = "", ""
         payer_id = as_id(form_text(form, "payer_id"))
-        day_from = parse_day(form_text(form, "from"), field="from", label="Начало периода")
-        day_to = parse_day(form_text(form, "to"), field="to", label="Конец периода")
-        if day_from is None or day_to is None:
-            raise DomainError("invalid_period", "Укажите начало и конец периода")
+        day_from = parse_day(form_text(form, "from"), field="date_from", label="Начало периода")
+        day_to = parse_day(form_text(form, "to"), field="date_to", label="Конец периода")
+        if day_from is None:
+            raise DomainError("invalid_period", "Укажите начало периода", field="date_from")
+        if day_to is None:
+            raise DomainError("invalid_period", "Укажите конец периода", field="date_to")
         closing_documents.reconciliation(user_id=caller.user_id, payer_id=payer_id,
                                          date_from=day_from, date_to=day_to)
         self.rec_from, self.rec_to = day_from.isoformat(), day_to.isoformat()
@@ -130,14 +143,20 @@ class InvoiceFormState(SessionState):
     inv_companies: list[Option] = []
     inv_tariffs: list[Option] = []
     inv_mode: str = "amount"
-    inv_error: str = ""
-    inv_error_field: str = ""
+    err_payer_id: str = ""
+    err_tariff_id: str = ""
+    err_amount: str = ""
+    err_form: str = ""  # an error that names no field
     inv_busy: bool = False
     inv_loaded: bool = False
 
+    def _clear_errors(self) -> None:
+        clear_field_errors(self, INVOICE_FIELDS)
+        self.err_form = ""
+
     @customer_handler(on_error=unless_denied)
     def load_invoice_form(self, caller: Caller):
-        self.inv_error, self.inv_error_field = "", ""
+        self._clear_errors()
         companies = [p for p in payers.list_payers(user_id=caller.user_id) if p.is_company]
         companies.sort(key=lambda p: not p.is_default)
         self.inv_companies = [Option(value=str(p.id), label=p.title) for p in companies]
@@ -148,19 +167,19 @@ class InvoiceFormState(SessionState):
     @public_handler(inline=True)
     def pick_invoice_mode(self, mode: str | list[str]):
         self.inv_mode = "tariff" if mode == "tariff" else "amount"
-        self.inv_error, self.inv_error_field = "", ""
+        self._clear_errors()
 
-    @customer_handler(on_error=_invoice_error)
+    @customer_handler(on_error=_invoice_failed, fields=INVOICE_FIELDS)
     def issue_invoice(self, caller: Caller, form: dict):
+        self.err_form = ""
         data = {"payer_id": form_text(form, "payer_id")}
         if self.inv_mode == "tariff":
             data["tariff_id"] = form_text(form, "tariff_id") or "0"
             if not as_id(data["tariff_id"]):
-                self.inv_error, self.inv_error_field = "Выберите тариф", "tariff_id"
-                return
+                raise DomainError("tariff_required", "Выберите тариф", field="tariff_id")
         else:
             data["amount"] = form_text(form, "amount")
-        self.inv_busy, self.inv_error, self.inv_error_field = True, "", ""
+        self.inv_busy = True
         yield
         invoice_id = invoices.issue_invoice(user_id=caller.user_id, form=data)
         view = invoices.invoice_for_viewer(invoice_id=invoice_id, viewer_id=caller.user_id)

@@ -13,19 +13,23 @@ import reflex as rx
 
 from ispgo_portal.services.accounts import password_reset
 from ispgo_portal.services.errors import DomainError
-from ispgo_portal.state.forms import form_text
+from ispgo_portal.state.forms import clear_field_errors, form_text
 from ispgo_portal.state.handler import ok_toast, public_handler
 from ispgo_portal.state.session import SessionState
+
+# A form error's field -> the var that shows it under that field.
+REQUEST_FIELDS = {"email": "err_email"}
+RESET_FIELDS = {"password": "err_password", "password_confirm": "err_password_confirm"}
 
 
 class PasswordResetState(SessionState):
     reset_requested: bool = False
-    reset_request_error: str = ""
+    err_email: str = ""
     reset_link_ok: bool = False
     reset_link_checked: bool = False
-    reset_err_password: str = ""
-    reset_err_confirm: str = ""
-    reset_error: str = ""
+    err_password: str = ""
+    err_password_confirm: str = ""
+    reset_error: str = ""  # a refusal that names no field (a dead link)
 
     def _token(self, form: Any = None) -> str:
         token = form_text(form, "token")
@@ -37,36 +41,33 @@ class PasswordResetState(SessionState):
     def start_request(self):
         """on_load of /password-reset: a fresh form."""
         self.reset_requested = False
-        self.reset_request_error = ""
+        clear_field_errors(self, REQUEST_FIELDS)
 
-    def _request_refused(self, exc: DomainError, caller: None) -> None:
-        self.reset_request_error = exc.message  # a malformed address only; says nothing of accounts
-
-    @public_handler(on_error=_request_refused)
+    # Only a malformed address is refused (under the field); the answer says nothing of accounts.
+    @public_handler(fields=REQUEST_FIELDS)
     def request_reset(self, form: dict):
-        self.reset_request_error = ""
         password_reset.request_password_reset(email=form_text(form, "email"))
         self.reset_requested = True
 
     @public_handler
     def check_link(self):
         """on_load of /password-reset/confirm: say at once if the link is dead."""
-        self.reset_err_password = self.reset_err_confirm = self.reset_error = ""
+        clear_field_errors(self, RESET_FIELDS)
+        self.reset_error = ""
         self.reset_link_ok = password_reset.reset_link_valid(token=self._token())
         self.reset_link_checked = True
 
     def _reset_refused(self, exc: DomainError, caller: None) -> None:
-        if exc.field == "password":
-            self.reset_err_password = exc.message
-        elif exc.field == "password_confirm":
-            self.reset_err_confirm = exc.message
-        else:
-            self.reset_error = exc.message
-            self.reset_link_ok = exc.code != "reset_link_invalid"
+        """A refusal of no field is said on the page, not in a toast; a dead link swaps the
+        form for the «request a new link» notice."""
+        if exc.field in RESET_FIELDS:
+            return
+        self.reset_error = exc.message
+        self.reset_link_ok = exc.code != "reset_link_invalid"
 
-    @public_handler(on_error=_reset_refused)
+    @public_handler(on_error=_reset_refused, fields=RESET_FIELDS)
     def confirm_reset(self, form: dict):
-        self.reset_err_password = self.reset_err_confirm = self.reset_error = ""
+        self.reset_error = ""
         password_reset.reset_password(token=self._token(form), password=form_text(form, "password"),
                                       password_confirm=form_text(form, "password_confirm"))
         # Every session of the account was revoked, this browser's included (its cookie is dead).

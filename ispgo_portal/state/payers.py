@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from ispgo_portal.services.billing import payers
 from ispgo_portal.services.errors import DomainError
 from ispgo_portal.services.guard import Caller
-from ispgo_portal.state.forms import as_id
+from ispgo_portal.state.forms import as_id, clear_field_errors
 from ispgo_portal.state.handler import customer_handler, ok_toast, public_handler, unless_denied
 from ispgo_portal.state.session import SessionState
 
 FORM_FIELDS = ("kind", "name", "inn", "kpp", "ogrn", "legal_address", "bank_name", "bik", "account",
                "corr_account", "email")
+# A profile form error's field -> the var that shows it under that field.
+PAYER_FIELDS = {name: f"err_{name}" for name in FORM_FIELDS}
 
 
 @dataclass
@@ -37,11 +39,13 @@ def row_of(view: payers.PayerView) -> PayerRow:
                     email=view.email, is_default=view.is_default, is_company=view.is_company)
 
 
-def _form_error(state: PayersState, exc: DomainError, caller: Caller | None) -> None:
-    """The profile form shows one message, next to the field it names."""
+def _form_failed(state: PayersState, exc: DomainError, caller: Caller | None) -> None:
+    """Stop the spinner; an error of no field (too many payers) is said at the form's foot, as
+    the field errors are said in the form, never in a toast."""
     del caller
     state.payer_busy = False
-    state.payer_error, state.payer_error_field = exc.message, exc.field
+    if exc.field not in PAYER_FIELDS:
+        state.err_form = exc.message
 
 
 class PayersState(SessionState):
@@ -49,9 +53,23 @@ class PayersState(SessionState):
     payers_loaded: bool = False
     payer_form_open: bool = False
     payer_kind: str = "company"
-    payer_error: str = ""
-    payer_error_field: str = ""
     payer_busy: bool = False
+    err_kind: str = ""
+    err_name: str = ""
+    err_inn: str = ""
+    err_kpp: str = ""
+    err_ogrn: str = ""
+    err_legal_address: str = ""
+    err_bank_name: str = ""
+    err_bik: str = ""
+    err_account: str = ""
+    err_corr_account: str = ""
+    err_email: str = ""
+    err_form: str = ""  # an error that names no field
+
+    def _clear_errors(self) -> None:
+        clear_field_errors(self, PAYER_FIELDS)
+        self.err_form = ""
 
     def _reload(self, user_id: int) -> None:
         self.payer_rows = [row_of(v) for v in payers.list_payers(user_id=user_id)]
@@ -63,7 +81,8 @@ class PayersState(SessionState):
 
     @public_handler(inline=True)
     def open_payer_form(self):
-        self.payer_form_open, self.payer_error, self.payer_error_field = True, "", ""
+        self._clear_errors()
+        self.payer_form_open = True
 
     @public_handler(inline=True)
     def set_payer_form_open(self, value: bool):
@@ -72,13 +91,13 @@ class PayersState(SessionState):
     @public_handler(inline=True)
     def pick_payer_kind(self, kind: str | list[str]):
         self.payer_kind = kind if kind in ("person", "company", "entrepreneur") else "company"
-        self.payer_error, self.payer_error_field = "", ""
+        self._clear_errors()
 
-    @customer_handler(on_error=_form_error)
+    @customer_handler(on_error=_form_failed, fields=PAYER_FIELDS)
     def create_payer(self, caller: Caller, form: dict):
         data = {name: form.get(name, "") for name in FORM_FIELDS} if isinstance(form, dict) else {}
         data["kind"] = self.payer_kind
-        self.payer_busy, self.payer_error, self.payer_error_field = True, "", ""
+        self.payer_busy, self.err_form = True, ""
         yield
         payers.create_payer(user_id=caller.user_id, form=data)
         self._reload(caller.user_id)

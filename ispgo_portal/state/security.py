@@ -9,7 +9,7 @@ from __future__ import annotations
 from ispgo_portal.services.accounts import two_factor
 from ispgo_portal.services.errors import DomainError
 from ispgo_portal.services.guard import Caller
-from ispgo_portal.state.forms import form_text
+from ispgo_portal.state.forms import clear_field_errors, form_text
 from ispgo_portal.state.handler import (
     customer_handler,
     error_toast,
@@ -19,13 +19,18 @@ from ispgo_portal.state.handler import (
 )
 from ispgo_portal.state.session import SessionState
 
+# A form error's field -> the var that shows it under that field (both forms ask for a code).
+ENROL_FIELDS = {"code": "err_code"}
+DISABLE_FIELDS = {"code": "err_disable_code"}
 
-def _code_error(state: SecurityState, exc: DomainError, caller: Caller | None) -> object:
-    """A wrong code, or an enrolment that timed out, is said under the code field."""
+
+def _enrolment_failed(state: SecurityState, exc: DomainError, caller: Caller | None) -> object:
+    """Stop the spinner; an enrolment that timed out is said under the code field too (the
+    customer is looking there), anything else of no field is a toast."""
     del caller
     state.busy = False
-    if exc.field == "code" or exc.code == "enrolment_missing":
-        state.code_error = exc.message
+    if exc.code == "enrolment_missing":
+        state.err_code = exc.message
         return None
     return error_toast(exc)
 
@@ -37,8 +42,8 @@ class SecurityState(SessionState):
     enrol_open: bool = False
     enrol_secret: str = ""
     enrol_qr: str = ""
-    code_error: str = ""
-    disable_error: str = ""
+    err_code: str = ""
+    err_disable_code: str = ""
     busy: bool = False
     # Shown once, right after enrolment; cleared when the customer confirms they saved them.
     recovery_codes: list[str] = []
@@ -49,24 +54,25 @@ class SecurityState(SessionState):
 
     @customer_handler(on_error=unless_denied)
     def load_security(self, caller: Caller):
-        self.enrol_open, self.enrol_secret, self.enrol_qr, self.code_error, self.disable_error = (
-            False, "", "", "", "")
+        self.enrol_open, self.enrol_secret, self.enrol_qr = False, "", ""
+        clear_field_errors(self, ENROL_FIELDS, DISABLE_FIELDS)
         self.tf_required = caller.is_admin
         self._refresh(caller.user_id)
 
     @customer_handler
     def start_enrolment(self, caller: Caller):
         enrolment = two_factor.begin_enrolment(user_id=caller.user_id)
-        self.enrol_secret, self.enrol_qr, self.enrol_open, self.code_error = (
-            enrolment.secret, enrolment.qr_data_uri, True, "")
+        self.enrol_secret, self.enrol_qr, self.enrol_open = enrolment.secret, enrolment.qr_data_uri, True
+        clear_field_errors(self, ENROL_FIELDS)
 
     @public_handler(inline=True)
     def cancel_enrolment(self):
-        self.enrol_open, self.enrol_secret, self.enrol_qr, self.code_error = False, "", "", ""
+        self.enrol_open, self.enrol_secret, self.enrol_qr = False, "", ""
+        clear_field_errors(self, ENROL_FIELDS)
 
-    @customer_handler(on_error=_code_error)
+    @customer_handler(on_error=_enrolment_failed, fields=ENROL_FIELDS)
     def confirm_enrolment(self, caller: Caller, form: dict):
-        self.busy, self.code_error = True, ""
+        self.busy = True
         yield
         codes = two_factor.confirm_enrolment(user_id=caller.user_id, code=form_text(form, "code"),
                                              keep_token=self.session_token)
@@ -80,7 +86,7 @@ class SecurityState(SessionState):
     def codes_saved(self):
         self.recovery_codes = []
 
-    @customer_handler(fields={"code": "disable_error"})
+    @customer_handler(fields=DISABLE_FIELDS)
     def disable(self, caller: Caller, form: dict):
         two_factor.disable(user_id=caller.user_id, code=form_text(form, "code"))
         self._refresh(caller.user_id)

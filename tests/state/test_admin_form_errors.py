@@ -3,13 +3,18 @@
 
 from __future__ import annotations
 
+from io import BytesIO
+from pathlib import Path
 from typing import Any
 
 import pytest
+import reflex as rx
 
 from ispgo_portal.db import session_scope
 from ispgo_portal.models import Payment
+from ispgo_portal.services.billing import invoices, payers
 from ispgo_portal.services.licensing import licenses
+from tests.services.payer_factories import Doc, company_form, statement
 from tests.state.harness import make_state, run
 
 
@@ -88,3 +93,32 @@ def test_refund_dialog(admin_token: str, make_customer) -> None:
     assert run(state, "ask_refund", {"amount": "500", "reason": "двойная оплата"}) == [None]
     assert _errors(state, REFUND_FIELDS)["amount"].startswith("Нельзя вернуть")
     assert state.confirm_open is False
+
+
+def test_bank_payment_dialogs(admin_token: str, make_customer) -> None:
+    from ispgo_portal.state.admin_bank import ASSIGN_FIELDS, MARK_FIELDS, AdminBankState
+
+    customer = make_customer()
+    payer_id = payers.create_payer(user_id=customer, form=company_form())
+    invoice_id = invoices.issue_invoice(user_id=customer, form={"payer_id": str(payer_id), "amount": "5000"})
+    state = make_state(AdminBankState, admin_token)
+    run(state, "load_bank")
+    content = statement([Doc("555", "1234.00", "За хостинг")])
+    run(state, "upload_statement", [rx.UploadFile(file=BytesIO(content), path=Path("kl.txt"), size=len(content))])
+    run(state, "open_assign", state.waiting_rows[0].id)
+    short = "Причина: не короче 3 символов"
+    assert run(state, "assign_payment", {"invoice_number": "2026-000001", "reason": "x"}) == [None]
+    assert _errors(state, ASSIGN_FIELDS) == {"reason": short}
+    assert run(state, "assign_payment", {"reason": "оплата за студию"}) == [None]
+    assert _errors(state, ASSIGN_FIELDS) == {"invoice_number": "Укажите номер счёта или email клиента (что-то одно)"}
+    assert run(state, "assign_payment", {"email": "nobody@example.ru", "reason": "оплата за студию"}) == [None]
+    assert _errors(state, ASSIGN_FIELDS) == {"email": "Клиент с таким email не найден"}
+    assert (state.assign_open, state.assign_error) == (True, "")
+    run(state, "open_mark", invoice_id)
+    assert run(state, "mark_paid", {"reason": "x"}) == [None]
+    assert _errors(state, MARK_FIELDS) == {"reason": short}
+    # An error of no field is said in the dialog, not as a toast.
+    invoices.cancel_invoice(user_id=customer, invoice_id=invoice_id)
+    assert run(state, "mark_paid", {"reason": "оплата по звонку"}) == [None]
+    assert (_errors(state, MARK_FIELDS), state.mark_error) == ({}, "Счёт уже оплачен или аннулирован")
+    assert state.mark_open is True

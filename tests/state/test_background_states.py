@@ -29,7 +29,7 @@ def outbox_state() -> Any:
 
 
 def _visible(state: Any) -> dict[str, Any]:
-    return {k: getattr(state, k) for k in ("reset_requested", "reset_request_error")}
+    return {k: getattr(state, k) for k in ("reset_requested", "err_email")}
 
 
 def test_request_answers_the_same_for_known_and_unknown_email(make_customer) -> None:
@@ -39,14 +39,14 @@ def test_request_answers_the_same_for_known_and_unknown_email(make_customer) -> 
     known, unknown = make_state(PasswordResetState), make_state(PasswordResetState)
     assert call(known, "request_reset", {"email": "ivan@example.ru"}) == call(
         unknown, "request_reset", {"email": "nobody@example.ru"})
-    assert _visible(known) == _visible(unknown) == {"reset_requested": True, "reset_request_error": ""}
+    assert _visible(known) == _visible(unknown) == {"reset_requested": True, "err_email": ""}
 
 
 @pytest.mark.parametrize("form", [{}, "x", {"email": 1}, {"email": "x" * 5000}])
 def test_request_survives_garbage(reset_state, form) -> None:
     call(reset_state, "request_reset", form)
     assert reset_state.reset_requested is False
-    assert reset_state.reset_request_error
+    assert reset_state.err_email
 
 
 def test_confirm_with_a_link_sets_the_password(reset_state, make_customer) -> None:
@@ -66,7 +66,7 @@ def test_confirm_with_a_link_sets_the_password(reset_state, make_customer) -> No
 @pytest.mark.parametrize("form", [{}, "x", {"password": 5}])
 def test_confirm_with_garbage_asks_for_a_password(reset_state, form) -> None:
     call(reset_state, "confirm_reset", form)
-    assert reset_state.reset_err_password
+    assert reset_state.err_password
 
 
 def test_confirm_with_a_dead_link_says_so(reset_state) -> None:
