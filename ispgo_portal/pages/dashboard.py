@@ -52,120 +52,83 @@ def account_info() -> rx.Component:
     )
 
 
-def licenses_dashboard_block() -> rx.Component:
-    D = DashboardState
+def dashboard_block(title: str, link_text: str, href: str, body: rx.Component, *, block_id: str,
+                    skeleton: str = "48px") -> rx.Component:
+    """A dashboard card: its title with a link to the full section, the body once the
+    dashboard has loaded, a skeleton until then."""
     return card(
         rx.vstack(
             rx.hstack(
-                rx.heading("Лицензии", size="4", as_="h2"),
+                rx.heading(title, size="4", as_="h2"),
                 rx.spacer(),
-                rx.link("Мои лицензии", href="/licenses", size="2"),
+                rx.link(link_text, href=href, size="2"),
                 width="100%",
                 align="center",
             ),
-            rx.cond(
-                D.loaded,
-                rx.vstack(
-                    rx.text("Активных лицензий: ", rx.text.strong(D.licenses_active), size="2", id="dashboard-active-licenses"),
-                    rx.cond(
-                        D.expiring.length() > 0,
-                        rx.vstack(
-                            rx.text("Истекают в ближайшие 7 дней:", size="2", color_scheme="orange"),
-                            rx.foreach(D.expiring, lambda row: rx.hstack(
-                                rx.text("«", row.tariff, "» — до ", row.expires, " (", row.days_left, ")", size="2"),
-                                rx.link("Продлить", href="/licenses?highlight=" + row.id.to_string(), size="2",
-                                        weight="medium"),
-                                spacing="2",
-                                align="center",
-                                wrap="wrap",
-                            )),
-                            spacing="1",
-                            id="dashboard-expiring-licenses",
-                        ),
-                        rx.text("В ближайшие 7 дней ничего не истекает.", size="2", color_scheme="gray"),
-                    ),
-                    spacing="2",
-                    width="100%",
-                ),
-                rx.skeleton(height="48px", width="100%"),
-            ),
+            rx.cond(DashboardState.loaded, body, rx.skeleton(height=skeleton, width="100%")),
             spacing="3",
             width="100%",
         ),
-        id="dashboard-licenses",
+        id=block_id,
     )
+
+
+def licenses_dashboard_block() -> rx.Component:
+    D = DashboardState
+    expiring = rx.vstack(
+        rx.text("Истекают в ближайшие 7 дней:", size="2", color_scheme="orange"),
+        rx.foreach(D.expiring, lambda row: rx.hstack(
+            rx.text("«", row.tariff, "» — до ", row.expires, " (", row.days_left, ")", size="2"),
+            rx.link("Продлить", href="/licenses?highlight=" + row.id.to_string(), size="2", weight="medium"),
+            spacing="2",
+            align="center",
+            wrap="wrap",
+        )),
+        spacing="1",
+        id="dashboard-expiring-licenses",
+    )
+    body = rx.vstack(
+        rx.text("Активных лицензий: ", rx.text.strong(D.licenses_active), size="2", id="dashboard-active-licenses"),
+        rx.cond(D.expiring.length() > 0, expiring,
+                rx.text("В ближайшие 7 дней ничего не истекает.", size="2", color_scheme="gray")),
+        spacing="2",
+        width="100%",
+    )
+    return dashboard_block("Лицензии", "Мои лицензии", "/licenses", body, block_id="dashboard-licenses")
 
 
 def recent_operations_block() -> rx.Component:
     S = DashboardState
-    return card(
-        rx.vstack(
-            rx.hstack(
-                rx.heading("Последние операции", size="4", as_="h2"),
-                rx.spacer(),
-                rx.link("Вся история", href="/balance", size="2"),
-                width="100%",
-                align="center",
-            ),
-            rx.cond(
-                S.loaded,
-                rx.cond(
-                    S.recent_rows.length() > 0,
-                    rx.vstack(rx.foreach(S.recent_rows, recent_row), spacing="0", width="100%"),
-                    empty_state("wallet", "Операций пока нет",
-                                "Пополните баланс, чтобы оплачивать лицензии в один клик.",
-                                rx.link(rx.button("Пополнить баланс", variant="soft"), href="/balance")),
-                ),
-                rx.skeleton(height="120px", width="100%"),
-            ),
-            spacing="3",
-            width="100%",
-        ),
-        id="recent-operations",
+    body = rx.cond(
+        S.recent_rows.length() > 0,
+        rx.vstack(rx.foreach(S.recent_rows, recent_row), spacing="0", width="100%"),
+        empty_state("wallet", "Операций пока нет", "Пополните баланс, чтобы оплачивать лицензии в один клик.",
+                    rx.link(rx.button("Пополнить баланс", variant="soft"), href="/balance")),
     )
+    return dashboard_block("Последние операции", "Вся история", "/balance", body, block_id="recent-operations",
+                           skeleton="120px")
 
 
 def tickets_dashboard_block() -> rx.Component:
     S = DashboardState
-    return card(
-        rx.vstack(
-            rx.hstack(
-                rx.heading("Обращения в поддержку", size="4", as_="h2"),
-                rx.spacer(),
-                rx.link("Все тикеты", href="/tickets", size="2"),
-                width="100%",
-                align="center",
-            ),
-            rx.cond(
-                S.loaded,
-                rx.vstack(
-                    rx.text("Открытых тикетов: ", rx.text.strong(S.tickets_active), size="2", id="dashboard-open-tickets"),
-                    rx.foreach(S.recent_tickets, lambda row: rx.link(
-                        rx.hstack(rx.text("№", row.id, " ", row.subject, size="2", trim="both"),
-                                  status_badge(row.status, row.status_label), align="center", spacing="2",
-                                  wrap="wrap"),
-                        href=row.href, underline="hover", color="inherit")),
-                    rx.cond(
-                        S.show_queue,
-                        rx.link(
-                            rx.hstack(rx.icon("messages-square", size=16),
-                                      rx.text("Очередь поддержки: ", rx.text.strong(S.queue_active),
-                                              " активных, ждут ответа: ", rx.text.strong(S.queue_waiting),
-                                              size="2"),
-                                      align="center", spacing="2"),
-                            href="/admin/tickets", underline="hover", id="dashboard-ticket-queue",
-                        ),
-                    ),
-                    spacing="2",
-                    width="100%",
-                ),
-                rx.skeleton(height="48px", width="100%"),
-            ),
-            spacing="3",
-            width="100%",
-        ),
-        id="dashboard-tickets",
+    queue = rx.link(
+        rx.hstack(rx.icon("messages-square", size=16),
+                  rx.text("Очередь поддержки: ", rx.text.strong(S.queue_active),
+                          " активных, ждут ответа: ", rx.text.strong(S.queue_waiting), size="2"),
+                  align="center", spacing="2"),
+        href="/admin/tickets", underline="hover", id="dashboard-ticket-queue",
     )
+    body = rx.vstack(
+        rx.text("Открытых тикетов: ", rx.text.strong(S.tickets_active), size="2", id="dashboard-open-tickets"),
+        rx.foreach(S.recent_tickets, lambda row: rx.link(
+            rx.hstack(rx.text("№", row.id, " ", row.subject, size="2", trim="both"),
+                      status_badge(row.status, row.status_label), align="center", spacing="2", wrap="wrap"),
+            href=row.href, underline="hover", color="inherit")),
+        rx.cond(S.show_queue, queue),
+        spacing="2",
+        width="100%",
+    )
+    return dashboard_block("Обращения в поддержку", "Все тикеты", "/tickets", body, block_id="dashboard-tickets")
 
 
 def password_form() -> rx.Component:
