@@ -51,7 +51,7 @@ def method_picker(value, on_change, id_prefix: str) -> rx.Component:
 def promo_field(value, on_change, error, applied, input_id: str) -> rx.Component:
     return rx.vstack(
         field_label("Промокод (если есть)", input_id, size="2", weight="medium"),
-        rx.input(id=input_id, value=value, on_change=on_change, debounce_timeout=400, placeholder="SPRING25",
+        rx.input(id=input_id, value=value, on_change=on_change, debounce_timeout=400,
                  max_length=PROMO_CODE_MAX, auto_complete="off", width="100%"),
         field_error(error),
         rx.cond((error == "") & applied, rx.text("Промокод применён", size="1", color_scheme="green")),
