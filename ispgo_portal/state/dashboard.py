@@ -82,7 +82,7 @@ class DashboardState(SessionState):
         self.recent_rows = [line_of(r) for r in recent_ledger_rows(user_id=user_id, limit=RECENT_OPERATIONS)]
 
         self.tickets_active = tickets.count_active_tickets(user_id=user_id)
-        self.recent_tickets = [ticket_row(s) for s in tickets.list_tickets(user_id=user_id)[:RECENT_TICKETS]]
+        self.recent_tickets = [ticket_row(s) for s in tickets.list_tickets(user_id=user_id, limit=RECENT_TICKETS)]
         self.show_queue = caller.is_admin
         if caller.is_admin:
             counts = queue_counts(admin_id=user_id)

@@ -312,9 +312,9 @@ def create_ticket(*, user_id: int, category: object, subject: object, descriptio
         return pk(ticket)
 
 
-def list_tickets(*, user_id: int, status: str = "") -> list[TicketSummary]:
+def list_tickets(*, user_id: int, status: str = "", limit: int | None = None) -> list[TicketSummary]:
     """"" = the main list (open and in progress); "open" / "in_progress" filter it;
-    "closed" is the archive. Most recent activity first."""
+    "closed" is the archive. Most recent activity first; `limit`: only the first so many."""
     with session_scope() as session:
         query = select(Ticket).where(Ticket.user_id == user_id)
         if status == TicketStatus.CLOSED:
@@ -324,7 +324,7 @@ def list_tickets(*, user_id: int, status: str = "") -> list[TicketSummary]:
             wanted = (status,) if status in ACTIVE_STATUSES else ACTIVE_STATUSES
             query = query.where(col(Ticket.status).in_(wanted)).order_by(
                 col(Ticket.last_activity_at).desc(), col(Ticket.id).desc())
-        return [summary_of(ticket) for ticket in session.exec(query).all()]
+        return [summary_of(ticket) for ticket in session.exec(query.limit(limit)).all()]
 
 
 def count_active_tickets(*, user_id: int) -> int:
