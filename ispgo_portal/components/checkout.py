@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ispgo_portal.components.dialogs import cancel_button
 from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import field_error
 from ispgo_portal.limits import PROMO_CODE_MAX
@@ -130,7 +131,7 @@ def checkout_dialog(state: type, id_prefix: str, *, title: rx.Component, descrip
                                 " (баланс + кредитный лимит)", size="1", color_scheme="gray")),
                 shortfall_callout(shortfall),
                 rx.hstack(
-                    rx.dialog.close(rx.button("Отмена", variant="soft", color_scheme="gray", type="button")),
+                    cancel_button(),
                     rx.button(rx.cond(method == "yookassa", "Перейти к оплате", balance_label),
                               on_click=state.confirm_checkout, loading=state.checkout_busy,
                               disabled=shortfall != "", id=f"{id_prefix}-confirm"),

@@ -12,6 +12,11 @@ from typing import Any
 import reflex as rx
 
 
+def cancel_button() -> rx.Component:
+    """«Отмена» at the foot of a form dialog: closes it, submits nothing."""
+    return rx.dialog.close(rx.button("Отмена", type="button", variant="soft", color_scheme="gray"))
+
+
 def confirm_dialog(*, title: Any, text: Any, action: Any, on_confirm: Any, action_id: Any = None,
                    trigger: rx.Component | None = None, open: Any = None, on_cancel: Any = None,
                    color: Any = "red", max_width: str = "460px") -> rx.Component:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ispgo_portal.components.dialogs import cancel_button
 from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import app_shell, card, empty_state, field_error, page_title
 from ispgo_portal.components.tables import data_table
@@ -95,7 +96,7 @@ def assign_dialog() -> rx.Component:
             rx.text("Если сумма покрывает счёт, он станет оплаченным; иначе деньги просто поступят на баланс клиента.",
                     size="1", color_scheme="gray"),
             field_error(S.assign_error),
-            rx.hstack(rx.dialog.close(rx.button("Отмена", type="button", variant="soft", color_scheme="gray")),
+            rx.hstack(cancel_button(),
                       rx.button("Зачислить", type="submit", id="assign-submit"), justify="end", width="100%"),
             spacing="2", width="100%",
         ), on_submit=S.assign_payment, reset_on_submit=False),
@@ -114,7 +115,7 @@ def mark_dialog() -> rx.Component:
             rx.text("Сумма счёта будет зачислена на баланс клиента; счёт на тариф сразу купит лицензию.",
                     size="1", color_scheme="gray"),
             field_error(S.mark_error),
-            rx.hstack(rx.dialog.close(rx.button("Отмена", type="button", variant="soft", color_scheme="gray")),
+            rx.hstack(cancel_button(),
                       rx.button("Отметить оплаченным", type="submit", id="mark-submit"), justify="end", width="100%"),
             spacing="2", width="100%",
         ), on_submit=S.mark_paid, reset_on_submit=False),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ispgo_portal.components.dialogs import confirm_dialog
+from ispgo_portal.components.dialogs import cancel_button, confirm_dialog
 from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import app_shell, card, empty_state, field_error
 from ispgo_portal.limits import ADMIN_REASON_MAX
@@ -371,8 +371,7 @@ def two_factor_card() -> rx.Component:
                                 rx.input(name="reason", placeholder="Причина (например, потерян телефон)",
                                          max_length=500, width="100%", id="reset-2fa-reason"),
                                 rx.hstack(
-                                    rx.dialog.close(rx.button("Отмена", type="button", variant="soft",
-                                                              color_scheme="gray")),
+                                    cancel_button(),
                                     rx.button("Сбросить", type="submit", color_scheme="red", id="reset-2fa-confirm"),
                                     justify="end", spacing="3", width="100%",
                                 ),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ispgo_portal.components.dialogs import confirm_dialog
+from ispgo_portal.components.dialogs import cancel_button, confirm_dialog
 from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import app_shell, card, empty_state, field_error, page_title
 from ispgo_portal.limits import TARIFF_DESCRIPTION_MAX, TARIFF_NAME_MAX
@@ -63,7 +63,7 @@ def editor_dialog() -> rx.Component:
                     form_field("Порядок на странице", "sort_order", _input("sort_order", input_mode="numeric"),
                                "меньше — выше в списке"),
                     rx.hstack(
-                        rx.dialog.close(rx.button("Отмена", type="button", variant="soft", color_scheme="gray")),
+                        cancel_button(),
                         rx.button("Сохранить", type="submit", id="tariff-save"),
                         justify="end",
                         width="100%",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ispgo_portal.components.dialogs import confirm_dialog
+from ispgo_portal.components.dialogs import cancel_button, confirm_dialog
 from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import announce, app_shell, card, empty_state, page_title
 from ispgo_portal.limits import TOKEN_NAME_MAX
@@ -107,7 +107,7 @@ def create_form() -> rx.Component:
             rx.cond(S.form_error != "", rx.callout(S.form_error, icon="circle-alert", color_scheme="red",
                                                    width="100%", id="token-form-error")),
             rx.hstack(
-                rx.dialog.close(rx.button("Отмена", variant="soft", color_scheme="gray", type="button")),
+                cancel_button(),
                 rx.button("Создать токен", type="submit", loading=S.busy, id="token-create-submit"),
                 justify="end",
                 width="100%",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ispgo_portal.components.dialogs import confirm_dialog
+from ispgo_portal.components.dialogs import cancel_button, confirm_dialog
 from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import app_shell, card, empty_state, field_error, page_title
 from ispgo_portal.state.payers import PAYER_FIELDS, PayerRow, PayersState
@@ -83,7 +83,7 @@ def payer_form() -> rx.Component:
                                 company_fields()),
                         field_error(S.err_form),
                         rx.hstack(
-                            rx.dialog.close(rx.button("Отмена", type="button", variant="soft", color_scheme="gray")),
+                            cancel_button(),
                             rx.button("Сохранить", type="submit", loading=S.payer_busy, id="save-payer"),
                             justify="end",
                             spacing="3",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ispgo_portal.components.dialogs import confirm_dialog
+from ispgo_portal.components.dialogs import cancel_button, confirm_dialog
 from ispgo_portal.components.forms import field_label
 from ispgo_portal.components.layout import app_shell, card, empty_state, loading_block, page_title
 from ispgo_portal.components.tickets import (
@@ -61,7 +61,7 @@ def new_ticket_form() -> rx.Component:
             rx.text("Чем подробнее вы опишете проблему, тем быстрее мы сможем помочь.",
                     size="1", color_scheme="gray"),
             rx.hstack(
-                rx.dialog.close(rx.button("Отмена", type="button", variant="soft", color_scheme="gray")),
+                cancel_button(),
                 rx.button("Отправить", type="submit", id="ticket-submit"),
                 spacing="3",
                 justify="end",
