@@ -12,6 +12,7 @@ Environment (all optional):
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 import uuid
@@ -79,28 +80,30 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         print(f"could not drop {TEST_DB_NAME}: {exc}")
 
 
-_EMPTY_ALL: list[str] = []
+@functools.cache
+def _empty_all_sql() -> str:
+    """DELETE from every table in foreign-key order, then every id sequence back at 1."""
+    from sqlalchemy import text
+    from sqlmodel import SQLModel
+
+    from ispgo_portal.db import get_engine
+
+    with get_engine().connect() as conn:
+        sequences = conn.execute(text("SELECT c.oid::regclass::text FROM pg_class c "
+                                      "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                                      "WHERE c.relkind = 'S' AND n.nspname = 'public'")).scalars().all()
+    deletes = [f'DELETE FROM "{t.name}"' for t in reversed(SQLModel.metadata.sorted_tables)]
+    return "; ".join([*deletes, *(f"SELECT setval('{s}', 1, false)" for s in sequences)])
 
 
 def truncate_all() -> None:
     """Every table empty and every id sequence back at 1, in one round trip: DELETE in
     foreign-key order and `setval` take ~5 ms, where TRUNCATE … RESTART IDENTITY (fresh files
     for every table and index, synced at commit) takes 130–330 ms — before each of ~1,700 tests."""
-    from sqlalchemy import text
-    from sqlmodel import SQLModel
-
     from ispgo_portal.db import get_engine
 
-    engine = get_engine()
-    if not _EMPTY_ALL:
-        with engine.connect() as conn:
-            sequences = conn.execute(text("SELECT c.oid::regclass::text FROM pg_class c "
-                                          "JOIN pg_namespace n ON n.oid = c.relnamespace "
-                                          "WHERE c.relkind = 'S' AND n.nspname = 'public'")).scalars().all()
-        deletes = [f'DELETE FROM "{t.name}"' for t in reversed(SQLModel.metadata.sorted_tables)]
-        _EMPTY_ALL.append("; ".join([*deletes, *(f"SELECT setval('{s}', 1, false)" for s in sequences)]))
-    with engine.begin() as conn:
-        conn.exec_driver_sql(_EMPTY_ALL[0])
+    with get_engine().begin() as conn:
+        conn.exec_driver_sql(_empty_all_sql())
 
 
 def _never_vacuum() -> None:
