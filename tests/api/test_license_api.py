@@ -301,14 +301,17 @@ def test_address_limit_counts_our_proxys_entry_not_the_clients(call, make_licens
     sent: rotating them must not buy a fresh allowance."""
     from ispgo_portal.settings import get_settings
 
+    limits(per_address=5)  # first: it starts new settings, which must keep the header below
     monkeypatch.setattr(get_settings(), "trusted_proxy_header", "X-Forwarded-For")
-    limits(per_address=5)
     key = make_license()
     proxy_wrote = f"198.51.100.{random.randint(1, 254)}"
     codes = []
     for n in range(6):
-        resp = httpx.post(f"{call.api_url}/api/v1/licenses/validate", json={"key": key, "fingerprint": "fp"},
-                          headers={"X-Forwarded-For": f"203.0.113.{n}, {proxy_wrote}"})
+        # Each request from a fresh loopback address too: only our proxy's entry ties them together.
+        peer = f"127.{random.randint(1, 254)}.{random.randint(1, 254)}.{n + 20}"
+        with httpx.Client(transport=httpx.HTTPTransport(local_address=peer)) as client:
+            resp = client.post(f"{call.api_url}/api/v1/licenses/validate", json={"key": key, "fingerprint": "fp"},
+                               headers={"X-Forwarded-For": f"203.0.113.{n}, {proxy_wrote}"})
         codes.append(resp.status_code)
     assert codes == [200] * 5 + [429]
 
