@@ -270,9 +270,10 @@ def set_password(*, admin_id: int, customer_id: int, password: str, password_con
     """A new password chosen by support; every session of the customer ends."""
     auth.validate_new_password(str(password or ""), str(password_confirm or ""))
     reason = clean_reason(reason, required=False)
+    password_hash = hash_password(password)  # outside the transaction: a hash may wait for a slot
     with session_scope() as session:
         admin, customer = _customer_for_update(session, admin_id, customer_id)
-        customer.password_hash = hash_password(password)
+        customer.password_hash = password_hash
         session.add(customer)
         auth.revoke_user_sessions(session, user_id=pk(customer))
         auth.revoke_reset_links(session, user_id=pk(customer))

@@ -117,10 +117,12 @@ def register_user(
     email = validate_email(email)
     name = validate_name(name)
     validate_new_password(password, password_confirm)
+    with session_scope() as session:  # a taken email costs no hash
+        _refuse_taken_email(session, email)
+    password_hash = hash_password(password)  # outside any transaction: see `passwords`
     with session_scope() as session:
-        if session.exec(select(User.id).where(User.email == email)).first() is not None:
-            raise DomainError("email_taken", "Этот email уже зарегистрирован", field="email")
-        user = User(email=email, name=name, password_hash=hash_password(password), role=role)
+        _refuse_taken_email(session, email)  # taken while we hashed (the unique index also holds)
+        user = User(email=email, name=name, password_hash=password_hash, role=role)
         session.add(user)
         session.flush()
         from ispgo_portal.services.mail import notifications
@@ -130,6 +132,11 @@ def register_user(
             dedupe_key=f"welcome:{user.id}",
         )
     return user
+
+
+def _refuse_taken_email(session: Session, email: str) -> None:
+    if session.exec(select(User.id).where(User.email == email)).first() is not None:
+        raise DomainError("email_taken", "Этот email уже зарегистрирован", field="email")
 
 
 def _failures_since(session: Session, *conditions: ColumnElement[bool]) -> int:
@@ -164,11 +171,19 @@ def login(*, email: str, password: str, ip: str = "", old_token: str = "") -> Lo
     email = normalize_email(email)
     if not email or not password or not isinstance(password, str):
         raise DomainError("credentials_required", "Введите email и пароль")
+    # Three steps, and the password check between two short transactions: a hash waits for a
+    # free hashing slot (a storm of logins queues there), and a transaction held open meanwhile
+    # would keep a pooled connection from everyone else's pages.
     with session_scope() as session:
         if _failures_since(session, col(LoginAttempt.email) == email) >= THROTTLE_MAX_FAILURES:
             raise DomainError("login_throttled", THROTTLED_MESSAGE)
+        stored = session.exec(select(User.password_hash).where(User.email == email)).first()
+    ok = verify_password(stored, password)
+    fresh_hash = hash_password(password) if ok and stored is not None and needs_rehash(stored) else None
+    with session_scope() as session:
         user = session.exec(select(User).where(User.email == email)).first()
-        ok = verify_password(user.password_hash if user else None, password)
+        # A password changed while we checked the old one: the old one no longer opens the account.
+        ok = ok and user is not None and user.password_hash == stored
         session.add(LoginAttempt(email=email, ip=ip, success=ok and not (user and user.is_blocked)))
         if not ok or user is None:
             session.commit()
@@ -178,8 +193,8 @@ def login(*, email: str, password: str, ip: str = "", old_token: str = "") -> Lo
             raise DomainError(
                 "user_blocked", "Учётная запись заблокирована. Обратитесь в поддержку."
             )
-        if needs_rehash(user.password_hash):
-            user.password_hash = hash_password(password)
+        if fresh_hash is not None:
+            user.password_hash = fresh_hash
         user_id = pk(user)
         if two_factor.is_enabled(session, user_id):
             return LoginResult(user_id=user_id, token="", challenge=_issue_challenge(session, user_id, ip))
@@ -291,10 +306,16 @@ def change_password(*, user_id: int, current: str, new: str, confirm: str, token
     """Self-service change; every other session of the user is revoked."""
     validate_new_password(new, confirm)
     with session_scope() as session:
+        stored = session.exec(select(User.password_hash).where(User.id == user_id)).first()
+    # Both hashes outside any transaction (see `login`).
+    if stored is None or not verify_password(stored, current or ""):
+        raise DomainError("wrong_password", "Текущий пароль указан неверно", field="current")
+    new_hash = hash_password(new)
+    with session_scope() as session:
         user = session.get(User, user_id)
-        if user is None or not verify_password(user.password_hash, current or ""):
+        if user is None or user.password_hash != stored:  # changed meanwhile, elsewhere
             raise DomainError("wrong_password", "Текущий пароль указан неверно", field="current")
-        user.password_hash = hash_password(new)
+        user.password_hash = new_hash
         revoke_user_sessions(session, user_id=user_id, keep_token=token)
         revoke_reset_links(session, user_id=user_id)
 
@@ -303,14 +324,15 @@ def create_admin(*, email: str, password: str, name: str = "Администра
     """Create an admin, or promote and reset the password of an existing account."""
     email = validate_email(email)
     validate_new_password(password, password)
+    password_hash = hash_password(password)  # outside the transaction (see `login`)
     with session_scope() as session:
         user = session.exec(select(User).where(User.email == email)).first()
         if user is None:
-            user = User(email=email, name=name, password_hash=hash_password(password), role=ROLE_ADMIN)
+            user = User(email=email, name=name, password_hash=password_hash, role=ROLE_ADMIN)
             session.add(user)
         else:
             user.role = ROLE_ADMIN
-            user.password_hash = hash_password(password)
+            user.password_hash = password_hash
             user.is_blocked = False
             revoke_reset_links(session, user_id=pk(user))
         session.flush()

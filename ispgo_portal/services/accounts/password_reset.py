@@ -103,6 +103,9 @@ def reset_password(*, token: str, password: str, password_confirm: str) -> None:
     if token_hash is None:
         raise invalid_link_error()
     now = utcnow()
+    if not reset_link_valid(token=token):  # a dead link costs no hash
+        raise invalid_link_error()
+    password_hash = hash_password(password)  # outside the transaction: a hash may wait for a slot
     with session_scope() as session:
         query = select(PasswordResetToken).where(PasswordResetToken.token_hash == token_hash)
         if is_postgres(session):
@@ -113,7 +116,7 @@ def reset_password(*, token: str, password: str, password_confirm: str) -> None:
         user = session.get(User, row.user_id)
         if user is None or user.is_blocked:
             raise invalid_link_error()
-        user.password_hash = hash_password(password)
+        user.password_hash = password_hash
         session.add(user)
         revoke_reset_links(session, user_id=pk(user))  # this link and any other sent before
         revoke_user_sessions(session, user_id=pk(user))
