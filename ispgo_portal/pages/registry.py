@@ -42,35 +42,35 @@ def register_pages(app: rx.App) -> None:
     app.add_page(register_page, route="/register", title="Регистрация — ISPGo",
                  on_load=SessionState.redirect_if_logged_in)
     app.add_page(dashboard_page, route="/dashboard", title="Дашборд — ISPGo",
-                 on_load=[SessionState.require_login, DashboardState.load_dashboard])
+                 on_load=DashboardState.load_dashboard)
     from ispgo_portal.state.admin_overview import AdminOverviewState
 
     app.add_page(admin_overview_page, route="/admin", title="Обзор — ISPGo",
-                 on_load=[SessionState.require_admin_page, AdminOverviewState.load_overview])
+                 on_load=AdminOverviewState.load_overview)
 
     from ispgo_portal.pages.admin_tariffs import admin_tariffs_page
     from ispgo_portal.state.admin_tariffs import AdminTariffsState
 
     app.add_page(admin_tariffs_page, route="/admin/tariffs", title="Тарифы — ISPGo",
-                 on_load=[SessionState.require_admin_page, AdminTariffsState.load_tariffs])
+                 on_load=AdminTariffsState.load_tariffs)
 
     from ispgo_portal.pages.admin_promo import admin_promo_page
     from ispgo_portal.state.admin_promo import AdminPromoState
 
     app.add_page(admin_promo_page, route="/admin/promo-codes", title="Промокоды — ISPGo",
-                 on_load=[SessionState.require_admin_page, AdminPromoState.load_promos])
+                 on_load=AdminPromoState.load_promos)
 
     from ispgo_portal.pages.admin_licenses import admin_licenses_page
     from ispgo_portal.state.admin_licenses import AdminLicensesState
 
     app.add_page(admin_licenses_page, route="/admin/licenses", title="Лицензии — ISPGo",
-                 on_load=[SessionState.require_admin_page, AdminLicensesState.load_licenses])
+                 on_load=AdminLicensesState.load_licenses)
 
     from ispgo_portal.pages.admin_payments import admin_payments_page
     from ispgo_portal.state.admin_payments import AdminPaymentsState
 
     app.add_page(admin_payments_page, route="/admin/payments", title="Платежи — ISPGo",
-                 on_load=[SessionState.require_admin_page, AdminPaymentsState.load_payments])
+                 on_load=AdminPaymentsState.load_payments)
 
     register_admin_customer_pages(app)
 
@@ -97,9 +97,9 @@ def register_license_pages(app: rx.App) -> None:
     from ispgo_portal.state.tariffs import TariffsState
 
     app.add_page(tariffs_page, route="/tariffs", title="Тарифы — ISPGo",
-                 on_load=[SessionState.require_login, TariffsState.load_tariffs])
+                 on_load=TariffsState.load_tariffs)
     app.add_page(licenses_page, route="/licenses", title="Мои лицензии — ISPGo",
-                 on_load=[SessionState.require_login, LicensesState.load_licenses])
+                 on_load=LicensesState.load_licenses)
 
 
 def register_ticket_pages(app: rx.App) -> None:
@@ -109,13 +109,13 @@ def register_ticket_pages(app: rx.App) -> None:
     from ispgo_portal.state.tickets import TicketsState, TicketViewState
 
     app.add_page(tickets_page, route="/tickets", title="Тикеты — ISPGo",
-                 on_load=[SessionState.require_login, TicketsState.load_tickets])
+                 on_load=TicketsState.load_tickets)
     app.add_page(ticket_page, route="/tickets/[ticket_id]", title="Тикет — ISPGo",
-                 on_load=[SessionState.require_login, TicketViewState.load_ticket])
+                 on_load=TicketViewState.load_ticket)
     app.add_page(admin_tickets_page, route="/admin/tickets", title="Тикеты поддержки — ISPGo",
-                 on_load=[SessionState.require_admin_page, AdminTicketsState.load_queue])
+                 on_load=AdminTicketsState.load_queue)
     app.add_page(admin_ticket_page, route="/admin/tickets/[ticket_id]", title="Тикет — ISPGo",
-                 on_load=[SessionState.require_admin_page, AdminTicketViewState.load_admin_ticket])
+                 on_load=AdminTicketViewState.load_admin_ticket)
 
 
 def register_admin_customer_pages(app: rx.App) -> None:
@@ -128,12 +128,12 @@ def register_admin_customer_pages(app: rx.App) -> None:
     from ispgo_portal.state.admin_two_factor import AdminTwoFactorState
 
     app.add_page(admin_customers_page, route="/admin/customers", title="Клиенты — ISPGo",
-                 on_load=[SessionState.require_admin_page, AdminCustomersState.load_customers])
+                 on_load=AdminCustomersState.load_customers)
     app.add_page(admin_customer_card_page, route="/admin/customers/[customer_id]", title="Клиент — ISPGo",
-                 on_load=[SessionState.require_admin_page, AdminCustomerCardState.load_card,
+                 on_load=[AdminCustomerCardState.load_card,
                           AdminTwoFactorState.load_customer_two_factor])
     app.add_page(admin_audit_page, route="/admin/audit", title="Аудит — ISPGo",
-                 on_load=[SessionState.require_admin_page, AdminAuditState.load_audit])
+                 on_load=AdminAuditState.load_audit)
 
 
 def register_password_reset_pages(app: rx.App) -> None:
@@ -153,7 +153,7 @@ def register_outbox_pages(app: rx.App) -> None:
     from ispgo_portal.state.admin_outbox import AdminOutboxState
 
     app.add_page(admin_outbox_page, route="/admin/outbox", title="Исходящие письма — ISPGo",
-                 on_load=[SessionState.require_admin_page, AdminOutboxState.load_outbox])
+                 on_load=AdminOutboxState.load_outbox)
 
 
 def register_balance_pages(app: rx.App) -> None:
@@ -165,7 +165,7 @@ def register_balance_pages(app: rx.App) -> None:
     from ispgo_portal.state.payment_return import PaymentReturnState
 
     app.add_page(balance_page, route="/balance", title="Баланс — ISPGo",
-                 on_load=[SessionState.require_login, BalanceState.load_balance, PaymentMethodsState.load_cards])
+                 on_load=[BalanceState.load_balance, PaymentMethodsState.load_cards])
     app.add_page(payment_return_page, route="/payments/return", title="Оплата — ISPGo",
                  on_load=[SessionState.require_login, PaymentReturnState.watch_payment])
 
@@ -176,7 +176,7 @@ def register_api_token_pages(app: rx.App) -> None:
     from ispgo_portal.state.api_tokens import ApiTokensState
 
     app.add_page(api_tokens_page, route="/api-tokens", title="API-токены — ISPGo",
-                 on_load=[SessionState.require_login, ApiTokensState.load_tokens])
+                 on_load=ApiTokensState.load_tokens)
     register_security_pages(app)
 
 
@@ -186,7 +186,7 @@ def register_security_pages(app: rx.App) -> None:
     from ispgo_portal.state.security import SecurityState
 
     app.add_page(security_page, route="/security", title="Безопасность — ISPGo",
-                 on_load=[SessionState.require_login, SecurityState.load_security])
+                 on_load=SecurityState.load_security)
 
 
 def register_payer_pages(app: rx.App) -> None:
@@ -199,10 +199,10 @@ def register_payer_pages(app: rx.App) -> None:
     from ispgo_portal.state.payers import PayersState
 
     app.add_page(payers_page, route="/payers", title="Плательщики — ISPGo",
-                 on_load=[SessionState.require_login, PayersState.load_payers])
+                 on_load=PayersState.load_payers)
     app.add_page(documents_page, route="/documents", title="Документы — ISPGo",
-                 on_load=[SessionState.require_login, DocumentsState.load_documents])
+                 on_load=DocumentsState.load_documents)
     app.add_page(invoice_form_page, route="/balance/invoice", title="Счёт на оплату — ISPGo",
-                 on_load=[SessionState.require_login, InvoiceFormState.load_invoice_form])
+                 on_load=InvoiceFormState.load_invoice_form)
     app.add_page(admin_bank_page, route="/admin/payments/bank", title="Банковские поступления — ISPGo",
-                 on_load=[SessionState.require_admin_page, AdminBankState.load_bank])
+                 on_load=AdminBankState.load_bank)

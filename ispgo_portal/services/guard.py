@@ -20,6 +20,7 @@ class Caller:
     name: str
     role: str
     has_second_factor: bool = False  # TOTP is on: admins may act only with it
+    balance: int = 0  # kopecks, as read with the session: for the page header only, never for money
 
     @property
     def is_admin(self) -> bool:
@@ -42,7 +43,7 @@ def resolve_caller(token: str) -> Caller | None:
             return None
         user, has_second_factor = found
         return Caller(user_id=pk(user), email=user.email, name=user.name, role=user.role,
-                      has_second_factor=has_second_factor)
+                      has_second_factor=has_second_factor, balance=user.balance)
 
 
 def require_user(token: str) -> Caller:

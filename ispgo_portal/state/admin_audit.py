@@ -66,7 +66,7 @@ class AdminAuditState(SessionState):
             return None  # the page guard already redirected and said why
         return self._failed(exc, caller)
 
-    @admin_handler(on_error=_load_failed)
+    @admin_handler(page=True, on_error=_load_failed)
     def load_audit(self, caller: Caller):
         admins, actions = audit_log.filter_options(admin_id=caller.user_id)
         self.admins = [{"id": str(i), "email": e} for i, e in admins]

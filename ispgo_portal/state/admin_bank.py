@@ -14,7 +14,7 @@ from ispgo_portal.services.billing.statement_1c import MAX_STATEMENT_BYTES
 from ispgo_portal.services.errors import DomainError
 from ispgo_portal.services.guard import Caller
 from ispgo_portal.state.forms import as_id, clear_field_errors, form_text
-from ispgo_portal.state.handler import admin_handler, ok_toast, public_handler, unless_denied
+from ispgo_portal.state.handler import admin_handler, ok_toast, public_handler
 from ispgo_portal.state.session import SessionState
 
 STATEMENT_UPLOAD = "bank-statement-upload"
@@ -121,7 +121,7 @@ class AdminBankState(SessionState):
                               for v in open_invoices]
         self.bank_loaded = True
 
-    @admin_handler(on_error=unless_denied)
+    @admin_handler(page=True)
     def load_bank(self, caller: Caller):
         self._reload(caller.user_id)
 

@@ -24,7 +24,7 @@ from ispgo_portal.services.accounts import admin as ac
 from ispgo_portal.services.errors import AccessDenied, DomainError
 from ispgo_portal.services.guard import Caller
 from ispgo_portal.state.forms import clear_field_errors, form_value, rubles_input, step_page
-from ispgo_portal.state.handler import admin_handler, error_toast, ok_toast, unless_denied
+from ispgo_portal.state.handler import admin_handler, error_toast, ok_toast
 from ispgo_portal.state.session import SessionState
 
 # The card's forms: a field's error goes under it (the direction radio belongs to the amount).
@@ -66,7 +66,7 @@ class AdminCustomersState(SessionState):
         ]
         self.loaded = True
 
-    @admin_handler(on_error=unless_denied)
+    @admin_handler(page=True)
     def load_customers(self, caller: Caller):
         self._search(caller.user_id)
 
@@ -198,7 +198,7 @@ class AdminCustomerCardState(SessionState):
         self.card_missing = exc.code == "not_found"
         return error_toast(exc)
 
-    @admin_handler(on_error=_card_failed, fields=CARD_FIELDS)
+    @admin_handler(page=True, on_error=_card_failed, fields=CARD_FIELDS)
     def load_card(self, caller: Caller):
         self._customer_id = self._customer_from_url()
         self.card_loaded = self.card_missing = False

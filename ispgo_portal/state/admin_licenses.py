@@ -110,7 +110,7 @@ class AdminLicensesState(SessionState):
         self.confirm_open = True
 
     # --- list ---
-    @admin_handler
+    @admin_handler(page=True)
     def load_licenses(self, caller: Caller):
         status = self.router.url.query_parameters.get("status", "") if self.router.url else ""
         if status in admin_licenses.STATUS_FILTERS and status:

@@ -10,7 +10,7 @@ from ispgo_portal.services.guard import Caller
 from ispgo_portal.services.mail import outbox
 from ispgo_portal.services.mail.mailer import smtp_configured
 from ispgo_portal.state.forms import step_page
-from ispgo_portal.state.handler import admin_handler, ok_toast, unless_denied
+from ispgo_portal.state.handler import admin_handler, ok_toast
 from ispgo_portal.state.session import SessionState
 
 ALL = "all"  # "no status filter" (Radix controls cannot hold an empty value)
@@ -48,7 +48,7 @@ class AdminOutboxState(SessionState):
         self.smtp = smtp_configured()
         self.loaded = True
 
-    @admin_handler(on_error=unless_denied)
+    @admin_handler(page=True)
     def load_outbox(self, caller: Caller):
         self.status, self.query, self.page, self.detail_open = ALL, "", 1, False
         self._list(caller.user_id)

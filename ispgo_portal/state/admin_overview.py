@@ -28,7 +28,7 @@ class AdminOverviewState(SessionState):
     revenue_months: list[dict] = []
     loaded: bool = False
 
-    @admin_handler
+    @admin_handler(page=True)
     def load_overview(self, caller: Caller):
         ov = reports.overview(admin_id=caller.user_id)
         revenue = reports.revenue(admin_id=caller.user_id)

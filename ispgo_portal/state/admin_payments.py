@@ -131,7 +131,7 @@ class AdminPaymentsState(SessionState):
         self.refund_history = [_refund_view(r) for r in admin_payments.list_refunds(payment_id=row.id)]
 
     # --- list ---
-    @admin_handler
+    @admin_handler(page=True)
     def load_payments(self, caller: Caller):
         self.payments_loaded = False
         self._reload()

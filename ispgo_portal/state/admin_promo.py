@@ -95,7 +95,7 @@ class AdminPromoState(SessionState):
         self.editor_tariff_ids = tariff_ids
         self.editor_open = True
 
-    @admin_handler
+    @admin_handler(page=True)
     def load_promos(self, caller: Caller):
         self.promos_loaded = False
         self._reload()

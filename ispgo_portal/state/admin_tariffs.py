@@ -74,7 +74,7 @@ class AdminTariffsState(SessionState):
         self.tariffs = [_view(row) for row in admin_tariffs.list_tariffs()]
         self.tariffs_loaded = True
 
-    @admin_handler
+    @admin_handler(page=True)
     def load_tariffs(self, caller: Caller):
         self.tariffs_loaded = False
         self._reload()

@@ -63,7 +63,7 @@ class AdminTicketsState(SessionState):
         self.loaded = False
         return error_toast(exc)
 
-    @admin_handler(on_error=_not_loaded)
+    @admin_handler(page=True, on_error=_not_loaded)
     def load_queue(self, caller: Caller):
         self._reload(caller.user_id)
 
@@ -116,7 +116,7 @@ class AdminTicketViewState(TicketThreadState, SessionState):
         self.loaded = exc.code == "not_found"
         return None if exc.code == "not_found" else error_toast(exc)
 
-    @admin_handler(on_error=_not_shown, fields=REPLY_FIELDS)
+    @admin_handler(page=True, on_error=_not_shown, fields=REPLY_FIELDS)
     def load_admin_ticket(self, caller: Caller):
         self._begin_loading()
         self._show(caller.user_id)

@@ -56,7 +56,7 @@ class ApiTokensState(SessionState):
         self.tokens = [row_of(v) for v in api_tokens.list_tokens(user_id=user_id)]
         self.tokens_loaded = True
 
-    @customer_handler
+    @customer_handler(page=True)
     def load_tokens(self, caller: Caller):
         self._reload(caller.user_id)
 

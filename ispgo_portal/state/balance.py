@@ -105,7 +105,7 @@ class BalanceState(SessionState):
         self.rows = [line_of(r) for r in result.rows]
         self.page, self.pages, self.total = result.page, result.pages, result.total
 
-    @customer_handler
+    @customer_handler(page=True)
     def load_balance(self, caller: Caller):
         self.loaded = False
         self._fill_funds(caller.user_id)

@@ -55,7 +55,7 @@ class DashboardState(SessionState):
     queue_active: int = 0
     queue_waiting: int = 0
 
-    @customer_handler
+    @customer_handler(page=True)
     def load_dashboard(self, caller: Caller):
         user_id = caller.user_id
         summary = account_summary(user_id=user_id)

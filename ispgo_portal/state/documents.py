@@ -16,7 +16,7 @@ from ispgo_portal.services.forms import parse_day
 from ispgo_portal.services.guard import Caller
 from ispgo_portal.services.licensing.catalog import list_active_tariffs
 from ispgo_portal.state.forms import as_id, clear_field_errors, form_text
-from ispgo_portal.state.handler import customer_handler, ok_toast, public_handler, unless_denied
+from ispgo_portal.state.handler import customer_handler, ok_toast, public_handler
 from ispgo_portal.state.session import SessionState
 
 STATUS_COLORS = {"issued": "blue", "paid": "green", "cancelled": "gray"}
@@ -104,7 +104,7 @@ class DocumentsState(SessionState):
                                 for p in payers.list_payers(user_id=user_id) if p.is_company]
         self.docs_loaded = True
 
-    @customer_handler(on_error=unless_denied)
+    @customer_handler(page=True)
     def load_documents(self, caller: Caller):
         today = to_msk(utcnow()).date()
         self.rec_from = self.rec_from or today.replace(day=1).isoformat()
@@ -154,7 +154,7 @@ class InvoiceFormState(SessionState):
         clear_field_errors(self, INVOICE_FIELDS)
         self.err_form = ""
 
-    @customer_handler(on_error=unless_denied)
+    @customer_handler(page=True)
     def load_invoice_form(self, caller: Caller):
         self._clear_errors()
         companies = [p for p in payers.list_payers(user_id=caller.user_id) if p.is_company]

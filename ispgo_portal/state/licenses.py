@@ -85,7 +85,7 @@ class LicensesState(CheckoutState, SessionState):
         self.licenses = [card_of(view, highlight_id) for view in licenses.list_licenses(user_id=user_id)]
         self.licenses_loaded = True
 
-    @customer_handler
+    @customer_handler(page=True)
     def load_licenses(self, caller: Caller):
         params = self.router.url.query_parameters if self.router.url else {}
         highlight_id = as_id(params.get("highlight", ""))

@@ -8,7 +8,7 @@ from ispgo_portal.services.billing import payers
 from ispgo_portal.services.errors import DomainError
 from ispgo_portal.services.guard import Caller
 from ispgo_portal.state.forms import as_id, clear_field_errors
-from ispgo_portal.state.handler import customer_handler, ok_toast, public_handler, unless_denied
+from ispgo_portal.state.handler import customer_handler, ok_toast, public_handler
 from ispgo_portal.state.session import SessionState
 
 FORM_FIELDS = ("kind", "name", "inn", "kpp", "ogrn", "legal_address", "bank_name", "bik", "account",
@@ -75,7 +75,7 @@ class PayersState(SessionState):
         self.payer_rows = [row_of(v) for v in payers.list_payers(user_id=user_id)]
         self.payers_loaded = True
 
-    @customer_handler(on_error=unless_denied)
+    @customer_handler(page=True)
     def load_payers(self, caller: Caller):
         self._reload(caller.user_id)
 

@@ -15,7 +15,6 @@ from ispgo_portal.state.handler import (
     error_toast,
     ok_toast,
     public_handler,
-    unless_denied,
 )
 from ispgo_portal.state.session import SessionState
 
@@ -52,7 +51,7 @@ class SecurityState(SessionState):
         status = two_factor.status(user_id=user_id)
         self.tf_enabled, self.recovery_left = status.enabled, status.recovery_left
 
-    @customer_handler(on_error=unless_denied)
+    @customer_handler(page=True)
     def load_security(self, caller: Caller):
         self.enrol_open, self.enrol_secret, self.enrol_qr = False, "", ""
         clear_field_errors(self, ENROL_FIELDS, DISABLE_FIELDS)

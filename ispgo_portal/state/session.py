@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ispgo_portal.db import session_scope
-from ispgo_portal.models import User
 from ispgo_portal.money import format_rub
 from ispgo_portal.services.accounts.cookie import SESSION_COOKIE, token_from_cookie_header
 from ispgo_portal.services.errors import AccessDenied, DomainError
-from ispgo_portal.services.guard import SETUP_MESSAGE, Caller, resolve_caller
+from ispgo_portal.services.guard import Caller, resolve_caller
 from ispgo_portal.state.handler import error_toast, ok_toast, public_handler
 
 # Runs in the browser: POST to a session route, then a full page load so the websocket
@@ -66,13 +64,19 @@ class SessionState(rx.State):
         return token_from_cookie_header(self.router.headers.cookie)
 
     def _fill_header(self, caller: Caller) -> None:
-        with session_scope() as session:
-            user = session.get(User, caller.user_id)
-            balance = user.balance if user else 0
         self.viewer_email = caller.email
         self.viewer_is_admin = caller.is_admin
-        self.viewer_balance = format_rub(balance)
+        self.viewer_balance = format_rub(caller.balance)
         self.auth_checked = True
+
+    def _page_refused(self, exc: AccessDenied) -> list[rx.event.EventSpec]:
+        """Where a page loader (`page=True`) sends a visitor whose session check refused."""
+        if exc.code == "forbidden":
+            return [rx.redirect("/dashboard"), rx.toast.error(exc.message)]
+        if exc.code == "second_factor_required":
+            return [rx.redirect("/security"), rx.toast.error(exc.message)]
+        self._clear_viewer()
+        return [rx.redirect(f"/login?next={self.router.url.path}")]
 
     def _clear_viewer(self) -> None:
         self.viewer_email = ""
@@ -83,25 +87,13 @@ class SessionState(rx.State):
     # --- events (public: they look the session up themselves and only redirect) ---
     @public_handler
     def require_login(self):
-        """on_load of every private page: comfort redirect; data is guarded per handler."""
+        """on_load of a private page whose loader is not a page loader (the payment return page
+        watches in the background): comfort redirect; data is guarded per handler."""
         caller = resolve_caller(self.session_token)
         if caller is None:
             self._clear_viewer()
             return rx.redirect(f"/login?next={self.router.url.path}")
         self._fill_header(caller)
-        return None
-
-    @public_handler
-    def require_admin_page(self):
-        caller = resolve_caller(self.session_token)
-        if caller is None:
-            self._clear_viewer()
-            return rx.redirect("/login")
-        self._fill_header(caller)
-        if not caller.is_admin:
-            return [rx.redirect("/dashboard"), rx.toast.error("Раздел доступен только администраторам")]
-        if caller.needs_second_factor_setup:
-            return [rx.redirect("/security"), rx.toast.error(SETUP_MESSAGE)]
         return None
 
     @public_handler

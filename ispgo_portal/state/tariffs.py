@@ -23,7 +23,7 @@ class TariffsState(CheckoutState, SessionState):
     buy_tariff_name: str = ""
     buy_period: str = ""
 
-    @customer_handler
+    @customer_handler(page=True)
     def load_tariffs(self, caller: Caller):
         del caller  # the catalogue is the same for everyone; a session is still required
         self.tariffs = [tariff_card_data(t) for t in list_active_tariffs()]

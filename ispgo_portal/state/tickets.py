@@ -91,7 +91,7 @@ class TicketsState(SessionState):
         self.rows = [ticket_row(s) for s in tickets.list_tickets(user_id=user_id, status=status)]
         self.loaded = True
 
-    @customer_handler
+    @customer_handler(page=True)
     def load_tickets(self, caller: Caller):
         self._reload(caller.user_id)
 
@@ -154,7 +154,7 @@ class TicketViewState(TicketThreadState, SessionState):
         self.loaded = True
         return None if exc.code == "not_found" else error_toast(exc)
 
-    @customer_handler(on_error=_not_shown, fields=REPLY_FIELDS)
+    @customer_handler(page=True, on_error=_not_shown, fields=REPLY_FIELDS)
     def load_ticket(self, caller: Caller):
         self._begin_loading()
         self._show(caller.user_id)

@@ -90,20 +90,59 @@ def test_any_other_domain_error_is_a_toast_and_counted(make_customer, session_to
 
 
 def test_an_anonymous_caller_gets_the_login_message_and_the_body_never_runs(monkeypatch: pytest.MonkeyPatch) -> None:
-    from ispgo_portal.state import dashboard
-    from ispgo_portal.state.dashboard import DashboardState
+    from ispgo_portal.state import admin_outbox
+    from ispgo_portal.state.admin_outbox import AdminOutboxState
 
-    monkeypatch.setattr(dashboard, "account_summary", lambda **_: pytest.fail("the body ran"))
-    [toast] = run(make_state(DashboardState), "load_dashboard")
+    monkeypatch.setattr(admin_outbox, "outbox", None)  # any use of the service would raise
+    [toast] = run(make_state(AdminOutboxState), "clear_search")
     assert "Войдите в личный кабинет" in str(toast)
 
 
 def test_a_customer_calling_an_admin_handler_is_refused(make_customer, session_token) -> None:
+    from ispgo_portal.state.admin_outbox import AdminOutboxState
+
+    state = make_state(AdminOutboxState, session_token(make_customer()))
+    [toast] = run(state, "clear_search")
+    assert "только администраторам" in str(toast)
+
+
+# --- page loaders (`page=True`): the page's on_load is also its guard ---------------------------
+
+def test_a_page_loader_sends_an_anonymous_visitor_to_the_login_form_and_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ispgo_portal.state import dashboard
+    from ispgo_portal.state.dashboard import DashboardState
+
+    monkeypatch.setattr(dashboard, "account_summary", lambda **_: pytest.fail("the body ran"))
+    state = make_state(DashboardState, "forged-token", url="/dashboard")
+    [answer] = run(state, "load_dashboard")
+    assert "/login?next=/dashboard" in str(answer) and "toast" not in str(answer)
+    assert (state.viewer_email, state.auth_checked) == ("", False)
+
+
+def test_a_page_loader_fills_the_header_from_its_own_session_check(make_customer, session_token) -> None:
+    from ispgo_portal.state.dashboard import DashboardState
+
+    state = make_state(DashboardState, session_token(make_customer(email="ivan@example.ru", balance=123_450)))
+    run(state, "load_dashboard")
+    assert (state.viewer_email, state.viewer_balance, state.auth_checked) == ("ivan@example.ru", "1\xa0234,50\xa0₽", True)
+    assert state.loaded
+
+
+def test_an_admin_page_sends_a_customer_to_the_dashboard_and_says_why(make_customer, session_token) -> None:
     from ispgo_portal.state.admin_overview import AdminOverviewState
 
-    state = make_state(AdminOverviewState, session_token(make_customer()))
-    [toast] = run(state, "load_overview")
-    assert "только администраторам" in str(toast)
+    state = make_state(AdminOverviewState, session_token(make_customer()), url="/admin")
+    [answer] = run(state, "load_overview")
+    assert "/dashboard" in str(answer) and "только администраторам" in str(answer)
+    assert state.loaded is False
+
+
+def test_an_admin_page_sends_an_admin_without_a_second_factor_to_security(make_admin, session_token) -> None:
+    from ispgo_portal.state.admin_overview import AdminOverviewState
+
+    state = make_state(AdminOverviewState, session_token(make_admin(two_factor=False)), url="/admin")
+    [answer] = run(state, "load_overview")
+    assert "/security" in str(answer) and "двухфакторная" in str(answer)
     assert state.loaded is False
 
 

@@ -27,7 +27,6 @@ from tests.state.harness import make_state, run
 PUBLIC_HANDLERS: set[str] = {
     # session plumbing: redirects only, they reveal nothing and change nothing
     "SessionState.require_login",
-    "SessionState.require_admin_page",
     "SessionState.redirect_if_logged_in",
     "SessionState.refresh_header",
     # showing the session routes' answer: only the caller's own error text changes
