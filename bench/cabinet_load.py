@@ -159,17 +159,44 @@ async def _register(client: httpx.AsyncClient, url: str, email: str) -> None:
         raise RuntimeError(f"registration refused for {email}: {answer.text}")
 
 
-async def _customer_loop(url: str, email: str, *, start_after: float, measure_from: float, stop_at: float,
-                         think: float, results: Results) -> None:
+@dataclass
+class Window:
+    """The measured stretch of a level: it opens SETTLE_SECONDS after the last customer has
+    logged in and connected (logins wait for a hashing slot, so a crowd's logins can outlast
+    the ramp; measuring while they still run would measure a login storm) and lasts `duration`."""
+    users: int
+    duration: float
+    connected: int = 0
+    measure_from: float = float("inf")
+    stop_at: float = float("inf")
+    opened: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def one_connected(self) -> None:
+        self.connected += 1
+        if self.connected == self.users:
+            self.open()
+
+    def open(self) -> None:
+        if not self.opened.is_set():
+            self.measure_from = time.monotonic() + SETTLE_SECONDS
+            self.stop_at = self.measure_from + self.duration
+            self.opened.set()
+
+
+async def _customer_loop(url: str, email: str, *, start_after: float, window: Window, think: float,
+                         results: Results) -> None:
     await asyncio.sleep(max(0.0, start_after - time.monotonic()))
-    customer = Customer(url, await _login(url, email))
     try:
+        customer = Customer(url, await _login(url, email))
         await customer.connect()
-        while time.monotonic() < stop_at:
+    finally:
+        window.one_connected()  # a customer that failed to connect must not hold the window shut
+    try:
+        while time.monotonic() < window.stop_at:
             for action in ACTIONS:
-                if time.monotonic() >= stop_at:
+                if time.monotonic() >= window.stop_at:
                     break
-                counted = time.monotonic() >= measure_from  # the ramp-up is not measured
+                counted = time.monotonic() >= window.measure_from  # the ramp-up is not measured
                 try:
                     took = await (customer.search_faq() if action == CHEAP else customer.open_page(action))
                     if counted:
@@ -181,10 +208,10 @@ async def _customer_loop(url: str, email: str, *, start_after: float, measure_fr
         await customer.close()
 
 
-async def _login_storm(url: str, emails: list[str], measure_from: float, stop_at: float,
-                       results: Results) -> None:
-    await asyncio.sleep(max(0.0, measure_from - time.monotonic()))
-    while time.monotonic() < stop_at:
+async def _login_storm(url: str, emails: list[str], window: Window, results: Results) -> None:
+    await window.opened.wait()
+    await asyncio.sleep(max(0.0, window.measure_from - time.monotonic()))
+    while time.monotonic() < window.stop_at:
         started = time.perf_counter()
         try:
             await _login(url, random.choice(emails))
@@ -197,28 +224,28 @@ async def run_level(url: str, emails: list[str], *, users: int, duration: float,
                     storm: int) -> Results:
     results = Results()
     # Customers log in and connect spread over a ramp (a real crowd does not arrive in one
-    # millisecond); measuring starts once the last one has had time to settle.
+    # millisecond); measuring starts once the last one is in and has had time to settle.
     now = time.monotonic()
     ramp = users / RAMP_USERS_PER_SECOND
-    measure_from = now + ramp + SETTLE_SECONDS
-    stop_at = measure_from + duration
+    window = Window(users, duration)
     tasks = [asyncio.create_task(_customer_loop(
-        url, emails[i % len(emails)], start_after=now + ramp * i / users, measure_from=measure_from,
-        stop_at=stop_at, think=think, results=results)) for i in range(users)]
+        url, emails[i % len(emails)], start_after=now + ramp * i / users, window=window, think=think,
+        results=results)) for i in range(users)]
     storm_emails = emails[:max(1, len(emails) // 4)]
-    tasks += [asyncio.create_task(_login_storm(url, storm_emails, measure_from, stop_at, results))
-              for _ in range(storm)]
+    tasks += [asyncio.create_task(_login_storm(url, storm_emails, window, results)) for _ in range(storm)]
     done = await asyncio.gather(*tasks, return_exceptions=True)
     for failure in (d for d in done if isinstance(d, BaseException)):
         results.errors[f"customer_failed:{type(failure).__name__}"] += 1
     results.latencies["_elapsed"] = [duration]
+    results.latencies["_ramp"] = [window.measure_from - SETTLE_SECONDS - now]
     return results
 
 
 def _report(label: str, results: Results) -> dict[str, float]:
     elapsed = results.latencies.pop("_elapsed")[0]
+    ramp = results.latencies.pop("_ramp")[0]
     total = sum(len(v) for v in results.latencies.values())
-    print(f"\n{label}: {total / elapsed:.1f} actions/s over {elapsed:.0f} s"
+    print(f"\n{label}: {total / elapsed:.1f} actions/s over {elapsed:.0f} s (all logged in after {ramp:.0f} s)"
           + (f", {len(results.logins)} storm logins (p50 {_common.percentile_ms(results.logins, 0.5):.0f} ms)"
              if results.logins else "")
           + (f", errors {dict(results.errors)}" if any(results.errors.values()) else ""))
