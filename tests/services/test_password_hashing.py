@@ -124,3 +124,45 @@ def test_no_flow_hashes_while_holding_a_database_connection(make_customer, make_
 
     assert len(watch.seen) >= 10
     assert [what for what, held in watch.seen if held] == []
+
+
+# --- on a busy machine a slot rests after a hash --------------------------------------------------
+
+def _timed_hashes(monkeypatch, tmp_path: Path, *, busy: bool) -> tuple[list[tuple[float, float]], list[float]]:
+    """Two hashes one after the other through one slot: the real hash's (start, end) spans and
+    how long each `hash_password` call took."""
+    import time
+
+    from ispgo_portal.services.accounts import passwords
+
+    monkeypatch.setattr(passwords, "_SLOT_FILES", [tmp_path / "slot.lock"])
+    monkeypatch.setattr(passwords, "_machine_busy", lambda: busy)
+    real, spans = passwords._hasher, []
+
+    class Timed:
+        def hash(self, password: str) -> str:
+            start = time.monotonic()
+            try:
+                return real.hash(password)
+            finally:
+                spans.append((start, time.monotonic()))
+
+    monkeypatch.setattr(passwords, "_hasher", Timed())
+    calls = []
+    for n in range(2):
+        start = time.monotonic()
+        passwords.hash_password(f"password-{n}")
+        calls.append(time.monotonic() - start)
+    return spans, calls
+
+
+def test_on_a_busy_machine_the_slot_rests_as_long_as_the_hash_took(monkeypatch, tmp_path: Path) -> None:
+    (s1, e1), (s2, _) = (spans := _timed_hashes(monkeypatch, tmp_path, busy=True))[0]
+    assert s2 - e1 >= 0.9 * (e1 - s1)  # the second hash waited out the first one's rest
+    first_call = spans[1][0]
+    assert first_call < 1.5 * (e1 - s1) + 0.05  # ...but the first login was not held up by it
+
+
+def test_on_an_idle_machine_hashes_follow_each_other_at_once(monkeypatch, tmp_path: Path) -> None:
+    (s1, e1), (s2, _) = _timed_hashes(monkeypatch, tmp_path, busy=False)[0]
+    assert s2 - e1 < 0.5 * (e1 - s1)
