@@ -7,8 +7,7 @@ import fcntl
 import os
 import tempfile
 import threading
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO
@@ -43,41 +42,17 @@ def _lower_priority() -> None:
 
 @contextlib.contextmanager
 def _machine_slot() -> Iterator[None]:
-    """Hold one of the machine's hashing slots: a free one if any, else wait for one. On a busy
-    machine the slot then rests as long as the hash took before the next hash may use it, so
-    a storm of logins takes at most half a core per slot; the login that hashed is not held up
-    (the slot is given back later, on a timer)."""
+    """Hold one of the machine's hashing slots: a free one if any, else wait for one."""
     files = [open(path, "a") for path in _SLOT_FILES]  # noqa: SIM115 - closed below
-    rest = 0.0
     try:
         held = next((f for f in files if _try_lock(f)), None)
         if held is None:
             held = files[threading.get_native_id() % len(files)]
             fcntl.flock(held, fcntl.LOCK_EX)
-        started = time.monotonic()
         yield
-        rest = time.monotonic() - started if _machine_busy() else 0.0
     finally:
-        if rest > 0:
-            timer = threading.Timer(rest, _close_all, (files,))  # closing releases the lock
-            timer.daemon = True
-            timer.start()
-        else:
-            _close_all(files)
-
-
-def _close_all(files: Sequence[IO[str]]) -> None:
-    for f in files:
-        f.close()
-
-
-def _machine_busy() -> bool:
-    """More threads ready to run than cores, now (Linux's /proc/loadavg; elsewhere: never)."""
-    try:
-        runnable = int(Path("/proc/loadavg").read_text().split()[3].split("/")[0])
-    except (OSError, ValueError, IndexError):
-        return False
-    return runnable > (os.cpu_count() or 1)
+        for f in files:
+            f.close()  # closing releases the lock
 
 
 def _try_lock(file: IO[str]) -> bool:
