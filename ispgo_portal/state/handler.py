@@ -133,14 +133,14 @@ def _handler(role: Role, *, fields: Mapping[str, str] | None = None, on_error: E
                 setattr(state, var, "")
             if role == "public":
                 return body(state, *args, **kwargs)
-            if not page:
-                box[0] = _resolve(role, token)
-                return body(state, box[0], *args, **kwargs)
             try:
                 box[0] = _resolve(role, token)
             except AccessDenied as exc:
+                if not page:
+                    raise
                 return state._page_refused(exc)  # the page is not shown: no body, no hook
-            state._fill_header(box[0])
+            if page:
+                state._fill_header(box[0])
             return body(state, box[0], *args, **kwargs)
 
         async def in_worker(fn: Callable[..., Any], *args: Any) -> Any:

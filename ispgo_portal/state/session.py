@@ -75,8 +75,12 @@ class SessionState(rx.State):
             return [rx.redirect("/dashboard"), rx.toast.error(exc.message)]
         if exc.code == "second_factor_required":
             return [rx.redirect("/security"), rx.toast.error(exc.message)]
+        return [self._to_login()]
+
+    def _to_login(self) -> rx.event.EventSpec:
+        """An anonymous visitor of a private page: to the login form, and back here after it."""
         self._clear_viewer()
-        return [rx.redirect(f"/login?next={self.router.url.path}")]
+        return rx.redirect(f"/login?next={self.router.url.path}")
 
     def _clear_viewer(self) -> None:
         self.viewer_email = ""
@@ -91,8 +95,7 @@ class SessionState(rx.State):
         watches in the background): comfort redirect; data is guarded per handler."""
         caller = resolve_caller(self.session_token)
         if caller is None:
-            self._clear_viewer()
-            return rx.redirect(f"/login?next={self.router.url.path}")
+            return self._to_login()
         self._fill_header(caller)
         return None
 
