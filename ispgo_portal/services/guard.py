@@ -26,10 +26,6 @@ class Caller:
     def is_admin(self) -> bool:
         return self.role == ROLE_ADMIN
 
-    @property
-    def needs_second_factor_setup(self) -> bool:
-        return self.is_admin and not self.has_second_factor
-
 
 SETUP_MESSAGE = ("Администраторам нужна двухфакторная защита: включите её в разделе «Безопасность», "
                  "затем откройте админку снова")
