@@ -102,10 +102,10 @@ def reset_password(*, token: str, password: str, password_confirm: str) -> None:
     token_hash = _hash_or_none(token)
     if token_hash is None:
         raise invalid_link_error()
-    now = utcnow()
     if not reset_link_valid(token=token):  # a dead link costs no hash
         raise invalid_link_error()
     password_hash = hash_password(password)  # outside the transaction: a hash may wait for a slot
+    now = utcnow()  # after the wait: a link that expired meanwhile is refused below
     with session_scope() as session:
         query = select(PasswordResetToken).where(PasswordResetToken.token_hash == token_hash)
         if is_postgres(session):
