@@ -215,7 +215,7 @@ async def _login_storm(url: str, emails: list[str], window: Window, results: Res
     await window.opened.wait()
     await asyncio.sleep(max(0.0, window.measure_from - time.monotonic()))
     # One client per storm task, reused: a new client per login costs the load generator an SSL
-    # context (~10 ms of its event loop each), which the customers' measured latencies would show.
+    # context (~50 ms of its event loop each), which the customers' measured latencies would show.
     async with httpx.AsyncClient(timeout=120) as client:
         while time.monotonic() < window.stop_at:
             started = time.perf_counter()
