@@ -193,3 +193,42 @@ def test_create_admin_is_idempotent_and_promotes() -> None:
     assert step.token == "" and step.needs_second_factor
     done = auth.complete_login(challenge=step.challenge, code=totp_code(admin.id))
     assert require_admin(done.token).is_admin
+
+
+# --- a password changed while the old one is being checked -----------------------------------
+# The hash is checked between two transactions (it may wait for a hashing slot); the second one
+# must not accept a password that stopped being the account's in the meantime.
+
+def _change_password_during_the_check(monkeypatch: pytest.MonkeyPatch, user_id: int) -> None:
+    from ispgo_portal.services.accounts.passwords import hash_password
+
+    real = auth.verify_password
+
+    def verify_then_change(stored: str | None, password: str) -> bool:
+        ok = real(stored, password)
+        with session_scope() as session:
+            session.get(User, user_id).password_hash = hash_password("changed-elsewhere-1")
+        return ok
+
+    monkeypatch.setattr(auth, "verify_password", verify_then_change)
+
+
+def test_login_with_a_password_changed_during_its_check_is_refused(make_customer, monkeypatch) -> None:
+    user_id = make_customer(email="race@example.ru", password="password123")
+    _change_password_during_the_check(monkeypatch, user_id)
+    with pytest.raises(DomainError) as refused:
+        auth.login(email="race@example.ru", password="password123")
+    assert refused.value.code == "invalid_credentials"
+    with session_scope() as session:
+        assert session.exec(select(AuthSession).where(AuthSession.user_id == user_id)).first() is None
+
+
+def test_password_change_racing_another_change_is_refused(make_customer, monkeypatch) -> None:
+    user_id = make_customer(email="race2@example.ru", password="password123")
+    _change_password_during_the_check(monkeypatch, user_id)
+    with pytest.raises(DomainError) as refused:
+        auth.change_password(user_id=user_id, current="password123", new="password456", confirm="password456",
+                             token="")
+    assert refused.value.field == "current"
+    monkeypatch.undo()
+    assert auth.login(email="race2@example.ru", password="changed-elsewhere-1").token  # the other change stands
