@@ -6,6 +6,7 @@ import reflex as rx
 
 import ispgo_portal.tasks.email  # noqa: F401 - the web process hands committed emails to Celery
 from ispgo_portal.api.app import create_api
+from ispgo_portal.gc_tuning import tune_for_latency
 from ispgo_portal.pages.registry import register_pages
 from ispgo_portal.state.handler import backend_exception_handler
 
@@ -21,3 +22,5 @@ app = rx.App(
     toaster=rx.toast.provider(custom_attrs={"containerAriaLabel": "Уведомления"}),
 )
 register_pages(app)
+# Imported before the server forks its workers: they inherit the thresholds.
+tune_for_latency()
