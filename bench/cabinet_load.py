@@ -74,6 +74,7 @@ class Results:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     logins: list[float] = field(default_factory=list)
+    loop_lag: list[float] = field(default_factory=list)
 
 
 def _router(path: str) -> dict[str, object]:
@@ -226,6 +227,16 @@ async def _login_storm(url: str, emails: list[str], window: Window, results: Res
                 results.errors["login_storm"] += 1
 
 
+async def _loop_lag(window: Window, results: Results) -> None:
+    """How late this generator's own event loop wakes up: a latency it adds to every action."""
+    await window.opened.wait()
+    await asyncio.sleep(max(0.0, window.measure_from - time.monotonic()))
+    while time.monotonic() < window.stop_at:
+        started = time.perf_counter()
+        await asyncio.sleep(0.01)
+        results.loop_lag.append(time.perf_counter() - started - 0.01)
+
+
 async def run_level(url: str, emails: list[str], *, users: int, duration: float, think: float,
                     storm: int) -> Results:
     results = Results()
@@ -239,6 +250,7 @@ async def run_level(url: str, emails: list[str], *, users: int, duration: float,
         results=results)) for i in range(users)]
     storm_emails = emails[:max(1, len(emails) // 4)]
     tasks += [asyncio.create_task(_login_storm(url, storm_emails, window, results)) for _ in range(storm)]
+    tasks.append(asyncio.create_task(_loop_lag(window, results)))
     done = await asyncio.gather(*tasks, return_exceptions=True)
     for failure in (d for d in done if isinstance(d, BaseException)):
         results.errors[f"customer_failed:{type(failure).__name__}"] += 1
@@ -255,6 +267,9 @@ def _report(label: str, results: Results) -> dict[str, float]:
           + (f", {len(results.logins)} storm logins (p50 {_common.percentile_ms(results.logins, 0.5):.0f} ms)"
              if results.logins else "")
           + (f", errors {dict(results.errors)}" if any(results.errors.values()) else ""))
+    if results.loop_lag:
+        print(f"  load generator's loop wakes late: p50 {_common.percentile_ms(results.loop_lag, 0.5):.1f} ms, "
+              f"p99 {_common.percentile_ms(results.loop_lag, 0.99):.1f} ms")
     print(f"  {'action':<12}{'count':>7}{'per s':>8}{'p50 ms':>9}{'p99 ms':>9}")
     summary = {"throughput": total / elapsed}
     for action in ACTIONS:
