@@ -363,6 +363,10 @@ async def bench_target(url: str, label: str, levels: list[int], args: argparse.N
     return out
 
 
+def _ratio(value: float, baseline: float) -> float:
+    return value / baseline if baseline else float("nan")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", default="10,50,200")
@@ -396,7 +400,7 @@ def main() -> None:
         calm = out[(args.storm_users, False)].get(f"{CHEAP}_p99", float("nan"))
         stormy = out[(args.storm_users, True)].get(f"{CHEAP}_p99", float("nan"))
         print(f"  {target}: cheap-event p99 at {args.storm_users} users {calm:.0f} ms, "
-              f"with a login storm {stormy:.0f} ms ({stormy / calm:.2f}×; target ≤ 2×)")
+              f"with a login storm {stormy:.0f} ms ({_ratio(stormy, calm):.2f}×; target ≤ 2×)")
         if (max(levels), False) in out:
             worst = max((v for k, v in out[(max(levels), False)].items() if k.endswith("_p99")),
                         default=float("nan"))
@@ -405,13 +409,12 @@ def main() -> None:
         for users in levels:
             one = summaries["single"][(users, False)].get(f"{CHEAP}_rate", 0.0)
             two = summaries["cluster"][(users, False)].get(f"{CHEAP}_rate", 0.0)
-            ratio = two / one if one else float("nan")
             print(f"  cheap-event throughput at {users} users: cluster {two:.1f}/s vs one process "
-                  f"{one:.1f}/s = {ratio:.2f}× (offered load: both keep up when ≈ 1×)")
+                  f"{one:.1f}/s = {_ratio(two, one):.2f}× (offered load: both keep up when ≈ 1×)")
         if args.saturate:
             one, two = (summaries[t]["saturated"].get(f"{CHEAP}_rate", 0.0) for t in ("single", "cluster"))
             print(f"  cheap-event capacity ({args.saturate} users, no pause): cluster {two:.0f}/s vs one process "
-                  f"{one:.0f}/s = {two / one if one else float('nan'):.2f}× (target ≥ 1.4×)")
+                  f"{one:.0f}/s = {_ratio(two, one):.2f}× (target ≥ 1.4×)")
 
 if __name__ == "__main__":
     main()
