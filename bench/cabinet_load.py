@@ -11,9 +11,12 @@ An action's latency is from its first event to the delta of the state that shows
 
 Targets, each on its own new PostgreSQL database with its own customers:
 - `single`: one `reflex run --env prod --backend-only` process (in-memory page state);
-- `cluster`: scripts/run_cluster.py (nginx, two portal processes with state in Redis).
-The login storm: extra clients posting correct logins back to back (argon2 on the servers)
-while the customers run; the cheap-event p99 is compared with and without it.
+- `cluster`: scripts/run_cluster.py (nginx, two portal processes with state in Redis);
+- `cluster-1`: the same with one portal process, for the capacity level only: what adding the
+  second process buys, measured against a process of the same shape.
+The login storm: extra clients, in a process of their own, posting correct logins back to back
+(argon2 on the servers) while the customers run; the cheap-event p99 is compared with and
+without it.
 
     python bench/cabinet_load.py                      # 10, 50, 200 users on both targets
     python bench/cabinet_load.py --users 10,50 --duration 20 --targets single
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import subprocess
@@ -76,6 +80,7 @@ class Results:
     logins: list[float] = field(default_factory=list)
     loop_lag: list[float] = field(default_factory=list)
     generator_cpu: float = 0.0  # the load generator's own CPU, in cores, over the window
+    storm_cpu: float = 0.0  # the login storm's process, likewise
 
 
 def _router(path: str) -> dict[str, object]:
@@ -214,6 +219,7 @@ async def _customer_loop(url: str, email: str, *, start_after: float, window: Wi
 
 
 async def _login_storm(url: str, emails: list[str], window: Window, results: Results) -> None:
+    """One attacker: correct logins back to back through the measured window."""
     await window.opened.wait()
     await asyncio.sleep(max(0.0, window.measure_from - time.monotonic()))
     # One client per storm task, reused: a new client per login costs the load generator an SSL
@@ -226,6 +232,42 @@ async def _login_storm(url: str, emails: list[str], window: Window, results: Res
                 results.logins.append(time.perf_counter() - started)
             except (httpx.HTTPError, RuntimeError):
                 results.errors["login_storm"] += 1
+
+
+async def _storm_process(url: str, emails: list[str], clients: int, window: Window, results: Results) -> None:
+    """The login storm, run by a process of its own: the attackers are someone else's machine, so
+    their HTTP clients must not share an event loop with the customers being measured (that loop
+    would then add its own delays to the customers' latencies). The process starts with the level
+    (its imports stay out of the window) and is told the window when it opens; CLOCK_MONOTONIC is
+    one clock for every process of the machine."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--storm-worker", url, str(clients),
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, cwd=ROOT)
+    assert proc.stdin is not None and proc.stdout is not None
+    await window.opened.wait()
+    proc.stdin.write(json.dumps({"emails": emails, "from": window.measure_from, "to": window.stop_at}).encode())
+    proc.stdin.close()
+    report = json.loads(await proc.stdout.read())
+    await proc.wait()
+    results.logins.extend(report["logins"])
+    results.errors["login_storm"] += report["errors"]
+    results.storm_cpu = report["cpu"]
+
+
+def _storm_worker(url: str, clients: int) -> None:
+    """The storm process's side of `_storm_process`: the window on stdin, the logins on stdout."""
+    order = json.loads(sys.stdin.read())
+    window = Window(users=0, duration=order["to"] - order["from"], measure_from=order["from"], stop_at=order["to"])
+    results = Results()
+
+    async def storm() -> None:
+        window.opened.set()
+        cpu_from = time.process_time()
+        await asyncio.gather(*(_login_storm(url, order["emails"], window, results) for _ in range(clients)))
+        results.storm_cpu = (time.process_time() - cpu_from) / max(window.duration, 1e-9)
+
+    asyncio.run(storm())
+    print(json.dumps({"logins": results.logins, "errors": results.errors["login_storm"], "cpu": results.storm_cpu}))
 
 
 async def _loop_lag(window: Window, results: Results) -> None:
@@ -253,7 +295,8 @@ async def run_level(url: str, emails: list[str], *, users: int, duration: float,
         url, emails[i % len(emails)], start_after=now + ramp * i / users, window=window, think=think,
         results=results, actions=actions)) for i in range(users)]
     storm_emails = emails[:max(1, len(emails) // 4)]
-    tasks += [asyncio.create_task(_login_storm(url, storm_emails, window, results)) for _ in range(storm)]
+    if storm:
+        tasks.append(asyncio.create_task(_storm_process(url, storm_emails, storm, window, results)))
     tasks.append(asyncio.create_task(_loop_lag(window, results)))
     done = await asyncio.gather(*tasks, return_exceptions=True)
     for failure in (d for d in done if isinstance(d, BaseException)):
@@ -274,7 +317,8 @@ def _report(label: str, results: Results) -> dict[str, float]:
     if results.loop_lag:
         print(f"  load generator's loop wakes late: p50 {_common.percentile_ms(results.loop_lag, 0.5):.1f} ms, "
               f"p99 {_common.percentile_ms(results.loop_lag, 0.99):.1f} ms; it uses "
-              f"{results.generator_cpu:.2f} of the machine's {os.cpu_count()} cores")
+              f"{results.generator_cpu:.2f} of the machine's {os.cpu_count()} cores"
+              + (f" (the login storm's process {results.storm_cpu:.2f})" if results.logins else ""))
     print(f"  {'action':<12}{'count':>7}{'per s':>8}{'p50 ms':>9}{'p99 ms':>9}")
     summary = {"throughput": total / elapsed}
     for action in ACTIONS:
@@ -322,10 +366,10 @@ def _start_single() -> tuple[str, Callable[[], None]]:
     return url, stop
 
 
-def _start_cluster() -> tuple[str, Callable[[], None]]:
+def _start_cluster(portals: int = 2) -> tuple[str, Callable[[], None]]:
     from tests.cluster.cluster import start_cluster, stop_cluster
 
-    cluster = start_cluster()
+    cluster = start_cluster(portals=portals)
     return cluster.url, lambda: stop_cluster(cluster)
 
 
@@ -351,16 +395,24 @@ async def bench_target(url: str, label: str, levels: list[int], args: argparse.N
     out[(storm_users, True)] = _report(f"{label}, {storm_users} users + login storm ({args.storm} clients)",
                                        results)
     if args.saturate:
-        # Capacity, not offered load: at the levels above every target keeps up with customers who
-        # pause between actions, so their throughput is the same anywhere. Here customers send the
-        # cheap event back to back, and the events/s is what the target can serve.
-        results = await run_level(url, emails, users=args.saturate, duration=args.duration, think=0.0, storm=0,
-                                  actions=(CHEAP,))
-        out["saturated"] = _report(f"{label}, {args.saturate} users sending the cheap event back to back", results)
+        out["saturated"] = await _capacity(url, emails, label, args)
     if (storm_users, False) not in out:
         results = await run_level(url, emails, users=storm_users, duration=args.duration, think=args.think, storm=0)
         out[(storm_users, False)] = _report(f"{label}, {storm_users} users", results)
     return out
+
+
+async def _capacity(url: str, emails: list[str], label: str, args: argparse.Namespace) -> dict[str, float]:
+    """Capacity, not offered load: at the customer levels every target keeps up with customers who
+    pause between actions, so their throughput is the same anywhere. Here customers send the cheap
+    event back to back, and the events/s is what the target can serve."""
+    results = await run_level(url, emails, users=args.saturate, duration=args.duration, think=0.0, storm=0,
+                              actions=(CHEAP,))
+    return _report(f"{label}, {args.saturate} users sending the cheap event back to back", results)
+
+
+async def bench_capacity_only(url: str, label: str, args: argparse.Namespace) -> dict:
+    return {"saturated": await _capacity(url, await _prepare(url, min(args.saturate, args.accounts)), label, args)}
 
 
 def _ratio(value: float, baseline: float) -> float:
@@ -368,6 +420,9 @@ def _ratio(value: float, baseline: float) -> float:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--storm-worker"]:
+        _storm_worker(sys.argv[2], int(sys.argv[3]))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", default="10,50,200")
     parser.add_argument("--duration", type=float, default=30.0, help="seconds per level")
@@ -377,26 +432,32 @@ def main() -> None:
     parser.add_argument("--storm-users", type=int, default=50)
     parser.add_argument("--saturate", type=int, default=20,
                         help="customers sending the cheap event with no pause (0: skip this level)")
-    parser.add_argument("--targets", default="single,cluster",
-                        help="single, cluster and/or URLs of running portals, comma-separated")
+    parser.add_argument("--targets", default="single,cluster,cluster-1",
+                        help="single, cluster, cluster-1 (the cluster with one portal process: capacity "
+                             "only) and/or URLs of running portals, comma-separated")
     args = parser.parse_args()
     levels = [int(n) for n in args.users.split(",")]
     NAMES.update(_state_names())
     (ROOT / "test-output").mkdir(exist_ok=True)
 
     starters: dict[str, Callable[[], tuple[str, Callable[[], None]]]] = {
-        "single": _start_single, "cluster": _start_cluster}
+        "single": _start_single, "cluster": _start_cluster, "cluster-1": lambda: _start_cluster(portals=1)}
     summaries: dict[str, dict] = {}
     for target in args.targets.split(","):
+        if target == "cluster-1" and not args.saturate:
+            continue
         # A URL is a portal someone else started (`make cluster`): measured, not stopped.
         url, stop = (target, lambda: None) if target.startswith("http") else starters[target]()
         try:
-            summaries[target] = asyncio.run(bench_target(url, target, levels, args))
+            summaries[target] = asyncio.run(bench_capacity_only(url, target, args) if target == "cluster-1"
+                                            else bench_target(url, target, levels, args))
         finally:
             stop()
 
     print("\nSummary")
     for target, out in summaries.items():
+        if target == "cluster-1":
+            continue
         calm = out[(args.storm_users, False)].get(f"{CHEAP}_p99", float("nan"))
         stormy = out[(args.storm_users, True)].get(f"{CHEAP}_p99", float("nan"))
         print(f"  {target}: cheap-event p99 at {args.storm_users} users {calm:.0f} ms, "
@@ -411,10 +472,15 @@ def main() -> None:
             two = summaries["cluster"][(users, False)].get(f"{CHEAP}_rate", 0.0)
             print(f"  cheap-event throughput at {users} users: cluster {two:.1f}/s vs one process "
                   f"{one:.1f}/s = {_ratio(two, one):.2f}× (offered load: both keep up when ≈ 1×)")
-        if args.saturate:
-            one, two = (summaries[t]["saturated"].get(f"{CHEAP}_rate", 0.0) for t in ("single", "cluster"))
-            print(f"  cheap-event capacity ({args.saturate} users, no pause): cluster {two:.0f}/s vs one process "
-                  f"{one:.0f}/s = {_ratio(two, one):.2f}× (target ≥ 1.4×)")
+    capacity = {t: out["saturated"].get(f"{CHEAP}_rate", 0.0) for t, out in summaries.items() if "saturated" in out}
+    if {"cluster", "cluster-1"} <= capacity.keys():
+        two, one = capacity["cluster"], capacity["cluster-1"]
+        print(f"  cheap-event capacity ({args.saturate} users, no pause): two portal processes {two:.0f}/s vs one "
+              f"of the same shape (nginx, state in Redis) {one:.0f}/s = {_ratio(two, one):.2f}× (target ≥ 1.4×)")
+    if {"cluster", "single"} <= capacity.keys():
+        two, one = capacity["cluster"], capacity["single"]
+        print(f"  cheap-event capacity: the cluster {two:.0f}/s vs one process with its state in memory "
+              f"{one:.0f}/s = {_ratio(two, one):.2f}×")
 
 if __name__ == "__main__":
     main()

@@ -135,6 +135,11 @@ def _env() -> dict[str, str]:
         "REDIS_URL": os.environ.get("CLUSTER_REDIS_URL", "redis://127.0.0.1:6379/3"),
         # Reflex's own variable: page state in Redis, shared by both portal processes.
         "REFLEX_REDIS_URL": os.environ.get("CLUSTER_STATE_REDIS_URL", "redis://127.0.0.1:6379/4"),
+        # A process keeps the page state it has just used (and its Redis lock) for half a second,
+        # so the events of one click (the load handlers a page chains) skip Redis; another process
+        # asking for that state makes it hand the state over at once. See README → Production.
+        "REFLEX_OPLOCK_ENABLED": os.environ.get("REFLEX_OPLOCK_ENABLED", "true"),
+        "REFLEX_OPLOCK_HOLD_TIME": os.environ.get("REFLEX_OPLOCK_HOLD_TIME", "500ms"),
         "BASE_URL": url,
         "REFLEX_API_URL": url,  # the pages open their websocket through nginx
         "TRUSTED_PROXY_HEADER": "X-Real-IP",
@@ -349,7 +354,8 @@ def main() -> int:
         return 1
 
     print_ready("Портал ISPGo (кластер) работает", env["BASE_URL"], logins,
-                f"nginx → portal-1 :{portal_ports[0]}, portal-2 :{portal_ports[1]}; 2 worker, 1 beat")
+                "nginx → " + ", ".join(f"portal-{n} :{p}" for n, p in enumerate(portal_ports, start=1))
+                + "; 2 worker, 1 beat")
     while True:
         time.sleep(0.5)
         if cluster.procs["nginx"].poll() is not None:

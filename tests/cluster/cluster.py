@@ -77,7 +77,8 @@ def wait_healthy(url: str, timeout: float, proc: subprocess.Popen | None = None,
         time.sleep(0.5)
 
 
-def start_cluster(timeout: float = 900) -> ClusterUnderTest:
+def start_cluster(timeout: float = 900, portals: int = 2) -> ClusterUnderTest:
+    """The cluster with `portals` portal processes (the benchmark compares one with two)."""
     name = f"ispgo_cluster_test_{uuid.uuid4().hex[:8]}"
     database_url = f"{PG_SERVER.rsplit('/', 1)[0]}/{name}"
     _pg(f'CREATE DATABASE "{name}"')
@@ -88,7 +89,7 @@ def start_cluster(timeout: float = 900) -> ClusterUnderTest:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     env = {**os.environ,
            "CLUSTER_DIR": str(folder), "CLUSTER_PORT": str(PORT),
-           "CLUSTER_PORTAL_PORTS": ",".join(map(str, PORTAL_PORTS)),
+           "CLUSTER_PORTAL_PORTS": ",".join(map(str, PORTAL_PORTS[:portals])),
            "CLUSTER_EMULATOR_PORT": str(EMULATOR_PORT), "CLUSTER_DATABASE_URL": database_url,
            "CLUSTER_REDIS_URL": f"redis://127.0.0.1:6379/{BROKER_DB}",
            "CLUSTER_STATE_REDIS_URL": f"redis://127.0.0.1:6379/{STATE_DB}",
@@ -100,9 +101,10 @@ def start_cluster(timeout: float = 900) -> ClusterUnderTest:
         proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "run_cluster.py")], cwd=ROOT, env=env,
                                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     cluster = ClusterUnderTest(url=f"http://127.0.0.1:{PORT}", database_url=database_url, folder=folder,
-                               portal_ports=PORTAL_PORTS, proc=proc, log_path=log_path)
+                               portal_ports=PORTAL_PORTS[:portals], proc=proc, log_path=log_path,
+                               names=[f"portal-{n}" for n in range(1, portals + 1)])
     try:
-        for port in PORTAL_PORTS:
+        for port in cluster.portal_ports:
             wait_healthy(f"http://127.0.0.1:{port}/api/health", timeout, proc, log_path)
         wait_healthy(f"{cluster.url}/login/", 120, proc, log_path)
     except BaseException:
