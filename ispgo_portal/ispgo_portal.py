@@ -9,6 +9,7 @@ from ispgo_portal.api.app import create_api
 from ispgo_portal.gc_tuning import tune_for_latency
 from ispgo_portal.pages.registry import register_pages
 from ispgo_portal.state.handler import backend_exception_handler
+from ispgo_portal.state_lock import make_lock_acquisition_cancel_safe
 
 app = rx.App(
     api_transformer=create_api(),
@@ -22,5 +23,6 @@ app = rx.App(
     toaster=rx.toast.provider(custom_attrs={"containerAriaLabel": "Уведомления"}),
 )
 register_pages(app)
-# Imported before the server forks its workers: they inherit the thresholds.
+# Imported before the server forks its workers: they inherit the thresholds and the lock fix.
 tune_for_latency()
+make_lock_acquisition_cancel_safe()
