@@ -334,7 +334,7 @@ def _report(label: str, results: Results) -> dict[str, float]:
               f"{results.generator_cpu:.2f} of the machine's {os.cpu_count()} cores"
               + (f" (the login storm's process {results.storm_cpu:.2f})" if results.logins else "")
               + f"; the machine's cores are {results.machine_busy:.0%} busy")
-    print(f"  {'action':<12}{'count':>7}{'per s':>8}{'p50 ms':>9}{'p99 ms':>9}")
+    print(f"  {'action':<12}{'count':>7}{'per s':>8}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}")
     summary = {"throughput": total / elapsed}
     for action in ACTIONS:
         values = results.latencies.get(action, [])
@@ -343,7 +343,8 @@ def _report(label: str, results: Results) -> dict[str, float]:
         p50, p99 = (_common.percentile_ms(values, q) for q in (0.5, 0.99))
         summary[f"{action}_p99"] = p99
         summary[f"{action}_rate"] = len(values) / elapsed
-        print(f"  {action:<12}{len(values):>7}{len(values) / elapsed:>8.1f}{p50:>9.0f}{p99:>9.0f}")
+        print(f"  {action:<12}{len(values):>7}{len(values) / elapsed:>8.1f}{p50:>9.0f}{p99:>9.0f}"
+              f"{max(values) * 1000:>9.0f}")  # a rare freeze hides behind the p99
     return summary
 
 
