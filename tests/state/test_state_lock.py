@@ -5,8 +5,11 @@ expires, and the tab's next event waits those 10 s."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import inspect
 import os
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 from redis.asyncio import Redis
@@ -17,23 +20,33 @@ from ispgo_portal.state_lock import make_lock_acquisition_cancel_safe
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
-async def _until(check, timeout: float = 5.0) -> None:
+async def _until(check: Callable[[], bool | Awaitable[bool]], timeout: float = 5.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
-    while not await check():
+    while not (await result if inspect.isawaitable(result := check()) else result):
         assert asyncio.get_running_loop().time() < deadline, "timed out"
         await asyncio.sleep(0.005)
+
+
+@contextlib.asynccontextmanager
+async def _lock_held_by(holder: bytes) -> AsyncIterator[tuple[StateManagerRedis, Redis, bytes]]:
+    """A state manager on the real Redis and a tab's lock key, the lock taken by `holder`."""
+    redis = Redis.from_url(REDIS_URL)
+    manager = StateManagerRedis(redis=redis)
+    key = f"{uuid.uuid4()}_lock".encode()
+    try:
+        assert await manager._try_get_lock(key, holder)
+        yield manager, redis, key
+    finally:
+        await redis.delete(key)
+        await manager.close()
 
 
 async def _cancel_after_the_lock_was_granted() -> bytes | None:
     """What the lock key holds after an event, granted the lock in Redis, is cancelled before
     `_wait_lock` has returned (here: while it tidies its waiter list up)."""
-    redis = Redis.from_url(REDIS_URL)
-    manager = StateManagerRedis(redis=redis)
-    key = f"{uuid.uuid4()}_lock".encode()
-    try:
-        assert await manager._try_get_lock(key, b"earlier-event")  # another event of the tab holds it
+    async with _lock_held_by(b"earlier-event") as (manager, redis, key):  # another event of the tab
         waiting = asyncio.create_task(manager._wait_lock(key, b"cancelled-event"))
-        await _until(lambda: asyncio.sleep(0, manager._n_lock_waiters(key) == 1))
+        await _until(lambda: manager._n_lock_waiters(key) == 1)
         async with manager._state_manager_lock:  # the waiter's tidy-up will have to wait here
             await redis.delete(key)  # the earlier event is done
             manager._notify_next_waiter(key)
@@ -44,9 +57,6 @@ async def _cancel_after_the_lock_was_granted() -> bytes | None:
             await waiting
         await asyncio.sleep(0.05)
         return await redis.get(key)
-    finally:
-        await redis.delete(key)
-        await manager.close()
 
 
 async def _holds(redis: Redis, key: bytes, lock_id: bytes) -> bool:
@@ -63,20 +73,13 @@ def test_another_events_lock_is_left_alone() -> None:
     make_lock_acquisition_cancel_safe()
 
     async def scenario() -> bytes | None:
-        redis = Redis.from_url(REDIS_URL)
-        manager = StateManagerRedis(redis=redis)
-        key = f"{uuid.uuid4()}_lock".encode()
-        try:
-            assert await manager._try_get_lock(key, b"holder")
+        async with _lock_held_by(b"holder") as (manager, redis, key):
             waiting = asyncio.create_task(manager._wait_lock(key, b"waiter"))
-            await _until(lambda: asyncio.sleep(0, manager._n_lock_waiters(key) == 1))
+            await _until(lambda: manager._n_lock_waiters(key) == 1)
             waiting.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await waiting
             return await redis.get(key)
-        finally:
-            await redis.delete(key)
-            await manager.close()
 
     assert asyncio.run(scenario()) == b"holder"
 
